@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# hmmscope: eBPF tracing for Linux HMM and device-memory migration.
+#
+#   make              build everything into $(OUTPUT)
+#   make V=1          ... showing the commands
+#   make deps         install the Debian 12 packages that are missing (as root)
+#   make check        deps, build, the lab kernels and image, then every test
+#   make demo         boot the 6.1 lab kernel and show the workload and what the tools saw
+#   make lab          the lab kernels (cached outside the tree) and the initramfs
+#   make vmlinux      regenerate vmlinux/$(ARCH)/vmlinux.h from the 6.12 lab kernel's BTF
+
+OUTPUT ?= build
+override OUTPUT := $(abspath $(OUTPUT))
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(OUTPUT)/%,%,$(2))";
+MAKEFLAGS += --no-print-directory
+endif
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror
+DEPFLAGS = -MMD -MP
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11
+# Everything that runs inside the lab guest links statically: the initramfs has no libc.
+STATIC_LDFLAGS := -static
+
+LAB_KERNELS := 6.1 6.12
+LAB := tests/vm
+lab_src = $(shell $(LAB)/labinfo.sh src $(1))
+LAB_SRC_6.1 := $(call lab_src,6.1)
+LAB_SRC_6.12 := $(call lab_src,6.12)
+# hmm-tests lives in selftests/vm on 6.1 and selftests/mm on 6.12.
+hmm_tests_dir = $(firstword $(wildcard $(LAB_SRC_$(1))/tools/testing/selftests/mm/hmm-tests.c \
+			  $(LAB_SRC_$(1))/tools/testing/selftests/vm/hmm-tests.c))
+
+TEST_BINS := $(OUTPUT)/tests/hmm_workload
+LAB_HMM_TESTS := $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/hmm-tests-$(v))
+LAB_UAPI_CHECKS := $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/uapi-check-$(v).stamp)
+LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
+LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS)
+
+.DELETE_ON_ERROR:
+.PHONY: all deps check check-run demo lab lab-kernels lab-image vmlinux clean help
+
+all: $(TEST_BINS)
+
+help:
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/lab:
+	$(Q)mkdir -p $@
+
+# ---- tests and lab binaries ---------------------------------------------------------------------
+
+$(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MF $@.d -pthread $< -o $@ $(STATIC_LDFLAGS)
+
+.SECONDEXPANSION:
+# Our copy of the test_hmm ABI (tests/hmm_uapi.h) must equal each source package's header.
+$(OUTPUT)/lab/uapi-check-%.stamp: tests/uapi_check.c tests/hmm_uapi.h $$(LAB_SRC_$$*)/Makefile | $(OUTPUT)/lab
+	$(call msg,UAPI,$(LAB_SRC_$*)/lib/test_hmm_uapi.h)
+	$(Q)$(CC) -fsyntax-only $(WARNINGS) -I$(LAB_SRC_$*)/lib $<
+	$(Q)touch $@
+
+# The kernel's own HMM selftest, built from the same source package as each lab kernel.
+$(OUTPUT)/lab/hmm-tests-%: $$(LAB_SRC_$$*)/Makefile | $(OUTPUT)/lab
+	$(call msg,SELFTEST,$@)
+	$(Q)$(CC) -O2 -w -static -I$(LAB_SRC_$*) -I$(LAB_SRC_$*)/tools/testing/selftests \
+		-isystem $(LAB_SRC_$*)/tools/include/uapi \
+		-o $@ $(call hmm_tests_dir,$*) -lrt -lpthread -lm
+
+$(LAB_SRC_6.1)/Makefile $(LAB_SRC_6.12)/Makefile:
+	$(Q)$(LAB)/labinfo.sh extract $(if $(findstring linux-source-6.12-,$@),6.12,6.1) >/dev/null
+
+# ---- the lab ------------------------------------------------------------------------------------
+
+lab-kernels:
+	$(Q)for v in $(LAB_KERNELS); do $(LAB)/build-kernel.sh $$v >/dev/null || exit 1; done
+
+$(LAB_IMAGE): $(LAB_IMAGE_BINS) $(LAB)/make-initramfs.sh $(LAB)/guest/init | $(OUTPUT)/lab
+	$(call msg,CPIO,$@)
+	$(Q)$(LAB)/make-initramfs.sh $@ $(LAB_IMAGE_BINS)
+
+lab-image: $(LAB_IMAGE) $(LAB_UAPI_CHECKS)
+
+lab: lab-kernels lab-image
+
+vmlinux:
+	$(Q)kdir=$$($(LAB)/build-kernel.sh 6.12) && \
+		$(BPFTOOL) btf dump file $$kdir/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h.tmp && \
+		mv vmlinux/$(ARCH)/vmlinux.h.tmp vmlinux/$(ARCH)/vmlinux.h
+	$(call msg,GEN,vmlinux/$(ARCH)/vmlinux.h)
+
+# ---- tests and demo -----------------------------------------------------------------------------
+
+# `make check` installs what is missing first, then re-reads this Makefile (the lab paths above
+# depend on the installed source packages).
+check:
+	$(Q)$(MAKE) deps
+	$(Q)$(MAKE) check-run
+
+check-run: all lab
+	$(Q)OUTPUT=$(OUTPUT) tests/run-tests.sh
+
+demo:
+	$(Q)$(MAKE) deps
+	$(Q)$(MAKE) all lab
+	$(Q)$(LAB)/run.sh -k 6.1 -t 900 tests/lab/demo.sh
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)

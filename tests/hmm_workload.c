@@ -1,0 +1,1433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmm_workload - drive the Linux test_hmm driver (/dev/hmm_dmirrorN) and the related
+ * mm paths (clear_refs, userfaultfd) with a known number of operations, so that the
+ * hmmscope tracers can be checked against exact or minimum expected event counts.
+ *
+ * Semantics relied upon come from lib/test_hmm.c of Linux 6.1 and 6.12:
+ *  - open() registers one mmu_interval_notifier over the whole mm of the opener
+ *    (dmirror_fops_open()), so every invalidation of this process reaches the driver.
+ *  - the driver walks user ranges 64 pages at a time (the pfns[64] / pages[64] arrays of
+ *    dmirror_fault(), dmirror_snapshot(), dmirror_migrate_to_device/system() and
+ *    dmirror_exclusive()): one hmm_range_fault() or migrate_vma_setup() per chunk.
+ *
+ * While the device is open the process causes no invalidation beyond the ones its totals
+ * account for (see quiet_mm_setup()), so tracers can compare exactly; only the kernel's
+ * own background work (compaction, reclaim) can add MMU_NOTIFY_CLEAR events.
+ *
+ * Totals go to stdout as key=value lines; progress and diagnostics go to stderr.
+ * Exit status: 0 all good, 1 an operation failed or data did not verify, 2 bad usage
+ * or no device.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <link.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/userfaultfd.h>
+
+#include "hmm_uapi.h"
+
+#define PROG			"hmm_workload"
+#define DEFAULT_DEVICE		"/dev/hmm_dmirror0"
+#define DEFAULT_PAGES		64UL
+#define MAX_PAGES		65536UL
+#define MAX_COUNT		10000000UL
+/* ARRAY_SIZE(pfns) in dmirror_fault() and friends: pages per driver step */
+#define DRIVER_CHUNK		64UL
+/* diagnostics printed per op before the rest are only counted */
+#define MAX_REPORTS		10UL
+/* stack of the storm and userfaultfd threads (one at a time) */
+#define THREAD_STACK_SIZE	(256UL * 1024)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
+enum op {
+	OP_READ,
+	OP_WRITE,
+	OP_SNAPSHOT,
+	OP_MIGRATE,
+	OP_MIGRATE_SYS,
+	OP_STORM,
+	OP_EXCLUSIVE,
+	OP_SOFT_DIRTY,
+	OP_UFFD_MINOR,
+	OP_UFFD_MISSING,
+	OP_NR,
+};
+
+struct op_stats {
+	const char	*name;		/* key prefix */
+	unsigned long	ops;		/* operations attempted */
+	unsigned long	ok_ops;		/* ... whose main ioctl succeeded */
+	unsigned long	pages;		/* ops * pages per op */
+	unsigned long	faults;		/* sum of cmd.faults */
+	unsigned long	cpages;		/* sum of cmd.cpages (to the device for migrations) */
+	unsigned long	sys_ok_ops;	/* migrate_sys: successful MIGRATE_TO_SYS */
+	unsigned long	sys_cpages;	/* migrate_sys: sum of MIGRATE_TO_SYS cmd.cpages */
+	unsigned long	cpu_faults;	/* migrate: device pages then touched by the CPU */
+	unsigned long	mirror_reads;	/* soft_dirty: successful mirroring reads */
+	unsigned long	uffd_faults;	/* userfaultfd faults resolved by the handler */
+	unsigned long	madvise;	/* storm: invalidating syscalls of the second thread */
+	unsigned long	mprotect;
+	unsigned long	munmap;
+	unsigned long	errors;
+	unsigned long	tolerated;	/* errors that do not fail the run */
+	unsigned long	mismatches;	/* pages with wrong data + ops with a short cpages */
+};
+
+struct ctx {
+	int		fd;		/* the dmirror device */
+	size_t		psz;
+	unsigned long	npages;		/* M */
+	bool		quiet;
+	unsigned char	*bounce;	/* M pages, cmd.ptr of every ioctl */
+	void		*stack;		/* THREAD_STACK_SIZE, for the helper threads */
+	unsigned long	munmaps;	/* munmap() calls made by the main thread */
+	struct op_stats	st[OP_NR];
+};
+
+struct opts {
+	const char	*device;
+	unsigned long	npages;
+	unsigned long	count[OP_NR];
+	bool		quiet;
+};
+
+/* ---- diagnostics ---------------------------------------------------------------- */
+
+static void progress(const struct ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void progress(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	va_start(ap, fmt);
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void op_error(struct op_stats *st, unsigned long iter, const char *what, int err,
+		     bool tolerated)
+{
+	st->errors++;
+	if (tolerated)
+		st->tolerated++;
+	if (st->errors <= MAX_REPORTS)
+		fprintf(stderr, PROG ": %s #%lu: %s: %s (errno %d)%s\n", st->name, iter, what,
+			strerror(err), err, tolerated ? " [tolerated]" : "");
+	else if (st->errors == MAX_REPORTS + 1)
+		fprintf(stderr, PROG ": %s: further errors are only counted\n", st->name);
+}
+
+static void op_mismatch(struct op_stats *st, unsigned long iter, unsigned long n,
+			const char *what)
+{
+	if (!n)
+		return;
+	if (st->mismatches < MAX_REPORTS)
+		fprintf(stderr, PROG ": %s #%lu: %s (%lu)\n", st->name, iter, what, n);
+	st->mismatches += n;
+}
+
+/* ---- memory and data patterns ----------------------------------------------------- */
+
+static unsigned long driver_chunks(unsigned long npages)
+{
+	return (npages + DRIVER_CHUNK - 1) / DRIVER_CHUNK;
+}
+
+static uint32_t op_seed(enum op op, unsigned long iter)
+{
+	return ((uint32_t)(op + 1) << 24) ^ (uint32_t)(iter & 0xffffff);
+}
+
+/* Never 0, so a page the kernel zero-filled instead of copying cannot verify. */
+static uint8_t pattern_byte(uint32_t seed, unsigned long page)
+{
+	return 1 + (uint8_t)((seed * 31u + page * 7u) % 255u);
+}
+
+/* Each page: an 8-byte stamp (seed, page index) so misplaced pages are caught, then a
+ * per-page byte. */
+static void fill_pages(void *buf, unsigned long npages, size_t psz, uint32_t seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		unsigned char *pg = (unsigned char *)buf + i * psz;
+		uint64_t stamp = ((uint64_t)seed << 32) | i;
+
+		memset(pg, pattern_byte(seed, i), psz);
+		memcpy(pg, &stamp, sizeof(stamp));
+	}
+}
+
+/* Reads the stamp first: for migrated pages that first load is the CPU fault. */
+static bool page_ok(const unsigned char *pg, size_t psz, uint32_t seed, unsigned long i)
+{
+	uint64_t want = 0x0101010101010101ULL * pattern_byte(seed, i);
+	uint64_t stamp, w;
+	size_t off;
+
+	memcpy(&stamp, pg, sizeof(stamp));
+	if (stamp != (((uint64_t)seed << 32) | i))
+		return false;
+	for (off = sizeof(stamp); off < psz; off += sizeof(w)) {
+		memcpy(&w, pg + off, sizeof(w));
+		if (w != want)
+			return false;
+	}
+	return true;
+}
+
+static unsigned long bad_pages(const void *buf, unsigned long npages, size_t psz,
+			       uint32_t seed)
+{
+	unsigned long i, bad = 0;
+
+	for (i = 0; i < npages; i++)
+		bad += !page_ok((const unsigned char *)buf + i * psz, psz, seed, i);
+	return bad;
+}
+
+static bool page_is_zero(const unsigned char *pg, size_t psz)
+{
+	uint64_t w;
+	size_t off;
+
+	for (off = 0; off < psz; off += sizeof(w)) {
+		memcpy(&w, pg + off, sizeof(w));
+		if (w)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A fresh private anonymous region. THP is disabled on it so that every page is a PTE
+ * mapping: hmm_range_fault() then reports 4K entries, migrate_vma_setup() never has to
+ * split a huge page (which would add invalidations), and SNAPSHOT bytes are exact.
+ */
+static void *map_region(const struct ctx *c, unsigned long npages)
+{
+	void *p = mmap(NULL, npages * c->psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* EINVAL without CONFIG_TRANSPARENT_HUGEPAGE: then there is nothing to disable */
+	(void)madvise(p, npages * c->psz, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* Every munmap of this mm is one MMU_NOTIFY_UNMAP invalidation of the dmirror notifier. */
+static void unmap_region(struct ctx *c, void *p, size_t len)
+{
+	if (!p)
+		return;
+	if (munmap(p, len))
+		fprintf(stderr, PROG ": munmap: %s\n", strerror(errno));
+	else
+		c->munmaps++;
+}
+
+/* Returns 0 or the errno of the ioctl. The driver copies cmd back only on success. */
+static int dmirror(const struct ctx *c, unsigned long req, void *addr, void *ptr,
+		   struct hmmw_dmirror_cmd *cmd)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->addr = (uintptr_t)addr;
+	cmd->ptr = (uintptr_t)ptr;
+	cmd->npages = c->npages;
+	return ioctl(c->fd, req, cmd) ? errno : 0;
+}
+
+static size_t region_len(const struct ctx *c)
+{
+	return c->npages * c->psz;
+}
+
+/* ---- read / write / snapshot ----------------------------------------------------- */
+
+/*
+ * dmirror_read(): the device page table is empty for a fresh range, so dmirror_do_read()
+ * fails with -ENOENT, dmirror_fault() populates the whole range (one hmm_range_fault()
+ * per 64 pages) and cmd.faults becomes 1; the bounce buffer then holds the pages.
+ */
+static void read_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_READ];
+	uint32_t seed = op_seed(OP_READ, iter);
+	struct hmmw_dmirror_cmd cmd;
+	void *p;
+	int err;
+
+	st->ops++;
+	st->pages += c->npages;
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	fill_pages(p, c->npages, c->psz, seed);
+	memset(c->bounce, 0, region_len(c));
+
+	err = dmirror(c, HMMW_DMIRROR_READ, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_READ", err, false);
+		goto cleanup;
+	}
+	st->ok_ops++;
+	st->faults += cmd.faults;
+	st->cpages += cmd.cpages;
+	op_mismatch(st, iter, cmd.cpages != c->npages, "cpages != pages");
+	op_mismatch(st, iter, bad_pages(c->bounce, c->npages, c->psz, seed),
+		    "device read returned wrong data, pages");
+cleanup:
+	unmap_region(c, p, region_len(c));
+}
+
+/*
+ * dmirror_write(): same fault path with write=true (HMM_PFN_REQ_WRITE); the pages are
+ * already writable because the CPU populated them. Afterwards the region must hold
+ * what the device wrote.
+ */
+static void write_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_WRITE];
+	uint32_t seed = op_seed(OP_WRITE, iter);
+	uint32_t dev_seed = seed | 0x80000000u;
+	struct hmmw_dmirror_cmd cmd;
+	void *p;
+	int err;
+
+	st->ops++;
+	st->pages += c->npages;
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	fill_pages(p, c->npages, c->psz, seed);
+	fill_pages(c->bounce, c->npages, c->psz, dev_seed);
+
+	err = dmirror(c, HMMW_DMIRROR_WRITE, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_WRITE", err, false);
+		goto cleanup;
+	}
+	st->ok_ops++;
+	st->faults += cmd.faults;
+	st->cpages += cmd.cpages;
+	op_mismatch(st, iter, cmd.cpages != c->npages, "cpages != pages");
+	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, dev_seed),
+		    "region does not hold the device-written data, pages");
+cleanup:
+	unmap_region(c, p, region_len(c));
+}
+
+/*
+ * dmirror_snapshot(): hmm_range_fault() without HMM_PFN_REQ_FAULT per 64 pages, one
+ * byte per page. CPU-written, non-THP anonymous pages are reported by dmirror_mkentry()
+ * as HMM_DMIRROR_PROT_WRITE (PMD bit tolerated in case THP could not be disabled).
+ */
+static void snapshot_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_SNAPSHOT];
+	struct hmmw_dmirror_cmd cmd;
+	unsigned long i, bad = 0;
+	void *p;
+	int err;
+
+	st->ops++;
+	st->pages += c->npages;
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	fill_pages(p, c->npages, c->psz, op_seed(OP_SNAPSHOT, iter));
+	memset(c->bounce, 0xee, c->npages);
+
+	err = dmirror(c, HMMW_DMIRROR_SNAPSHOT, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_SNAPSHOT", err, false);
+		goto cleanup;
+	}
+	st->ok_ops++;
+	st->cpages += cmd.cpages;
+	op_mismatch(st, iter, cmd.cpages != c->npages, "cpages != pages");
+	for (i = 0; i < c->npages; i++)
+		bad += (c->bounce[i] & ~HMMW_DMIRROR_PROT_PMD) != HMMW_DMIRROR_PROT_WRITE;
+	op_mismatch(st, iter, bad, "snapshot byte is not PROT_WRITE, pages");
+cleanup:
+	unmap_region(c, p, region_len(c));
+}
+
+/* ---- migration ------------------------------------------------------------------- */
+
+/*
+ * dmirror_migrate_to_device(): migrate_vma_setup/pages/finalize per 64 pages, then
+ * dmirror_do_read() of the whole range, so success means all M pages are on the device
+ * and the bounce buffer holds their data. Returns true on success.
+ */
+static bool migrate_to_dev(struct ctx *c, struct op_stats *st, unsigned long iter, void *p,
+			   uint32_t seed)
+{
+	struct hmmw_dmirror_cmd cmd;
+	int err;
+
+	memset(c->bounce, 0, region_len(c));
+	err = dmirror(c, HMMW_DMIRROR_MIGRATE_TO_DEV, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_MIGRATE_TO_DEV", err, false);
+		return false;
+	}
+	st->ok_ops++;
+	st->cpages += cmd.cpages;
+	op_mismatch(st, iter, cmd.cpages != c->npages, "to-device cpages != pages");
+	op_mismatch(st, iter, bad_pages(c->bounce, c->npages, c->psz, seed),
+		    "device copy has wrong data, pages");
+	return true;
+}
+
+/*
+ * The CPU touches every page after the migration: each device-private PTE faults into
+ * dmirror_devmem_fault() (migrate_to_ram), one single-page migrate_vma_setup() with
+ * fault_page set per page. bad_pages() loads each page's stamp first, so that load is
+ * the fault, and then verifies the page came back intact.
+ */
+static void migrate_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_MIGRATE];
+	uint32_t seed = op_seed(OP_MIGRATE, iter);
+	bool on_dev;
+	void *p;
+
+	st->ops++;
+	st->pages += c->npages;
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	fill_pages(p, c->npages, c->psz, seed);
+	on_dev = migrate_to_dev(c, st, iter, p, seed);
+	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, seed),
+		    "data wrong after CPU fault back to system memory, pages");
+	if (on_dev)
+		st->cpu_faults += c->npages;
+	unmap_region(c, p, region_len(c));
+}
+
+/*
+ * dmirror_migrate_to_system(): migrate_vma_setup() with the device-private selector per
+ * 64 pages; cmd.cpages counts pages moved back. The later CPU reads hit system memory.
+ */
+static void migrate_sys_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_MIGRATE_SYS];
+	uint32_t seed = op_seed(OP_MIGRATE_SYS, iter);
+	struct hmmw_dmirror_cmd cmd;
+	bool on_dev;
+	void *p;
+	int err;
+
+	st->ops++;
+	st->pages += c->npages;
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	fill_pages(p, c->npages, c->psz, seed);
+	on_dev = migrate_to_dev(c, st, iter, p, seed);
+
+	/* also after a failed MIGRATE_TO_DEV: it brings back whatever did move */
+	err = dmirror(c, HMMW_DMIRROR_MIGRATE_TO_SYS, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_MIGRATE_TO_SYS", err, false);
+	} else {
+		st->sys_ok_ops++;
+		st->sys_cpages += cmd.cpages;
+		if (on_dev)
+			op_mismatch(st, iter, cmd.cpages != c->npages,
+				    "to-system cpages != pages");
+	}
+	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, seed),
+		    "data wrong after migration to system memory, pages");
+	unmap_region(c, p, region_len(c));
+}
+
+/*
+ * Helper threads run on c->stack, which main() mapped and wrote before opening the device:
+ * a glibc-allocated stack would be mmapped now and MADV_DONTNEED-ed when the thread exits
+ * (an MMU_NOTIFY_CLEAR nobody asked for), and could be backed by THP.
+ */
+static int start_thread(const struct ctx *c, pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	int err;
+
+	err = pthread_attr_init(&attr);
+	if (err)
+		return err;
+	err = pthread_attr_setstack(&attr, c->stack, THREAD_STACK_SIZE);
+	if (!err)
+		err = pthread_create(tid, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
+/* ---- invalidation storm ---------------------------------------------------------- */
+
+struct storm {
+	unsigned char	*range;		/* the region the main thread reads through the device */
+	unsigned long	npages;
+	size_t		psz;
+	atomic_bool	stop;
+	/* written by the storm thread, read by main after pthread_join() */
+	unsigned long	madvise, mprotect, munmap;
+	unsigned long	errors;
+	int		first_err;
+	const char	*first_what;
+};
+
+static void storm_fail(struct storm *s, const char *what)
+{
+	if (!s->errors++) {
+		s->first_err = errno;
+		s->first_what = what;
+	}
+}
+
+/*
+ * One rotation: MADV_DONTNEED of one page (MMU_NOTIFY_CLEAR), mprotect RO then RW of the
+ * range (MMU_NOTIFY_PROTECTION_VMA, the PTEs are present) and munmap+mmap of a scratch
+ * page outside the range (MMU_NOTIFY_UNMAP). All hit the whole-mm notifier, bump its
+ * sequence and make dmirror_range_fault() retry. The range itself stays mapped, so the
+ * device reads never see -EFAULT from a hole. No malloc or stdio here: glibc would create
+ * a thread arena and munmap parts of it, adding invalidations nobody counted.
+ */
+static void *storm_thread(void *arg)
+{
+	struct storm *s = arg;
+	size_t len = s->npages * s->psz;
+	unsigned long page = 0;
+	unsigned char *scratch = NULL;
+
+	do {
+		if (madvise(s->range + page * s->psz, s->psz, MADV_DONTNEED))
+			storm_fail(s, "madvise(MADV_DONTNEED)");
+		else
+			s->madvise++;
+		page = (page + 1) % s->npages;
+
+		if (mprotect(s->range, len, PROT_READ))
+			storm_fail(s, "mprotect(PROT_READ)");
+		else
+			s->mprotect++;
+		if (mprotect(s->range, len, PROT_READ | PROT_WRITE))
+			storm_fail(s, "mprotect(PROT_READ|PROT_WRITE)");
+		else
+			s->mprotect++;
+
+		if (scratch) {
+			if (munmap(scratch, s->psz))
+				storm_fail(s, "munmap(scratch)");
+			else
+				s->munmap++;
+		}
+		scratch = mmap(NULL, s->psz, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (scratch == MAP_FAILED) {
+			storm_fail(s, "mmap(scratch)");
+			scratch = NULL;
+		} else {
+			/* left with default flags: no other mapping of ours has them, so
+			 * it never merges with one (see quiet_mm_setup()) */
+			scratch[0] = 1;
+		}
+	} while (!atomic_load(&s->stop));
+
+	if (scratch) {
+		if (munmap(scratch, s->psz))
+			storm_fail(s, "munmap(scratch)");
+		else
+			s->munmap++;
+	}
+	return NULL;
+}
+
+/*
+ * -EBUSY: dmirror_range_fault() kept being invalidated for HMM_RANGE_DEFAULT_TIMEOUT.
+ * -EFAULT: hmm_range_fault() raced with a change of the range. Both are outcomes the
+ * storm provokes on purpose, so they are counted but tolerated.
+ */
+static void storm_read(struct ctx *c, struct op_stats *st, unsigned long iter, void *p)
+{
+	struct hmmw_dmirror_cmd cmd;
+	int err;
+
+	st->ops++;
+	st->pages += c->npages;
+	err = dmirror(c, HMMW_DMIRROR_READ, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_READ", err, err == EBUSY || err == EFAULT);
+		return;
+	}
+	st->ok_ops++;
+	st->faults += cmd.faults;
+	st->cpages += cmd.cpages;
+}
+
+static void run_storm(struct ctx *c, struct op_stats *st, unsigned long n)
+{
+	struct storm s = { .npages = c->npages, .psz = c->psz };
+	pthread_t tid;
+	unsigned long i;
+	int err;
+
+	s.range = map_region(c, c->npages);
+	if (!s.range) {
+		op_error(st, 0, "mmap", errno, false);
+		return;
+	}
+	fill_pages(s.range, c->npages, c->psz, op_seed(OP_STORM, 0));
+	atomic_init(&s.stop, false);
+	err = start_thread(c, &tid, storm_thread, &s);
+	if (err) {
+		op_error(st, 0, "pthread_create", err, false);
+		goto cleanup;
+	}
+	/* Data is not verified: MADV_DONTNEED legitimately turns pages into zero pages. */
+	for (i = 0; i < n; i++)
+		storm_read(c, st, i, s.range);
+	atomic_store(&s.stop, true);
+	pthread_join(tid, NULL);
+
+	st->madvise = s.madvise;
+	st->mprotect = s.mprotect;
+	st->munmap = s.munmap;
+	if (s.errors) {
+		op_error(st, 0, s.first_what, s.first_err, false);
+		st->errors += s.errors - 1;
+	}
+cleanup:
+	unmap_region(c, s.range, region_len(c));
+}
+
+/* ---- exclusive access ------------------------------------------------------------ */
+
+/*
+ * dmirror_exclusive(): make_device_exclusive_range() per 64 pages, which raises one
+ * MMU_NOTIFY_EXCLUSIVE per page; -EBUSY when not every page could be made exclusive. On
+ * success the bounce buffer gets the pages through dmirror_do_read().
+ */
+static void exclusive_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_EXCLUSIVE];
+	uint32_t seed = op_seed(OP_EXCLUSIVE, iter);
+	struct hmmw_dmirror_cmd cmd;
+	void *p;
+	int err;
+
+	st->ops++;
+	st->pages += c->npages;
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	fill_pages(p, c->npages, c->psz, seed);
+	memset(c->bounce, 0, region_len(c));
+
+	err = dmirror(c, HMMW_DMIRROR_EXCLUSIVE, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_EXCLUSIVE", err, err == EBUSY);
+		goto cleanup;
+	}
+	st->ok_ops++;
+	st->cpages += cmd.cpages;
+	op_mismatch(st, iter, cmd.cpages != c->npages, "cpages != pages");
+	op_mismatch(st, iter, bad_pages(c->bounce, c->npages, c->psz, seed),
+		    "exclusive read-back has wrong data, pages");
+cleanup:
+	unmap_region(c, p, region_len(c));
+}
+
+/* ---- soft-dirty ------------------------------------------------------------------ */
+
+/*
+ * Writing "4" to /proc/self/clear_refs (CLEAR_REFS_SOFT_DIRTY) raises one
+ * MMU_NOTIFY_SOFT_DIRTY invalidation over the whole mm. A device READ first fills the
+ * mirror's page table with the M pages so the invalidation has entries to drop
+ * (dmirror_do_update()).
+ */
+static void soft_dirty_one(struct ctx *c, int refs_fd, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_SOFT_DIRTY];
+	uint32_t seed = op_seed(OP_SOFT_DIRTY, iter);
+	struct hmmw_dmirror_cmd cmd;
+	void *p;
+	int err;
+
+	st->ops++;
+	st->pages += c->npages;
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	fill_pages(p, c->npages, c->psz, seed);
+	memset(c->bounce, 0, region_len(c));
+
+	err = dmirror(c, HMMW_DMIRROR_READ, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_READ (mirror the pages)", err, false);
+	} else {
+		st->mirror_reads++;
+		st->faults += cmd.faults;
+		op_mismatch(st, iter, bad_pages(c->bounce, c->npages, c->psz, seed),
+			    "device read returned wrong data, pages");
+	}
+
+	if (write(refs_fd, "4", 1) < 0)
+		op_error(st, iter, "write /proc/self/clear_refs", errno, false);
+	else
+		st->ok_ops++;
+	unmap_region(c, p, region_len(c));
+}
+
+static void run_soft_dirty(struct ctx *c, struct op_stats *st, unsigned long n)
+{
+	unsigned long i;
+	int fd;
+
+	fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		op_error(st, 0, "open /proc/self/clear_refs", errno, false);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		soft_dirty_one(c, fd, i);
+	close(fd);
+}
+
+/* ---- userfaultfd ----------------------------------------------------------------- */
+
+struct uffd_handler {
+	int		uffd;
+	int		wake_fd;	/* eventfd: tells the handler to exit */
+	bool		minor;		/* UFFDIO_CONTINUE, else UFFDIO_ZEROPAGE */
+	size_t		psz;
+	/* the registered batch, set by main before it touches the pages */
+	_Atomic uintptr_t	base;
+	_Atomic size_t		len;
+	/* read by main after pthread_join() */
+	unsigned long	faults;
+	unsigned long	errors;
+	int		first_err;
+	const char	*first_what;
+};
+
+static void uffd_fail(struct uffd_handler *h, const char *what, int err)
+{
+	if (!h->errors++) {
+		h->first_err = err;
+		h->first_what = what;
+	}
+}
+
+static int uffd_resolve(struct uffd_handler *h, uintptr_t addr)
+{
+	struct uffdio_range range = { .start = addr, .len = h->psz };
+	struct uffdio_continue cont = { .range = range };
+	struct uffdio_zeropage zero = { .range = range };
+	int tries;
+
+	/* EAGAIN: the mm changed under the ioctl (mmap_changing), try again */
+	for (tries = 0; tries < 100; tries++) {
+		int ret = h->minor ? ioctl(h->uffd, UFFDIO_CONTINUE, &cont)
+				   : ioctl(h->uffd, UFFDIO_ZEROPAGE, &zero);
+
+		if (!ret)
+			return 0;
+		if (errno != EAGAIN)
+			return errno;
+	}
+	return EAGAIN;
+}
+
+/*
+ * If a fault cannot be resolved, unregister the whole batch: userfaultfd_unregister()
+ * wakes the blocked main thread, whose fault then completes without userfaultfd.
+ */
+static void uffd_give_up(struct uffd_handler *h)
+{
+	struct uffdio_range range = {
+		.start = atomic_load(&h->base),
+		.len = atomic_load(&h->len),
+	};
+
+	if (ioctl(h->uffd, UFFDIO_UNREGISTER, &range))
+		uffd_fail(h, "UFFDIO_UNREGISTER", errno);
+}
+
+static void uffd_handle_msg(struct uffd_handler *h, const struct uffd_msg *msg)
+{
+	uintptr_t addr;
+	int err;
+
+	if (msg->event != UFFD_EVENT_PAGEFAULT) {
+		uffd_fail(h, "unexpected userfaultfd event", EPROTO);
+		return;
+	}
+	addr = (uintptr_t)msg->arg.pagefault.address & ~(uintptr_t)(h->psz - 1);
+	err = uffd_resolve(h, addr);
+	if (!err) {
+		h->faults++;
+		return;
+	}
+	if (err == EEXIST)	/* already mapped: just wake the faulting thread */
+		return;
+	uffd_fail(h, h->minor ? "UFFDIO_CONTINUE" : "UFFDIO_ZEROPAGE", err);
+	uffd_give_up(h);
+}
+
+static void *uffd_thread(void *arg)
+{
+	struct uffd_handler *h = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = h->uffd, .events = POLLIN },
+		{ .fd = h->wake_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		struct uffd_msg msg;
+		ssize_t n;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			uffd_fail(h, "poll", errno);
+			return NULL;
+		}
+		if (pfd[1].revents)
+			return NULL;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		n = read(h->uffd, &msg, sizeof(msg));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n != sizeof(msg)) {
+			uffd_fail(h, "read(userfaultfd)", n < 0 ? errno : EIO);
+			continue;
+		}
+		uffd_handle_msg(h, &msg);
+	}
+}
+
+/*
+ * UFFD_USER_MODE_ONLY lets an unprivileged caller in when vm.unprivileged_userfaultfd=0;
+ * our faults all come from user mode. Older kernels reject the flag with EINVAL.
+ */
+static int uffd_open(struct op_stats *st, __u64 features)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int fd;
+
+	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	if (fd < 0 && errno == EINVAL)
+		fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOSYS || errno == EPERM)
+			fprintf(stderr, PROG ": %s: userfaultfd unavailable: %s (%s)\n", st->name,
+				strerror(errno), errno == ENOSYS ?
+				"kernel built without CONFIG_USERFAULTFD" :
+				"needs CAP_SYS_PTRACE or vm.unprivileged_userfaultfd=1");
+		op_error(st, 0, "userfaultfd", errno, false);
+		return -1;
+	}
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		if (errno == EINVAL && features)
+			fprintf(stderr, PROG ": %s: kernel lacks userfaultfd feature 0x%llx\n",
+				st->name, (unsigned long long)features);
+		op_error(st, 0, "UFFDIO_API", errno, false);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int uffd_register(struct uffd_handler *h, void *p, size_t len, __u64 mode)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)p, .len = len },
+		.mode = mode,
+	};
+
+	atomic_store(&h->base, (uintptr_t)p);
+	atomic_store(&h->len, len);
+	return ioctl(h->uffd, UFFDIO_REGISTER, &reg) ? errno : 0;
+}
+
+static void uffd_unregister(struct uffd_handler *h, void *p, size_t len)
+{
+	struct uffdio_range range = { .start = (uintptr_t)p, .len = len };
+
+	/* ranges the handler already unregistered are skipped by the kernel */
+	if (ioctl(h->uffd, UFFDIO_UNREGISTER, &range))
+		uffd_fail(h, "UFFDIO_UNREGISTER", errno);
+}
+
+/*
+ * MINOR batch: a memfd (shmem) populated through mapping A; mapping B of the same file
+ * registered with UFFDIO_REGISTER_MODE_MINOR. Reading B's pages finds them in the page
+ * cache with no PTE, so shmem_fault() hands each to userfaultfd (fault-around is off for
+ * MINOR VMAs) and the handler maps it with UFFDIO_CONTINUE.
+ */
+static void uffd_minor_batch(struct ctx *c, struct uffd_handler *h, unsigned long iter,
+			     unsigned long npages)
+{
+	struct op_stats *st = &c->st[OP_UFFD_MINOR];
+	uint32_t seed = op_seed(OP_UFFD_MINOR, iter);
+	size_t len = npages * c->psz;
+	void *a = NULL, *b = NULL;
+	unsigned long i, bad = 0;
+	int memfd, err;
+
+	memfd = memfd_create("hmm_workload", MFD_CLOEXEC);
+	if (memfd < 0) {
+		op_error(st, iter, "memfd_create", errno, false);
+		return;
+	}
+	if (ftruncate(memfd, len)) {
+		op_error(st, iter, "ftruncate(memfd)", errno, false);
+		goto cleanup;
+	}
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	b = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (a == MAP_FAILED || b == MAP_FAILED) {
+		op_error(st, iter, "mmap(memfd)", errno, false);
+		goto cleanup;
+	}
+	fill_pages(a, npages, c->psz, seed);
+	err = uffd_register(h, b, len, UFFDIO_REGISTER_MODE_MINOR);
+	if (err) {
+		op_error(st, iter, "UFFDIO_REGISTER(MINOR)", err, false);
+		goto cleanup;
+	}
+	for (i = 0; i < npages; i++)
+		bad += !page_ok((unsigned char *)b + i * c->psz, c->psz, seed, i);
+	st->pages += npages;
+	op_mismatch(st, iter, bad, "data wrong through the MINOR mapping, pages");
+	uffd_unregister(h, b, len);
+cleanup:
+	if (b && b != MAP_FAILED)
+		unmap_region(c, b, len);
+	if (a && a != MAP_FAILED)
+		unmap_region(c, a, len);
+	close(memfd);
+}
+
+/* MISSING batch: unpopulated anonymous pages, each read faults, UFFDIO_ZEROPAGE maps it. */
+static void uffd_missing_batch(struct ctx *c, struct uffd_handler *h, unsigned long iter,
+			       unsigned long npages)
+{
+	struct op_stats *st = &c->st[OP_UFFD_MISSING];
+	size_t len = npages * c->psz;
+	unsigned long i, bad = 0;
+	void *p;
+	int err;
+
+	p = map_region(c, npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	err = uffd_register(h, p, len, UFFDIO_REGISTER_MODE_MISSING);
+	if (err) {
+		op_error(st, iter, "UFFDIO_REGISTER(MISSING)", err, false);
+		goto cleanup;
+	}
+	for (i = 0; i < npages; i++)
+		bad += !page_is_zero((unsigned char *)p + i * c->psz, c->psz);
+	st->pages += npages;
+	op_mismatch(st, iter, bad, "zero page is not zero, pages");
+	uffd_unregister(h, p, len);
+cleanup:
+	unmap_region(c, p, len);
+}
+
+/* N faults in batches of M pages, one handler thread for the whole phase. */
+static void run_uffd(struct ctx *c, struct op_stats *st, unsigned long n, bool minor)
+{
+	struct uffd_handler h = { .minor = minor, .psz = c->psz, .wake_fd = -1 };
+	unsigned long done, iter;
+	pthread_t tid;
+	int err;
+
+	h.uffd = uffd_open(st, minor ? UFFD_FEATURE_MINOR_SHMEM : 0);
+	if (h.uffd < 0)
+		return;
+	h.wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (h.wake_fd < 0) {
+		op_error(st, 0, "eventfd", errno, false);
+		goto cleanup;
+	}
+	atomic_init(&h.base, 0);
+	atomic_init(&h.len, 0);
+	err = start_thread(c, &tid, uffd_thread, &h);
+	if (err) {
+		op_error(st, 0, "pthread_create", err, false);
+		goto cleanup;
+	}
+	for (done = 0, iter = 0; done < n; iter++) {
+		unsigned long batch = n - done < c->npages ? n - done : c->npages;
+
+		st->ops++;
+		if (minor)
+			uffd_minor_batch(c, &h, iter, batch);
+		else
+			uffd_missing_batch(c, &h, iter, batch);
+		done += batch;
+	}
+	if (eventfd_write(h.wake_fd, 1))
+		fprintf(stderr, PROG ": %s: eventfd_write: %s\n", st->name, strerror(errno));
+	pthread_join(tid, NULL);
+
+	st->uffd_faults = h.faults;
+	if (h.errors) {
+		op_error(st, 0, h.first_what, h.first_err, false);
+		st->errors += h.errors - 1;
+	}
+cleanup:
+	if (h.wake_fd >= 0)
+		close(h.wake_fd);
+	close(h.uffd);
+}
+
+/* ---- phases ---------------------------------------------------------------------- */
+
+/* ops made of N independent rounds on fresh memory */
+static void (*const one_op[OP_NR])(struct ctx *c, unsigned long iter) = {
+	[OP_READ] = read_one,
+	[OP_WRITE] = write_one,
+	[OP_SNAPSHOT] = snapshot_one,
+	[OP_MIGRATE] = migrate_one,
+	[OP_MIGRATE_SYS] = migrate_sys_one,
+	[OP_EXCLUSIVE] = exclusive_one,
+};
+
+static void run_phase(struct ctx *c, enum op op, unsigned long n)
+{
+	struct op_stats *st = &c->st[op];
+	unsigned long i;
+
+	if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING)
+		progress(c, "%s: %lu faults in batches of %lu pages", st->name, n, c->npages);
+	else
+		progress(c, "%s: %lu x %lu pages", st->name, n, c->npages);
+	if (op == OP_STORM)
+		run_storm(c, st, n);
+	else if (op == OP_SOFT_DIRTY)
+		run_soft_dirty(c, st, n);
+	else if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING)
+		run_uffd(c, st, n, op == OP_UFFD_MINOR);
+	else
+		for (i = 0; i < n; i++)
+			one_op[op](c, i);
+	progress(c, "%s: done, errors=%lu mismatches=%lu", st->name, st->errors,
+		 st->mismatches);
+}
+
+/* ---- output ---------------------------------------------------------------------- */
+
+static void put(const struct op_stats *st, const char *key, unsigned long v)
+{
+	printf("%s.%s=%lu\n", st->name, key, v);
+}
+
+static void print_stats(const struct ctx *c, enum op op)
+{
+	const struct op_stats *st = &c->st[op];
+	unsigned long chunks = driver_chunks(c->npages);
+
+	if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING) {
+		put(st, "faults", st->uffd_faults);
+		put(st, "pages", st->pages);
+		put(st, "errors", st->errors);
+		put(st, "mismatches", st->mismatches);
+		return;
+	}
+	put(st, "ops", st->ops);
+	put(st, "pages", st->pages);
+	switch (op) {
+	case OP_READ:
+	case OP_WRITE:
+		put(st, "driver_faults", st->faults);
+		put(st, "driver_cpages", st->cpages);
+		put(st, "range_fault_calls_min", st->ok_ops * chunks);
+		break;
+	case OP_SNAPSHOT:
+		put(st, "driver_cpages", st->cpages);
+		put(st, "range_fault_calls_min", st->ok_ops * chunks);
+		break;
+	case OP_MIGRATE:
+		put(st, "to_device_cpages", st->cpages);
+		put(st, "setup_calls_to_device", st->ok_ops * chunks);
+		put(st, "cpu_faults", st->cpu_faults);
+		break;
+	case OP_MIGRATE_SYS:
+		put(st, "to_device_cpages", st->cpages);
+		put(st, "to_system_cpages", st->sys_cpages);
+		put(st, "setup_calls_to_device", st->ok_ops * chunks);
+		put(st, "setup_calls_to_system", st->sys_ok_ops * chunks);
+		break;
+	case OP_STORM:
+		put(st, "driver_faults", st->faults);
+		put(st, "driver_cpages", st->cpages);
+		put(st, "madvise", st->madvise);
+		put(st, "mprotect", st->mprotect);
+		put(st, "munmap", st->munmap);
+		break;
+	case OP_EXCLUSIVE:
+		put(st, "driver_cpages", st->cpages);
+		break;
+	case OP_SOFT_DIRTY:
+		put(st, "mirror_reads", st->mirror_reads);
+		put(st, "driver_faults", st->faults);
+		break;
+	default:
+		break;
+	}
+	put(st, "errors", st->errors);
+	if (op == OP_STORM || op == OP_EXCLUSIVE)
+		put(st, "errors_tolerated", st->tolerated);
+	if (op != OP_STORM)
+		put(st, "mismatches", st->mismatches);
+}
+
+static bool stats_failed(const struct op_stats *st)
+{
+	return st->errors > st->tolerated || st->mismatches;
+}
+
+/* ---- command line ---------------------------------------------------------------- */
+
+static const char *const op_names[OP_NR] = {
+	[OP_READ] = "read",
+	[OP_WRITE] = "write",
+	[OP_SNAPSHOT] = "snapshot",
+	[OP_MIGRATE] = "migrate",
+	[OP_MIGRATE_SYS] = "migrate_sys",
+	[OP_STORM] = "storm",
+	[OP_EXCLUSIVE] = "exclusive",
+	[OP_SOFT_DIRTY] = "soft_dirty",
+	[OP_UFFD_MINOR] = "uffd_minor",
+	[OP_UFFD_MISSING] = "uffd_missing",
+};
+
+/* long-only options carry OPT_BASE + enum op as their getopt value */
+#define OPT_BASE	256
+
+static const struct option long_opts[] = {
+	{ "device",		required_argument,	NULL, 'D' },
+	{ "pages",		required_argument,	NULL, 'm' },
+	{ "reads",		required_argument,	NULL, OPT_BASE + OP_READ },
+	{ "writes",		required_argument,	NULL, OPT_BASE + OP_WRITE },
+	{ "snapshots",		required_argument,	NULL, OPT_BASE + OP_SNAPSHOT },
+	{ "migrate",		required_argument,	NULL, OPT_BASE + OP_MIGRATE },
+	{ "migrate-sys",	required_argument,	NULL, OPT_BASE + OP_MIGRATE_SYS },
+	{ "storm",		required_argument,	NULL, OPT_BASE + OP_STORM },
+	{ "exclusive",		required_argument,	NULL, OPT_BASE + OP_EXCLUSIVE },
+	{ "soft-dirty",		required_argument,	NULL, OPT_BASE + OP_SOFT_DIRTY },
+	{ "uffd-minor",		required_argument,	NULL, OPT_BASE + OP_UFFD_MINOR },
+	{ "uffd-missing",	required_argument,	NULL, OPT_BASE + OP_UFFD_MISSING },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ NULL,			0,			NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: " PROG " [OPTIONS]\n"
+	      "Drive the test_hmm driver and related mm paths; print key=value totals.\n"
+	      "\n"
+	      "  -D, --device PATH      dmirror device (default " DEFAULT_DEVICE ")\n"
+	      "  -m, --pages M          pages per operation (default 64; 1..65536)\n"
+	      "      --reads N          N device reads of M freshly mapped, CPU-populated pages\n"
+	      "      --writes N         N device writes of M fresh pages\n"
+	      "      --snapshots N      N snapshots (fault-less hmm_range_fault) of M fresh pages\n"
+	      "      --migrate N        N rounds: migrate M pages to the device, then the CPU\n"
+	      "                         touches every page (one device->system fault per page)\n"
+	      "      --migrate-sys N    N rounds: migrate M pages to the device, then\n"
+	      "                         HMM_DMIRROR_MIGRATE_TO_SYS\n"
+	      "      --storm N          N device reads of M pages while a second thread keeps\n"
+	      "                         invalidating (MADV_DONTNEED, mprotect, munmap)\n"
+	      "      --exclusive N      N HMM_DMIRROR_EXCLUSIVE calls on M fresh pages\n"
+	      "      --soft-dirty N     N writes of \"4\" to /proc/self/clear_refs with M\n"
+	      "                         mirrored pages present\n"
+	      "      --uffd-minor N     N userfaultfd MINOR faults on a shmem mapping\n"
+	      "      --uffd-missing N   N userfaultfd MISSING faults on anonymous memory\n"
+	      "  -q, --quiet            only the totals\n"
+	      "  -h, --help             this text\n"
+	      "\n"
+	      "Operations run in the order listed; counts are 0..10000000.\n"
+	      "Exit status: 0 ok, 1 an operation failed or data did not verify, 2 usage.\n",
+	      f);
+}
+
+static __attribute__((noreturn)) void usage_error(const char *fmt, const char *arg)
+{
+	fputs(PROG ": ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry '" PROG " --help'.\n", stderr);
+	exit(2);
+}
+
+/* Digits only (no sign, space or base prefix), no trailing garbage, within [min, max]. */
+static unsigned long parse_num(const char *opt, const char *s, unsigned long min,
+			       unsigned long max)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	return v;
+bad:
+	fprintf(stderr, PROG ": %s: invalid value '%s' (expected an integer in %lu..%lu)\n",
+		opt, s, min, max);
+	fputs("Try '" PROG " --help'.\n", stderr);
+	exit(2);
+}
+
+static const char *long_name(int val)
+{
+	const struct option *lo;
+
+	for (lo = long_opts; lo->name; lo++)
+		if (lo->val == val)
+			return lo->name;
+	return "?";
+}
+
+/* Names the offending option as typed: "--foo" (without "=value") or "-x". */
+static __attribute__((noreturn)) void bad_option(const char *arg, int short_opt)
+{
+	char name[64];
+
+	if (!arg)
+		arg = "?";
+	if (!strncmp(arg, "--", 2) || !short_opt)
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(name, sizeof(name), "-%c", short_opt);
+	/* getopt_long() sets optopt for a known long option given a value it takes none of */
+	if (short_opt && !strncmp(arg, "--", 2))
+		usage_error("option '%s' takes no value", name);
+	usage_error("unknown option '%s'", name);
+}
+
+/*
+ * "+": stop at the first non-option (reported as unexpected) instead of permuting, so
+ * argv[cur] is always the element getopt_long() was looking at.
+ */
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	int ch, cur = optind;
+
+	opterr = 0;
+	for (; (ch = getopt_long(argc, argv, "+:D:m:qh", long_opts, NULL)) != -1; cur = optind) {
+		switch (ch) {
+		case 'D':
+			if (!optarg[0])
+				usage_error("-D/--device: empty path%s", "");
+			o->device = optarg;
+			break;
+		case 'm':
+			o->npages = parse_num("-m/--pages", optarg, 1, MAX_PAGES);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs a value", argv[cur]);
+		case '?':
+			bad_option(argv[cur], optopt < OPT_BASE ? optopt : 0);
+		default: {
+			char name[32];
+
+			snprintf(name, sizeof(name), "--%s", long_name(ch));
+			o->count[ch - OPT_BASE] = parse_num(name, optarg, 0, MAX_COUNT);
+			break;
+		}
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+static bool any_op(const struct opts *o)
+{
+	int op;
+
+	for (op = 0; op < OP_NR; op++)
+		if (o->count[op])
+			return true;
+	return false;
+}
+
+/*
+ * Break copy-on-write of every writable page of the loaded objects now: the first write
+ * to a .data page (file-backed) or to a .bss page that was read before (zero page) goes
+ * through wp_page_copy(), an MMU_NOTIFY_CLEAR. glibc does such writes lazily (stdio
+ * locks, __libc_single_threaded at the first pthread_create()), which would otherwise
+ * land while the device is open. The RELRO part is read-only and skipped.
+ */
+static int populate_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t psz = *(const size_t *)arg;
+	uintptr_t relro_start = 0, relro_end = 0;
+	int i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_GNU_RELRO)
+			continue;
+		relro_start = info->dlpi_addr + ph->p_vaddr;
+		relro_end = (relro_start + ph->p_memsz) & ~(psz - 1);
+	}
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		uintptr_t end = (start + ph->p_memsz + psz - 1) & ~(psz - 1);
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+			continue;
+		if (relro_end && relro_start >= start && relro_start < end && relro_end > start)
+			start = relro_end;
+		start &= ~(psz - 1);
+		/* MADV_POPULATE_WRITE is 5.14+; without it we only lose the guarantee */
+		if (start < end)
+			(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+	}
+	return 0;
+}
+
+/*
+ * Everything that would otherwise invalidate our mm behind the counters' back.
+ *
+ * Besides the COW breaking above: whenever a VMA boundary moves (two VMAs merge, or one is
+ * split by mprotect/madvise/munmap) next to a 2 MiB range inside a VMA,
+ * vma_adjust_trans_huge() calls __split_huge_pmd(), which raises an MMU_NOTIFY_CLEAR even
+ * when nothing is huge. So no two mappings of ours may merge: op regions are
+ * MADV_NOHUGEPAGE, the bounce buffer is also MADV_DONTDUMP, the thread stack also
+ * MADV_DONTFORK, and the storm scratch page keeps the default flags. Differing vm_flags
+ * never merge, and only one mapping of each kind exists at a time.
+ */
+static int quiet_mm_setup(struct ctx *c)
+{
+	dl_iterate_phdr(populate_object, &c->psz);
+	if (madvise(c->bounce, region_len(c), MADV_DONTDUMP))
+		return -1;
+	c->stack = map_region(c, THREAD_STACK_SIZE / c->psz);
+	if (!c->stack || madvise(c->stack, THREAD_STACK_SIZE, MADV_DONTFORK))
+		return -1;
+	memset(c->stack, 0, THREAD_STACK_SIZE);
+	return 0;
+}
+
+static int open_device(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	fprintf(stderr, PROG ": %s: %s%s\n", path, strerror(errno),
+		errno == ENOENT || errno == ENODEV || errno == ENXIO ?
+		" (is test_hmm loaded? the lab kernel has CONFIG_TEST_HMM=y)" : "");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .device = DEFAULT_DEVICE, .npages = DEFAULT_PAGES };
+	struct ctx c = { 0 };
+	bool failed = false;
+	int op;
+
+	parse_args(argc, argv, &o);
+	if (!any_op(&o))
+		usage_error("no operation requested (--reads, --writes, ...%s)", "");
+
+	c.psz = sysconf(_SC_PAGESIZE);
+	c.npages = o.npages;
+	c.quiet = o.quiet;
+	for (op = 0; op < OP_NR; op++)
+		c.st[op].name = op_names[op];
+	/* one bounce buffer for every ioctl, so per-op munmaps are only the op regions */
+	c.bounce = map_region(&c, c.npages);
+	if (!c.bounce || quiet_mm_setup(&c)) {
+		fprintf(stderr, PROG ": mmap: %s\n", strerror(errno));
+		return 1;
+	}
+	c.fd = open_device(o.device);
+	progress(&c, "pid %d, device %s, %lu pages per operation", (int)getpid(), o.device,
+		 c.npages);
+
+	for (op = 0; op < OP_NR; op++)
+		if (o.count[op])
+			run_phase(&c, op, o.count[op]);
+
+	unmap_region(&c, c.bounce, region_len(&c));
+	/* release the notifier now (dmirror_fops_release()), not during exit_mmap();
+	 * c.stack is left to exit */
+	close(c.fd);
+
+	printf("pid=%d\n", (int)getpid());
+	printf("page_size=%zu\n", c.psz);
+	printf("pages_per_op=%lu\n", c.npages);
+	for (op = 0; op < OP_NR; op++) {
+		if (!o.count[op])
+			continue;
+		print_stats(&c, op);
+		failed |= stats_failed(&c.st[op]);
+	}
+	printf("munmaps=%lu\n", c.munmaps);
+	printf("result=%s\n", failed ? "fail" : "ok");
+	return (fflush(stdout) || failed) ? 1 : 0;
+}
