@@ -26,6 +26,7 @@
 #include <link.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -92,6 +93,8 @@ struct op_stats {
 	unsigned long	mismatches;	/* pages with wrong data + ops with a short cpages */
 };
 
+#define MAX_REGIONS 32
+
 struct ctx {
 	int		fd;		/* the dmirror device */
 	size_t		psz;
@@ -100,6 +103,13 @@ struct ctx {
 	unsigned char	*bounce;	/* M pages, cmd.ptr of every ioctl */
 	void		*stack;		/* THREAD_STACK_SIZE, for the helper threads */
 	unsigned long	munmaps;	/* munmap() calls made by the main thread */
+	/* the distinct ranges those munmaps covered: a tracer's invalidations inside them are
+	 * ours, glibc's own housekeeping happens elsewhere */
+	struct {
+		unsigned long start, end;
+	} regions[MAX_REGIONS];
+	unsigned int	nregions;
+	bool		regions_truncated;
 	struct op_stats	st[OP_NR];
 };
 
@@ -243,10 +253,25 @@ static void *map_region(const struct ctx *c, unsigned long npages)
 }
 
 /* Every munmap of this mm is one MMU_NOTIFY_UNMAP invalidation of the dmirror notifier. */
+static void note_region(struct ctx *c, unsigned long start, unsigned long end)
+{
+	for (unsigned int i = 0; i < c->nregions; i++)
+		if (c->regions[i].start == start && c->regions[i].end == end)
+			return;
+	if (c->nregions == MAX_REGIONS) {
+		c->regions_truncated = true;
+		return;
+	}
+	c->regions[c->nregions].start = start;
+	c->regions[c->nregions].end = end;
+	c->nregions++;
+}
+
 static void unmap_region(struct ctx *c, void *p, size_t len)
 {
 	if (!p)
 		return;
+	note_region(c, (unsigned long)p, (unsigned long)p + len);
 	if (munmap(p, len))
 		fprintf(stderr, PROG ": munmap: %s\n", strerror(errno));
 	else
@@ -507,6 +532,7 @@ struct storm {
 	unsigned char	*range;		/* the region the main thread reads through the device */
 	unsigned long	npages;
 	size_t		psz;
+	atomic_bool	running;	/* first rotation done */
 	atomic_bool	stop;
 	/* written by the storm thread, read by main after pthread_join() */
 	unsigned long	madvise, mprotect, munmap;
@@ -535,15 +561,15 @@ static void *storm_thread(void *arg)
 {
 	struct storm *s = arg;
 	size_t len = s->npages * s->psz;
-	unsigned long page = 0;
 	unsigned char *scratch = NULL;
 
 	do {
-		if (madvise(s->range + page * s->psz, s->psz, MADV_DONTNEED))
+		/* The whole range: every device read must then fault all of it back in, and
+		 * hmm_range_fault() returns -EBUSY when an invalidation lands while it faults. */
+		if (madvise(s->range, len, MADV_DONTNEED))
 			storm_fail(s, "madvise(MADV_DONTNEED)");
 		else
 			s->madvise++;
-		page = (page + 1) % s->npages;
 
 		if (mprotect(s->range, len, PROT_READ))
 			storm_fail(s, "mprotect(PROT_READ)");
@@ -570,6 +596,7 @@ static void *storm_thread(void *arg)
 			 * it never merges with one (see quiet_mm_setup()) */
 			scratch[0] = 1;
 		}
+		atomic_store(&s->running, true);
 	} while (!atomic_load(&s->stop));
 
 	if (scratch) {
@@ -616,12 +643,16 @@ static void run_storm(struct ctx *c, struct op_stats *st, unsigned long n)
 		return;
 	}
 	fill_pages(s.range, c->npages, c->psz, op_seed(OP_STORM, 0));
+	atomic_init(&s.running, false);
 	atomic_init(&s.stop, false);
 	err = start_thread(c, &tid, storm_thread, &s);
 	if (err) {
 		op_error(st, 0, "pthread_create", err, false);
 		goto cleanup;
 	}
+	/* else short runs can finish before the storm begins */
+	while (!atomic_load(&s.running))
+		sched_yield();
 	/* Data is not verified: MADV_DONTNEED legitimately turns pages into zero pages. */
 	for (i = 0; i < n; i++)
 		storm_read(c, st, i, s.range);
@@ -1119,6 +1150,7 @@ static void print_stats(const struct ctx *c, enum op op)
 		break;
 	case OP_SOFT_DIRTY:
 		put(st, "mirror_reads", st->mirror_reads);
+		put(st, "range_fault_calls_min", st->mirror_reads * chunks);
 		put(st, "driver_faults", st->faults);
 		break;
 	default:
@@ -1428,6 +1460,10 @@ int main(int argc, char **argv)
 		failed |= stats_failed(&c.st[op]);
 	}
 	printf("munmaps=%lu\n", c.munmaps);
+	printf("regions=");
+	for (unsigned int i = 0; i < c.nregions; i++)
+		printf("%s%#lx-%#lx", i ? "," : "", c.regions[i].start, c.regions[i].end);
+	printf("\nregions_truncated=%d\n", c.regions_truncated);
 	printf("result=%s\n", failed ? "fail" : "ok");
 	return (fflush(stdout) || failed) ? 1 : 0;
 }
