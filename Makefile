@@ -42,16 +42,39 @@ LAB_SRC_6.12 := $(call lab_src,6.12)
 hmm_tests_dir = $(firstword $(wildcard $(LAB_SRC_$(1))/tools/testing/selftests/mm/hmm-tests.c \
 			  $(LAB_SRC_$(1))/tools/testing/selftests/vm/hmm-tests.c))
 
+# clang's own system include dirs for BPF: -target bpf drops them (libbpf-bootstrap).
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
+	$(CLANG_BPF_SYS_INCLUDES)
+BPF_UNITS := maps hmm migrate notifier uffd
+BPF_OBJS := $(patsubst %,$(OUTPUT)/bpf/%.bpf.o,$(BPF_UNITS))
+SKEL := $(OUTPUT)/include/hmmscope.skel.h
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst lib/%.c,$(OUTPUT)/lib/%.o,$(LIB_SRCS))
+LIBHMM := $(OUTPUT)/libhmmscope.a
+LIB_CFLAGS := $(ALL_CFLAGS) -I$(OUTPUT)/include -Ilib
+# Tools are static: the same binary runs on the host and in the lab's initramfs.
+TOOL_LDLIBS := $(STATIC_LDFLAGS) -lbpf -lelf -lz -ljansson -lm
+
+TOOLS := hmmtrace
+TOOL_BINS := $(patsubst %,$(OUTPUT)/%,$(TOOLS))
+hmmtrace_SRCS := $(wildcard tools/hmmtrace/*.c) tools/common.c
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
+
 TEST_BINS := $(OUTPUT)/tests/hmm_workload
 LAB_HMM_TESTS := $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/hmm-tests-$(v))
 LAB_UAPI_CHECKS := $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/uapi-check-$(v).stamp)
 LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
-LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS)
+LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS)
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check check-run demo lab lab-kernels lab-image vmlinux clean help
 
-all: $(TEST_BINS)
+all: $(TOOL_BINS) $(TEST_BINS) $(UNIT_BINS)
 
 help:
 	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
@@ -59,8 +82,53 @@ help:
 deps:
 	$(Q)scripts/deps.sh
 
-$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/lab:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tests/unit $(OUTPUT)/lab $(OUTPUT)/bpf $(OUTPUT)/lib \
+$(OUTPUT)/include $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
+
+# ---- BPF ----------------------------------------------------------------------------------------
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+
+# One object from the per-path files: they share maps through extern declarations.
+$(OUTPUT)/bpf/hmmscope.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUTPUT)/bpf/hmmscope.bpf.o | $(OUTPUT)/include
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name hmmscope_bpf > $@
+
+# ---- lib and tools ------------------------------------------------------------------------------
+
+$(OUTPUT)/lib/%.o: lib/%.c $(SKEL) | $(OUTPUT)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -MF $@.d -c $< -o $@
+
+$(LIBHMM): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/tools/%.o: tools/%.c $(SKEL) | $(OUTPUT)/tools
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -MF $@.d -c $< -o $@
+
+define tool_rule
+$(OUTPUT)/$(1): $(patsubst tools/%.c,$(OUTPUT)/tools/%.o,$($(1)_SRCS)) $(LIBHMM)
+	$$(call msg,LINK,$$@)
+	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $(TOOL_LDLIBS)
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+.SECONDEXPANSION:
+
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBHMM) | $(OUTPUT)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
+		-lcmocka -lbpf -lelf -lz -ljansson -lm
 
 # ---- tests and lab binaries ---------------------------------------------------------------------
 
@@ -68,7 +136,6 @@ $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MF $@.d -pthread $< -o $@ $(STATIC_LDFLAGS)
 
-.SECONDEXPANSION:
 # Our copy of the test_hmm ABI (tests/hmm_uapi.h) must equal each source package's header.
 $(OUTPUT)/lab/uapi-check-%.stamp: tests/uapi_check.c tests/hmm_uapi.h $$(LAB_SRC_$$*)/Makefile | $(OUTPUT)/lab
 	$(call msg,UAPI,$(LAB_SRC_$*)/lib/test_hmm_uapi.h)

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by every hmmscope BPF file. */
+#ifndef HMMSCOPE_COMMON_BPF_H
+#define HMMSCOPE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#define HMM_INLINE static __always_inline
+#include "hmmscope.h"
+#include "maps.bpf.h"
+#include "core_fixes.bpf.h"
+
+#ifndef EBUSY
+#define EBUSY  16
+#define EFAULT 14
+#define EPERM  1
+#define EAGAIN 11
+#endif
+
+static __always_inline void counter_add(__u32 idx, __u64 v)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += v; /* per-CPU: no atomics needed */
+}
+
+/* A zeroed histogram to insert from: too large for the 512-byte BPF stack. */
+static struct hmm_hist zero_hist;
+
+static __always_inline void hist_add(__u64 driver, __u16 metric, __u16 label, __u64 v)
+{
+	struct hmm_hist_key key = { .driver = driver, .metric = metric, .label = label };
+	struct hmm_hist *h;
+	__u32 slot;
+
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h) {
+			counter_add(HMM_C_STATE_DROPS, 1);
+			return;
+		}
+	}
+	slot = hmm_hist_slot(v);
+	if (slot < HMM_HIST_SLOTS)
+		h->slots[slot]++;
+	h->count++;
+	h->sum += v;
+}
+
+/* Reserve a ring-buffer record; a failure is a drop, counted, never silent. */
+static __always_inline void *rec_reserve(__u32 size, __u16 type, __u64 ts)
+{
+	struct hmm_rec_hdr *hdr = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!hdr) {
+		counter_add(HMM_C_RINGBUF_DROPS, 1);
+		return NULL;
+	}
+	hdr->type = type;
+	hdr->size = size;
+	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->ts = ts;
+	return hdr;
+}
+
+static __always_inline void task_current(struct hmm_task *t)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	t->pid = id >> 32;
+	t->tid = (__u32)id;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+}
+
+/*
+ * The process to blame for work on an mm is its owner, not the caller: HMM callers are often
+ * kthreads and workqueues. mm->owner exists only with CONFIG_MEMCG (distro kernels have it).
+ */
+static __always_inline bool task_owner(struct mm_struct *mm, struct hmm_task *t)
+{
+	struct task_struct *owner;
+
+	if (!mm || !bpf_core_field_exists(mm->owner))
+		return false;
+	owner = BPF_CORE_READ(mm, owner);
+	if (!owner)
+		return false;
+	t->pid = BPF_CORE_READ(owner, tgid);
+	t->tid = BPF_CORE_READ(owner, pid);
+	BPF_CORE_READ_STR_INTO(&t->comm, owner, comm);
+	return true;
+}
+
+static __always_inline bool caller_filtered(void)
+{
+	return targ_pid && (bpf_get_current_pid_tgid() >> 32) != targ_pid;
+}
+
+static __always_inline bool owner_filtered(const struct hmm_task *owner, bool known)
+{
+	return targ_owner && (!known || owner->pid != targ_owner);
+}
+
+static __always_inline void stash_put(__u32 ap, __u64 a0, __u64 a1, __u64 a2, __u64 ip)
+{
+	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .ap = ap };
+	struct stash st = { .ts = bpf_ktime_get_ns(), .a0 = a0, .a1 = a1, .a2 = a2, .ip = ip };
+
+	if (bpf_map_update_elem(&stashes, &key, &st, BPF_ANY))
+		counter_add(HMM_C_STATE_DROPS, 1);
+}
+
+static __always_inline bool stash_take(__u32 ap, struct stash *out)
+{
+	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .ap = ap };
+	struct stash *st = bpf_map_lookup_elem(&stashes, &key);
+
+	if (!st)
+		return false;
+	*out = *st;
+	bpf_map_delete_elem(&stashes, &key);
+	return true;
+}
+
+/* The return address of a kprobed function: at entry it is the word at the stack pointer. */
+static __always_inline __u64 kprobe_ret_ip(struct pt_regs *ctx)
+{
+	__u64 ip = 0;
+
+	bpf_probe_read_kernel(&ip, sizeof(ip), (void *)PT_REGS_SP(ctx));
+	return ip;
+}
+
+/* fexit sees a function's int return in a u64 whose upper half is undefined. */
+#define RET_INT(x) ((int)(long)(x))
+
+#endif /* HMMSCOPE_COMMON_BPF_H */

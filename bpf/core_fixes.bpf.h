@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel layout drift, in one place (libbpf-tools' core_fixes.bpf.h). Each shim names the kernel
+ * version that changed the layout; everything else reads fields through these.
+ */
+#ifndef HMMSCOPE_CORE_FIXES_BPF_H
+#define HMMSCOPE_CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/* 5.4: struct hmm_range had a u64 *pfns array, per-driver flag tables and no notifier; 5.8
+ * replaced them with unsigned long *hmm_pfns and the HMM_PFN_* enum. */
+struct hmm_range___pre58 {
+	__u64 *pfns;
+} __attribute__((preserve_access_index));
+
+/* 5.7-5.8: struct migrate_vma selected the direction with src_owner instead of flags. */
+struct migrate_vma___pre59 {
+	void *src_owner;
+} __attribute__((preserve_access_index));
+
+/* 5.9-5.13: mmu_notifier_range::owner was called migrate_pgmap_owner. */
+struct mmu_notifier_range___pre514 {
+	void *migrate_pgmap_owner;
+} __attribute__((preserve_access_index));
+
+/* 6.1: struct migrate_vma::fault_page (the page a CPU fault is migrating back). */
+static __always_inline bool migrate_has_fault_page(struct migrate_vma *args)
+{
+	if (!bpf_core_field_exists(args->fault_page))
+		return false;
+	return BPF_CORE_READ(args, fault_page) != NULL;
+}
+
+/* 5.9: migrate_vma::flags (MIGRATE_VMA_SELECT_SYSTEM = 1 << 0; the enum is anonymous, so its
+ * value cannot be relocated: it has not changed since 5.9). Before, src_owner set meant
+ * "migrate device-private pages back". */
+static __always_inline __u8 migrate_dir(struct migrate_vma *args)
+{
+	if (bpf_core_field_exists(args->flags))
+		return (BPF_CORE_READ(args, flags) & 1) ? HMM_DIR_TO_DEVICE : HMM_DIR_TO_SYSTEM;
+	if (bpf_core_field_exists(((struct migrate_vma___pre59 *)args)->src_owner))
+		return BPF_CORE_READ((struct migrate_vma___pre59 *)args, src_owner) ?
+			       HMM_DIR_TO_SYSTEM :
+			       HMM_DIR_TO_DEVICE;
+	return HMM_DIR_TO_DEVICE;
+}
+
+static __always_inline __u64 notifier_range_owner(struct mmu_notifier_range *r)
+{
+	struct mmu_notifier_range___pre514 *old = (void *)r;
+
+	if (bpf_core_field_exists(r->owner))
+		return (__u64)BPF_CORE_READ(r, owner);
+	if (bpf_core_field_exists(old->migrate_pgmap_owner))
+		return (__u64)BPF_CORE_READ(old, migrate_pgmap_owner);
+	return 0;
+}
+
+/* enum mmu_notifier_event (5.2; MIGRATE 5.9, EXCLUSIVE 5.14) into our own numbering. */
+static __always_inline __u8 notifier_event(struct mmu_notifier_range *r)
+{
+	__u32 ev;
+
+	if (!bpf_core_field_exists(r->event))
+		return HMM_EV_UNKNOWN;
+	ev = BPF_CORE_READ(r, event);
+	if (ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_UNMAP))
+		return HMM_EV_UNMAP;
+	if (ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_CLEAR))
+		return HMM_EV_CLEAR;
+	if (ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_PROTECTION_VMA))
+		return HMM_EV_PROTECTION_VMA;
+	if (ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_PROTECTION_PAGE))
+		return HMM_EV_PROTECTION_PAGE;
+	if (ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_SOFT_DIRTY))
+		return HMM_EV_SOFT_DIRTY;
+	if (ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_RELEASE))
+		return HMM_EV_RELEASE;
+	if (bpf_core_enum_value_exists(enum mmu_notifier_event, MMU_NOTIFY_MIGRATE) &&
+	    ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_MIGRATE))
+		return HMM_EV_MIGRATE;
+	if (bpf_core_enum_value_exists(enum mmu_notifier_event, MMU_NOTIFY_EXCLUSIVE) &&
+	    ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_EXCLUSIVE))
+		return HMM_EV_EXCLUSIVE;
+	return HMM_EV_UNKNOWN;
+}
+
+/*
+ * VM_UFFD_* are #defines, not BTF: MISSING (0x200) and WP (0x1000) never moved, but
+ * VM_UFFD_MINOR is a high bit that did (bit 37 in 6.1, 38 in 6.12). handle_userfault() gets
+ * exactly one of them, so "a bit at or above 32" identifies MINOR on every kernel.
+ */
+static __always_inline __u8 uffd_reason(__u64 reason)
+{
+	if (reason == 0x200)
+		return HMM_UFFD_MISSING;
+	if (reason == 0x1000)
+		return HMM_UFFD_WP;
+	if (reason >> 32)
+		return HMM_UFFD_MINOR;
+	return HMM_UFFD_OTHER;
+}
+
+#endif /* HMMSCOPE_CORE_FIXES_BPF_H */

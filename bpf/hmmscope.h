@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The contract between bpf/ and lib/: every ring-buffer record and every map key and value.
+ *
+ * Rules: fixed-width types only, explicit padding, a size assert per struct. Every ring-buffer
+ * record starts with struct hmm_rec_hdr (type, size, cpu, timestamp), so a reader can skip a
+ * record type it does not know by its size. Kernel enums are translated into the enums below in
+ * BPF (through bpf_core_enum_value()), so nothing past this header depends on kernel numbering.
+ * Changing a record's layout bumps HMM_SCHEMA_VERSION.
+ */
+#ifndef HMMSCOPE_H
+#define HMMSCOPE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define HMM_SCHEMA_VERSION 1
+#define HMM_COMM_LEN	   16
+
+/* Record types: numbers are part of the trace file format, never reuse one. */
+enum hmm_rec_type {
+	HMM_REC_FAULT = 1,	/* one hmm_range_fault() call */
+	HMM_REC_CHAIN = 2,	/* an -EBUSY retry chain ended (length >= 2) */
+	HMM_REC_READ_BEGIN = 3, /* mmu_interval_read_begin() waited for an invalidation */
+	HMM_REC_MIGRATE = 4,	/* one migration: setup .. finalize on one pfn array */
+	HMM_REC_INVAL = 5,	/* one invalidate_range_start .. _end */
+	HMM_REC_UFFD = 6,	/* one handle_userfault() */
+	HMM_REC_LOST = 7,	/* written by userspace: records the ring buffer dropped */
+	HMM_REC_TYPE_MAX,
+};
+
+/* Invalidation events, in the kernel's order (enum mmu_notifier_event, 6.1/6.12). */
+enum hmm_inval_event {
+	HMM_EV_UNMAP = 0,
+	HMM_EV_CLEAR,
+	HMM_EV_PROTECTION_VMA,
+	HMM_EV_PROTECTION_PAGE,
+	HMM_EV_SOFT_DIRTY,
+	HMM_EV_RELEASE,
+	HMM_EV_MIGRATE,
+	HMM_EV_EXCLUSIVE,
+	HMM_EV_UNKNOWN,
+	HMM_EV_MAX,
+};
+
+/* Result classes of hmm_range_fault(), the label set of fault histograms. */
+enum hmm_fault_result {
+	HMM_RES_OK = 0,
+	HMM_RES_EBUSY,
+	HMM_RES_EFAULT,
+	HMM_RES_EPERM,
+	HMM_RES_OTHER,
+	HMM_RES_MAX,
+};
+
+/* Migration direction (from struct migrate_vma::flags) and kind. */
+enum hmm_migrate_dir {
+	HMM_DIR_TO_DEVICE = 0, /* MIGRATE_VMA_SELECT_SYSTEM */
+	HMM_DIR_TO_SYSTEM,     /* MIGRATE_VMA_SELECT_DEVICE_PRIVATE / _COHERENT, migrate_device_* */
+	HMM_DIR_MAX,
+};
+
+enum hmm_uffd_reason {
+	HMM_UFFD_MISSING = 0,
+	HMM_UFFD_WP,
+	HMM_UFFD_MINOR,
+	HMM_UFFD_OTHER,
+	HMM_UFFD_MAX,
+};
+
+/* Attach points: index into probe reports, counters and the drop map. */
+enum hmm_attach_point {
+	HMM_AP_RANGE_FAULT = 0,	 /* hmm_range_fault */
+	HMM_AP_READ_BEGIN,	 /* mmu_interval_read_begin */
+	HMM_AP_MIGRATE_SETUP,	 /* migrate_vma_setup */
+	HMM_AP_MIGRATE_PAGES,	 /* migrate_vma_pages */
+	HMM_AP_MIGRATE_FINALIZE, /* migrate_vma_finalize */
+	HMM_AP_DEVICE_RANGE,	 /* migrate_device_range */
+	HMM_AP_DEVICE_PAGES,	 /* migrate_device_pages */
+	HMM_AP_DEVICE_FINALIZE,	 /* migrate_device_finalize */
+	HMM_AP_INVAL_START,	 /* __mmu_notifier_invalidate_range_start */
+	HMM_AP_INVAL_END,	 /* __mmu_notifier_invalidate_range_end */
+	HMM_AP_USERFAULT,	 /* handle_userfault */
+	HMM_AP_MAX,
+};
+
+struct hmm_rec_hdr {
+	__u16 type; /* enum hmm_rec_type */
+	__u16 size; /* whole record, header included */
+	__u32 cpu;
+	__u64 ts; /* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) when the recorded work began */
+};
+
+/* A task: the caller of an HMM function, or the owner of an mm (mm->owner). */
+struct hmm_task {
+	__u32 pid; /* tgid; 0 when unknown (no CONFIG_MEMCG for mm->owner) */
+	__u32 tid;
+	char comm[HMM_COMM_LEN];
+};
+
+/* The invalidation blamed for an -EBUSY: the latest one on the same mm whose range overlapped
+ * the notifier's interval, after that notifier's mmu_interval_read_begin(). */
+struct hmm_cause {
+	__u64 start; /* invalidated range */
+	__u64 end;
+	__u64 ago_ns; /* from that invalidation's start to the failed call's return */
+	struct hmm_task task; /* the invalidating task */
+	__u8 event;	      /* enum hmm_inval_event */
+	__u8 found;	      /* 0: no matching invalidation was seen */
+	__u8 __pad[6];
+};
+
+#define HMM_FAULT_F_FAULT     (1u << 0) /* HMM_PFN_REQ_FAULT in default_flags: fault, not snapshot */
+#define HMM_FAULT_F_WRITE     (1u << 1) /* HMM_PFN_REQ_WRITE */
+#define HMM_FAULT_F_TRUNCATED (1u << 2) /* the pfn scan stopped at HMM_PFN_SCAN_MAX entries */
+#define HMM_FAULT_F_OWNER_KNOWN (1u << 3)
+
+#define HMM_PFN_SCAN_MAX 512 /* pfn entries inspected after each call */
+
+struct hmm_rec_fault {
+	struct hmm_rec_hdr hdr;
+	__u64 dur_ns;
+	__s64 ret; /* 0 or -errno (5.8+); a page count before 5.8 */
+	__u64 start;
+	__u64 end;
+	__u64 notifier; /* struct mmu_interval_notifier *: identity only */
+	__u64 mm;
+	__u64 ops; /* notifier->ops->invalidate: resolved to a driver in userspace */
+	struct hmm_task caller;
+	struct hmm_task owner;
+	__u32 npages;
+	__u32 valid; /* counts from the output pfn array (first HMM_PFN_SCAN_MAX entries) */
+	__u32 write;
+	__u32 error;
+	__u32 scanned;
+	__u16 attempt; /* 1-based position in its retry chain */
+	__u8 max_order;
+	__u8 flags; /* HMM_FAULT_F_* */
+	struct hmm_cause cause; /* for ret == -EBUSY */
+};
+
+struct hmm_rec_chain {
+	struct hmm_rec_hdr hdr; /* ts: the first attempt's start */
+	__u64 dur_ns;		/* first attempt's start to the last attempt's return */
+	__s64 ret;		/* the final attempt's return */
+	__u64 notifier;
+	__u64 mm;
+	__u64 ops;
+	struct hmm_task caller;
+	struct hmm_task owner;
+	__u32 attempts;
+	__u32 busy; /* attempts that returned -EBUSY */
+	struct hmm_cause cause; /* of the last -EBUSY */
+};
+
+struct hmm_rec_read_begin {
+	struct hmm_rec_hdr hdr;
+	__u64 dur_ns;
+	__u64 notifier;
+	__u64 mm;
+	struct hmm_task caller;
+};
+
+#define HMM_MIG_F_FAULT	 (1u << 0) /* triggered by a CPU fault (fault_page set, 6.1+) */
+#define HMM_MIG_F_DEVICE (1u << 1) /* migrate_device_range/_pages/_finalize, not migrate_vma_* */
+#define HMM_MIG_F_OWNER_KNOWN (1u << 2)
+#define HMM_MIG_F_PAGES (1u << 3) /* the pages step ran: copy and finalize times are real */
+
+struct hmm_rec_migrate {
+	struct hmm_rec_hdr hdr; /* ts: setup entry */
+	__u64 setup_ns;		/* in migrate_vma_setup / migrate_device_range */
+	__u64 copy_ns;		/* setup return to pages entry: the driver's allocation and copy */
+	__u64 finalize_ns;	/* pages entry to finalize return */
+	__u64 total_ns;
+	__u64 start; /* virtual range (migrate_vma) or first pfn (migrate_device_range) */
+	__u64 end;
+	__u64 mm;
+	__u64 driver;	 /* the driver's notifier ops->invalidate, learnt from its faults; or 0 */
+	__u64 caller_ip; /* the function that called setup, where the attach mode sees it; or 0 */
+	struct hmm_task caller;
+	struct hmm_task owner;
+	__u32 npages;
+	__u32 cpages; /* collected by setup */
+	__u32 moved;  /* MIGRATE_PFN_MIGRATE still set after the pages step */
+	__u32 stayed; /* collected but not moved */
+	__u32 scanned;
+	__s32 setup_ret;
+	__u8 dir;   /* enum hmm_migrate_dir */
+	__u8 flags; /* HMM_MIG_F_* */
+	__u8 __pad[6];
+};
+
+#define HMM_INVAL_F_BLOCKABLE (1u << 0)
+#define HMM_INVAL_F_OWNER_KNOWN (1u << 1)
+#define HMM_INVAL_F_NO_END (1u << 2) /* start failed (-EAGAIN): no _end follows */
+
+struct hmm_rec_inval {
+	struct hmm_rec_hdr hdr; /* ts: start entry */
+	__u64 start_ns;		/* time in invalidate_range_start (all subscribers' callbacks) */
+	__u64 end_ns;		/* time in invalidate_range_end */
+	__u64 start;
+	__u64 end;
+	__u64 mm;
+	__u64 owner_ptr; /* range->owner (migrate_pgmap_owner before 5.14) */
+	struct hmm_task task;
+	struct hmm_task owner;
+	__s32 ret; /* of invalidate_range_start: 0 or -EAGAIN */
+	__u8 event; /* enum hmm_inval_event */
+	__u8 flags; /* HMM_INVAL_F_* */
+	__u8 __pad[2];
+};
+
+struct hmm_rec_uffd {
+	struct hmm_rec_hdr hdr;
+	__u64 dur_ns;
+	__u64 address;
+	struct hmm_task task;
+	__u32 ret; /* vm_fault_t */
+	__u8 reason; /* enum hmm_uffd_reason */
+	__u8 __pad[3];
+};
+
+/* Written by userspace into recordings where the ring buffer dropped records. */
+struct hmm_rec_lost {
+	struct hmm_rec_hdr hdr;
+	__u64 count;
+};
+
+/* ---- in-kernel aggregation --------------------------------------------------------------- */
+
+/*
+ * Histograms are base-2 log-linear, the Prometheus native-histogram schema 3 grid: 8 buckets per
+ * power of two, bucket k of octave e covering (2^e * 2^((k-1)/8), 2^e * 2^(k/8)]. Powers of two
+ * are exact bucket edges, so histograms from any host merge exactly. Values are in ns (or pages,
+ * or attempts): bucket 0 holds 0, then octaves 0 .. HMM_HIST_OCTAVES-1, and the last bucket is
+ * overflow (> 2^HMM_HIST_OCTAVES), never folded into a finite bucket.
+ */
+#define HMM_HIST_SUB	  8
+#define HMM_HIST_OCTAVES  40 /* finite buckets up to 2^40 (ns: ~18 minutes) */
+#define HMM_HIST_SLOTS	  (3 + HMM_HIST_OCTAVES * HMM_HIST_SUB)
+#define HMM_HIST_OVERFLOW (HMM_HIST_SLOTS - 1)
+
+#ifndef HMM_INLINE
+#define HMM_INLINE static inline
+#endif
+
+/*
+ * hmm_hist_slot() - the bucket of value v, identical in BPF and userspace (one definition).
+ * Slot 0 holds v == 0; slot 1 + i is Prometheus schema-3 bucket i, (2^((i-1)/8), 2^(i/8)], for
+ * i in 0 .. 8 * HMM_HIST_OCTAVES; the last slot holds v > 2^HMM_HIST_OCTAVES.
+ * Within octave e (2^e <= v < 2^(e+1)), m = v << (63 - e) is v / 2^e as a 1.63 fixed-point
+ * number, compared with floor(2^(j/8) * 2^63): exact for integers, no floating point.
+ */
+HMM_INLINE __u32 hmm_hist_slot(__u64 v)
+{
+	__u64 m;
+	__u32 e = 0, j;
+
+	if (v == 0)
+		return 0;
+	if (v > (1ULL << HMM_HIST_OCTAVES))
+		return HMM_HIST_OVERFLOW;
+	/* e = floor(log2(v)), by halving: BPF has no count-leading-zeros instruction. */
+	m = v;
+	if (m >> 32) { e += 32; m >>= 32; }
+	if (m >> 16) { e += 16; m >>= 16; }
+	if (m >> 8) { e += 8; m >>= 8; }
+	if (m >> 4) { e += 4; m >>= 4; }
+	if (m >> 2) { e += 2; m >>= 2; }
+	if (m >> 1) { e += 1; }
+	m = v << (63 - e);
+	if (m == 1ULL << 63)
+		j = 0; /* an exact power of two is the upper edge of the bucket below */
+	else if (m <= 0x8b95c1e3ea8bd6e6ULL)
+		j = 1;
+	else if (m <= 0x9837f0518db8a96fULL)
+		j = 2;
+	else if (m <= 0xa5fed6a9b15138eaULL)
+		j = 3;
+	else if (m <= 0xb504f333f9de6484ULL)
+		j = 4;
+	else if (m <= 0xc5672a115506daddULL)
+		j = 5;
+	else if (m <= 0xd744fccad69d6af4ULL)
+		j = 6;
+	else if (m <= 0xeac0c6e7dd24392eULL)
+		j = 7;
+	else
+		j = 8;
+	return 1 + e * HMM_HIST_SUB + j;
+}
+
+enum hmm_metric {
+	HMM_M_FAULT_NS = 0,	   /* label: result */
+	HMM_M_CHAIN_NS,		   /* label: result of the final attempt */
+	HMM_M_CHAIN_ATTEMPTS,	   /* label: result */
+	HMM_M_READ_BEGIN_NS,	   /* no label */
+	HMM_M_MIGRATE_NS,	   /* label: direction */
+	HMM_M_MIGRATE_SETUP_NS,	   /* label: direction */
+	HMM_M_MIGRATE_COPY_NS,	   /* label: direction */
+	HMM_M_MIGRATE_FINALIZE_NS, /* label: direction */
+	HMM_M_INVAL_START_NS,	   /* label: event */
+	HMM_M_INVAL_END_NS,	   /* label: event */
+	HMM_M_UFFD_NS,		   /* label: reason */
+	HMM_M_MAX,
+};
+
+/* Histogram key: metric, its label, and the driver (its ops/caller symbol address, 0 if none). */
+struct hmm_hist_key {
+	__u64 driver;
+	__u16 metric; /* enum hmm_metric */
+	__u16 label;
+	__u32 __pad;
+};
+
+struct hmm_hist {
+	__u64 count;
+	__u64 sum;
+	__u64 slots[HMM_HIST_SLOTS];
+};
+
+/* Counters, per CPU, one array entry each. */
+enum hmm_counter {
+	HMM_C_FAULT_CALLS = 0,
+	HMM_C_FAULT_PAGES,
+	HMM_C_FAULT_RESULT_BASE, /* + enum hmm_fault_result */
+	HMM_C_CHAINS = HMM_C_FAULT_RESULT_BASE + HMM_RES_MAX,
+	HMM_C_CHAIN_RETRIES,
+	HMM_C_READ_BEGIN,
+	HMM_C_MIGRATIONS_BASE, /* + dir */
+	HMM_C_MIGRATE_NPAGES_BASE = HMM_C_MIGRATIONS_BASE + HMM_DIR_MAX,
+	HMM_C_MIGRATE_CPAGES_BASE = HMM_C_MIGRATE_NPAGES_BASE + HMM_DIR_MAX,
+	HMM_C_MIGRATE_MOVED_BASE = HMM_C_MIGRATE_CPAGES_BASE + HMM_DIR_MAX,
+	HMM_C_MIGRATE_STAYED_BASE = HMM_C_MIGRATE_MOVED_BASE + HMM_DIR_MAX,
+	HMM_C_MIGRATE_FAULT_BASE = HMM_C_MIGRATE_STAYED_BASE + HMM_DIR_MAX,
+	HMM_C_INVAL_BASE = HMM_C_MIGRATE_FAULT_BASE + HMM_DIR_MAX, /* + event */
+	HMM_C_INVAL_PAGES_BASE = HMM_C_INVAL_BASE + HMM_EV_MAX,
+	HMM_C_INVAL_EAGAIN = HMM_C_INVAL_PAGES_BASE + HMM_EV_MAX,
+	HMM_C_UFFD_BASE, /* + reason */
+	HMM_C_RINGBUF_DROPS = HMM_C_UFFD_BASE + HMM_UFFD_MAX, /* reserve failures */
+	HMM_C_STATE_DROPS, /* entry state that could not be stored (map full) */
+	HMM_C_MAX,
+};
+
+#ifndef __VMLINUX_H__
+_Static_assert(sizeof(struct hmm_rec_hdr) == 16, "hmm_rec_hdr");
+_Static_assert(sizeof(struct hmm_task) == 24, "hmm_task");
+_Static_assert(sizeof(struct hmm_cause) == 56, "hmm_cause");
+_Static_assert(sizeof(struct hmm_rec_fault) == 200, "hmm_rec_fault");
+_Static_assert(sizeof(struct hmm_rec_chain) == 168, "hmm_rec_chain");
+_Static_assert(sizeof(struct hmm_rec_read_begin) == 64, "hmm_rec_read_begin");
+_Static_assert(sizeof(struct hmm_rec_migrate) == 168, "hmm_rec_migrate");
+_Static_assert(sizeof(struct hmm_rec_inval) == 120, "hmm_rec_inval");
+_Static_assert(sizeof(struct hmm_rec_uffd) == 64, "hmm_rec_uffd");
+_Static_assert(sizeof(struct hmm_rec_lost) == 24, "hmm_rec_lost");
+_Static_assert(sizeof(struct hmm_hist_key) == 16, "hmm_hist_key");
+_Static_assert(sizeof(struct hmm_hist) == 16 + 8 * HMM_HIST_SLOTS, "hmm_hist");
+#endif
+
+#endif /* HMMSCOPE_H */

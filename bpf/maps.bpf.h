@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps and load-time settings shared by every hmmscope BPF file. maps.bpf.c defines them
+ * (HMM_MAPS_OWNER); the other files see extern declarations, and `bpftool gen object` links them
+ * into one object, so all paths share one ring buffer and one set of counters.
+ */
+#ifndef HMMSCOPE_MAPS_BPF_H
+#define HMMSCOPE_MAPS_BPF_H
+
+#ifdef HMM_MAPS_OWNER
+#define __hmm_shared
+#define HMM_SETTING(type, name) const volatile type name = 0
+#else
+#define __hmm_shared extern
+#define HMM_SETTING(type, name) extern const volatile type name
+#endif
+
+/* Settings, written by lib/ before load (read-only afterwards: the verifier prunes on them). */
+HMM_SETTING(__u32, targ_pid);	 /* only calls made by this process (tgid) */
+HMM_SETTING(__u32, targ_owner);	 /* only work on the mm owned by this process */
+HMM_SETTING(__u64, min_dur_ns);	 /* per-event records: drop shorter ones (aggregation sees all) */
+HMM_SETTING(__u8, emit_events);	 /* per-event records into the ring buffer */
+HMM_SETTING(__u8, aggregate);	 /* histograms and counters in maps */
+HMM_SETTING(__u8, page_shift);	 /* PAGE_SHIFT is a #define, not in BTF */
+/*
+ * enum hmm_pfn_flags (5.8+), read by lib/ from this kernel's BTF. Its flags are 64-bit values
+ * (HMM_PFN_VALID is 1UL << 63), and clang 14 truncates 64-bit enum values in
+ * bpf_core_enum_value() relocations, which libbpf then rejects; so lib/ does that relocation and
+ * passes bit numbers (shifts keep the pfn scan branch-free, which the verifier needs).
+ * pfn_flags_known == 0: no such enum (before 5.8), no pfn scan.
+ */
+HMM_SETTING(__u8, pfn_flags_known);
+HMM_SETTING(__u8, pfn_valid_shift);
+HMM_SETTING(__u8, pfn_write_shift);
+HMM_SETTING(__u8, pfn_error_shift);
+HMM_SETTING(__u8, pfn_order_shift); /* 0: no order field (before 5.15) */
+
+/* Per-event records. Its size is set by lib/ before load. */
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HMM_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct hmm_hist_key);
+	__type(value, struct hmm_hist);
+} hists SEC(".maps");
+
+/* Arguments saved at function entry for the exit program, per thread and attach point: a
+ * kretprobe has no arguments, and one path serves both attach modes. */
+struct stash_key {
+	__u32 tid;
+	__u32 ap; /* enum hmm_attach_point */
+};
+
+struct stash {
+	__u64 ts;
+	__u64 a0;
+	__u64 a1;
+	__u64 a2;
+	__u64 ip; /* return address, where the attach mode can see it (kprobe) */
+};
+
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct stash_key);
+	__type(value, struct stash);
+} stashes SEC(".maps");
+
+/* The last few invalidations of each mm, for blaming an -EBUSY on one (see hmm.bpf.c). */
+#define INVAL_RING 8
+
+struct inval_slot {
+	__u64 ts;
+	__u64 end_ts; /* 0 while in progress */
+	__u64 start;
+	__u64 end;
+	__u64 owner_ptr;
+	struct hmm_task task;
+	__u8 event;
+	__u8 __pad[7];
+};
+
+struct inval_ring {
+	__u32 head;
+	__u32 __pad;
+	struct inval_slot slot[INVAL_RING];
+};
+
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* struct mm_struct * */
+	__type(value, struct inval_ring);
+} mm_invals SEC(".maps");
+
+/* dev_private_owner -> notifier ops->invalidate, learnt from faults: names the driver of a
+ * migration, whose pgmap_owner is the same pointer in every in-tree driver. */
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u64);
+} owner_driver SEC(".maps");
+
+#endif /* HMMSCOPE_MAPS_BPF_H */

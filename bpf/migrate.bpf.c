@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migration: migrate_vma_setup() -> driver copy -> migrate_vma_pages() -> migrate_vma_finalize(),
+ * all on one struct migrate_vma, and since 6.1 migrate_device_range() / migrate_device_pages() /
+ * migrate_device_finalize() on bare pfn arrays (eviction). One record per migration, keyed by its
+ * src pfn array. migrate_vma_finalize() calls migrate_device_finalize() on the same array
+ * (mm/migrate_device.c, 6.1 and 6.12), so the device hooks ignore migrations begun by setup.
+ *
+ * Per page, src[] carries MIGRATE_PFN_MIGRATE after setup for pages that can move, and still
+ * carries it after the pages step only for pages that did move (include/linux/migrate.h:
+ * MIGRATE_PFN_VALID = 1 << 0, MIGRATE_PFN_MIGRATE = 1 << 1, #defines unchanged since 4.14).
+ */
+#include "common.bpf.h"
+
+#define MIG_SCAN_MAX 512
+
+struct mig {
+	__u64 ts; /* setup entry */
+	__u64 setup_ns;
+	__u64 setup_exit;
+	__u64 pages_entry;
+	__u64 start;
+	__u64 end;
+	__u64 mm;
+	__u64 driver;
+	__u64 caller_ip;
+	struct hmm_task caller;
+	struct hmm_task owner;
+	__u32 npages;
+	__u32 cpages;
+	__u32 moved;
+	__u32 scanned;
+	__u8 dir;
+	__u8 flags;
+	__u8 owner_known;
+	__u8 __pad[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64); /* src pfn array */
+	__type(value, struct mig);
+} migrations SEC(".maps");
+
+struct mig_scratch {
+	__u64 pfn[MIG_SCAN_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mig_scratch);
+} mig_scratch SEC(".maps");
+
+/* Pages of a pfn array still marked MIGRATE (and VALID), over its first MIG_SCAN_MAX entries. */
+static __always_inline __u32 count_migrating(__u64 src, __u32 npages, __u32 *scanned)
+{
+	struct mig_scratch *buf;
+	__u32 zero = 0, n = npages, count = 0;
+
+	buf = bpf_map_lookup_elem(&mig_scratch, &zero);
+	if (!buf || !src)
+		return 0;
+	if (n > MIG_SCAN_MAX)
+		n = MIG_SCAN_MAX;
+	if (n == 0 ||
+	    bpf_probe_read_kernel(buf->pfn, (((n - 1) & (MIG_SCAN_MAX - 1)) + 1) * sizeof(__u64),
+				  (void *)src))
+		return 0;
+	/* Branch-free body: see scan_pfns() in hmm.bpf.c. */
+	for (__u32 i = 0; i < MIG_SCAN_MAX && i < n; i++)
+		count += buf->pfn[i] & (buf->pfn[i] >> 1) & 1; /* VALID (bit 0) and MIGRATE (bit 1) */
+	*scanned = n;
+	return count;
+}
+
+static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
+{
+	struct hmm_rec_migrate *rec;
+	__u64 total = now - m->ts, copy = 0, fin = 0;
+	__u32 stayed = m->cpages > m->moved ? m->cpages - m->moved : 0;
+
+	if (m->pages_entry) {
+		copy = m->pages_entry - m->setup_exit;
+		fin = now - m->pages_entry;
+	}
+	if (aggregate) {
+		counter_add(HMM_C_MIGRATIONS_BASE + m->dir, 1);
+		counter_add(HMM_C_MIGRATE_NPAGES_BASE + m->dir, m->npages);
+		counter_add(HMM_C_MIGRATE_CPAGES_BASE + m->dir, m->cpages);
+		counter_add(HMM_C_MIGRATE_MOVED_BASE + m->dir, m->moved);
+		counter_add(HMM_C_MIGRATE_STAYED_BASE + m->dir, stayed);
+		if (m->flags & HMM_MIG_F_FAULT)
+			counter_add(HMM_C_MIGRATE_FAULT_BASE + m->dir, 1);
+		hist_add(m->driver, HMM_M_MIGRATE_NS, m->dir, total);
+		hist_add(m->driver, HMM_M_MIGRATE_SETUP_NS, m->dir, m->setup_ns);
+		if (m->pages_entry) {
+			hist_add(m->driver, HMM_M_MIGRATE_COPY_NS, m->dir, copy);
+			hist_add(m->driver, HMM_M_MIGRATE_FINALIZE_NS, m->dir, fin);
+		}
+	}
+	if (!emit_events || total < min_dur_ns)
+		return;
+	rec = rec_reserve(sizeof(*rec), HMM_REC_MIGRATE, m->ts);
+	if (!rec)
+		return;
+	rec->setup_ns = m->setup_ns;
+	rec->copy_ns = copy;
+	rec->finalize_ns = fin;
+	rec->total_ns = total;
+	rec->start = m->start;
+	rec->end = m->end;
+	rec->mm = m->mm;
+	rec->driver = m->driver;
+	rec->caller_ip = m->caller_ip;
+	rec->caller = m->caller;
+	rec->owner = m->owner;
+	rec->npages = m->npages;
+	rec->cpages = m->cpages;
+	rec->moved = m->moved;
+	rec->stayed = stayed;
+	rec->scanned = m->scanned;
+	rec->setup_ret = setup_ret;
+	rec->dir = m->dir;
+	rec->flags = m->flags | (m->owner_known ? HMM_MIG_F_OWNER_KNOWN : 0) |
+		     (m->pages_entry ? HMM_MIG_F_PAGES : 0);
+	__builtin_memset(rec->__pad, 0, sizeof(rec->__pad));
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* ---- migrate_vma_setup / _pages / _finalize ------------------------------------------------ */
+
+static __always_inline int setup_entry(struct migrate_vma *args, __u64 ip)
+{
+	if (caller_filtered())
+		return 0;
+	stash_put(HMM_AP_MIGRATE_SETUP, (__u64)args, 0, 0, ip);
+	return 0;
+}
+
+static __always_inline int setup_exit(int ret)
+{
+	struct migrate_vma *args;
+	struct mig m = {};
+	__u64 src, now, owner_ptr, *drv;
+	struct stash st;
+
+	if (!stash_take(HMM_AP_MIGRATE_SETUP, &st))
+		return 0;
+	now = bpf_ktime_get_ns();
+	args = (void *)st.a0;
+	m.mm = (__u64)BPF_CORE_READ(args, vma, vm_mm);
+	m.owner_known = task_owner((void *)m.mm, &m.owner);
+	if (owner_filtered(&m.owner, m.owner_known))
+		return 0;
+	m.ts = st.ts;
+	m.setup_ns = now - st.ts;
+	m.setup_exit = now;
+	m.start = BPF_CORE_READ(args, start);
+	m.end = BPF_CORE_READ(args, end);
+	m.npages = BPF_CORE_READ(args, npages);
+	m.cpages = BPF_CORE_READ(args, cpages);
+	m.dir = migrate_dir(args);
+	m.flags = migrate_has_fault_page(args) ? HMM_MIG_F_FAULT : 0;
+	m.caller_ip = st.ip;
+	owner_ptr = bpf_core_field_exists(args->pgmap_owner) ? (__u64)BPF_CORE_READ(args, pgmap_owner) : 0;
+	drv = owner_ptr ? bpf_map_lookup_elem(&owner_driver, &owner_ptr) : NULL;
+	m.driver = drv ? *drv : 0;
+	task_current(&m.caller);
+	/* Nothing collected: drivers may skip the pages and finalize steps (amdkfd does). */
+	if (ret || m.cpages == 0) {
+		mig_emit(&m, now, ret);
+		return 0;
+	}
+	src = (__u64)BPF_CORE_READ(args, src);
+	if (bpf_map_update_elem(&migrations, &src, &m, BPF_ANY))
+		counter_add(HMM_C_STATE_DROPS, 1);
+	return 0;
+}
+
+static __always_inline int pages_entry(__u32 ap, __u64 src)
+{
+	struct mig *m = bpf_map_lookup_elem(&migrations, &src);
+
+	if (!m)
+		return 0;
+	m->pages_entry = bpf_ktime_get_ns();
+	stash_put(ap, src, 0, 0, 0);
+	return 0;
+}
+
+static __always_inline int pages_exit(__u32 ap)
+{
+	struct stash st;
+	struct mig *m;
+
+	if (!stash_take(ap, &st))
+		return 0;
+	m = bpf_map_lookup_elem(&migrations, &st.a0);
+	if (m)
+		m->moved = count_migrating(st.a0, m->npages, &m->scanned);
+	return 0;
+}
+
+/* @device: this is migrate_device_finalize(), which also runs inside migrate_vma_finalize(). */
+static __always_inline int finalize_exit(__u32 ap, bool device)
+{
+	struct stash st;
+	struct mig *m;
+
+	if (!stash_take(ap, &st))
+		return 0;
+	m = bpf_map_lookup_elem(&migrations, &st.a0);
+	if (!m)
+		return 0;
+	if (device && !(m->flags & HMM_MIG_F_DEVICE))
+		return 0;
+	mig_emit(m, bpf_ktime_get_ns(), 0);
+	bpf_map_delete_elem(&migrations, &st.a0);
+	return 0;
+}
+
+static __always_inline int finalize_entry(__u32 ap, __u64 src)
+{
+	if (bpf_map_lookup_elem(&migrations, &src))
+		stash_put(ap, src, 0, 0, 0);
+	return 0;
+}
+
+SEC("fentry/migrate_vma_setup")
+int BPF_PROG(fentry_migrate_vma_setup, struct migrate_vma *args)
+{
+	return setup_entry(args, 0);
+}
+
+SEC("fexit/migrate_vma_setup")
+int BPF_PROG(fexit_migrate_vma_setup, struct migrate_vma *args, long ret)
+{
+	return setup_exit(RET_INT(ret));
+}
+
+SEC("kprobe/migrate_vma_setup")
+int BPF_KPROBE(kprobe_migrate_vma_setup, struct migrate_vma *args)
+{
+	return setup_entry(args, kprobe_ret_ip(ctx));
+}
+
+SEC("kretprobe/migrate_vma_setup")
+int BPF_KRETPROBE(kretprobe_migrate_vma_setup, long ret)
+{
+	return setup_exit(RET_INT(ret));
+}
+
+SEC("fentry/migrate_vma_pages")
+int BPF_PROG(fentry_migrate_vma_pages, struct migrate_vma *migrate)
+{
+	return pages_entry(HMM_AP_MIGRATE_PAGES, (__u64)BPF_CORE_READ(migrate, src));
+}
+
+SEC("fexit/migrate_vma_pages")
+int BPF_PROG(fexit_migrate_vma_pages, struct migrate_vma *migrate)
+{
+	return pages_exit(HMM_AP_MIGRATE_PAGES);
+}
+
+SEC("kprobe/migrate_vma_pages")
+int BPF_KPROBE(kprobe_migrate_vma_pages, struct migrate_vma *migrate)
+{
+	return pages_entry(HMM_AP_MIGRATE_PAGES, (__u64)BPF_CORE_READ(migrate, src));
+}
+
+SEC("kretprobe/migrate_vma_pages")
+int BPF_KRETPROBE(kretprobe_migrate_vma_pages)
+{
+	return pages_exit(HMM_AP_MIGRATE_PAGES);
+}
+
+SEC("fentry/migrate_vma_finalize")
+int BPF_PROG(fentry_migrate_vma_finalize, struct migrate_vma *migrate)
+{
+	return finalize_entry(HMM_AP_MIGRATE_FINALIZE, (__u64)BPF_CORE_READ(migrate, src));
+}
+
+SEC("fexit/migrate_vma_finalize")
+int BPF_PROG(fexit_migrate_vma_finalize, struct migrate_vma *migrate)
+{
+	return finalize_exit(HMM_AP_MIGRATE_FINALIZE, false);
+}
+
+SEC("kprobe/migrate_vma_finalize")
+int BPF_KPROBE(kprobe_migrate_vma_finalize, struct migrate_vma *migrate)
+{
+	return finalize_entry(HMM_AP_MIGRATE_FINALIZE, (__u64)BPF_CORE_READ(migrate, src));
+}
+
+SEC("kretprobe/migrate_vma_finalize")
+int BPF_KRETPROBE(kretprobe_migrate_vma_finalize)
+{
+	return finalize_exit(HMM_AP_MIGRATE_FINALIZE, false);
+}
+
+/* ---- migrate_device_range / _pages / _finalize (6.1+) -------------------------------------- */
+
+static __always_inline int device_range_entry(unsigned long *src, unsigned long start,
+					      unsigned long npages, __u64 ip)
+{
+	if (caller_filtered())
+		return 0;
+	stash_put(HMM_AP_DEVICE_RANGE, (__u64)src, start, npages, ip);
+	return 0;
+}
+
+static __always_inline int device_range_exit(int ret)
+{
+	struct mig m = {};
+	struct stash st;
+	__u64 now;
+
+	if (!stash_take(HMM_AP_DEVICE_RANGE, &st))
+		return 0;
+	now = bpf_ktime_get_ns();
+	/* Eviction works on device pfns, not on one mm: there is no owner to filter on. */
+	if (targ_owner)
+		return 0;
+	m.ts = st.ts;
+	m.setup_ns = now - st.ts;
+	m.setup_exit = now;
+	m.start = st.a1; /* first device pfn */
+	m.end = st.a1 + st.a2;
+	m.npages = st.a2;
+	m.dir = HMM_DIR_TO_SYSTEM;
+	m.flags = HMM_MIG_F_DEVICE;
+	m.caller_ip = st.ip;
+	task_current(&m.caller);
+	m.cpages = count_migrating(st.a0, m.npages, &m.scanned);
+	if (ret) {
+		mig_emit(&m, now, ret);
+		return 0;
+	}
+	if (bpf_map_update_elem(&migrations, &st.a0, &m, BPF_ANY))
+		counter_add(HMM_C_STATE_DROPS, 1);
+	return 0;
+}
+
+SEC("fentry/migrate_device_range")
+int BPF_PROG(fentry_migrate_device_range, unsigned long *src, unsigned long start,
+	     unsigned long npages)
+{
+	return device_range_entry(src, start, npages, 0);
+}
+
+SEC("fexit/migrate_device_range")
+int BPF_PROG(fexit_migrate_device_range, unsigned long *src, unsigned long start,
+	     unsigned long npages, long ret)
+{
+	return device_range_exit(RET_INT(ret));
+}
+
+SEC("kprobe/migrate_device_range")
+int BPF_KPROBE(kprobe_migrate_device_range, unsigned long *src, unsigned long start,
+	       unsigned long npages)
+{
+	return device_range_entry(src, start, npages, kprobe_ret_ip(ctx));
+}
+
+SEC("kretprobe/migrate_device_range")
+int BPF_KRETPROBE(kretprobe_migrate_device_range, long ret)
+{
+	return device_range_exit(RET_INT(ret));
+}
+
+SEC("fentry/migrate_device_pages")
+int BPF_PROG(fentry_migrate_device_pages, unsigned long *src)
+{
+	return pages_entry(HMM_AP_DEVICE_PAGES, (__u64)src);
+}
+
+SEC("fexit/migrate_device_pages")
+int BPF_PROG(fexit_migrate_device_pages, unsigned long *src)
+{
+	return pages_exit(HMM_AP_DEVICE_PAGES);
+}
+
+SEC("kprobe/migrate_device_pages")
+int BPF_KPROBE(kprobe_migrate_device_pages, unsigned long *src)
+{
+	return pages_entry(HMM_AP_DEVICE_PAGES, (__u64)src);
+}
+
+SEC("kretprobe/migrate_device_pages")
+int BPF_KRETPROBE(kretprobe_migrate_device_pages)
+{
+	return pages_exit(HMM_AP_DEVICE_PAGES);
+}
+
+SEC("fentry/migrate_device_finalize")
+int BPF_PROG(fentry_migrate_device_finalize, unsigned long *src)
+{
+	return finalize_entry(HMM_AP_DEVICE_FINALIZE, (__u64)src);
+}
+
+SEC("fexit/migrate_device_finalize")
+int BPF_PROG(fexit_migrate_device_finalize, unsigned long *src)
+{
+	return finalize_exit(HMM_AP_DEVICE_FINALIZE, true);
+}
+
+SEC("kprobe/migrate_device_finalize")
+int BPF_KPROBE(kprobe_migrate_device_finalize, unsigned long *src)
+{
+	return finalize_entry(HMM_AP_DEVICE_FINALIZE, (__u64)src);
+}
+
+SEC("kretprobe/migrate_device_finalize")
+int BPF_KRETPROBE(kretprobe_migrate_device_finalize)
+{
+	return finalize_exit(HMM_AP_DEVICE_FINALIZE, true);
+}

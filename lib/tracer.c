@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The loader: probe each attach point, choose fentry/fexit or kprobe/kretprobe for it, load the
+ * one BPF object with only the chosen programs, attach, and consume the ring buffer.
+ *
+ * Every attach point is optional. One that is missing from this kernel, denied, or rejected by the
+ * verifier is reported with its reason and the rest still run: a failed load is retried without
+ * the attach point whose program failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "hmmscope.h"
+#include "internal.h"
+#include "hmmscope.skel.h"
+
+struct hmm_tracer {
+	struct hmm_tracer_opts opts;
+	struct hmmscope_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[HMM_AP_MAX][2];
+	struct hmm_ap_report report[HMM_AP_MAX];
+	struct btf *vmlinux_btf;
+	bool verify_only[HMM_AP_MAX]; /* loaded to check, not to attach */
+	int ncpus;
+	bool loaded;
+};
+
+static const char *const ap_funcs[HMM_AP_MAX] = {
+	[HMM_AP_RANGE_FAULT] = "hmm_range_fault",
+	[HMM_AP_READ_BEGIN] = "mmu_interval_read_begin",
+	[HMM_AP_MIGRATE_SETUP] = "migrate_vma_setup",
+	[HMM_AP_MIGRATE_PAGES] = "migrate_vma_pages",
+	[HMM_AP_MIGRATE_FINALIZE] = "migrate_vma_finalize",
+	[HMM_AP_DEVICE_RANGE] = "migrate_device_range",
+	[HMM_AP_DEVICE_PAGES] = "migrate_device_pages",
+	[HMM_AP_DEVICE_FINALIZE] = "migrate_device_finalize",
+	[HMM_AP_INVAL_START] = "__mmu_notifier_invalidate_range_start",
+	[HMM_AP_INVAL_END] = "__mmu_notifier_invalidate_range_end",
+	[HMM_AP_USERFAULT] = "handle_userfault",
+};
+
+const char *hmm_ap_func(enum hmm_attach_point ap)
+{
+	return ap < HMM_AP_MAX ? ap_funcs[ap] : "?";
+}
+
+const char *hmm_ap_state_str(enum hmm_ap_state s)
+{
+	static const char *const names[] = { "pending", "attached", "absent",
+					     "denied",	"failed",   "disabled" };
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+const char *hmm_mode_str(enum hmm_attach_mode m)
+{
+	return m == HMM_MODE_FENTRY ? "fentry" : m == HMM_MODE_KPROBE ? "kprobe" : "auto";
+}
+
+/* The four programs of an attach point, by the names bpf/ gives them. */
+static struct bpf_program *ap_prog(struct hmm_tracer *t, enum hmm_attach_point ap, int which)
+{
+	static const char *const prefix[4] = { "fentry_", "fexit_", "kprobe_", "kretprobe_" };
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s%s", prefix[which], ap_funcs[ap]);
+	return bpf_object__find_program_by_name(t->skel->obj, name);
+}
+
+static void ap_set(struct hmm_tracer *t, enum hmm_attach_point ap, enum hmm_ap_state state,
+		   int err, const char *fmt, ...)
+{
+	struct hmm_ap_report *r = &t->report[ap];
+	va_list args;
+
+	r->state = state;
+	r->err = err;
+	va_start(args, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, args);
+	va_end(args);
+}
+
+/* ---- probing ----------------------------------------------------------------------------- */
+
+/* Can this function carry an fentry program here? Load a two-instruction one and attach it. */
+static int probe_fentry(struct hmm_tracer *t, enum hmm_attach_point ap, char *why, size_t n)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 },			  /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id, prog_fd, link_fd, err;
+
+	id = btf__find_by_name_kind(t->vmlinux_btf, ap_funcs[ap], BTF_KIND_FUNC);
+	if (id < 0) {
+		snprintf(why, n, "not in the kernel's BTF");
+		return -ENOENT;
+	}
+	opts.attach_btf_id = id;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "hmm_probe", "GPL", insns, 2, &opts);
+	if (prog_fd < 0) {
+		err = -errno;
+		if (err == -EPERM || err == -EACCES)
+			snprintf(why, n, "fentry: %s (lockdown, ftrace denied or no CAP_BPF+CAP_PERFMON)",
+				 strerror(-err));
+		else
+			snprintf(why, n, "fentry: %s (no BPF trampolines in this kernel?)",
+				 strerror(-err));
+		return err;
+	}
+	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+	err = link_fd < 0 ? -errno : 0;
+	if (link_fd >= 0)
+		close(link_fd);
+	close(prog_fd);
+	if (err == -EPERM || err == -EACCES)
+		snprintf(why, n, "fentry attach: %s", strerror(-err));
+	else if (err)
+		snprintf(why, n, "fentry attach: %s (not traceable by ftrace: notrace?)",
+			 strerror(-err));
+	return err;
+}
+
+static int kprobe_pmu_type(void)
+{
+	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "r");
+	int type = -1;
+
+	if (!f)
+		return -ENOENT;
+	if (fscanf(f, "%d", &type) != 1)
+		type = -EINVAL;
+	fclose(f);
+	return type;
+}
+
+/* Can this function carry a kprobe here? Open (and close) a perf kprobe event on it. */
+static int probe_kprobe(enum hmm_attach_point ap, char *why, size_t n)
+{
+	struct perf_event_attr attr = {};
+	int type = kprobe_pmu_type(), fd, err;
+
+	if (type < 0) {
+		snprintf(why, n, "kprobe: not in this kernel (CONFIG_KPROBE_EVENTS)");
+		return -EOPNOTSUPP;
+	}
+	attr.size = sizeof(attr);
+	attr.type = type;
+	attr.config1 = (__u64)(unsigned long)ap_funcs[ap];
+	fd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	err = -errno;
+	if (err == -EPERM || err == -EACCES)
+		snprintf(why, n, "kprobe: %s (lockdown or no CAP_PERFMON)", strerror(-err));
+	else if (err == -ENOENT || err == -EINVAL)
+		snprintf(why, n, "kprobe: %s (not probeable: inlined or notrace?)", strerror(-err));
+	else
+		snprintf(why, n, "kprobe: %s", strerror(-err));
+	return err;
+}
+
+static bool in_kallsyms(const char *name)
+{
+	char line[512], sym[256];
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %255s", sym) == 1 && strcmp(sym, name) == 0)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Decide the mode of one attach point, or why it cannot be had. */
+static void probe_ap(struct hmm_tracer *t, enum hmm_attach_point ap)
+{
+	enum hmm_attach_mode want = t->opts.mode;
+	char fwhy[160] = "", kwhy[160] = "";
+	bool in_btf;
+	int ferr = 0, kerr = 0;
+
+	if (t->opts.skip_mask & (1u << ap)) {
+		ap_set(t, ap, HMM_AP_DISABLED, 0, "not requested");
+		return;
+	}
+	in_btf = btf__find_by_name_kind(t->vmlinux_btf, ap_funcs[ap], BTF_KIND_FUNC) > 0;
+	if (!in_btf && !in_kallsyms(ap_funcs[ap])) {
+		ap_set(t, ap, HMM_AP_ABSENT, -ENOENT, "not in this kernel (BTF, kallsyms)");
+		return;
+	}
+	if (want != HMM_MODE_KPROBE) {
+		ferr = probe_fentry(t, ap, fwhy, sizeof(fwhy));
+		if (!ferr) {
+			t->report[ap].mode = HMM_MODE_FENTRY;
+			return;
+		}
+		if (want == HMM_MODE_FENTRY) {
+			ap_set(t, ap, (ferr == -EPERM || ferr == -EACCES) ? HMM_AP_DENIED :
+			       HMM_AP_FAILED, ferr, "%s", fwhy);
+			return;
+		}
+	}
+	kerr = probe_kprobe(ap, kwhy, sizeof(kwhy));
+	if (!kerr) {
+		t->report[ap].mode = HMM_MODE_KPROBE;
+		return;
+	}
+	if (want == HMM_MODE_KPROBE)
+		ap_set(t, ap, (kerr == -EPERM || kerr == -EACCES) ? HMM_AP_DENIED : HMM_AP_FAILED,
+		       kerr, "%s", kwhy);
+	else
+		ap_set(t, ap, (ferr == -EPERM || ferr == -EACCES || kerr == -EPERM ||
+			       kerr == -EACCES) ? HMM_AP_DENIED : HMM_AP_FAILED,
+		       ferr ? ferr : kerr, "%s; %s", fwhy, kwhy);
+}
+
+/* ---- load -------------------------------------------------------------------------------- */
+
+/* The program libbpf last failed to load, and the last verifier line, captured from its log. */
+static char failed_prog[96];
+static char failed_line[160];
+
+static int capture_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	const char *p, *end;
+	va_list copy;
+	char *buf;
+	int len;
+
+	va_copy(copy, args);
+	len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	buf = len >= 0 ? malloc(len + 1) : NULL;
+	if (buf) {
+		va_copy(copy, args);
+		vsnprintf(buf, len + 1, fmt, copy);
+		va_end(copy);
+		if ((p = strstr(buf, "prog '")) && strstr(buf, "failed to load"))
+			sscanf(p, "prog '%95[^']'", failed_prog);
+		/* The verifier's verdict is the last line of its log that is not statistics. */
+		if ((end = strstr(buf, "-- END PROG LOAD LOG")) && (p = strstr(buf, "LOG --\n"))) {
+			const char *line = p + 7, *q, *best = NULL;
+
+			for (q = line; q < end; q = strchr(q, '\n') + 1) {
+				if (strncmp(q, "processed ", 10) && strncmp(q, "verification time", 17) &&
+				    *q != '\n')
+					best = q;
+				if (!strchr(q, '\n') || strchr(q, '\n') >= end)
+					break;
+			}
+			if (best)
+				snprintf(failed_line, sizeof(failed_line), "%.*s",
+					 (int)strcspn(best, "\n"), best);
+		}
+		free(buf);
+	}
+	return hmm_vlog(level == LIBBPF_DEBUG ? HMM_LOG_DEBUG : HMM_LOG_INFO, fmt, args);
+}
+
+static int read_pfn_flags(struct hmm_tracer *t)
+{
+	struct hmmscope_bpf__rodata *ro = t->skel->rodata;
+	const struct btf_type *tp;
+	int id, i, n, found = 0;
+
+	/* enum hmm_pfn_flags, 5.8+: 64-bit values (see bpf/maps.bpf.h). */
+	id = btf__find_by_name_kind(t->vmlinux_btf, "hmm_pfn_flags", BTF_KIND_ENUM64);
+	if (id < 0)
+		id = btf__find_by_name_kind(t->vmlinux_btf, "hmm_pfn_flags", BTF_KIND_ENUM);
+	if (id < 0)
+		return 0;
+	tp = btf__type_by_id(t->vmlinux_btf, id);
+	n = btf_vlen(tp);
+	for (i = 0; i < n; i++) {
+		const char *name;
+		__u64 val;
+
+		if (btf_is_enum64(tp)) {
+			const struct btf_enum64 *e = btf_enum64(tp) + i;
+
+			name = btf__name_by_offset(t->vmlinux_btf, e->name_off);
+			val = btf_enum64_value(e);
+		} else {
+			const struct btf_enum *e = btf_enum(tp) + i;
+
+			name = btf__name_by_offset(t->vmlinux_btf, e->name_off);
+			val = (__u32)e->val;
+		}
+		if (!name)
+			continue;
+		if (!strcmp(name, "HMM_PFN_VALID") && val)
+			ro->pfn_valid_shift = __builtin_ctzll(val), found |= 1;
+		else if (!strcmp(name, "HMM_PFN_WRITE") && val)
+			ro->pfn_write_shift = __builtin_ctzll(val), found |= 2;
+		else if (!strcmp(name, "HMM_PFN_ERROR") && val)
+			ro->pfn_error_shift = __builtin_ctzll(val), found |= 4;
+		else if (!strcmp(name, "HMM_PFN_ORDER_SHIFT"))
+			ro->pfn_order_shift = val;
+	}
+	ro->pfn_flags_known = found == 7;
+	return 0;
+}
+
+static int open_and_configure(struct hmm_tracer *t)
+{
+	struct hmmscope_bpf__rodata *ro;
+	int ap, i, err;
+
+	t->skel = hmmscope_bpf__open();
+	if (!t->skel)
+		return -errno ?: -ENOMEM;
+	ro = t->skel->rodata;
+	ro->targ_pid = t->opts.pid;
+	ro->targ_owner = t->opts.owner;
+	ro->min_dur_ns = t->opts.min_dur_ns;
+	ro->emit_events = t->opts.events;
+	ro->aggregate = t->opts.aggregate;
+	ro->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	read_pfn_flags(t);
+	err = bpf_map__set_max_entries(t->skel->maps.events, t->opts.ringbuf_bytes);
+	if (err)
+		return err;
+	for (ap = 0; ap < HMM_AP_MAX; ap++) {
+		bool live = t->report[ap].state == HMM_AP_PENDING;
+		enum hmm_attach_mode m = live ? t->report[ap].mode : HMM_MODE_KPROBE;
+
+		for (i = 0; i < 4; i++) {
+			struct bpf_program *p = ap_prog(t, ap, i);
+			bool on = (live || t->verify_only[ap]) && ((i < 2) == (m == HMM_MODE_FENTRY));
+
+			if (p)
+				bpf_program__set_autoload(p, on);
+		}
+	}
+	return 0;
+}
+
+/* Which attach point does a program belong to? */
+static int ap_of_prog(const char *name)
+{
+	const char *fn = strchr(name, '_');
+
+	if (!fn)
+		return -1;
+	for (int ap = 0; ap < HMM_AP_MAX; ap++)
+		if (!strcmp(fn + 1, ap_funcs[ap]))
+			return ap;
+	return -1;
+}
+
+int hmm_tracer__load(struct hmm_tracer *t)
+{
+	libbpf_print_fn_t old;
+	int ap, err, tries;
+
+	if (t->loaded)
+		return -EALREADY;
+	t->vmlinux_btf = btf__load_vmlinux_btf();
+	if (!t->vmlinux_btf) {
+		err = -errno;
+		hmm_log(HMM_LOG_WARN, "this kernel has no BTF (/sys/kernel/btf/vmlinux: %s): "
+			"hmmscope needs CONFIG_DEBUG_INFO_BTF=y\n", strerror(-err));
+		return err;
+	}
+	for (ap = 0; ap < HMM_AP_MAX; ap++) {
+		enum hmm_ap_state s;
+
+		t->report[ap].ap = ap;
+		t->report[ap].func = ap_funcs[ap];
+		probe_ap(t, ap);
+		s = t->report[ap].state;
+		t->verify_only[ap] = t->opts.verify && (s == HMM_AP_DENIED || s == HMM_AP_FAILED) &&
+				     btf__find_by_name_kind(t->vmlinux_btf, ap_funcs[ap],
+							    BTF_KIND_FUNC) > 0;
+	}
+	old = libbpf_set_print(capture_print);
+	for (tries = 0; tries <= HMM_AP_MAX; tries++) {
+		err = open_and_configure(t);
+		if (err)
+			break;
+		failed_prog[0] = failed_line[0] = 0;
+		err = hmmscope_bpf__load(t->skel);
+		if (!err)
+			break;
+		ap = failed_prog[0] ? ap_of_prog(failed_prog) : -1;
+		if (ap >= 0 && t->verify_only[ap]) {
+			struct hmm_ap_report *r = &t->report[ap];
+			size_t len = strlen(r->reason);
+
+			t->verify_only[ap] = false;
+			snprintf(r->reason + len, sizeof(r->reason) - len, "; and its programs fail "
+				 "here: %s", failed_line[0] ? failed_line : strerror(-err));
+			hmmscope_bpf__destroy(t->skel);
+			t->skel = NULL;
+			continue;
+		}
+		if (ap < 0 || t->report[ap].state != HMM_AP_PENDING) {
+			hmm_log(HMM_LOG_WARN, "loading the BPF object failed: %s%s%s\n",
+				strerror(-err), failed_line[0] ? ": " : "", failed_line);
+			break;
+		}
+		ap_set(t, ap, HMM_AP_FAILED, err, "verifier rejected %s: %s", failed_prog,
+		       failed_line[0] ? failed_line : strerror(-err));
+		hmmscope_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	libbpf_set_print(old);
+	if (err)
+		return err;
+	for (ap = 0; ap < HMM_AP_MAX; ap++)
+		t->report[ap].verified = t->report[ap].state == HMM_AP_PENDING || t->verify_only[ap];
+	t->loaded = true;
+	return 0;
+}
+
+/* ---- attach and consume ------------------------------------------------------------------ */
+
+int hmm_tracer__attach(struct hmm_tracer *t)
+{
+	int ap, i, attached = 0;
+
+	if (!t->loaded)
+		return -EINVAL;
+	for (ap = 0; ap < HMM_AP_MAX; ap++) {
+		struct hmm_ap_report *r = &t->report[ap];
+		int first = r->mode == HMM_MODE_FENTRY ? 0 : 2;
+
+		if (r->state != HMM_AP_PENDING)
+			continue;
+		for (i = 0; i < 2; i++) {
+			struct bpf_program *p = ap_prog(t, ap, first + i);
+			struct bpf_link *l = p ? bpf_program__attach(p) : NULL;
+
+			if (!l) {
+				int err = p ? -errno : -ENOENT;
+
+				ap_set(t, ap, err == -EPERM || err == -EACCES ? HMM_AP_DENIED :
+				       HMM_AP_FAILED, err, "%s attach failed: %s",
+				       hmm_mode_str(r->mode), strerror(-err));
+				break;
+			}
+			t->links[ap][i] = l;
+		}
+		if (r->state != HMM_AP_PENDING) {
+			for (i = 0; i < 2; i++) {
+				bpf_link__destroy(t->links[ap][i]);
+				t->links[ap][i] = NULL;
+			}
+			continue;
+		}
+		r->state = HMM_AP_ATTACHED;
+		snprintf(r->reason, sizeof(r->reason), "%s/%s", r->mode == HMM_MODE_FENTRY ?
+			 "fentry" : "kprobe", r->mode == HMM_MODE_FENTRY ? "fexit" : "kretprobe");
+		attached++;
+	}
+	if (!attached)
+		return -ENOENT;
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct hmm_tracer *t = ctx;
+	int err = hmm_rec_check(data, len);
+
+	if (err)
+		return 0; /* cannot happen with our own BPF side; never stop the consumer for it */
+	return t->opts.on_event ? t->opts.on_event(t->opts.ctx, data) : 0;
+}
+
+int hmm_tracer__poll(struct hmm_tracer *t, int timeout_ms)
+{
+	int n;
+
+	if (!t->loaded || !t->opts.events)
+		return -EINVAL;
+	if (!t->rb) {
+		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
+		if (!t->rb)
+			return -errno;
+	}
+	n = ring_buffer__poll(t->rb, timeout_ms);
+	return n;
+}
+
+int hmm_tracer__counters(struct hmm_tracer *t, __u64 out[HMM_C_MAX])
+{
+	__u64 *vals;
+	__u32 i;
+	int c, fd;
+
+	if (!t->loaded)
+		return -EINVAL;
+	vals = calloc(t->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	fd = bpf_map__fd(t->skel->maps.counters);
+	for (i = 0; i < HMM_C_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (c = 0; c < t->ncpus; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n)
+{
+	__u32 key = HMM_C_RINGBUF_DROPS;
+	long long total = 0;
+	__u64 *vals;
+	int c;
+
+	if (!t->loaded)
+		return -EINVAL;
+	vals = calloc(t->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.counters), &key, vals)) {
+		free(vals);
+		return -errno;
+	}
+	for (c = 0; c < t->ncpus; c++) {
+		total += vals[c];
+		if (per_cpu && c < n)
+			per_cpu[c] = vals[c];
+	}
+	free(vals);
+	return total;
+}
+
+int hmm_tracer__hists(struct hmm_tracer *t, hmm_hist_fn fn, void *ctx)
+{
+	struct hmm_hist_key key, next, *prev = NULL;
+	struct hmm_hist *vals, sum;
+	int fd, c, err = 0;
+
+	if (!t->loaded)
+		return -EINVAL;
+	vals = calloc(t->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	fd = bpf_map__fd(t->skel->maps.hists);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (c = 0; c < t->ncpus; c++)
+			hmm_hist_merge(&sum, &vals[c]);
+		err = fn(ctx, &key, &sum);
+		if (err)
+			break;
+	}
+	free(vals);
+	return err;
+}
+
+const struct hmm_ap_report *hmm_tracer__report(const struct hmm_tracer *t, size_t *n)
+{
+	if (n)
+		*n = HMM_AP_MAX;
+	return t->report;
+}
+
+__u32 hmm_tracer__live_mask(const struct hmm_tracer *t)
+{
+	__u32 mask = 0;
+
+	for (int ap = 0; ap < HMM_AP_MAX; ap++)
+		if (t->report[ap].state == HMM_AP_ATTACHED)
+			mask |= 1u << ap;
+	return mask;
+}
+
+struct hmm_tracer *hmm_tracer__open(const struct hmm_tracer_opts *opts)
+{
+	struct hmm_tracer *t;
+	size_t rb;
+
+	if (!opts || opts->sz < sizeof(size_t)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(&t->opts, opts, opts->sz < sizeof(*opts) ? opts->sz : sizeof(*opts));
+	rb = t->opts.ringbuf_bytes ? t->opts.ringbuf_bytes : 4u << 20;
+	if (rb < 4096)
+		rb = 4096;
+	t->opts.ringbuf_bytes = 1;
+	while (t->opts.ringbuf_bytes < rb)
+		t->opts.ringbuf_bytes <<= 1;
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0) {
+		free(t);
+		errno = EINVAL;
+		return NULL;
+	}
+	for (int ap = 0; ap < HMM_AP_MAX; ap++) {
+		t->report[ap].ap = ap;
+		t->report[ap].func = ap_funcs[ap];
+	}
+	return t;
+}
+
+void hmm_tracer__destroy(struct hmm_tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	for (int ap = 0; ap < HMM_AP_MAX; ap++)
+		for (int i = 0; i < 2; i++)
+			bpf_link__destroy(t->links[ap][i]);
+	hmmscope_bpf__destroy(t->skel);
+	btf__free(t->vmlinux_btf);
+	free(t);
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "common.h"
+
+const char *tool_name = "hmmscope";
+int tool_verbose;
+volatile sig_atomic_t tool_exiting;
+
+void tool_err(const char *fmt, ...)
+{
+	va_list args;
+
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fputc('\n', stderr);
+}
+
+int tool_parse_u64(const char *opt, const char *arg, unsigned long long min,
+		   unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!arg || !*arg || *arg == '-' || *arg == ' ')
+		goto bad;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end)
+		goto bad;
+	if (v < min || v > max) {
+		tool_err("%s: %llu is out of range (%llu..%llu)", opt, v, min, max);
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+bad:
+	tool_err("%s: '%s' is not a number", opt, arg ? arg : "");
+	return -EINVAL;
+}
+
+int tool_parse_pid(const char *opt, const char *arg, __u32 *out)
+{
+	unsigned long long v;
+	char path[64];
+	int err;
+
+	err = tool_parse_u64(opt, arg, 1, 4194304, &v); /* PID_MAX_LIMIT */
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%llu", v);
+	if (access(path, F_OK)) {
+		tool_err("%s: no process %llu", opt, v);
+		return -ESRCH;
+	}
+	*out = v;
+	return 0;
+}
+
+int tool_parse_mode(const char *arg, enum hmm_attach_mode *out)
+{
+	if (!strcmp(arg, "auto"))
+		*out = HMM_MODE_AUTO;
+	else if (!strcmp(arg, "fentry"))
+		*out = HMM_MODE_FENTRY;
+	else if (!strcmp(arg, "kprobe"))
+		*out = HMM_MODE_KPROBE;
+	else {
+		tool_err("--mode: '%s' is not one of auto, fentry, kprobe", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tool_print(enum hmm_log_level level, const char *fmt, va_list args)
+{
+	if (level == HMM_LOG_DEBUG && tool_verbose < 2)
+		return 0;
+	if (level == HMM_LOG_INFO && tool_verbose < 1)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	tool_exiting = 1;
+}
+
+void tool_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void tool_load_error(int err)
+{
+	struct hmm_kernel_info ki;
+
+	hmm_kernel_probe(&ki);
+	if (!ki.btf)
+		tool_err("this kernel (%s) has no BTF at /sys/kernel/btf/vmlinux: hmmscope needs a "
+			 "kernel built with CONFIG_DEBUG_INFO_BTF=y", ki.release);
+	else if (!ki.cap_bpf || !ki.cap_perfmon)
+		tool_err("loading BPF programs needs root, or CAP_BPF and CAP_PERFMON (try sudo)");
+	else
+		tool_err("could not load the BPF programs: %s (run with -vv for libbpf's log)",
+			 strerror(-err));
+}

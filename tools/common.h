@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Option parsing, logging and signals shared by the tools. */
+#ifndef HMMSCOPE_TOOLS_COMMON_H
+#define HMMSCOPE_TOOLS_COMMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include "hmmscope.h"
+
+extern const char *tool_name;
+extern int tool_verbose;
+extern volatile sig_atomic_t tool_exiting;
+
+void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parse an unsigned number for option `opt` within [min, max]; prints why on failure. */
+int tool_parse_u64(const char *opt, const char *arg, unsigned long long min,
+		   unsigned long long max, unsigned long long *out);
+int tool_parse_pid(const char *opt, const char *arg, __u32 *out);
+int tool_parse_mode(const char *arg, enum hmm_attach_mode *out);
+/* lib/ and libbpf messages to stderr: warnings always, the rest with -v. */
+int tool_print(enum hmm_log_level level, const char *fmt, va_list args);
+/* SIGINT/SIGTERM set tool_exiting; nothing else happens in the handler. */
+void tool_signals(void);
+/* Explain a failed hmm_tracer__load(), with what the user can do about it. */
+void tool_load_error(int err);
+
+#endif

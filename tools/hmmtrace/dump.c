@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* hmmtrace dump: live events, one aligned text line or one JSON object per event. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "hmmtrace.h"
+#include <unistd.h>
+#include <jansson.h>
+#include "format.h"
+#include "agg.h"
+#include "hist.h"
+
+#define MAX_KEYS 1024
+
+/* Statistics derived from the events, to set beside the in-kernel ones (--stats). */
+struct ev_stats {
+	__u64 counters[HMM_C_MAX];
+	struct hmm_hist_key keys[MAX_KEYS];
+	struct hmm_hist hists[MAX_KEYS];
+	int nkeys;
+	bool overflow;
+};
+
+struct dump {
+	struct hmm_fmt fmt;
+	unsigned long long count[HMM_REC_TYPE_MAX];
+	unsigned long long total;
+	bool out_broken;
+	struct ev_stats *stats;
+	unsigned int page_shift;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hmmtrace dump [OPTIONS]\n"
+		   "Print HMM events as they happen, until Ctrl-C or the duration ends; then a summary\n"
+		   "on stderr, lost events included.\n\n"
+		   "  -p, --pid PID       only calls made by process PID\n"
+		   "      --owner PID     only work on memory owned by process PID (the mm owner)\n"
+		   "      --min-us US     only events that took at least US microseconds\n"
+		   "  -d, --duration S    stop after S seconds\n"
+		   "  -j, --json          JSON lines (one object per event; fields in hmmtrace(8))\n"
+		   "  -m, --mode MODE     attach mode: auto (default), fentry or kprobe\n"
+		   "  -b, --ringbuf-kb KB ring buffer size (default 4096)\n"
+		   "  -s, --stats FILE    also aggregate in the kernel; at the end write its counters\n"
+		   "                      and histograms beside the same statistics derived from the\n"
+		   "                      events, as JSON (they are equal when nothing was lost)\n"
+		   "  -h, --help          this text\n");
+}
+
+static void ev_sample(void *ctx, const struct hmm_hist_key *key, __u64 v)
+{
+	struct ev_stats *st = ctx;
+	int i;
+
+	for (i = 0; i < st->nkeys; i++)
+		if (!memcmp(&st->keys[i], key, sizeof(*key)))
+			break;
+	if (i == st->nkeys) {
+		if (st->nkeys == MAX_KEYS) {
+			st->overflow = true;
+			return;
+		}
+		st->keys[st->nkeys++] = *key;
+	}
+	hmm_hist_add(&st->hists[i], v);
+}
+
+static int on_event(void *ctx, const struct hmm_rec_hdr *rec)
+{
+	struct dump *d = ctx;
+
+	if (d->stats) {
+		hmm_count_record(d->stats->counters, rec, d->page_shift);
+		hmm_record_samples(rec, ev_sample, d->stats);
+	}
+	if (d->out_broken)
+		return 0;
+	if (!d->fmt.base_ts)
+		d->fmt.base_ts = rec->ts;
+	if (rec->type < HMM_REC_TYPE_MAX)
+		d->count[rec->type]++;
+	d->total++;
+	if (hmm_fmt_record(&d->fmt, rec))
+		d->out_broken = true; /* e.g. a closed pipe: stop printing, still count */
+	return 0;
+}
+
+static void summary(struct hmm_tracer *t, const struct dump *d, int ncpus)
+{
+	__u64 drops[1024] = {};
+	long long lost = hmm_tracer__drops(t, drops, 1024);
+	const struct hmm_ap_report *rep;
+	size_t n;
+
+	fprintf(stderr, "\n%llu events:", d->total);
+	for (int i = 1; i < HMM_REC_TYPE_MAX; i++)
+		if (d->count[i])
+			fprintf(stderr, " %s %llu", hmm_rec_type_str(i), d->count[i]);
+	fprintf(stderr, "\nlost %lld (ring buffer full)", lost < 0 ? 0 : lost);
+	if (lost > 0) {
+		fprintf(stderr, ", per CPU:");
+		for (int c = 0; c < ncpus && c < 1024; c++)
+			if (drops[c])
+				fprintf(stderr, " cpu%d=%llu", c, (unsigned long long)drops[c]);
+	}
+	fputc('\n', stderr);
+	rep = hmm_tracer__report(t, &n);
+	for (size_t i = 0; i < n; i++)
+		if (rep[i].state != HMM_AP_ATTACHED && rep[i].state != HMM_AP_DISABLED)
+			fprintf(stderr, "not live: %s (%s)\n", rep[i].func,
+				hmm_ap_state_str(rep[i].state));
+}
+
+static json_t *json_counters(const __u64 *c)
+{
+	json_t *o = json_object();
+	char buf[64];
+
+	for (unsigned int i = 0; i < HMM_C_MAX; i++)
+		json_object_set_new(o, hmm_counter_name(i, buf, sizeof(buf)), json_integer(c[i]));
+	return o;
+}
+
+static json_t *json_hist(const struct hmm_hist_key *k, const struct hmm_hist *h,
+			 const struct hmm_fmt *fmt)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "metric", json_string(hmm_metric_name(k->metric)));
+	json_object_set_new(o, "label", json_string(hmm_metric_label(k->metric, k->label)));
+	json_object_set_new(o, "driver", json_string(hmm_fmt_driver(fmt, k->driver)));
+	json_object_set_new(o, "driver_addr", json_integer(k->driver));
+	json_object_set_new(o, "count", json_integer(h->count));
+	json_object_set_new(o, "sum", json_integer(h->sum));
+	json_object_set_new(o, "p50", json_integer(hmm_hist_quantile(h, 0.5, NULL)));
+	json_object_set_new(o, "p99", json_integer(hmm_hist_quantile(h, 0.99, NULL)));
+	return o;
+}
+
+struct kh_ctx {
+	json_t *arr;
+	const struct hmm_fmt *fmt;
+};
+
+static int kernel_hist(void *ctx, const struct hmm_hist_key *k, const struct hmm_hist *h)
+{
+	struct kh_ctx *c = ctx;
+
+	json_array_append_new(c->arr, json_hist(k, h, c->fmt));
+	return 0;
+}
+
+/* --stats FILE: in-kernel counters and histograms beside the same ones derived from events. */
+static int write_stats(struct hmm_tracer *t, const struct dump *d, const char *path)
+{
+	json_t *o = json_object(), *k = json_object(), *e = json_object(), *ev = json_object();
+	struct kh_ctx kc = { .arr = json_array(), .fmt = &d->fmt };
+	json_t *eh = json_array();
+	__u64 c[HMM_C_MAX];
+	int err = 0;
+
+	for (int i = 1; i < HMM_REC_TYPE_MAX; i++)
+		json_object_set_new(ev, hmm_rec_type_str(i), json_integer(d->count[i]));
+	json_object_set_new(o, "events", ev);
+	json_object_set_new(o, "lost", json_integer(hmm_tracer__drops(t, NULL, 0)));
+	if (!hmm_tracer__counters(t, c))
+		json_object_set_new(k, "counters", json_counters(c));
+	hmm_tracer__hists(t, kernel_hist, &kc);
+	json_object_set_new(k, "hists", kc.arr);
+	json_object_set_new(o, "kernel", k);
+	json_object_set_new(e, "counters", json_counters(d->stats->counters));
+	for (int i = 0; i < d->stats->nkeys; i++)
+		json_array_append_new(eh, json_hist(&d->stats->keys[i], &d->stats->hists[i],
+						    &d->fmt));
+	json_object_set_new(e, "hists", eh);
+	json_object_set_new(e, "keys_overflow", json_boolean(d->stats->overflow));
+	json_object_set_new(o, "from_events", e);
+	if (json_dump_file(o, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) {
+		tool_err("--stats: cannot write %s: %s", path, strerror(errno));
+		err = -EIO;
+	}
+	json_decref(o);
+	return err;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "owner", required_argument, NULL, 'O' },
+		{ "min-us", required_argument, NULL, 'M' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ringbuf-kb", required_argument, NULL, 'b' },
+		{ "stats", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .events = true, .aggregate = false };
+	struct dump d = { .fmt = { .out = stdout } };
+	unsigned long long v, duration = 0;
+	const char *stats_path = NULL;
+	const struct hmm_ap_report *rep;
+	struct hmm_tracer *t = NULL;
+	int c, err, status = EXIT_OK;
+	double deadline = 0;
+	size_t n;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:d:jm:b:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (tool_parse_pid("--pid", optarg, &opts.pid))
+				return EXIT_USAGE;
+			break;
+		case 'O':
+			if (tool_parse_pid("--owner", optarg, &opts.owner))
+				return EXIT_USAGE;
+			break;
+		case 'M':
+			if (tool_parse_u64("--min-us", optarg, 0, 3600ULL * 1000000, &v))
+				return EXIT_USAGE;
+			opts.min_dur_ns = v * 1000;
+			break;
+		case 'd':
+			if (tool_parse_u64("--duration", optarg, 1, 86400 * 365, &duration))
+				return EXIT_USAGE;
+			break;
+		case 'j':
+			d.fmt.json = true;
+			break;
+		case 'm':
+			if (tool_parse_mode(optarg, &opts.mode))
+				return EXIT_USAGE;
+			break;
+		case 'b':
+			if (tool_parse_u64("--ringbuf-kb", optarg, 4, 1 << 20, &v))
+				return EXIT_USAGE;
+			opts.ringbuf_bytes = v * 1024;
+			break;
+		case 's':
+			stats_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		tool_err("dump: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (stats_path) {
+		d.stats = calloc(1, sizeof(*d.stats));
+		if (!d.stats) {
+			tool_err("dump: out of memory");
+			return EXIT_PARTIAL;
+		}
+		opts.aggregate = true;
+	}
+	d.page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	opts.on_event = on_event;
+	opts.ctx = &d;
+	d.fmt.ksyms = hmm_ksyms__load(NULL);
+	if (!d.fmt.ksyms)
+		tool_err("warning: cannot read /proc/kallsyms (%s): drivers will show as unknown",
+			 strerror(errno));
+
+	t = hmm_tracer__open(&opts);
+	if (!t) {
+		tool_err("dump: %s", strerror(errno));
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	err = hmm_tracer__load(t);
+	if (err) {
+		tool_load_error(err);
+		status = EXIT_NONE;
+		goto cleanup;
+	}
+	err = hmm_tracer__attach(t);
+	rep = hmm_tracer__report(t, &n);
+	warn_not_live(rep, n);
+	if (err) {
+		status = EXIT_NONE;
+		goto cleanup;
+	}
+	tool_signals();
+	/* Scripts wait for this line: events from here on are caught. */
+	fprintf(stderr, "hmmtrace: tracing %d attach points%s, Ctrl-C to stop\n",
+		__builtin_popcount(hmm_tracer__live_mask(t)), duration ? " for the duration" : "");
+	hmm_fmt_header(&d.fmt);
+	fflush(stdout);
+	if (duration)
+		deadline = now_s() + duration;
+	while (!tool_exiting && (!deadline || now_s() < deadline)) {
+		err = hmm_tracer__poll(t, 100);
+		if (err < 0 && err != -EINTR) {
+			tool_err("dump: reading the ring buffer: %s", strerror(-err));
+			status = EXIT_PARTIAL;
+			break;
+		}
+		fflush(stdout);
+	}
+	/* Drain what is already in the ring buffer before the summary. */
+	while (hmm_tracer__poll(t, 0) > 0)
+		;
+	fflush(stdout);
+	summary(t, &d, libbpf_num_possible_cpus());
+	if (stats_path && write_stats(t, &d, stats_path))
+		status = EXIT_PARTIAL;
+cleanup:
+	free(d.stats);
+	hmm_tracer__destroy(t);
+	hmm_ksyms__free(d.fmt.ksyms);
+	return status;
+}
