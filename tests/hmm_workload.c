@@ -31,12 +31,14 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/userfaultfd.h>
@@ -75,6 +77,8 @@ enum op {
 
 struct op_stats {
 	const char	*name;		/* key prefix */
+	unsigned long	ns;		/* wall time of the whole phase (CLOCK_MONOTONIC) */
+	unsigned long	cpu_ns;		/* CPU time (user + system) of the whole phase */
 	unsigned long	ops;		/* operations attempted */
 	unsigned long	ok_ops;		/* ... whose main ioctl succeeded */
 	unsigned long	pages;		/* ops * pages per op */
@@ -118,6 +122,7 @@ struct opts {
 	unsigned long	npages;
 	unsigned long	count[OP_NR];
 	bool		quiet;
+	bool		wait_signal;	/* wait for SIGUSR1 before starting */
 };
 
 /* ---- diagnostics ---------------------------------------------------------------- */
@@ -1073,10 +1078,28 @@ static void (*const one_op[OP_NR])(struct ctx *c, unsigned long iter) = {
 	[OP_EXCLUSIVE] = exclusive_one,
 };
 
+static unsigned long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000UL + ts.tv_nsec;
+}
+
+/* CPU time of the process: where a tracer's in-kernel cost lands. */
+static unsigned long cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000UL +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000UL;
+}
+
 static void run_phase(struct ctx *c, enum op op, unsigned long n)
 {
 	struct op_stats *st = &c->st[op];
-	unsigned long i;
+	unsigned long i, t0 = now_ns(), c0 = cpu_ns();
 
 	if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING)
 		progress(c, "%s: %lu faults in batches of %lu pages", st->name, n, c->npages);
@@ -1091,6 +1114,8 @@ static void run_phase(struct ctx *c, enum op op, unsigned long n)
 	else
 		for (i = 0; i < n; i++)
 			one_op[op](c, i);
+	st->ns = now_ns() - t0;
+	st->cpu_ns = cpu_ns() - c0;
 	progress(c, "%s: done, errors=%lu mismatches=%lu", st->name, st->errors,
 		 st->mismatches);
 }
@@ -1107,6 +1132,8 @@ static void print_stats(const struct ctx *c, enum op op)
 	const struct op_stats *st = &c->st[op];
 	unsigned long chunks = driver_chunks(c->npages);
 
+	put(st, "ns", st->ns);
+	put(st, "cpu_ns", st->cpu_ns);
 	if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING) {
 		put(st, "faults", st->uffd_faults);
 		put(st, "pages", st->pages);
@@ -1200,6 +1227,7 @@ static const struct option long_opts[] = {
 	{ "uffd-minor",		required_argument,	NULL, OPT_BASE + OP_UFFD_MINOR },
 	{ "uffd-missing",	required_argument,	NULL, OPT_BASE + OP_UFFD_MISSING },
 	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "wait-signal",	no_argument,		NULL, 'W' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -1226,6 +1254,8 @@ static void usage(FILE *f)
 	      "      --uffd-minor N     N userfaultfd MINOR faults on a shmem mapping\n"
 	      "      --uffd-missing N   N userfaultfd MISSING faults on anonymous memory\n"
 	      "  -q, --quiet            only the totals\n"
+	      "  -W, --wait-signal      wait for SIGUSR1 before starting (a tracer can attach and\n"
+	      "                         filter on this pid first)\n"
 	      "  -h, --help             this text\n"
 	      "\n"
 	      "Operations run in the order listed; counts are 0..10000000.\n"
@@ -1298,7 +1328,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	int ch, cur = optind;
 
 	opterr = 0;
-	for (; (ch = getopt_long(argc, argv, "+:D:m:qh", long_opts, NULL)) != -1; cur = optind) {
+	for (; (ch = getopt_long(argc, argv, "+:D:m:qWh", long_opts, NULL)) != -1; cur = optind) {
 		switch (ch) {
 		case 'D':
 			if (!optarg[0])
@@ -1310,6 +1340,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'W':
+			o->wait_signal = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1425,6 +1458,17 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (!any_op(&o))
 		usage_error("no operation requested (--reads, --writes, ...%s)", "");
+	if (o.wait_signal) {
+		sigset_t set;
+		int sig;
+
+		/* Blocked first: a SIGUSR1 sent before sigwait() stays pending instead of killing us. */
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		fprintf(stderr, PROG ": pid %d waiting for SIGUSR1\n", (int)getpid());
+		sigwait(&set, &sig);
+	}
 
 	c.psz = sysconf(_SC_PAGESIZE);
 	c.npages = o.npages;
