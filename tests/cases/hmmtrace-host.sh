@@ -54,6 +54,19 @@ out=$("$ht" --help); rc=$?
 expect_status "--help" $rc 0
 expect_match "--help lists dump" "$out" "dump +live events"
 
+out=$("$ht" stat 2>&1); rc=$?
+expect_status "stat without a command or -a" $rc 2
+expect_match "stat without a command or -a" "$out" "either -a or -- COMMAND"
+out=$("$ht" stat -d 5 -- true 2>&1); rc=$?
+expect_status "stat --duration with a command" $rc 2
+# A command held for stat never runs untraced when the tracer cannot load or attach.
+marker=$(mktemp -u)
+if [ "$live" -eq 0 ]; then
+	out=$("$ht" stat -- touch "$marker" 2>&1); rc=$?
+	expect_status "stat on a kernel with nothing to attach" $rc 3
+	[ ! -e "$marker" ] && echo "ok: the held command did not run" || fail "the held command ran untraced"
+fi
+
 # Not root: no capabilities at all.
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$ht" dump -d 1 2>&1); rc=$?
 expect_status "unprivileged dump" $rc 3

@@ -5,6 +5,8 @@
 #    calls, pages, results, migrations and pages moved/stayed each way, invalidations per type
 #    inside the generator's own regions, userfaultfd faults, nothing lost;
 #  - an invalidation storm: every -EBUSY chain ends and carries a cause;
+#  - stat around a command: its in-kernel totals equal the generator's;
+#  - the filters: -p (caller), --owner (mm owner) and --min-us;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
 . "$(dirname "$0")/../lib.sh"
@@ -129,6 +131,51 @@ check_storm() {
 	rm -f "$ev"
 }
 
+check_stat() {
+	local v=$1 log=$2 t=$3 j c calls
+	j=$(section "$log" STAT)
+	section "$log" WORKLOAD-TOTALS >"$t"
+	c() { jq ".counters.$1" <<<"$j"; }
+	calls=$(($(kv "$t" read.range_fault_calls_min) + $(kv "$t" write.range_fault_calls_min)))
+	expect_eq "$v: stat: hmm_range_fault calls" "$(c fault_calls)" $calls
+	expect_eq "$v: stat: pages" "$(c fault_pages)" $(($(kv "$t" read.pages) + $(kv "$t" write.pages)))
+	expect_eq "$v: stat: chains" "$(c chains)" $calls
+	expect_eq "$v: stat: migrations to device" "$(c migrations_to_device)" "$(kv "$t" migrate.setup_calls_to_device)"
+	expect_eq "$v: stat: pages moved to device" "$(c migrate_moved_to_device)" "$(kv "$t" migrate.to_device_cpages)"
+	expect_eq "$v: stat: CPU-fault migrations" "$(c migrate_cpu_fault_to_system)" "$(kv "$t" migrate.cpu_faults)"
+	expect_eq "$v: stat: MIGRATE invalidations" "$(c inval_migrate)" \
+		$(($(kv "$t" migrate.setup_calls_to_device) + $(kv "$t" migrate.cpu_faults)))
+	expect_eq "$v: stat: uffd minor" "$(c uffd_minor)" "$(kv "$t" uffd_minor.faults)"
+	expect_eq "$v: stat: lost" "$(jq .lost <<<"$j")" 0
+	expect_eq "$v: stat: fault latency histogram count" \
+		"$(jq '[.hists[] | select(.metric == "fault_ns") | .count] | add' <<<"$j")" $calls
+}
+
+check_filters() {
+	local v=$1 log=$2 a b ep eo em
+	a=$(sed -n 's/^A=\([0-9]*\) B=.*/\1/p' "$log") b=$(sed -n 's/^A=[0-9]* B=\([0-9]*\) .*/\1/p' "$log")
+	expect_match "$v: filters: both workloads ran" "$(grep '^A=' "$log")" "ra=0 rb=0"
+	ep=$(section "$log" EVENTS-ep | grep '^{') eo=$(section "$log" EVENTS-eo | grep '^{')
+	em=$(section "$log" EVENTS-em | grep '^{')
+	# -p A: only calls made by A, and all of A's hmm_range_fault calls.
+	expect_eq "$v: -p: events not made by A" "$(jq -s --argjson a "$a" 'map(select(.pid != $a)) | length' <<<"$ep")" 0
+	expect_eq "$v: -p: A's faults" "$(jq -s 'map(select(.type == "fault")) | length' <<<"$ep")" \
+		"$(section "$log" TOTALS-ta | sed -n 's/^read.range_fault_calls_min=//p')"
+	expect_ge "$v: -p: A's migrations" "$(jq -s 'map(select(.type == "migrate")) | length' <<<"$ep")" 1
+	# --owner B: only work on B's memory, and all of B's faults.
+	expect_eq "$v: --owner: events on other memory" \
+		"$(jq -s --argjson b "$b" 'map(select(.owner_pid != $b)) | length' <<<"$eo")" 0
+	expect_eq "$v: --owner: B's faults" "$(jq -s 'map(select(.type == "fault")) | length' <<<"$eo")" \
+		$(($(section "$log" TOTALS-tb | sed -n 's/^read.range_fault_calls_min=//p') + \
+		   $(section "$log" TOTALS-tb | sed -n 's/^write.range_fault_calls_min=//p')))
+	# --min-us 50: nothing shorter, something longer (TCG makes plenty of calls take longer).
+	expect_eq "$v: --min-us: events under 50us" "$(jq -s 'map(select(.dur_ns < 50000)) | length' <<<"$em")" 0
+	expect_ge "$v: --min-us: events over 50us" "$(jq -s 'length' <<<"$em")" 1
+	# ... and there were shorter ones to drop: the unfiltered tracer of A saw some.
+	expect_ge "$v: --min-us: shorter events it had to drop" \
+		"$(jq -s 'map(select(.dur_ns < 50000)) | length' <<<"$ep")" 1
+}
+
 check_stats() {
 	local v=$1 dir=$2 s=$2/stats.json
 	expect_eq "$v: hmm-tests: events lost" "$(jq .lost "$s")" 0
@@ -160,6 +207,17 @@ for v in ${LAB_ONLY:-6.1 6.12}; do
 	expect_status "$v: dump around the storm" $? 0
 	tr -d '\r' <"$log" >"$log.txt"
 	check_storm "$v" "$log.txt" "$t"
+
+	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/stat.sh" -m $M --reads 3 --writes 2 \
+		--migrate 2 --uffd-minor 3
+	expect_status "$v: stat around the workload" $? 0
+	tr -d '\r' <"$log" >"$log.txt"
+	check_stat "$v" "$log.txt" "$t"
+
+	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/filters.sh"
+	expect_status "$v: filters job" $? 0
+	tr -d '\r' <"$log" >"$log.txt"
+	check_filters "$v" "$log.txt"
 
 	out=$(mktemp -d)
 	"$LAB/run.sh" -q -k "$v" -t 900 -o "$out" -l "$log" "$ROOT/tests/lab/hmm-tests-traced.sh"

@@ -7,6 +7,7 @@
 /* One file per subcommand (bpftool's struct cmd table). */
 int cmd_probe(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 
 /* Exit statuses, documented in hmmtrace(8). */
 enum {

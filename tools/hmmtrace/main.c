@@ -13,6 +13,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "probe", cmd_probe, "what this kernel allows: BTF, lockdown, privileges, attach points" },
 	{ "dump", cmd_dump, "live events as text lines or JSON lines" },
+	{ "stat", cmd_stat, "totals for a command or the system, from in-kernel aggregation" },
 };
 
 static void usage(FILE *f)

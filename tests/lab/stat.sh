@@ -1,0 +1,9 @@
+# Guest job: `hmmtrace stat --json -- hmm_workload ...`; prints both between markers.
+# Arguments: workload options.
+hmmtrace stat --json -- sh -c "exec hmm_workload -q $* >/tmp/totals" >/tmp/stat.json 2>/tmp/stat.err
+rc=$?
+echo "STAT-BEGIN"; cat /tmp/stat.json; echo "STAT-END"
+echo "WORKLOAD-TOTALS-BEGIN"; cat /tmp/totals; echo "WORKLOAD-TOTALS-END"
+cat /tmp/stat.err
+echo "stat exit=$rc"
+exit $rc

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hmmtrace stat: like `perf stat`, totals from in-kernel aggregation only (no per-event traffic),
+ * either system-wide (-a) or for a command it starts, whose memory (mm owner) it filters on.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <jansson.h>
+#include "hmmtrace.h"
+#include "agg.h"
+#include "hist.h"
+#include "ksyms.h"
+
+/* Histograms merged over drivers: stat reports per metric and label. */
+struct totals {
+	struct hmm_hist h[HMM_M_MAX][16];
+	__u64 c[HMM_C_MAX];
+};
+
+static int add_hist(void *ctx, const struct hmm_hist_key *k, const struct hmm_hist *h)
+{
+	struct totals *t = ctx;
+
+	if (k->metric < HMM_M_MAX && k->label < 16)
+		hmm_hist_merge(&t->h[k->metric][k->label], h);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hmmtrace stat [OPTIONS] -- COMMAND [ARGS...]\n"
+		   "       hmmtrace stat -a [-d SECONDS] [OPTIONS]\n"
+		   "Count HMM activity with in-kernel aggregation only (no per-event records) and print\n"
+		   "the totals: for the memory of COMMAND (the process it starts), or system-wide.\n\n"
+		   "  -a, --all-cpus      system-wide, until Ctrl-C or the duration ends\n"
+		   "  -d, --duration S    with -a: stop after S seconds\n"
+		   "  -j, --json          one JSON document\n"
+		   "  -m, --mode MODE     attach mode: auto (default), fentry or kprobe\n"
+		   "  -h, --help          this text\n\n"
+		   "COMMAND's exit status is stat's own exit status.\n");
+}
+
+static void fmt_dur(char *b, size_t n, __u64 ns)
+{
+	hmm_fmt_duration(b, n, ns);
+}
+
+static void print_hist_line(const char *what, const struct hmm_hist *h)
+{
+	char p50[16], p99[16], max[16];
+	bool ovf = false;
+
+	if (!h->count)
+		return;
+	fmt_dur(p50, sizeof(p50), hmm_hist_quantile(h, 0.5, NULL));
+	fmt_dur(p99, sizeof(p99), hmm_hist_quantile(h, 0.99, &ovf));
+	fmt_dur(max, sizeof(max), hmm_hist_max_bound(h));
+	printf("    %-28s %10llu   p50 <=%-9s p99 <=%-9s max <=%s%s\n", what,
+	       (unsigned long long)h->count, p50, p99, max, ovf ? " (overflow)" : "");
+}
+
+static void print_text(const struct totals *t, long long lost, double secs, const char *what)
+{
+	char name[64];
+	int i;
+
+	printf("\n HMM statistics for %s (%.3f s):\n\n", what, secs);
+	printf("  hmm_range_fault calls %llu, pages %llu\n", (unsigned long long)t->c[HMM_C_FAULT_CALLS],
+	       (unsigned long long)t->c[HMM_C_FAULT_PAGES]);
+	for (i = 0; i < HMM_RES_MAX; i++) {
+		snprintf(name, sizeof(name), "fault %s", hmm_result_str(i));
+		print_hist_line(name, &t->h[HMM_M_FAULT_NS][i]);
+	}
+	printf("  retry chains %llu, retries (-EBUSY) %llu\n", (unsigned long long)t->c[HMM_C_CHAINS],
+	       (unsigned long long)t->c[HMM_C_CHAIN_RETRIES]);
+	for (i = 0; i < HMM_RES_MAX; i++) {
+		snprintf(name, sizeof(name), "chain ending %s", hmm_result_str(i));
+		print_hist_line(name, &t->h[HMM_M_CHAIN_NS][i]);
+	}
+	print_hist_line("read_begin wait", &t->h[HMM_M_READ_BEGIN_NS][0]);
+	for (i = 0; i < HMM_DIR_MAX; i++) {
+		if (!t->c[HMM_C_MIGRATIONS_BASE + i])
+			continue;
+		printf("  migrations %s %llu (cpu-fault %llu): pages %llu collected %llu moved %llu "
+		       "stayed %llu\n", hmm_dir_str(i),
+		       (unsigned long long)t->c[HMM_C_MIGRATIONS_BASE + i],
+		       (unsigned long long)t->c[HMM_C_MIGRATE_FAULT_BASE + i],
+		       (unsigned long long)t->c[HMM_C_MIGRATE_NPAGES_BASE + i],
+		       (unsigned long long)t->c[HMM_C_MIGRATE_CPAGES_BASE + i],
+		       (unsigned long long)t->c[HMM_C_MIGRATE_MOVED_BASE + i],
+		       (unsigned long long)t->c[HMM_C_MIGRATE_STAYED_BASE + i]);
+		print_hist_line("total", &t->h[HMM_M_MIGRATE_NS][i]);
+		print_hist_line("setup", &t->h[HMM_M_MIGRATE_SETUP_NS][i]);
+		print_hist_line("copy (driver)", &t->h[HMM_M_MIGRATE_COPY_NS][i]);
+		print_hist_line("pages + finalize", &t->h[HMM_M_MIGRATE_FINALIZE_NS][i]);
+	}
+	printf("  invalidations:");
+	for (i = 0; i < HMM_EV_MAX; i++)
+		if (t->c[HMM_C_INVAL_BASE + i])
+			printf(" %s %llu", hmm_event_str(i),
+			       (unsigned long long)t->c[HMM_C_INVAL_BASE + i]);
+	printf(" (-EAGAIN %llu)\n", (unsigned long long)t->c[HMM_C_INVAL_EAGAIN]);
+	for (i = 0; i < HMM_EV_MAX; i++) {
+		snprintf(name, sizeof(name), "%s start", hmm_event_str(i));
+		print_hist_line(name, &t->h[HMM_M_INVAL_START_NS][i]);
+	}
+	for (i = 0; i < HMM_UFFD_MAX; i++) {
+		snprintf(name, sizeof(name), "userfault %s", hmm_uffd_reason_str(i));
+		print_hist_line(name, &t->h[HMM_M_UFFD_NS][i]);
+	}
+	printf("\n  lost events %lld (in-kernel state that could not be stored: %llu)\n\n",
+	       lost < 0 ? 0 : lost, (unsigned long long)t->c[HMM_C_STATE_DROPS]);
+}
+
+static void print_json(const struct totals *t, long long lost, double secs)
+{
+	json_t *o = json_object(), *c = json_object(), *h = json_array();
+	char buf[64];
+
+	json_object_set_new(o, "seconds", json_real(secs));
+	for (unsigned int i = 0; i < HMM_C_MAX; i++)
+		json_object_set_new(c, hmm_counter_name(i, buf, sizeof(buf)), json_integer(t->c[i]));
+	json_object_set_new(o, "counters", c);
+	for (int m = 0; m < HMM_M_MAX; m++)
+		for (int l = 0; l < 16; l++) {
+			const struct hmm_hist *x = &t->h[m][l];
+			json_t *e;
+
+			if (!x->count)
+				continue;
+			e = json_object();
+			json_object_set_new(e, "metric", json_string(hmm_metric_name(m)));
+			json_object_set_new(e, "label", json_string(hmm_metric_label(m, l)));
+			json_object_set_new(e, "count", json_integer(x->count));
+			json_object_set_new(e, "sum", json_integer(x->sum));
+			json_object_set_new(e, "p50", json_integer(hmm_hist_quantile(x, 0.5, NULL)));
+			json_object_set_new(e, "p99", json_integer(hmm_hist_quantile(x, 0.99, NULL)));
+			json_array_append_new(h, e);
+		}
+	json_object_set_new(o, "hists", h);
+	json_object_set_new(o, "lost", json_integer(lost < 0 ? 0 : lost));
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Fork COMMAND held on a pipe until the tracer is attached; returns its pid. */
+static pid_t start_held(char **argv, int *release_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char c;
+
+		close(p[1]);
+		/* EOF without a byte: the tracer failed, do not run untraced. */
+		if (read(p[0], &c, 1) != 1)
+			_exit(127);
+		close(p[0]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "hmmtrace: stat: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	*release_fd = p[1];
+	return pid;
+}
+
+int cmd_stat(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all-cpus", no_argument, NULL, 'a' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .aggregate = true };
+	unsigned long long duration = 0;
+	struct hmm_tracer *t = NULL;
+	struct totals *tot = NULL;
+	bool all = false, json = false;
+	int c, err, status = EXIT_OK, release = -1, wstatus;
+	double start, deadline = 0;
+	pid_t child = 0;
+	char what[256];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+ad:jm:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'd':
+			if (tool_parse_u64("--duration", optarg, 1, 86400 * 365, &duration))
+				return EXIT_USAGE;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'm':
+			if (tool_parse_mode(optarg, &opts.mode))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (all == (optind < argc)) {
+		tool_err("stat: give either -a or -- COMMAND (see --help)");
+		return EXIT_USAGE;
+	}
+	if (duration && !all) {
+		tool_err("stat: --duration goes with -a; with a command, stat ends when it exits");
+		return EXIT_USAGE;
+	}
+	tot = calloc(1, sizeof(*tot));
+	if (!tot) {
+		tool_err("stat: out of memory");
+		return EXIT_PARTIAL;
+	}
+	if (!all) {
+		snprintf(what, sizeof(what), "'%s'", argv[optind]);
+		child = start_held(argv + optind, &release);
+		if (child < 0) {
+			tool_err("stat: cannot start '%s': %s", argv[optind], strerror(errno));
+			status = EXIT_PARTIAL;
+			goto cleanup;
+		}
+		opts.owner = child;
+	} else {
+		snprintf(what, sizeof(what), "the whole system");
+	}
+	t = hmm_tracer__open(&opts);
+	if (!t) {
+		tool_err("stat: %s", strerror(errno));
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	err = hmm_tracer__load(t);
+	if (err) {
+		tool_load_error(err);
+		status = EXIT_NONE;
+		goto cleanup;
+	}
+	err = hmm_tracer__attach(t);
+	{
+		size_t n;
+		const struct hmm_ap_report *rep = hmm_tracer__report(t, &n);
+
+		warn_not_live(rep, n);
+	}
+	if (err) {
+		status = EXIT_NONE;
+		goto cleanup;
+	}
+	tool_signals();
+	start = now_s();
+	if (duration)
+		deadline = start + duration;
+	if (child) {
+		if (write(release, "g", 1) != 1) {
+			tool_err("stat: cannot release the command: %s", strerror(errno));
+			status = EXIT_PARTIAL;
+			goto cleanup;
+		}
+		close(release);
+		release = -1;
+		/* Ctrl-C reaches the command too (same process group); wait for it to end. */
+		while (waitpid(child, &wstatus, 0) < 0 && errno == EINTR)
+			;
+		child = 0;
+		status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	} else {
+		fprintf(stderr, "hmmtrace: counting system-wide, Ctrl-C to stop\n");
+		while (!tool_exiting && (!deadline || now_s() < deadline))
+			usleep(100000);
+	}
+	if (hmm_tracer__counters(t, tot->c) || hmm_tracer__hists(t, add_hist, tot)) {
+		tool_err("stat: cannot read the in-kernel statistics");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	if (json)
+		print_json(tot, hmm_tracer__drops(t, NULL, 0), now_s() - start);
+	else
+		print_text(tot, hmm_tracer__drops(t, NULL, 0), now_s() - start, what);
+cleanup:
+	if (release >= 0)
+		close(release); /* EOF: a held command exits without running */
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	hmm_tracer__destroy(t);
+	free(tot);
+	return status;
+}
