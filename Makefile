@@ -6,6 +6,7 @@
 #   make deps         install the Debian 12 packages that are missing (as root)
 #   make check        deps, build, the lab kernels and image, then every test
 #   make demo         boot the 6.1 lab kernel and show the workload and what the tools saw
+#   make bench        run the benchmarks and write docs/PERFORMANCE.md
 #   make lab          the lab kernels (cached outside the tree) and the initramfs
 #   make vmlinux      regenerate vmlinux/$(ARCH)/vmlinux.h from the 6.12 lab kernel's BTF
 
@@ -72,12 +73,12 @@ LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
 LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check check-run demo lab lab-kernels lab-image vmlinux clean help
+.PHONY: all deps check check-run demo bench lab lab-kernels lab-image vmlinux clean help
 
 all: $(TOOL_BINS) $(TEST_BINS) $(UNIT_BINS)
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	$(Q)scripts/deps.sh
@@ -181,6 +182,10 @@ check:
 
 check-run: all lab
 	$(Q)OUTPUT=$(OUTPUT) tests/run-tests.sh
+
+# Benchmarks (not timed tests): figures go to docs/PERFORMANCE.md.
+bench: all lab
+	$(Q)tests/bench/bench.sh
 
 demo:
 	$(Q)$(MAKE) deps

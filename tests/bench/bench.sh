@@ -1,0 +1,17 @@
+#!/bin/bash
+# `make bench`: run every benchmark and write docs/PERFORMANCE.md.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+out=$ROOT/docs/PERFORMANCE.md
+tmp=$(mktemp)
+{
+	echo "# Performance"
+	echo
+	echo "Every figure on this page is written by \`make bench\` (tests/bench/); rerun it to"
+	echo "reproduce them. Machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo),"
+	echo "host kernel $(uname -r); lab kernels run under QEMU TCG."
+	echo
+	"$ROOT/tests/bench/overhead.sh"
+} >"$tmp"
+mv "$tmp" "$out"
+echo "bench: wrote $out"
