@@ -49,19 +49,6 @@ struct {
 	__type(value, struct pfn_scratch);
 } fault_scratch SEC(".maps");
 
-static __always_inline __u16 fault_result(int ret)
-{
-	if (ret >= 0)
-		return HMM_RES_OK; /* before 5.8 a positive return is a page count */
-	if (ret == -EBUSY)
-		return HMM_RES_EBUSY;
-	if (ret == -EFAULT)
-		return HMM_RES_EFAULT;
-	if (ret == -EPERM)
-		return HMM_RES_EPERM;
-	return HMM_RES_OTHER;
-}
-
 /*
  * Blame an -EBUSY: the latest-starting invalidation of this mm that overlapped the notifier's
  * interval and was still running when the notifier's latest read_begin returned, or began after
@@ -205,7 +192,7 @@ static __always_inline int fault_exit(int ret)
 		if (!known || *known != ops)
 			bpf_map_update_elem(&owner_driver, &dev_owner, &ops, BPF_ANY);
 	}
-	res = fault_result(ret);
+	res = hmm_fault_result(ret);
 	if (res == HMM_RES_EBUSY)
 		find_cause(notifier, mm, dev_owner, now, &cause);
 

@@ -54,6 +54,25 @@ enum hmm_fault_result {
 	HMM_RES_MAX,
 };
 
+#ifndef HMM_INLINE
+#define HMM_INLINE static inline
+#endif
+
+/* The result class of an hmm_range_fault() return (errno values are ABI), in BPF and userspace
+ * alike. Before 5.8 a positive return is a page count: success. */
+HMM_INLINE __u16 hmm_fault_result(__s64 ret)
+{
+	if (ret >= 0)
+		return HMM_RES_OK;
+	if (ret == -16) /* EBUSY */
+		return HMM_RES_EBUSY;
+	if (ret == -14) /* EFAULT */
+		return HMM_RES_EFAULT;
+	if (ret == -1) /* EPERM */
+		return HMM_RES_EPERM;
+	return HMM_RES_OTHER;
+}
+
 /* Migration direction (from struct migrate_vma::flags) and kind. */
 enum hmm_migrate_dir {
 	HMM_DIR_TO_DEVICE = 0, /* MIGRATE_VMA_SELECT_SYSTEM */
@@ -240,10 +259,6 @@ struct hmm_rec_lost {
 #define HMM_HIST_OCTAVES  40 /* finite buckets up to 2^40 (ns: ~18 minutes) */
 #define HMM_HIST_SLOTS	  (3 + HMM_HIST_OCTAVES * HMM_HIST_SUB)
 #define HMM_HIST_OVERFLOW (HMM_HIST_SLOTS - 1)
-
-#ifndef HMM_INLINE
-#define HMM_INLINE static inline
-#endif
 
 /*
  * hmm_hist_slot() - the bucket of value v, identical in BPF and userspace (one definition).

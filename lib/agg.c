@@ -8,7 +8,7 @@ void hmm_count_record(__u64 c[HMM_C_MAX], const struct hmm_rec_hdr *rec, unsigne
 	switch (rec->type) {
 	case HMM_REC_FAULT: {
 		const struct hmm_rec_fault *r = (const void *)rec;
-		__u16 res = hmm_fault_result_of(r->ret);
+		__u16 res = hmm_fault_result(r->ret);
 
 		c[HMM_C_FAULT_CALLS]++;
 		c[HMM_C_FAULT_PAGES] += r->npages;
@@ -73,7 +73,7 @@ void hmm_record_samples(const struct hmm_rec_hdr *rec, hmm_sample_fn fn, void *c
 	switch (rec->type) {
 	case HMM_REC_FAULT: {
 		const struct hmm_rec_fault *r = (const void *)rec;
-		__u16 res = hmm_fault_result_of(r->ret);
+		__u16 res = hmm_fault_result(r->ret);
 
 		sample(fn, ctx, r->ops, HMM_M_FAULT_NS, res, r->dur_ns);
 		/* A chain of one attempt is the call itself; longer ones come as chain records. */
@@ -85,7 +85,7 @@ void hmm_record_samples(const struct hmm_rec_hdr *rec, hmm_sample_fn fn, void *c
 	}
 	case HMM_REC_CHAIN: {
 		const struct hmm_rec_chain *r = (const void *)rec;
-		__u16 res = hmm_fault_result_of(r->ret);
+		__u16 res = hmm_fault_result(r->ret);
 
 		sample(fn, ctx, r->ops, HMM_M_CHAIN_NS, res, r->dur_ns);
 		sample(fn, ctx, r->ops, HMM_M_CHAIN_ATTEMPTS, res, r->attempts);

@@ -87,7 +87,7 @@ static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *
 		json_object_set_new(o, "dur_ns", json_integer(r->dur_ns));
 		json_object_set_new(o, "ret", json_integer(r->ret));
 		json_object_set_new(o, "result",
-				    json_string(hmm_result_str(hmm_fault_result_of(r->ret))));
+				    json_string(hmm_result_str(hmm_fault_result(r->ret))));
 		json_object_set_new(o, "start", j_hex(r->start));
 		json_object_set_new(o, "end", j_hex(r->end));
 		json_object_set_new(o, "npages", json_integer(r->npages));
@@ -115,7 +115,7 @@ static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *
 		json_object_set_new(o, "dur_ns", json_integer(r->dur_ns));
 		json_object_set_new(o, "ret", json_integer(r->ret));
 		json_object_set_new(o, "result",
-				    json_string(hmm_result_str(hmm_fault_result_of(r->ret))));
+				    json_string(hmm_result_str(hmm_fault_result(r->ret))));
 		json_object_set_new(o, "attempts", json_integer(r->attempts));
 		json_object_set_new(o, "busy", json_integer(r->busy));
 		json_object_set_new(o, "notifier", j_hex(r->notifier));
@@ -244,7 +244,7 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 		if (r->ret == -EBUSY)
 			cause_text(cause, sizeof(cause), &r->cause);
 		snprintf(det, sizeof(det), "%s %s%s %up [%#llx) drv=%s attempt=%u valid=%u%s%s",
-			 hmm_result_str(hmm_fault_result_of(r->ret)),
+			 hmm_result_str(hmm_fault_result(r->ret)),
 			 r->flags & HMM_FAULT_F_FAULT ? "fault" : "snapshot",
 			 r->flags & HMM_FAULT_F_WRITE ? "+write" : "", r->npages,
 			 (unsigned long long)r->start, hmm_fmt_driver(fmt, r->ops), r->attempt,
@@ -257,7 +257,7 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 
 		cause_text(cause, sizeof(cause), &r->cause);
 		snprintf(det, sizeof(det), "%s after %u attempts (%u -EBUSY) drv=%s%s",
-			 hmm_result_str(hmm_fault_result_of(r->ret)), r->attempts, r->busy,
+			 hmm_result_str(hmm_fault_result(r->ret)), r->attempts, r->busy,
 			 hmm_fmt_driver(fmt, r->ops), cause);
 		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
 		break;

@@ -92,7 +92,6 @@ const char *hmm_event_str(__u8 ev);		/* enum hmm_inval_event */
 const char *hmm_result_str(__u16 res);		/* enum hmm_fault_result */
 const char *hmm_dir_str(__u8 dir);		/* enum hmm_migrate_dir */
 const char *hmm_uffd_reason_str(__u8 reason);	/* enum hmm_uffd_reason */
-__u16 hmm_fault_result_of(__s64 ret);
 
 struct hmm_tracer_opts {
 	size_t sz; /* sizeof(struct hmm_tracer_opts), for forward compatibility */

@@ -72,16 +72,3 @@ const char *hmm_uffd_reason_str(__u8 reason)
 
 	return reason < HMM_UFFD_MAX ? n[reason] : "other";
 }
-
-__u16 hmm_fault_result_of(__s64 ret)
-{
-	if (ret >= 0)
-		return HMM_RES_OK;
-	if (ret == -EBUSY)
-		return HMM_RES_EBUSY;
-	if (ret == -EFAULT)
-		return HMM_RES_EFAULT;
-	if (ret == -EPERM)
-		return HMM_RES_EPERM;
-	return HMM_RES_OTHER;
-}
