@@ -214,11 +214,9 @@ int cmd_dump(int argc, char **argv)
 	struct dump d = { .fmt = { .out = stdout } };
 	unsigned long long v, duration = 0;
 	const char *stats_path = NULL;
-	const struct hmm_ap_report *rep;
 	struct hmm_tracer *t = NULL;
 	int c, err, status = EXIT_OK;
 	double deadline = 0;
-	size_t n;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:d:jm:b:s:h", longopts, NULL)) != -1) {
@@ -283,25 +281,9 @@ int cmd_dump(int argc, char **argv)
 		tool_err("warning: cannot read /proc/kallsyms (%s): drivers will show as unknown",
 			 strerror(errno));
 
-	t = hmm_tracer__open(&opts);
-	if (!t) {
-		tool_err("dump: %s", strerror(errno));
-		status = EXIT_PARTIAL;
+	status = start_tracer(&opts, "dump", &t);
+	if (status != EXIT_OK)
 		goto cleanup;
-	}
-	err = hmm_tracer__load(t);
-	if (err) {
-		tool_load_error(err);
-		status = EXIT_NONE;
-		goto cleanup;
-	}
-	err = hmm_tracer__attach(t);
-	rep = hmm_tracer__report(t, &n);
-	warn_not_live(rep, n);
-	if (err) {
-		status = EXIT_NONE;
-		goto cleanup;
-	}
 	tool_signals();
 	/* Scripts wait for this line: events from here on are caught. */
 	fprintf(stderr, "hmmtrace: tracing %d attach points%s, Ctrl-C to stop\n",

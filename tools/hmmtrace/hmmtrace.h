@@ -21,5 +21,8 @@ enum {
 void print_attach_report(FILE *f, const struct hmm_ap_report *r, size_t n);
 /* Warn on stderr about attach points that are not live; returns how many. */
 int warn_not_live(const struct hmm_ap_report *r, size_t n);
+/* Open, load and attach with opts, reporting what is not live; *out is set whenever a tracer was
+ * opened (destroy it). Returns EXIT_OK or the exit status to leave with. */
+int start_tracer(const struct hmm_tracer_opts *opts, const char *cmd, struct hmm_tracer **out);
 
 #endif

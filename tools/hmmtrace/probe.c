@@ -31,6 +31,35 @@ int warn_not_live(const struct hmm_ap_report *r, size_t n)
 	return count;
 }
 
+int start_tracer(const struct hmm_tracer_opts *opts, const char *cmd, struct hmm_tracer **out)
+{
+	const struct hmm_ap_report *rep;
+	struct hmm_tracer *t;
+	size_t n;
+	int err;
+
+	*out = NULL;
+	t = hmm_tracer__open(opts);
+	if (!t) {
+		tool_err("%s: %s", cmd, strerror(errno));
+		return EXIT_PARTIAL;
+	}
+	*out = t;
+	err = hmm_tracer__load(t);
+	if (err) {
+		tool_load_error(err);
+		return EXIT_NONE;
+	}
+	err = hmm_tracer__attach(t);
+	rep = hmm_tracer__report(t, &n);
+	warn_not_live(rep, n);
+	if (err) {
+		tool_err("%s: nothing could be attached on this kernel", cmd);
+		return EXIT_NONE;
+	}
+	return EXIT_OK;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: hmmtrace probe [--mode auto|fentry|kprobe] [--json]\n"

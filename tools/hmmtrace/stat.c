@@ -202,7 +202,7 @@ int cmd_stat(int argc, char **argv)
 	struct hmm_tracer *t = NULL;
 	struct totals *tot = NULL;
 	bool all = false, json = false;
-	int c, err, status = EXIT_OK, release = -1, wstatus;
+	int c, status = EXIT_OK, release = -1, wstatus;
 	double start, deadline = 0;
 	pid_t child = 0;
 	char what[256];
@@ -257,29 +257,9 @@ int cmd_stat(int argc, char **argv)
 	} else {
 		snprintf(what, sizeof(what), "the whole system");
 	}
-	t = hmm_tracer__open(&opts);
-	if (!t) {
-		tool_err("stat: %s", strerror(errno));
-		status = EXIT_PARTIAL;
+	status = start_tracer(&opts, "stat", &t);
+	if (status != EXIT_OK)
 		goto cleanup;
-	}
-	err = hmm_tracer__load(t);
-	if (err) {
-		tool_load_error(err);
-		status = EXIT_NONE;
-		goto cleanup;
-	}
-	err = hmm_tracer__attach(t);
-	{
-		size_t n;
-		const struct hmm_ap_report *rep = hmm_tracer__report(t, &n);
-
-		warn_not_live(rep, n);
-	}
-	if (err) {
-		status = EXIT_NONE;
-		goto cleanup;
-	}
 	tool_signals();
 	start = now_s();
 	if (duration)
