@@ -332,7 +332,9 @@ static __always_inline int read_begin_exit(void)
 	key = st.a0;
 	bpf_map_update_elem(&read_begin_ts, &key, &now, BPF_ANY);
 	mm = (__u64)BPF_CORE_READ(notifier, mm);
-	if (targ_owner && owner_filtered(&owner, task_owner((void *)mm, &owner)))
+	/* The owner is needed to filter on it and to attribute the record, not to aggregate. */
+	if ((targ_owner || emit_events) &&
+	    owner_filtered(&owner, task_owner((void *)mm, &owner)))
 		return 0;
 	if (aggregate) {
 		counter_add(HMM_C_READ_BEGIN, 1);
@@ -347,6 +349,7 @@ static __always_inline int read_begin_exit(void)
 	rec->notifier = key;
 	rec->mm = mm;
 	task_current(&rec->caller);
+	rec->owner = owner;
 	bpf_ringbuf_submit(rec, 0);
 	return 0;
 }

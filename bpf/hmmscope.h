@@ -179,6 +179,7 @@ struct hmm_rec_read_begin {
 	__u64 notifier;
 	__u64 mm;
 	struct hmm_task caller;
+	struct hmm_task owner;
 };
 
 #define HMM_MIG_F_FAULT	 (1u << 0) /* triggered by a CPU fault (fault_page set, 6.1+) */
@@ -364,7 +365,7 @@ _Static_assert(sizeof(struct hmm_task) == 24, "hmm_task");
 _Static_assert(sizeof(struct hmm_cause) == 56, "hmm_cause");
 _Static_assert(sizeof(struct hmm_rec_fault) == 200, "hmm_rec_fault");
 _Static_assert(sizeof(struct hmm_rec_chain) == 168, "hmm_rec_chain");
-_Static_assert(sizeof(struct hmm_rec_read_begin) == 64, "hmm_rec_read_begin");
+_Static_assert(sizeof(struct hmm_rec_read_begin) == 88, "hmm_rec_read_begin");
 _Static_assert(sizeof(struct hmm_rec_migrate) == 168, "hmm_rec_migrate");
 _Static_assert(sizeof(struct hmm_rec_inval) == 120, "hmm_rec_inval");
 _Static_assert(sizeof(struct hmm_rec_uffd) == 64, "hmm_rec_uffd");

@@ -133,6 +133,7 @@ static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *
 		json_object_set_new(o, "notifier", j_hex(r->notifier));
 		json_object_set_new(o, "mm", j_hex(r->mm));
 		j_task(o, "", &r->caller);
+		j_task(o, "owner_", &r->owner);
 		break;
 	}
 	case HMM_REC_MIGRATE: {
@@ -266,7 +267,7 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 		const struct hmm_rec_read_begin *r = (const void *)rec;
 
 		snprintf(det, sizeof(det), "notifier=%#llx", (unsigned long long)r->notifier);
-		text_line(fmt, rec, r->caller.pid, r->caller.comm, 0, r->dur_ns, det);
+		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
 		break;
 	}
 	case HMM_REC_MIGRATE: {

@@ -33,9 +33,9 @@ kv() { sed -n "s/^$2=//p" "$1" | tr -d '\r' | tail -n 1; }
 
 # lab_ready VERSION: skip unless the lab kernel and image exist (make check builds both).
 lab_ready() {
-	local kdir
+	local kdir before=$T_FAILS
 	kdir=$("$LAB/labinfo.sh" kernel "$1")
 	[ -f "$kdir/bzImage" ] || fail "lab kernel $1 not built ($kdir): run 'make lab'"
 	[ -f "$OUTPUT/lab/initramfs.cpio.gz" ] || fail "lab image not built: run 'make lab'"
-	[ "$T_FAILS" -eq 0 ] || finish
+	[ "$T_FAILS" -eq "$before" ] || finish
 }
