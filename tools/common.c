@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "common.h"
 
@@ -115,4 +116,12 @@ void tool_load_error(int err)
 	else
 		tool_err("could not load the BPF programs: %s (run with -vv for libbpf's log)",
 			 strerror(-err));
+}
+
+double tool_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }

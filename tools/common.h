@@ -21,6 +21,8 @@ int tool_parse_mode(const char *arg, enum hmm_attach_mode *out);
 int tool_print(enum hmm_log_level level, const char *fmt, va_list args);
 /* SIGINT/SIGTERM set tool_exiting; nothing else happens in the handler. */
 void tool_signals(void);
+/* CLOCK_MONOTONIC in seconds, for durations and deadlines. */
+double tool_now_s(void);
 /* Explain a failed hmm_tracer__load(), with what the user can do about it. */
 void tool_load_error(int err);
 

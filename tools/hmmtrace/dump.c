@@ -188,14 +188,6 @@ static int write_stats(struct hmm_tracer *t, const struct dump *d, const char *p
 	return err;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -291,8 +283,8 @@ int cmd_dump(int argc, char **argv)
 	hmm_fmt_header(&d.fmt);
 	fflush(stdout);
 	if (duration)
-		deadline = now_s() + duration;
-	while (!tool_exiting && (!deadline || now_s() < deadline)) {
+		deadline = tool_now_s() + duration;
+	while (!tool_exiting && (!deadline || tool_now_s() < deadline)) {
 		err = hmm_tracer__poll(t, 100);
 		if (err < 0 && err != -EINTR) {
 			tool_err("dump: reading the ring buffer: %s", strerror(-err));

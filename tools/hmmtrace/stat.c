@@ -47,11 +47,6 @@ static void usage(FILE *f)
 		   "COMMAND's exit status is stat's own exit status.\n");
 }
 
-static void fmt_dur(char *b, size_t n, __u64 ns)
-{
-	hmm_fmt_duration(b, n, ns);
-}
-
 static void print_hist_line(const char *what, const struct hmm_hist *h)
 {
 	char p50[16], p99[16], max[16];
@@ -59,9 +54,9 @@ static void print_hist_line(const char *what, const struct hmm_hist *h)
 
 	if (!h->count)
 		return;
-	fmt_dur(p50, sizeof(p50), hmm_hist_quantile(h, 0.5, NULL));
-	fmt_dur(p99, sizeof(p99), hmm_hist_quantile(h, 0.99, &ovf));
-	fmt_dur(max, sizeof(max), hmm_hist_max_bound(h));
+	hmm_fmt_duration(p50, sizeof(p50), hmm_hist_quantile(h, 0.5, NULL));
+	hmm_fmt_duration(p99, sizeof(p99), hmm_hist_quantile(h, 0.99, &ovf));
+	hmm_fmt_duration(max, sizeof(max), hmm_hist_max_bound(h));
 	printf("    %-28s %10llu   p50 <=%-9s p99 <=%-9s max <=%s%s\n", what,
 	       (unsigned long long)h->count, p50, p99, max, ovf ? " (overflow)" : "");
 }
@@ -149,14 +144,6 @@ static void print_json(const struct totals *t, long long lost, double secs)
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(o);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Fork COMMAND held on a pipe until the tracer is attached; returns its pid. */
@@ -261,7 +248,7 @@ int cmd_stat(int argc, char **argv)
 	if (status != EXIT_OK)
 		goto cleanup;
 	tool_signals();
-	start = now_s();
+	start = tool_now_s();
 	if (duration)
 		deadline = start + duration;
 	if (child) {
@@ -279,7 +266,7 @@ int cmd_stat(int argc, char **argv)
 		status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	} else {
 		fprintf(stderr, "hmmtrace: counting system-wide, Ctrl-C to stop\n");
-		while (!tool_exiting && (!deadline || now_s() < deadline))
+		while (!tool_exiting && (!deadline || tool_now_s() < deadline))
 			usleep(100000);
 	}
 	if (hmm_tracer__counters(t, tot->c) || hmm_tracer__hists(t, add_hist, tot)) {
@@ -288,9 +275,9 @@ int cmd_stat(int argc, char **argv)
 		goto cleanup;
 	}
 	if (json)
-		print_json(tot, hmm_tracer__drops(t, NULL, 0), now_s() - start);
+		print_json(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start);
 	else
-		print_text(tot, hmm_tracer__drops(t, NULL, 0), now_s() - start, what);
+		print_text(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start, what);
 cleanup:
 	if (release >= 0)
 		close(release); /* EOF: a held command exits without running */
