@@ -48,7 +48,7 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
 	$(CLANG_BPF_SYS_INCLUDES)
-BPF_UNITS := maps hmm migrate notifier uffd
+BPF_UNITS := maps hmm migrate notifier uffd proc
 BPF_OBJS := $(patsubst %,$(OUTPUT)/bpf/%.bpf.o,$(BPF_UNITS))
 SKEL := $(OUTPUT)/include/hmmscope.skel.h
 
@@ -59,9 +59,13 @@ LIB_CFLAGS := $(ALL_CFLAGS) -I$(OUTPUT)/include -Ilib
 # Tools are static: the same binary runs on the host and in the lab's initramfs.
 TOOL_LDLIBS := $(STATIC_LDFLAGS) -lbpf -lelf -lz -ljansson -lm
 
-TOOLS := hmmtrace
+TOOLS := hmmtrace hmmtop
 TOOL_BINS := $(patsubst %,$(OUTPUT)/%,$(TOOLS))
 hmmtrace_SRCS := $(wildcard tools/hmmtrace/*.c) tools/common.c
+hmmtop_SRCS := $(wildcard tools/hmmtop/*.c) tools/common.c
+# ncursesw and its terminfo reader, static like everything else (the lab's batch mode needs no
+# terminfo).
+hmmtop_LDLIBS := -lncursesw -ltinfo
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
@@ -73,7 +77,7 @@ LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
 LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check check-run demo bench lab lab-kernels lab-image vmlinux clean help
+.PHONY: all deps check check-run demo bench fuzz lab lab-kernels lab-image vmlinux clean help
 
 all: $(TOOL_BINS) $(TEST_BINS) $(UNIT_BINS)
 
@@ -120,7 +124,7 @@ $(OUTPUT)/tools/%.o: tools/%.c $(SKEL) | $(OUTPUT)/tools
 define tool_rule
 $(OUTPUT)/$(1): $(patsubst tools/%.c,$(OUTPUT)/tools/%.o,$($(1)_SRCS)) $(LIBHMM)
 	$$(call msg,LINK,$$@)
-	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $(TOOL_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(TOOL_LDLIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
@@ -131,7 +135,48 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBHMM) | $(OUTPUT)/tests/unit
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
 		-lcmocka -lbpf -lelf -lz -ljansson -lm
 
+# ---- trace file format: benchmark and fuzzer ----------------------------------------------------
+
+$(OUTPUT)/tests/bench_trace: tests/bench/bench_trace.c $(LIBHMM) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) -lz
+
+# The fuzzer compiles the reader's sources itself with clang (libFuzzer, ASan, UBSan), with CRC
+# checks off so that mutations reach what they guard; `all` builds it only where clang's libFuzzer
+# runtime (libclang-rt-14-dev) is installed.
+FUZZ_TIME ?= 600
+FUZZ_TRACE := $(OUTPUT)/fuzz/fuzz_trace
+FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace.c lib/trace.c lib/records.c lib/log.c
+FUZZ_RT = $(wildcard $(shell $(CLANG) -print-resource-dir 2>/dev/null)/lib/linux/$\
+	libclang_rt.fuzzer-$(shell uname -m).a)
+all: $(OUTPUT)/tests/bench_trace $(if $(FUZZ_RT),$(FUZZ_TRACE))
+
+$(FUZZ_TRACE): $(FUZZ_TRACE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(WARNINGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib \
+		$(FUZZ_TRACE_SRCS) -o $@ -lz
+
+fuzz: $(FUZZ_TRACE)
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-trace
+	$(Q)$(FUZZ_TRACE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/trace.dict \
+		$(OUTPUT)/fuzz/corpus-trace tests/fuzz/corpus/trace
+
 # ---- tests and lab binaries ---------------------------------------------------------------------
+
+# hmmtop's synthetic traces (tests/cases/top-tmux.sh, tests/bench/top.sh).
+$(OUTPUT)/tests/top_trace_gen: tests/top_trace_gen.c $(LIBHMM) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
+		-lbpf -lelf -lz -ljansson -lm
+all: $(OUTPUT)/tests/top_trace_gen
+# The model is hmmtop's, not the library's: its unit test links it in.
+$(OUTPUT)/tests/unit/test_top_model: tests/unit/test_top_model.c tools/hmmtop/model.c $(LIBHMM) \
+		| $(OUTPUT)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -Itools/hmmtop -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d \
+		$< tools/hmmtop/model.c -o $@ $(LIBHMM) -lcmocka -lbpf -lelf -lz -ljansson -lm
 
 $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -102,17 +102,32 @@ static __always_inline bool caller_filtered(void)
 	return targ_pid && (bpf_get_current_pid_tgid() >> 32) != targ_pid;
 }
 
-static __always_inline bool owner_filtered(const struct hmm_task *owner, bool known)
+/* Is pid the target process or, with follow_children, one of its descendants? */
+static __always_inline bool pid_targeted(__u32 pid)
 {
-	return targ_owner && (!known || owner->pid != targ_owner);
+	return pid == targ_owner || (follow_children && bpf_map_lookup_elem(&tracked, &pid));
 }
 
+static __always_inline bool owner_filtered(const struct hmm_task *owner, bool known)
+{
+	return targ_owner && (!known || !pid_targeted(owner->pid));
+}
+
+/*
+ * Each thread keeps one stash slot per attach point and reuses it: after the first call, entry
+ * and exit are a lookup each, with no insert or delete (an insert takes a bucket lock and a
+ * free-list element, which is most of what tracing a call costs). Slots of threads that have
+ * exited are evicted by the LRU when the map fills. ts == 0 marks a slot already taken.
+ */
 static __always_inline void stash_put(__u32 ap, __u64 a0, __u64 a1, __u64 a2, __u64 ip)
 {
 	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .ap = ap };
-	struct stash st = { .ts = bpf_ktime_get_ns(), .a0 = a0, .a1 = a1, .a2 = a2, .ip = ip };
+	struct stash fresh = { .ts = bpf_ktime_get_ns(), .a0 = a0, .a1 = a1, .a2 = a2, .ip = ip };
+	struct stash *st = bpf_map_lookup_elem(&stashes, &key);
 
-	if (bpf_map_update_elem(&stashes, &key, &st, BPF_ANY))
+	if (st)
+		*st = fresh;
+	else if (bpf_map_update_elem(&stashes, &key, &fresh, BPF_NOEXIST))
 		counter_add(HMM_C_STATE_DROPS, 1);
 }
 
@@ -121,10 +136,10 @@ static __always_inline bool stash_take(__u32 ap, struct stash *out)
 	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .ap = ap };
 	struct stash *st = bpf_map_lookup_elem(&stashes, &key);
 
-	if (!st)
+	if (!st || !st->ts)
 		return false;
 	*out = *st;
-	bpf_map_delete_elem(&stashes, &key);
+	st->ts = 0;
 	return true;
 }
 

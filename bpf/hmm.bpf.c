@@ -320,7 +320,7 @@ static __always_inline int read_begin_exit(void)
 {
 	struct mmu_interval_notifier *notifier;
 	struct hmm_rec_read_begin *rec;
-	__u64 now, dur, key, mm;
+	__u64 now, dur, key, mm, *rb;
 	struct hmm_task owner = {};
 	struct stash st;
 
@@ -330,7 +330,12 @@ static __always_inline int read_begin_exit(void)
 	dur = now - st.ts;
 	notifier = (void *)st.a0;
 	key = st.a0;
-	bpf_map_update_elem(&read_begin_ts, &key, &now, BPF_ANY);
+	/* In place after the first time: an LRU insert per call is the expensive part. */
+	rb = bpf_map_lookup_elem(&read_begin_ts, &key);
+	if (rb)
+		*rb = now;
+	else
+		bpf_map_update_elem(&read_begin_ts, &key, &now, BPF_NOEXIST);
 	mm = (__u64)BPF_CORE_READ(notifier, mm);
 	/* The owner is needed to filter on it and to attribute the record, not to aggregate. */
 	if ((targ_owner || emit_events) &&

@@ -27,6 +27,8 @@ enum hmm_rec_type {
 	HMM_REC_INVAL = 5,	/* one invalidate_range_start .. _end */
 	HMM_REC_UFFD = 6,	/* one handle_userfault() */
 	HMM_REC_LOST = 7,	/* written by userspace: records the ring buffer dropped */
+	HMM_REC_CLOCK = 8,	/* written by userspace: a CLOCK_MONOTONIC <-> CLOCK_REALTIME pair */
+	HMM_REC_SYM = 9,	/* written by userspace: an attribution address's symbol and driver */
 	HMM_REC_TYPE_MAX,
 };
 
@@ -247,6 +249,23 @@ struct hmm_rec_lost {
 	__u64 count;
 };
 
+/* Written by userspace into recordings, at the start and periodically: hdr.ts (CLOCK_MONOTONIC)
+ * and the CLOCK_REALTIME read beside it, so a reader can put wall-clock times on records. */
+struct hmm_rec_clock {
+	struct hmm_rec_hdr hdr;
+	__u64 realtime_ns;
+};
+
+/* Written by userspace into recordings before the first record that names addr (a notifier's
+ * ops->invalidate, a migration's driver or caller), so a file is analysed without the recording
+ * machine's /proc/kallsyms. */
+struct hmm_rec_sym {
+	struct hmm_rec_hdr hdr;
+	__u64 addr;
+	char name[64];	 /* the symbol containing addr, "" if none */
+	char driver[32]; /* its driver ("test_hmm", "nvidia_uvm", "unknown") */
+};
+
 /* ---- in-kernel aggregation --------------------------------------------------------------- */
 
 /*
@@ -370,6 +389,8 @@ _Static_assert(sizeof(struct hmm_rec_migrate) == 168, "hmm_rec_migrate");
 _Static_assert(sizeof(struct hmm_rec_inval) == 120, "hmm_rec_inval");
 _Static_assert(sizeof(struct hmm_rec_uffd) == 64, "hmm_rec_uffd");
 _Static_assert(sizeof(struct hmm_rec_lost) == 24, "hmm_rec_lost");
+_Static_assert(sizeof(struct hmm_rec_clock) == 24, "hmm_rec_clock");
+_Static_assert(sizeof(struct hmm_rec_sym) == 120, "hmm_rec_sym");
 _Static_assert(sizeof(struct hmm_hist_key) == 16, "hmm_hist_key");
 _Static_assert(sizeof(struct hmm_hist) == 16 + 8 * HMM_HIST_SLOTS, "hmm_hist");
 #endif

@@ -18,6 +18,7 @@
 /* Settings, written by lib/ before load (read-only afterwards: the verifier prunes on them). */
 HMM_SETTING(__u32, targ_pid);	 /* only calls made by this process (tgid) */
 HMM_SETTING(__u32, targ_owner);	 /* only work on the mm owned by this process */
+HMM_SETTING(__u8, follow_children); /* ... or by its descendants (the tracked map) */
 HMM_SETTING(__u64, min_dur_ns);	 /* per-event records: drop shorter ones (aggregation sees all) */
 HMM_SETTING(__u8, emit_events);	 /* per-event records into the ring buffer */
 HMM_SETTING(__u8, aggregate);	 /* histograms and counters in maps */
@@ -55,6 +56,14 @@ __hmm_shared struct {
 	__type(value, struct hmm_hist);
 } hists SEC(".maps");
 
+/* Descendants of targ_owner forked while tracing (follow_children): pid -> 1. */
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} tracked SEC(".maps");
+
 /* Arguments saved at function entry for the exit program, per thread and attach point: a
  * kretprobe has no arguments, and one path serves both attach modes. */
 struct stash_key {
@@ -71,7 +80,7 @@ struct stash {
 };
 
 __hmm_shared struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct stash_key);
 	__type(value, struct stash);

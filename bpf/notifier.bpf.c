@@ -8,6 +8,7 @@
 #include "common.bpf.h"
 
 struct inval {
+	__u64 range; /* struct mmu_notifier_range *: matches _end to its _start */
 	__u64 ts;
 	__u64 start_ns;
 	__u64 start;
@@ -23,12 +24,48 @@ struct inval {
 	__u8 __pad;
 };
 
+/*
+ * Invalidations between _start and _end, per thread: a stack, because they nest (a THP split
+ * inside a zap, __split_huge_pmd(), runs its own start/end inside the zap's). One slot per thread
+ * reused in place, so tracing an invalidation inserts and deletes nothing.
+ */
+#define INVAL_DEPTH 4
+
+struct open_invals {
+	__u32 depth;
+	__u32 __pad;
+	struct inval lvl[INVAL_DEPTH];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
-	__type(key, __u64); /* struct mmu_notifier_range *: lives on the invalidator's stack */
-	__type(value, struct inval);
-} invals SEC(".maps");
+	__type(key, __u32); /* tid */
+	__type(value, struct open_invals);
+} open_invals SEC(".maps");
+
+static struct open_invals zero_open;
+
+static __always_inline struct open_invals *open_get(bool create)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct open_invals *o = bpf_map_lookup_elem(&open_invals, &tid);
+
+	if (o || !create)
+		return o;
+	bpf_map_update_elem(&open_invals, &tid, &zero_open, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&open_invals, &tid);
+}
+
+/* The level of range in this thread's stack, or -1. Levels above it were never ended (their
+ * _end was not seen): they are dropped when it ends. */
+static __always_inline int open_find(struct open_invals *o, __u64 range)
+{
+	for (int i = INVAL_DEPTH - 1; i >= 0; i--)
+		if (i < o->depth && o->lvl[i].range == range)
+			return i;
+	return -1;
+}
 
 /* Remember the invalidation per mm, at entry: the sequence bump that makes a concurrent
  * hmm_range_fault() return -EBUSY happens inside _start. Returns the slot used. */
@@ -127,9 +164,11 @@ static __always_inline void inval_emit(struct inval *iv, __u64 end_ns)
 static __always_inline int start_exit(int ret)
 {
 	struct mmu_notifier_range *range;
+	struct open_invals *o;
 	struct inval iv = {};
 	struct stash st;
-	__u64 now, key;
+	__u32 d;
+	__u64 now;
 
 	if (!stash_take(HMM_AP_INVAL_START, &st))
 		return 0;
@@ -151,6 +190,7 @@ static __always_inline int start_exit(int ret)
 		iv.flags |= HMM_INVAL_F_BLOCKABLE;
 	iv.ret = ret;
 	iv.ring_idx = st.a1;
+	iv.range = st.a0;
 	task_current(&iv.task);
 	if (ret) {
 		iv.flags |= HMM_INVAL_F_NO_END;
@@ -158,36 +198,53 @@ static __always_inline int start_exit(int ret)
 		inval_emit(&iv, 0);
 		return 0;
 	}
-	key = st.a0;
-	if (bpf_map_update_elem(&invals, &key, &iv, BPF_ANY))
+	o = open_get(true);
+	if (!o) {
 		counter_add(HMM_C_STATE_DROPS, 1);
+		return 0;
+	}
+	d = o->depth;
+	if (d >= INVAL_DEPTH) {
+		counter_add(HMM_C_STATE_DROPS, 1);
+		return 0;
+	}
+	o->lvl[d] = iv;
+	o->depth = d + 1;
 	return 0;
 }
 
 static __always_inline int end_entry(struct mmu_notifier_range *range)
 {
-	__u64 key = (__u64)range;
+	struct open_invals *o = open_get(false);
 
-	if (bpf_map_lookup_elem(&invals, &key))
-		stash_put(HMM_AP_INVAL_END, key, 0, 0, 0);
+	if (o && open_find(o, (__u64)range) >= 0)
+		stash_put(HMM_AP_INVAL_END, (__u64)range, 0, 0, 0);
 	return 0;
 }
 
 static __always_inline int end_exit(void)
 {
+	struct open_invals *o;
 	struct stash st;
 	struct inval *iv;
+	int i;
 	__u64 now;
 
 	if (!stash_take(HMM_AP_INVAL_END, &st))
 		return 0;
-	iv = bpf_map_lookup_elem(&invals, &st.a0);
-	if (!iv)
+	o = open_get(false);
+	if (!o)
 		return 0;
+	i = open_find(o, st.a0);
+	if (i < 0 || i >= INVAL_DEPTH)
+		return 0;
+	if (o->depth > i + 1) /* inner ones whose _end never came */
+		counter_add(HMM_C_STATE_DROPS, o->depth - (i + 1));
+	o->depth = i;
+	iv = &o->lvl[i];
 	now = bpf_ktime_get_ns();
 	ring_end(iv->mm, iv->ring_idx, iv->ts, now);
 	inval_emit(iv, now - st.ts);
-	bpf_map_delete_elem(&invals, &st.a0);
 	return 0;
 }
 

@@ -23,7 +23,7 @@ static __always_inline int uffd_exit(__u32 ret)
 	if (!stash_take(HMM_AP_USERFAULT, &st))
 		return 0;
 	/* The faulting thread is in the mm's own process: its tgid is the owner. */
-	if (targ_owner && (bpf_get_current_pid_tgid() >> 32) != targ_owner)
+	if (targ_owner && !pid_targeted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	dur = bpf_ktime_get_ns() - st.ts;
 	reason = uffd_reason(st.a1);

@@ -11,12 +11,18 @@ const char *hmm_fmt_driver(const struct hmm_fmt *fmt, __u64 addr)
 {
 	if (!addr)
 		return "none";
+	if (fmt->syms)
+		return hmm_symtab__driver(fmt->syms, addr);
 	return fmt->ksyms ? hmm_ksyms__driver(fmt->ksyms, addr) : "unknown";
 }
 
 static const char *sym_name(const struct hmm_fmt *fmt, __u64 addr)
 {
-	const struct hmm_ksym *s = fmt->ksyms && addr ? hmm_ksyms__find(fmt->ksyms, addr) : NULL;
+	const struct hmm_ksym *s;
+
+	if (fmt->syms)
+		return hmm_symtab__name(fmt->syms, addr);
+	s = fmt->ksyms && addr ? hmm_ksyms__find(fmt->ksyms, addr) : NULL;
 
 	return s ? s->name : NULL;
 }
@@ -194,6 +200,22 @@ static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *
 		json_object_set_new(o, "count", json_integer(r->count));
 		break;
 	}
+	case HMM_REC_CLOCK: {
+		const struct hmm_rec_clock *r = (const void *)rec;
+
+		json_object_set_new(o, "realtime_ns", json_integer(r->realtime_ns));
+		break;
+	}
+	case HMM_REC_SYM: {
+		const struct hmm_rec_sym *r = (const void *)rec;
+
+		json_object_set_new(o, "addr", j_hex(r->addr));
+		json_object_set_new(o, "name", json_stringn(r->name, strnlen(r->name,
+								       sizeof(r->name))));
+		json_object_set_new(o, "driver", json_stringn(r->driver, strnlen(r->driver,
+									  sizeof(r->driver))));
+		break;
+	}
 	}
 	return o;
 }
@@ -317,6 +339,9 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 			"LOST", (unsigned long long)r->count);
 		break;
 	}
+	case HMM_REC_CLOCK:
+	case HMM_REC_SYM:
+		break; /* clock sync points and symbols matter to readers, not to people */
 	}
 }
 

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include "hmmscope.h"
 #include "ksyms.h"
+#include "symtab.h"
 
 struct hmm_fmt {
 	FILE *out;
 	bool json;
 	__u64 base_ts;		/* text timestamps are seconds since this (CLOCK_MONOTONIC ns) */
 	struct hmm_ksyms *ksyms; /* NULL: addresses stay numeric, drivers "unknown" */
+	struct hmm_symtab *syms; /* if set, asked instead of ksyms (replays: the file's table) */
 };
 
 void hmm_fmt_header(const struct hmm_fmt *fmt);

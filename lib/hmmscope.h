@@ -107,6 +107,8 @@ struct hmm_tracer_opts {
 				 cannot attach here, to prove they relocate and verify on this kernel */
 	hmm_event_fn on_event;
 	void *ctx;
+	bool follow_children; /* with owner: also memory owned by its descendants forked while
+				 tracing (the sched_process_fork tracepoint) */
 };
 
 struct hmm_tracer;
@@ -124,6 +126,15 @@ long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n);
 typedef int (*hmm_hist_fn)(void *ctx, const struct hmm_hist_key *key, const struct hmm_hist *h);
 int hmm_tracer__hists(struct hmm_tracer *t, hmm_hist_fn fn, void *ctx);
 const struct hmm_ap_report *hmm_tracer__report(const struct hmm_tracer *t, size_t *n);
+/* The kernel's own accounting of each loaded program: how often it ran and for how long
+ * (run_time_ns counts only while /proc/sys/kernel/bpf_stats_enabled is 1). */
+struct hmm_prog_stats {
+	const char *name; /* e.g. "fexit_hmm_range_fault" */
+	__u64 run_cnt;
+	__u64 run_time_ns;
+};
+typedef int (*hmm_prog_stats_fn)(void *ctx, const struct hmm_prog_stats *st);
+int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx);
 /* Attach points attached, as a mask of (1 << enum hmm_attach_point). */
 __u32 hmm_tracer__live_mask(const struct hmm_tracer *t);
 void hmm_tracer__destroy(struct hmm_tracer *t);

@@ -11,6 +11,8 @@ static const size_t rec_sizes[HMM_REC_TYPE_MAX] = {
 	[HMM_REC_INVAL] = sizeof(struct hmm_rec_inval),
 	[HMM_REC_UFFD] = sizeof(struct hmm_rec_uffd),
 	[HMM_REC_LOST] = sizeof(struct hmm_rec_lost),
+	[HMM_REC_CLOCK] = sizeof(struct hmm_rec_clock),
+	[HMM_REC_SYM] = sizeof(struct hmm_rec_sym),
 };
 
 size_t hmm_rec_min_size(__u16 type)
@@ -38,7 +40,8 @@ const char *hmm_rec_type_str(__u16 type)
 		[HMM_REC_FAULT] = "fault",	     [HMM_REC_CHAIN] = "chain",
 		[HMM_REC_READ_BEGIN] = "read_begin", [HMM_REC_MIGRATE] = "migrate",
 		[HMM_REC_INVAL] = "inval",	     [HMM_REC_UFFD] = "uffd",
-		[HMM_REC_LOST] = "lost",
+		[HMM_REC_LOST] = "lost",	     [HMM_REC_CLOCK] = "clock",
+		[HMM_REC_SYM] = "sym",
 	};
 
 	return type < HMM_REC_TYPE_MAX && n[type] ? n[type] : "unknown";

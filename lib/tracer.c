@@ -20,6 +20,7 @@
 
 #include "hmmscope.h"
 #include "internal.h"
+#include "ksyms.h"
 #include "hmmscope.skel.h"
 
 struct hmm_tracer {
@@ -27,8 +28,11 @@ struct hmm_tracer {
 	struct hmmscope_bpf *skel;
 	struct ring_buffer *rb;
 	struct bpf_link *links[HMM_AP_MAX][2];
+	struct bpf_link *fork_link;
 	struct hmm_ap_report report[HMM_AP_MAX];
 	struct btf *vmlinux_btf;
+	struct hmm_ksyms *ksyms; /* only once in_kallsyms() needed it */
+	bool ksyms_tried;
 	bool verify_only[HMM_AP_MAX]; /* loaded to check, not to attach */
 	int ncpus;
 	bool loaded;
@@ -172,20 +176,15 @@ static int probe_kprobe(enum hmm_attach_point ap, char *why, size_t n)
 	return err;
 }
 
-static bool in_kallsyms(const char *name)
+/* A function missing from BTF may still be kprobed (a module without BTF): ask kallsyms, loaded
+ * once per tracer and only when needed. */
+static bool in_kallsyms(struct hmm_tracer *t, const char *name)
 {
-	char line[512], sym[256];
-	bool found = false;
-	FILE *f = fopen("/proc/kallsyms", "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %*s %255s", sym) == 1 && strcmp(sym, name) == 0)
-			found = true;
+	if (!t->ksyms && !t->ksyms_tried) {
+		t->ksyms_tried = true;
+		t->ksyms = hmm_ksyms__load(NULL);
 	}
-	fclose(f);
-	return found;
+	return t->ksyms && hmm_ksyms__by_name(t->ksyms, name);
 }
 
 /* Decide the mode of one attach point, or why it cannot be had. */
@@ -201,7 +200,7 @@ static void probe_ap(struct hmm_tracer *t, enum hmm_attach_point ap)
 		return;
 	}
 	in_btf = btf__find_by_name_kind(t->vmlinux_btf, ap_funcs[ap], BTF_KIND_FUNC) > 0;
-	if (!in_btf && !in_kallsyms(ap_funcs[ap])) {
+	if (!in_btf && !in_kallsyms(t, ap_funcs[ap])) {
 		ap_set(t, ap, HMM_AP_ABSENT, -ENOENT, "not in this kernel (BTF, kallsyms)");
 		return;
 	}
@@ -329,6 +328,8 @@ static int open_and_configure(struct hmm_tracer *t)
 	ro = t->skel->rodata;
 	ro->targ_pid = t->opts.pid;
 	ro->targ_owner = t->opts.owner;
+	ro->follow_children = t->opts.owner && t->opts.follow_children;
+	bpf_program__set_autoload(t->skel->progs.handle_fork, ro->follow_children);
 	ro->min_dur_ns = t->opts.min_dur_ns;
 	ro->emit_events = t->opts.events;
 	ro->aggregate = t->opts.aggregate;
@@ -438,6 +439,14 @@ int hmm_tracer__attach(struct hmm_tracer *t)
 
 	if (!t->loaded)
 		return -EINVAL;
+	/* Before the attach points, so no child forked from here on is missed. */
+	if (t->skel->rodata->follow_children && !t->fork_link) {
+		t->fork_link = bpf_program__attach(t->skel->progs.handle_fork);
+		if (!t->fork_link)
+			hmm_log(HMM_LOG_WARN, "cannot attach the sched_process_fork tracepoint (%s): "
+				"children of process %u are not traced\n", strerror(errno),
+				t->opts.owner);
+	}
 	for (ap = 0; ap < HMM_AP_MAX; ap++) {
 		struct hmm_ap_report *r = &t->report[ap];
 		int first = r->mode == HMM_MODE_FENTRY ? 0 : 2;
@@ -627,15 +636,45 @@ struct hmm_tracer *hmm_tracer__open(const struct hmm_tracer_opts *opts)
 	return t;
 }
 
+int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx)
+{
+	struct bpf_program *p;
+	int err;
+
+	if (!t->loaded)
+		return -EINVAL;
+	bpf_object__for_each_program(p, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		struct hmm_prog_stats st;
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0 || !bpf_program__autoload(p))
+			continue;
+		err = bpf_obj_get_info_by_fd(fd, &info, &len);
+		if (err)
+			return err;
+		st.name = bpf_program__name(p);
+		st.run_cnt = info.run_cnt;
+		st.run_time_ns = info.run_time_ns;
+		err = fn(ctx, &st);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 void hmm_tracer__destroy(struct hmm_tracer *t)
 {
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	bpf_link__destroy(t->fork_link);
 	for (int ap = 0; ap < HMM_AP_MAX; ap++)
 		for (int i = 0; i < 2; i++)
 			bpf_link__destroy(t->links[ap][i]);
 	hmmscope_bpf__destroy(t->skel);
 	btf__free(t->vmlinux_btf);
+	hmm_ksyms__free(t->ksyms);
 	free(t);
 }

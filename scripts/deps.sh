@@ -12,6 +12,8 @@ pkgs=(
 	qemu-system-x86 cpio xz-utils file iproute2 procps
 	# tests
 	libcmocka-dev libjansson-dev tmux jq
+	# tests: rendering the heatmap (tests/svg-check.sh)
+	chromium python3
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #define HMMSCOPE_TOOLS_COMMON_H
 
 #include <signal.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include "hmmscope.h"
 
@@ -23,6 +24,9 @@ int tool_print(enum hmm_log_level level, const char *fmt, va_list args);
 void tool_signals(void);
 /* CLOCK_MONOTONIC in seconds, for durations and deadlines. */
 double tool_now_s(void);
+/* Fork and exec argv, held on a pipe until one byte is written to *release_fd (once the tracer
+ * is attached); closing it unwritten makes the child exit 127 without running. */
+pid_t tool_start_held(char **argv, int *release_fd);
 /* Explain a failed hmm_tracer__load(), with what the user can do about it. */
 void tool_load_error(int err);
 

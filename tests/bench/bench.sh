@@ -12,6 +12,9 @@ tmp=$(mktemp)
 	echo "host kernel $(uname -r); lab kernels run under QEMU TCG."
 	echo
 	"$ROOT/tests/bench/overhead.sh"
+	echo
+	"$ROOT/tests/bench/trace.sh"
+	echo && "$ROOT/tests/bench/top.sh"
 } >"$tmp"
 mv "$tmp" "$out"
 echo "bench: wrote $out"

@@ -13,6 +13,8 @@
 #include "format.h"
 #include "agg.h"
 #include "hist.h"
+#include "symtab.h"
+#include "trace.h"
 
 #define MAX_KEYS 1024
 
@@ -37,8 +39,10 @@ struct dump {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: hmmtrace dump [OPTIONS]\n"
+		   "       hmmtrace dump -i FILE [--json]\n"
 		   "Print HMM events as they happen, until Ctrl-C or the duration ends; then a summary\n"
-		   "on stderr, lost events included.\n\n"
+		   "on stderr, lost events included. With -i, replay a recording in the same format.\n\n"
+		   "  -i, --input FILE    replay the events of a trace file (hmmtrace record)\n"
 		   "  -p, --pid PID       only calls made by process PID\n"
 		   "      --owner PID     only work on memory owned by process PID (the mm owner)\n"
 		   "      --min-us US     only events that took at least US microseconds\n"
@@ -188,6 +192,52 @@ static int write_stats(struct hmm_tracer *t, const struct dump *d, const char *p
 	return err;
 }
 
+/* dump -i: the events of a recording, in the live formats, then the same summary. */
+static int replay(struct dump *d, const char *path)
+{
+	struct hmm_trace_reader *r = open_trace("dump", path);
+	const struct hmm_trace_read_stats *st;
+	const struct hmm_rec_hdr *rec;
+	int err, status = EXIT_OK;
+
+	if (!r)
+		return EXIT_PARTIAL;
+	d->fmt.syms = hmm_symtab__new(NULL);
+	if (!d->fmt.syms) {
+		tool_err("dump: out of memory");
+		hmm_trace_reader__close(r);
+		return EXIT_PARTIAL;
+	}
+	hmm_fmt_header(&d->fmt);
+	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
+		if (rec->type == HMM_REC_SYM) {
+			hmm_symtab__add(d->fmt.syms, (const struct hmm_rec_sym *)rec);
+			continue;
+		}
+		if (rec->type == HMM_REC_CLOCK)
+			continue;
+		on_event(d, rec);
+	}
+	fflush(stdout);
+	if (err < 0) {
+		tool_err("dump: reading %s: %s", path, strerror(-err));
+		status = EXIT_PARTIAL;
+	}
+	st = hmm_trace_reader__stats(r);
+	fprintf(stderr, "\n%llu events:", d->total - d->count[HMM_REC_LOST]);
+	for (int i = 1; i < HMM_REC_TYPE_MAX; i++)
+		if (d->count[i] && i != HMM_REC_LOST)
+			fprintf(stderr, " %s %llu", hmm_rec_type_str(i), d->count[i]);
+	fprintf(stderr, "\nlost %llu (ring buffer full while recording)\n",
+		(unsigned long long)st->lost);
+	warn_damage(path, st);
+	if (d->out_broken)
+		status = EXIT_PARTIAL;
+	hmm_symtab__free(d->fmt.syms);
+	hmm_trace_reader__close(r);
+	return status;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -199,20 +249,26 @@ int cmd_dump(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-kb", required_argument, NULL, 'b' },
 		{ "stats", required_argument, NULL, 's' },
+		{ "input", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .events = true, .aggregate = false };
 	struct dump d = { .fmt = { .out = stdout } };
 	unsigned long long v, duration = 0;
-	const char *stats_path = NULL;
+	const char *stats_path = NULL, *input = NULL;
+	bool live_opts = false;
 	struct hmm_tracer *t = NULL;
 	int c, err, status = EXIT_OK;
 	double deadline = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:d:jm:b:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:d:jm:b:s:i:h", longopts, NULL)) != -1) {
+		live_opts |= c != 'j' && c != 'i' && c != 'h';
 		switch (c) {
+		case 'i':
+			input = optarg;
+			break;
 		case 'p':
 			if (tool_parse_pid("--pid", optarg, &opts.pid))
 				return EXIT_USAGE;
@@ -256,6 +312,14 @@ int cmd_dump(int argc, char **argv)
 	if (optind < argc) {
 		tool_err("dump: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
+	}
+	if (input) {
+		if (live_opts) {
+			tool_err("dump: with -i only --json applies (filters and tracing options are "
+				 "for live tracing)");
+			return EXIT_USAGE;
+		}
+		return replay(&d, input);
 	}
 	if (stats_path) {
 		d.stats = calloc(1, sizeof(*d.stats));

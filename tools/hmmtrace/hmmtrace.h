@@ -8,6 +8,10 @@
 int cmd_probe(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_heatmap(int argc, char **argv);
 
 /* Exit statuses, documented in hmmtrace(8). */
 enum {
@@ -24,5 +28,21 @@ int warn_not_live(const struct hmm_ap_report *r, size_t n);
 /* Open, load and attach with opts, reporting what is not live; *out is set whenever a tracer was
  * opened (destroy it). Returns EXIT_OK or the exit status to leave with. */
 int start_tracer(const struct hmm_tracer_opts *opts, const char *cmd, struct hmm_tracer **out);
+
+/* report.c: the report of a struct hmm_stats, shared by `record --report` and `report`. */
+struct hmm_stats;
+struct hmm_symtab;
+struct hmm_trace_meta;
+struct hmm_trace_reader;
+struct hmm_trace_read_stats;
+void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta *m);
+int report_write_file(const char *path, const struct hmm_stats *s,
+		      const struct hmm_trace_meta *m);
+/* Open a trace file; on failure say why (not ours, too new, errno) and return NULL. */
+struct hmm_trace_reader *open_trace(const char *cmd, const char *path);
+/* Warn on stderr about what a damaged or cut-short file lost; true if anything was. */
+bool warn_damage(const char *path, const struct hmm_trace_read_stats *st);
+/* Every record of r into s, learning the file's symbols into syms. 0 or -errno. */
+int read_trace(struct hmm_trace_reader *r, struct hmm_stats *s, struct hmm_symtab *syms);
 
 #endif

@@ -14,6 +14,10 @@ static const struct cmd cmds[] = {
 	{ "probe", cmd_probe, "what this kernel allows: BTF, lockdown, privileges, attach points" },
 	{ "dump", cmd_dump, "live events as text lines or JSON lines" },
 	{ "stat", cmd_stat, "totals for a command or the system, from in-kernel aggregation" },
+	{ "record", cmd_record, "record events to a file, system-wide or for a command" },
+	{ "report", cmd_report, "analyse a recording: latency, retry chains, migrations, causes" },
+	{ "export", cmd_export, "convert a recording (Chrome trace-event JSON for Perfetto)" },
+	{ "heatmap", cmd_heatmap, "latency heatmap of a recording over time, as SVG" },
 };
 
 static void usage(FILE *f)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <jansson.h>
+#include <bpf/bpf.h>
 #include "hmmtrace.h"
 #include "agg.h"
 #include "hist.h"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		   "  -d, --duration S    with -a: stop after S seconds\n"
 		   "  -j, --json          one JSON document\n"
 		   "  -m, --mode MODE     attach mode: auto (default), fentry or kprobe\n"
+		   "  -P, --prog-stats    also print what each BPF program cost: runs, total and\n"
+		   "                      average run time, as the kernel measured them\n"
 		   "  -h, --help          this text\n\n"
 		   "COMMAND's exit status is stat's own exit status.\n");
 }
@@ -146,32 +149,14 @@ static void print_json(const struct totals *t, long long lost, double secs)
 	json_decref(o);
 }
 
-/* Fork COMMAND held on a pipe until the tracer is attached; returns its pid. */
-static pid_t start_held(char **argv, int *release_fd)
+static int print_prog(void *ctx, const struct hmm_prog_stats *st)
 {
-	int p[2];
-	pid_t pid;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		char c;
-
-		close(p[1]);
-		/* EOF without a byte: the tracer failed, do not run untraced. */
-		if (read(p[0], &c, 1) != 1)
-			_exit(127);
-		close(p[0]);
-		execvp(argv[0], argv);
-		fprintf(stderr, "hmmtrace: stat: cannot run '%s': %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(p[0]);
-	*release_fd = p[1];
-	return pid;
+	(void)ctx;
+	if (st->run_cnt)
+		fprintf(stderr, "  %-48s %10llu runs %12llu ns %8.0f ns/run\n", st->name,
+			(unsigned long long)st->run_cnt, (unsigned long long)st->run_time_ns,
+			(double)st->run_time_ns / st->run_cnt);
+	return 0;
 }
 
 int cmd_stat(int argc, char **argv)
@@ -181,6 +166,7 @@ int cmd_stat(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "prog-stats", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -188,15 +174,19 @@ int cmd_stat(int argc, char **argv)
 	unsigned long long duration = 0;
 	struct hmm_tracer *t = NULL;
 	struct totals *tot = NULL;
-	bool all = false, json = false;
+	bool all = false, json = false, prog_stats = false;
+	int stats_fd = -1;
 	int c, status = EXIT_OK, release = -1, wstatus;
 	double start, deadline = 0;
 	pid_t child = 0;
 	char what[256];
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+ad:jm:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ad:jm:Ph", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'P':
+			prog_stats = true;
+			break;
 		case 'a':
 			all = true;
 			break;
@@ -234,19 +224,24 @@ int cmd_stat(int argc, char **argv)
 	}
 	if (!all) {
 		snprintf(what, sizeof(what), "'%s'", argv[optind]);
-		child = start_held(argv + optind, &release);
+		child = tool_start_held(argv + optind, &release);
 		if (child < 0) {
 			tool_err("stat: cannot start '%s': %s", argv[optind], strerror(errno));
 			status = EXIT_PARTIAL;
 			goto cleanup;
 		}
 		opts.owner = child;
+		opts.follow_children = true;
 	} else {
 		snprintf(what, sizeof(what), "the whole system");
 	}
 	status = start_tracer(&opts, "stat", &t);
 	if (status != EXIT_OK)
 		goto cleanup;
+	/* Run-time accounting costs two clock reads per program run: only when asked for. */
+	if (prog_stats && (stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0)
+		tool_err("warning: stat: cannot enable BPF run-time statistics: %s",
+			 strerror(errno));
 	tool_signals();
 	start = tool_now_s();
 	if (duration)
@@ -278,7 +273,11 @@ int cmd_stat(int argc, char **argv)
 		print_json(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start);
 	else
 		print_text(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start, what);
+	if (prog_stats)
+		hmm_tracer__prog_stats(t, print_prog, NULL);
 cleanup:
+	if (stats_fd >= 0)
+		close(stats_fd);
 	if (release >= 0)
 		close(release); /* EOF: a held command exits without running */
 	if (child > 0)

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The aggregation state every tool shares: records in, statistics out, per owner process, per
+ * driver, per migration direction and per invalidating task. `hmmtrace report` fills it from a
+ * file, `hmmtrace record --report` and `hmmtop` from the ring buffer, through the same
+ * hmm_stats__add(), so a replayed report equals the live one record for record.
+ *
+ *	s = hmm_stats__new(&opts);
+ *	hmm_stats__add(s, rec);		every record, in order
+ *	s->c[HMM_C_FAULT_CALLS], s->owners[i]->fault_ns, hmm_stats__hists(s, fn, ctx) ...
+ *	hmm_stats__free(s);
+ *
+ * Counters and histograms are built with hmm_count_record() and hmm_record_samples() (agg.h),
+ * the userspace mirror of what bpf/ counts in aggregation mode. The fields of struct hmm_stats
+ * and of what it points to are read-only for callers.
+ */
+#ifndef HMMSCOPE_STATS_H
+#define HMMSCOPE_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "hmmscope.h"
+
+#define HMM_STATS_NAME_LEN   32
+#define HMM_STATS_CAUSES     8	/* recent retry causes kept per group */
+#define HMM_STATS_CHAIN_CAUSES 4 /* distinct invalidating tasks kept per chain */
+
+/* Resolves an attribution address (a notifier's ops->invalidate, a migration's driver or caller)
+ * to a driver name; the string must stay valid while the stats live. NULL: "unknown". */
+typedef const char *(*hmm_driver_name_fn)(void *ctx, __u64 addr);
+
+struct hmm_stats_opts {
+	size_t sz;		 /* sizeof(struct hmm_stats_opts) */
+	unsigned int page_shift; /* of the machine that recorded; 0: 12 */
+	hmm_driver_name_fn driver_name;
+	void *ctx;
+	unsigned int top_chains; /* longest retry chains kept; 0: 10 */
+};
+
+/* One -EBUSY and the invalidation blamed for it. */
+struct hmm_stats_cause {
+	__u64 ts; /* the failed attempt's start */
+	__u32 tid;
+	__u16 attempt;
+	__u16 __pad;
+	struct hmm_cause cause;
+};
+
+/* One owner process (by its pid) or one driver (by name). */
+struct hmm_stats_group {
+	__u32 pid;			/* owner tgid; 0 when not known; 0 for driver groups */
+	char name[HMM_STATS_NAME_LEN];	/* the owner's comm, or the driver's name */
+	__u64 c[HMM_C_MAX];		/* hmm_count_record() over the group's records */
+	struct hmm_hist fault_ns;	/* per hmm_range_fault() call */
+	struct hmm_hist chain_ns;	/* per retry chain (a lone call is a chain of one) */
+	__u64 migrate_ns;		/* sum of migrations' total time */
+	__u64 inval_ns;			/* time in invalidations of memory it owns (start + end) */
+	__u64 read_begin_ns;		/* time its notifiers waited in mmu_interval_read_begin() */
+	__u32 longest_chain;		/* attempts */
+	__u32 n_causes;			/* -EBUSY causes seen; the last HMM_STATS_CAUSES are kept */
+	struct hmm_stats_cause causes[HMM_STATS_CAUSES]; /* ring: causes[(n_causes - 1) % N] newest */
+	__u64 first_ts;
+	__u64 last_ts;
+};
+
+/* Migrations of one direction by one driver. */
+struct hmm_stats_mig {
+	__u8 dir; /* enum hmm_migrate_dir */
+	char driver[HMM_STATS_NAME_LEN];
+	__u64 count;
+	__u64 cpu_fault; /* triggered by a CPU fault */
+	__u64 npages;
+	__u64 cpages;
+	__u64 moved;
+	__u64 stayed;
+	__u64 setup_ns;
+	__u64 copy_ns;
+	__u64 finalize_ns;
+	__u64 total_ns;
+	struct hmm_hist total_hist;
+};
+
+/* A task that invalidated memory. */
+struct hmm_stats_task {
+	__u32 pid;
+	char comm[HMM_COMM_LEN + 1];
+	__u64 count;
+	__u64 pages;
+	__u64 ns; /* start + end */
+	__u64 per_event[HMM_EV_MAX];
+};
+
+/* One retry chain, kept when it is among the longest. */
+struct hmm_stats_chain {
+	__u64 ts;     /* first attempt's start */
+	__u64 dur_ns; /* first attempt's start to the last return */
+	__s64 ret;    /* of the last attempt */
+	__u32 attempts;
+	__u32 busy;
+	struct hmm_task caller;
+	struct hmm_task owner;
+	char driver[HMM_STATS_NAME_LEN];
+	__u32 n_causes; /* distinct (event, invalidating task) pairs below */
+	struct {
+		__u8 event;
+		__u32 count;
+		struct hmm_task task;
+	} causes[HMM_STATS_CHAIN_CAUSES];
+};
+
+struct hmm_stats_priv;
+
+struct hmm_stats {
+	__u64 c[HMM_C_MAX]; /* totals, as hmm_tracer__counters() gives them in aggregation mode */
+	__u64 records;	    /* records added, lost records included (clock and sym ones are not) */
+	__u64 per_type[HMM_REC_TYPE_MAX];
+	__u64 unknown;	    /* records of a type these stats do not know */
+	__u64 first_ts;	    /* earliest and latest record start (CLOCK_MONOTONIC ns); 0: none */
+	__u64 last_ts;
+	__u64 last_end_ts;  /* latest record end (start + duration) */
+
+	struct hmm_stats_group **owners; /* in order of first appearance */
+	size_t n_owners;
+	struct hmm_stats_group **drivers;
+	size_t n_drivers;
+	struct hmm_stats_mig **migs;
+	size_t n_migs;
+	struct hmm_stats_task **inval_tasks;
+	size_t n_inval_tasks;
+	struct hmm_stats_chain *top_chains; /* longest first (attempts, then duration) */
+	size_t n_top_chains;
+
+	struct hmm_stats_priv *priv;
+};
+
+struct hmm_stats *hmm_stats__new(const struct hmm_stats_opts *opts);
+/* Add one record validated by hmm_rec_check(). 0, or -ENOMEM (the record is counted in totals
+ * but may be missing from a group). */
+int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec);
+/* Every histogram by (metric, label, driver address), as hmm_tracer__hists() gives the in-kernel
+ * ones: the two can be compared key by key. Stops at the first non-zero return of fn. */
+int hmm_stats__hists(const struct hmm_stats *s,
+		     int (*fn)(void *ctx, const struct hmm_hist_key *key, const struct hmm_hist *h),
+		     void *ctx);
+/* One metric merged over its labels (label < 0) or for one label, and over drivers. */
+void hmm_stats__metric(const struct hmm_stats *s, __u16 metric, int label, struct hmm_hist *out);
+void hmm_stats__free(struct hmm_stats *s);
+
+/* Time a group spent: in faults, migrations and read_begin waits (ns). */
+__u64 hmm_stats_group_time(const struct hmm_stats_group *g);
+
+#endif /* HMMSCOPE_STATS_H */

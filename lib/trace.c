@@ -1,0 +1,1230 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Trace files: writer and reader of the format in docs/FORMAT.md.
+ *
+ * Records are stored as they come from the ring buffer, each padded to 8 bytes, in chunks that
+ * are raw DEFLATE streams compressed and written on their own (one write() of header and
+ * payload), so a file cut short or damaged in the middle loses whole chunks and nothing else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <zlib.h>
+#include "internal.h"
+#include "trace.h"
+
+/* Records go to disk in host byte order; the format is little-endian (FORMAT.md). */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "trace files are little-endian: a big-endian writer would have to swap every record"
+#endif
+
+#define FILE_MAGIC    "HMMTRACE"
+#define ENDIAN_MARK   0x01020304u
+#define CHUNK_MAGIC   "HMMC"
+#define FOOTER_MAGIC  "HMMF"
+#define TRAILER_MAGIC "HMMTEND\n"
+
+/* File header: fixed fields, then (at aps_off) n_aps entries of ap_size bytes. */
+#define H_MAGIC	       0
+#define H_MAJOR	       8
+#define H_MINOR	       10
+#define H_ENDIAN       12
+#define H_LEN	       16
+#define H_CRC	       20
+#define H_SCHEMA       24
+#define H_NCPUS	       28
+#define H_PAGE_SIZE    32
+#define H_N_APS	       36
+#define H_APS_OFF      40
+#define H_AP_SIZE      44
+#define H_START_MONO   48
+#define H_START_REAL   56
+#define H_FILTER_PID   64
+#define H_FILTER_OWNER 68
+#define H_FILTER_MIN   72
+#define H_FLAGS	       80
+#define H_HOST	       88
+#define H_RELEASE      160
+#define H_BOOT_ID      232
+#define H_COMMAND      272
+#define H_FIXED_LEN    528
+#define H_HOST_SZ      72
+#define H_RELEASE_SZ   72
+#define H_BOOT_ID_SZ   40
+#define H_COMMAND_SZ   256
+#define H_MAX_LEN      (1u << 20)
+
+#define AP_SIZE	  256
+#define AP_FUNC	  16
+#define AP_REASON 64
+
+/* Chunk header. */
+#define C_MAGIC	      0
+#define C_CRC	      4
+#define C_HDR_LEN     8
+#define C_COMP_LEN    12
+#define C_RAW_LEN     16
+#define C_DATA_CRC    20
+#define C_NRECORDS    24
+#define C_CODEC	      28
+#define C_FLAGS	      30
+#define C_SEQ	      32
+#define C_FIRST_TS    40
+#define C_LAST_TS     48
+#define C_LEN	      56
+#define C_MAX_HDR_LEN 4096
+#define CODEC_DEFLATE 1
+
+/* Footer: totals, chunk index, trailer. */
+#define F_MAGIC	      0
+#define F_CRC	      4
+#define F_LEN	      8
+#define F_N_TYPES     12
+#define F_N_INDEX     16
+#define F_RECORDS     24
+#define F_LOST	      32
+#define F_CHUNKS      40
+#define F_RAW_BYTES   48
+#define F_FILE_BYTES  56
+#define F_FIRST_TS    64
+#define F_LAST_TS     72
+#define F_PER_TYPE    80
+#define F_TRAILER_LEN 16
+#define F_MAX_LEN     (1u << 30)
+
+/* Bounds on what a chunk may claim, so damaged lengths cannot make us allocate gigabytes. */
+#define MAX_CHUNK_BYTES	 (64u << 20)
+#define MAX_WRITER_CHUNK (16u << 20)
+#define DEF_CHUNK_BYTES	 (256u << 10)
+
+#define ALIGN8(x) (((x) + 7) & ~(size_t)7)
+
+static inline void put16(unsigned char *p, __u16 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put32(unsigned char *p, __u32 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put64(unsigned char *p, __u64 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline __u16 get16(const unsigned char *p)
+{
+	__u16 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline __u32 get32(const unsigned char *p)
+{
+	__u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline __u64 get64(const unsigned char *p)
+{
+	__u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* zlib's crc32() takes a uInt length: feed it in pieces so no length is ever truncated. */
+static __u32 crc(__u32 c, const unsigned char *p, size_t n)
+{
+	while (n) {
+		uInt k = n > (1u << 30) ? 1u << 30 : (uInt)n;
+
+		c = crc32(c, p, k);
+		p += k;
+		n -= k;
+	}
+	return c;
+}
+
+/* Whether a stored CRC matches. Fuzzing builds accept any (libFuzzer's convention), so that the
+ * fuzzer reaches the inflate and record-walking code behind the checks. */
+static inline bool crc_ok(__u32 stored, __u32 computed)
+{
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	(void)stored;
+	(void)computed;
+	return true;
+#else
+	return stored == computed;
+#endif
+}
+
+/* The header CRC covers every header byte but its own field. */
+static __u32 header_crc(const unsigned char *h, size_t len)
+{
+	return crc(crc(0, h, H_CRC), h + H_CRC + 4, len - H_CRC - 4);
+}
+
+static void put_str(unsigned char *p, size_t field, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (n >= field)
+		n = field - 1;
+	memcpy(p, s, n);
+}
+
+static void get_str(char *dst, size_t dst_len, const unsigned char *p, size_t field)
+{
+	size_t n = strnlen((const char *)p, field);
+
+	if (n >= dst_len)
+		n = dst_len - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+static __u64 mono_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* ---- writer ------------------------------------------------------------------------------ */
+
+struct hmm_trace_writer {
+	int fd;
+	int err; /* sticky: after a failed write nothing more is written */
+	z_stream z;
+	bool z_init;
+	unsigned char *raw; /* the pending chunk's records */
+	size_t raw_len;
+	size_t raw_cap;
+	unsigned char *out; /* chunk header + compressed payload, one write() */
+	size_t out_cap;
+	__u32 nrecords;
+	__u64 first_ts, last_ts; /* of the pending chunk */
+	__u64 pending_since;	 /* CLOCK_MONOTONIC when the pending chunk got its first record */
+	__u64 flush_ns, sync_ns;
+	__u64 last_sync;
+	__u64 seq;
+	__u64 *index;
+	size_t index_len, index_cap;
+	struct hmm_trace_totals totals;
+};
+
+/* Write all of buf at the end of the file. On failure, cut the file back to where this block
+ * began, so that it ends with the last complete chunk. */
+static int write_block(struct hmm_trace_writer *w, const unsigned char *buf, size_t len)
+{
+	size_t done = 0;
+	int err;
+
+	while (done < len) {
+		ssize_t n = write(w->fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			/* Best effort: a device such as /dev/full cannot be truncated. */
+			if (done && ftruncate(w->fd, (off_t)w->totals.file_bytes) == 0)
+				lseek(w->fd, (off_t)w->totals.file_bytes, SEEK_SET);
+			w->err = err;
+			return err;
+		}
+		done += (size_t)n;
+	}
+	w->totals.file_bytes += len;
+	return 0;
+}
+
+static int write_header(struct hmm_trace_writer *w, const struct hmm_trace_meta *meta)
+{
+	__u32 n_aps = meta->n_aps > HMM_TRACE_MAX_APS ? HMM_TRACE_MAX_APS : meta->n_aps;
+	size_t len = H_FIXED_LEN + (size_t)n_aps * AP_SIZE, i;
+	unsigned char *h = calloc(1, len);
+	int err;
+
+	if (!h)
+		return -ENOMEM;
+	memcpy(h + H_MAGIC, FILE_MAGIC, 8);
+	put16(h + H_MAJOR, HMM_TRACE_VERSION_MAJOR);
+	put16(h + H_MINOR, HMM_TRACE_VERSION_MINOR);
+	put32(h + H_ENDIAN, ENDIAN_MARK);
+	put32(h + H_LEN, (__u32)len);
+	put32(h + H_SCHEMA, meta->schema ? meta->schema : HMM_SCHEMA_VERSION);
+	put32(h + H_NCPUS, meta->ncpus);
+	put32(h + H_PAGE_SIZE, meta->page_size);
+	put32(h + H_N_APS, n_aps);
+	put32(h + H_APS_OFF, H_FIXED_LEN);
+	put32(h + H_AP_SIZE, AP_SIZE);
+	put64(h + H_START_MONO, meta->start_mono_ns);
+	put64(h + H_START_REAL, meta->start_real_ns);
+	put32(h + H_FILTER_PID, meta->filter_pid);
+	put32(h + H_FILTER_OWNER, meta->filter_owner);
+	put64(h + H_FILTER_MIN, meta->filter_min_dur_ns);
+	put_str(h + H_HOST, H_HOST_SZ, meta->host, sizeof(meta->host));
+	put_str(h + H_RELEASE, H_RELEASE_SZ, meta->release, sizeof(meta->release));
+	put_str(h + H_BOOT_ID, H_BOOT_ID_SZ, meta->boot_id, sizeof(meta->boot_id));
+	put_str(h + H_COMMAND, H_COMMAND_SZ, meta->command, sizeof(meta->command));
+	for (i = 0; i < n_aps; i++) {
+		const struct hmm_trace_ap *ap = &meta->aps[i];
+		unsigned char *e = h + H_FIXED_LEN + i * AP_SIZE;
+
+		put32(e + 0, ap->ap);
+		put32(e + 4, ap->state);
+		put32(e + 8, ap->mode);
+		put32(e + 12, (__u32)ap->err);
+		put_str(e + AP_FUNC, HMM_TRACE_FUNC_LEN, ap->func, sizeof(ap->func));
+		put_str(e + AP_REASON, HMM_TRACE_REASON_LEN, ap->reason, sizeof(ap->reason));
+	}
+	put32(h + H_CRC, header_crc(h, len));
+	err = write_block(w, h, len);
+	free(h);
+	return err;
+}
+
+struct hmm_trace_writer *hmm_trace_writer__open(const char *path, const struct hmm_trace_meta *meta,
+						const struct hmm_trace_writer_opts *opts)
+{
+	struct hmm_trace_writer_opts o = {};
+	struct hmm_trace_meta *m = NULL;
+	struct hmm_trace_writer *w;
+	int level, strategy, err;
+
+	if (opts)
+		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (!path || !meta || (o.level < 0 || o.level > 9) || o.strategy < 0 ||
+	    o.strategy > HMM_TRACE_Z_HUFFMAN) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	w->fd = -1;
+	w->raw_cap = o.chunk_bytes ? o.chunk_bytes : DEF_CHUNK_BYTES;
+	if (w->raw_cap < 4096)
+		w->raw_cap = 4096;
+	if (w->raw_cap > MAX_WRITER_CHUNK)
+		w->raw_cap = MAX_WRITER_CHUNK;
+	w->flush_ns = (__u64)(o.flush_ms ? o.flush_ms : 1000) * 1000000;
+	w->sync_ns = (__u64)(o.sync_ms ? o.sync_ms : 10000) * 1000000;
+	level = o.level ? o.level : 1;
+	/* Not Z_RLE: on these records it is no faster than level 1's matching (deflate's time goes
+	 * into emitting symbols, and matches across records, such as repeated pointers and comms,
+	 * mean fewer of them) and its files are twice the size (tests/bench/trace.sh). */
+	strategy = o.strategy == HMM_TRACE_Z_RLE	? Z_RLE
+		   : o.strategy == HMM_TRACE_Z_FILTERED ? Z_FILTERED
+		   : o.strategy == HMM_TRACE_Z_HUFFMAN	? Z_HUFFMAN_ONLY
+							: Z_DEFAULT_STRATEGY;
+	/* Raw deflate (no zlib wrapper): the chunk CRC32 already guards the data, and inflate then
+	 * need not compute an Adler-32 over every inflated byte. */
+	if (deflateInit2(&w->z, level, Z_DEFLATED, -15, 8, strategy) != Z_OK) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	w->z_init = true;
+	/* Room for the largest record past the chunk size, so add() never splits a record. */
+	w->raw = malloc(w->raw_cap + ALIGN8(0xffff));
+	w->out_cap = C_LEN + deflateBound(&w->z, w->raw_cap + ALIGN8(0xffff));
+	w->out = malloc(w->out_cap);
+	m = malloc(sizeof(*m));
+	if (!w->raw || !w->out || !m) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	*m = *meta;
+	if (!m->start_mono_ns && !m->start_real_ns) {
+		m->start_mono_ns = mono_ns(CLOCK_MONOTONIC);
+		m->start_real_ns = mono_ns(CLOCK_REALTIME);
+	}
+	w->last_sync = m->start_mono_ns;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		err = -errno;
+		hmm_log(HMM_LOG_WARN, "trace %s: %s\n", path, strerror(-err));
+		goto cleanup;
+	}
+	err = write_header(w, m);
+	if (err)
+		hmm_log(HMM_LOG_WARN, "trace %s: writing the header: %s\n", path, strerror(-err));
+cleanup:
+	free(m);
+	if (err) {
+		if (w->fd >= 0)
+			close(w->fd);
+		if (w->z_init)
+			deflateEnd(&w->z);
+		free(w->raw);
+		free(w->out);
+		free(w);
+		errno = -err;
+		return NULL;
+	}
+	return w;
+}
+
+int hmm_trace_writer__flush(struct hmm_trace_writer *w)
+{
+	unsigned char *c = w->out;
+	size_t comp;
+	int err;
+
+	if (w->err)
+		return w->err;
+	if (!w->nrecords)
+		return 0;
+	if (w->index_len == w->index_cap) {
+		size_t cap = w->index_cap ? w->index_cap * 2 : 256;
+		__u64 *idx = realloc(w->index, cap * sizeof(*idx));
+
+		if (!idx)
+			return -ENOMEM;
+		w->index = idx;
+		w->index_cap = cap;
+	}
+	deflateReset(&w->z);
+	w->z.next_in = w->raw;
+	w->z.avail_in = (uInt)w->raw_len;
+	w->z.next_out = c + C_LEN;
+	w->z.avail_out = (uInt)(w->out_cap - C_LEN);
+	/* One call with a deflateBound() output buffer always finishes the stream. */
+	if (deflate(&w->z, Z_FINISH) != Z_STREAM_END) {
+		w->err = -EIO;
+		return w->err;
+	}
+	comp = w->out_cap - C_LEN - w->z.avail_out;
+	memcpy(c + C_MAGIC, CHUNK_MAGIC, 4);
+	put32(c + C_HDR_LEN, C_LEN);
+	put32(c + C_COMP_LEN, (__u32)comp);
+	put32(c + C_RAW_LEN, (__u32)w->raw_len);
+	put32(c + C_DATA_CRC, crc(0, c + C_LEN, comp));
+	put32(c + C_NRECORDS, w->nrecords);
+	put16(c + C_CODEC, CODEC_DEFLATE);
+	put16(c + C_FLAGS, 0);
+	put64(c + C_SEQ, w->seq);
+	put64(c + C_FIRST_TS, w->first_ts);
+	put64(c + C_LAST_TS, w->last_ts);
+	put32(c + C_CRC, crc(0, c + C_HDR_LEN, C_LEN - C_HDR_LEN));
+	w->index[w->index_len] = w->totals.file_bytes;
+	err = write_block(w, c, C_LEN + comp);
+	if (err)
+		return err;
+	w->index_len++;
+	w->seq++;
+	w->totals.chunks++;
+	w->raw_len = 0;
+	w->nrecords = 0;
+	return 0;
+}
+
+/* Append a record without checks; the caller made sure it fits its header's size. */
+static int add_raw(struct hmm_trace_writer *w, const struct hmm_rec_hdr *rec)
+{
+	size_t stride = ALIGN8(rec->size);
+	int err;
+
+	if (w->raw_len + stride > w->raw_cap && w->raw_len) {
+		err = hmm_trace_writer__flush(w);
+		if (err)
+			return err;
+	}
+	memcpy(w->raw + w->raw_len, rec, rec->size);
+	/* Zero padding: deterministic files, and no stray heap bytes on disk. */
+	memset(w->raw + w->raw_len + rec->size, 0, stride - rec->size);
+	w->raw_len += stride;
+	if (!w->nrecords++) {
+		w->first_ts = w->last_ts = rec->ts;
+		w->pending_since = mono_ns(CLOCK_MONOTONIC);
+	} else if (rec->ts < w->first_ts) {
+		w->first_ts = rec->ts;
+	} else if (rec->ts > w->last_ts) {
+		w->last_ts = rec->ts;
+	}
+	if (!w->totals.records || rec->ts < w->totals.first_ts)
+		w->totals.first_ts = rec->ts;
+	if (rec->ts > w->totals.last_ts)
+		w->totals.last_ts = rec->ts;
+	w->totals.records++;
+	w->totals.raw_bytes += stride;
+	if (rec->type < HMM_REC_TYPE_MAX)
+		w->totals.per_type[rec->type]++;
+	return 0;
+}
+
+int hmm_trace_writer__add(struct hmm_trace_writer *w, const struct hmm_rec_hdr *rec)
+{
+	/* A type this library does not know is kept as it is (a newer BPF side, a converter): its
+	 * size is all a reader needs to skip it. */
+	int err = hmm_rec_check(rec, rec->size);
+
+	if (err && err != -ENOENT)
+		return err;
+	if (w->err)
+		return w->err;
+	err = add_raw(w, rec);
+	if (!err && rec->type == HMM_REC_LOST)
+		w->totals.lost += ((const struct hmm_rec_lost *)rec)->count;
+	return err;
+}
+
+int hmm_trace_writer__lost(struct hmm_trace_writer *w, __u64 ts, __u64 count)
+{
+	struct hmm_rec_lost r = {
+		.hdr = {.type = HMM_REC_LOST, .size = sizeof(r), .ts = ts},
+		.count = count,
+	};
+
+	return hmm_trace_writer__add(w, &r.hdr);
+}
+
+int hmm_trace_writer__tick(struct hmm_trace_writer *w, __u64 now_mono_ns)
+{
+	int err;
+
+	if (w->err)
+		return w->err;
+	if (now_mono_ns - w->last_sync >= w->sync_ns && now_mono_ns > w->last_sync) {
+		/* Read the pair side by side: now_mono_ns may be a poll interval old. */
+		struct hmm_rec_clock c = {.hdr = {.type = HMM_REC_CLOCK, .size = sizeof(c)}};
+
+		c.hdr.ts = mono_ns(CLOCK_MONOTONIC);
+		c.realtime_ns = mono_ns(CLOCK_REALTIME);
+		err = add_raw(w, &c.hdr);
+		if (err)
+			return err;
+		w->last_sync = now_mono_ns;
+	}
+	if (w->nrecords && now_mono_ns >= w->pending_since + w->flush_ns)
+		return hmm_trace_writer__flush(w);
+	return 0;
+}
+
+const struct hmm_trace_totals *hmm_trace_writer__totals(const struct hmm_trace_writer *w)
+{
+	return &w->totals;
+}
+
+static int write_footer(struct hmm_trace_writer *w)
+{
+	size_t len = F_PER_TYPE + 8 * HMM_REC_TYPE_MAX + 8 * w->index_len + F_TRAILER_LEN, i;
+	const struct hmm_trace_totals *t = &w->totals;
+	unsigned char *f = calloc(1, len), *p;
+	__u64 off = t->file_bytes;
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	memcpy(f + F_MAGIC, FOOTER_MAGIC, 4);
+	put32(f + F_LEN, (__u32)len);
+	put32(f + F_N_TYPES, HMM_REC_TYPE_MAX);
+	put64(f + F_N_INDEX, w->index_len);
+	put64(f + F_RECORDS, t->records);
+	put64(f + F_LOST, t->lost);
+	put64(f + F_CHUNKS, t->chunks);
+	put64(f + F_RAW_BYTES, t->raw_bytes);
+	put64(f + F_FILE_BYTES, off + len);
+	put64(f + F_FIRST_TS, t->first_ts);
+	put64(f + F_LAST_TS, t->last_ts);
+	p = f + F_PER_TYPE;
+	for (i = 0; i < HMM_REC_TYPE_MAX; i++, p += 8)
+		put64(p, t->per_type[i]);
+	for (i = 0; i < w->index_len; i++, p += 8)
+		put64(p, w->index[i]);
+	put64(p, off);
+	memcpy(p + 8, TRAILER_MAGIC, 8);
+	put32(f + F_CRC, crc(0, f + F_LEN, len - F_LEN));
+	err = write_block(w, f, len);
+	free(f);
+	return err;
+}
+
+int hmm_trace_writer__close(struct hmm_trace_writer *w)
+{
+	int err;
+
+	if (!w)
+		return 0;
+	err = hmm_trace_writer__flush(w);
+	if (!err)
+		err = write_footer(w);
+	if (close(w->fd) && !err)
+		err = -errno;
+	deflateEnd(&w->z);
+	free(w->raw);
+	free(w->out);
+	free(w->index);
+	free(w);
+	return err;
+}
+
+/* ---- reader ------------------------------------------------------------------------------ */
+
+#define SCAN_BYTES (64u << 10)
+
+struct hmm_trace_reader {
+	int fd;			  /* -1: reading from mem */
+	const unsigned char *mem; /* hmm_trace_reader__open_mem() */
+	size_t mem_len;
+	char *name;
+	struct hmm_trace_meta meta;
+	__u64 data_off; /* the first chunk */
+	__u64 off;	/* the next block */
+	bool done;
+	z_stream z;
+	bool z_init;
+	unsigned char *comp; /* the current chunk as stored (extension + payload) */
+	size_t comp_cap;
+	unsigned char *raw; /* ... and inflated: next() points into it */
+	size_t raw_cap, raw_len, pos;
+	__u64 chunk_off, chunk_bytes; /* of the current chunk, for messages */
+	__u64 next_seq;
+	bool seq_known;
+	unsigned char *scan;
+	struct hmm_trace_read_stats st;
+};
+
+/* Read up to len bytes at off: how many there were (short at the end of the file), or -errno. */
+static ssize_t src_read(struct hmm_trace_reader *r, __u64 off, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (r->fd < 0) {
+		if (off >= r->mem_len)
+			return 0;
+		if (len > r->mem_len - off)
+			len = r->mem_len - off;
+		memcpy(buf, r->mem + off, len);
+		return (ssize_t)len;
+	}
+	while (done < len) {
+		ssize_t n = pread(r->fd, (char *)buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static __u64 src_size(struct hmm_trace_reader *r)
+{
+	struct stat st;
+
+	if (r->fd < 0)
+		return r->mem_len;
+	return fstat(r->fd, &st) ? 0 : (__u64)st.st_size;
+}
+
+static int grow(unsigned char **buf, size_t *cap, size_t need)
+{
+	unsigned char *p;
+
+	if (need <= *cap)
+		return 0;
+	/* malloc: the inflated buffer must be 8-aligned for the records next() hands out. */
+	p = malloc(need);
+	if (!p)
+		return -ENOMEM;
+	free(*buf);
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
+enum { HDR_OK, HDR_BAD, HDR_SHORT };
+
+/* The fixed part of a chunk header at off: HDR_OK when its magic, CRC and lengths hold. */
+static int read_chunk_hdr(struct hmm_trace_reader *r, __u64 off, unsigned char h[C_LEN])
+{
+	ssize_t n = src_read(r, off, h, C_LEN);
+	__u32 hdr_len;
+
+	if (n < 0)
+		return (int)n;
+	if (n < C_LEN)
+		return HDR_SHORT;
+	if (memcmp(h + C_MAGIC, CHUNK_MAGIC, 4) ||
+	    !crc_ok(get32(h + C_CRC), crc(0, h + C_HDR_LEN, C_LEN - C_HDR_LEN)))
+		return HDR_BAD;
+	hdr_len = get32(h + C_HDR_LEN);
+	if (hdr_len < C_LEN || hdr_len > C_MAX_HDR_LEN)
+		return HDR_BAD;
+	return HDR_OK;
+}
+
+static bool footer_ok(struct hmm_trace_reader *r, __u64 off, __u64 size)
+{
+	unsigned char h[F_PER_TYPE], *f;
+	__u32 len;
+	bool ok;
+
+	if (src_read(r, off, h, sizeof(h)) != (ssize_t)sizeof(h))
+		return false;
+	len = get32(h + F_LEN);
+	if (len < F_PER_TYPE + F_TRAILER_LEN || len > F_MAX_LEN || off + len > size)
+		return false;
+	f = malloc(len);
+	if (!f)
+		return false;
+	ok = src_read(r, off, f, len) == (ssize_t)len &&
+	     crc_ok(get32(f + F_CRC), crc(0, f + F_LEN, len - F_LEN));
+	free(f);
+	return ok;
+}
+
+/* After damage at r->off: the offset of the next block whose header checks out, or the end of
+ * the file. A candidate is a magic whose CRC holds, so compressed data cannot pass for one. */
+static __s64 resync(struct hmm_trace_reader *r, __u64 size)
+{
+	__u64 pos = r->off + 1;
+	unsigned char h[C_LEN];
+
+	if (!r->scan && !(r->scan = malloc(SCAN_BYTES)))
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = src_read(r, pos, r->scan, SCAN_BYTES), i;
+
+		if (n < 0)
+			return n;
+		if (n < 4)
+			return (__s64)(pos + (__u64)n);
+		for (i = 0; i + 4 <= n; i++) {
+			const unsigned char *p = r->scan + i;
+
+			if (p[0] != 'H' || p[1] != 'M' || p[2] != 'M')
+				continue;
+			if (p[3] == CHUNK_MAGIC[3]) {
+				int rc = read_chunk_hdr(r, pos + i, h);
+
+				if (rc < 0)
+					return rc;
+				if (rc == HDR_OK)
+					return (__s64)(pos + i);
+			} else if (p[3] == FOOTER_MAGIC[3] && footer_ok(r, pos + i, size)) {
+				return (__s64)(pos + i);
+			}
+		}
+		/* The last 3 bytes may begin a magic that continues in the next window. */
+		pos += (__u64)(n - 3);
+	}
+}
+
+static void cut_short(struct hmm_trace_reader *r, __u64 size, const unsigned char *chunk)
+{
+	__u64 lost = size > r->off ? size - r->off : 0;
+
+	r->st.truncated_bytes += lost;
+	r->done = true;
+	if (chunk)
+		hmm_log(HMM_LOG_WARN,
+			"trace %s: cut short at byte %llu: the last %llu bytes are lost, an "
+			"incomplete "
+			"chunk of %u records (chunk %llu)\n",
+			r->name, (unsigned long long)size, (unsigned long long)lost,
+			get32(chunk + C_NRECORDS), (unsigned long long)get64(chunk + C_SEQ));
+	else
+		hmm_log(HMM_LOG_WARN,
+			"trace %s: cut short at byte %llu: the last %llu bytes are lost (an "
+			"incomplete "
+			"chunk header or footer)\n",
+			r->name, (unsigned long long)size, (unsigned long long)lost);
+}
+
+static void bad_chunk(struct hmm_trace_reader *r, const unsigned char *h, __u64 bytes,
+		      const char *why)
+{
+	r->st.bad_chunks++;
+	r->st.bad_chunk_bytes += bytes;
+	hmm_log(HMM_LOG_WARN, "trace %s: chunk %llu at byte %llu skipped (%s): %u records lost\n",
+		r->name, (unsigned long long)get64(h + C_SEQ), (unsigned long long)r->off, why,
+		get32(h + C_NRECORDS));
+}
+
+/* The footer at r->off: totals for the stats. A damaged footer costs the totals, nothing else. */
+static int read_footer(struct hmm_trace_reader *r, __u64 size)
+{
+	unsigned char head[F_PER_TYPE], *f = NULL;
+	__u32 len, n_types, i;
+	__u64 n_index;
+	ssize_t n;
+	int err = 0;
+
+	r->done = true;
+	n = src_read(r, r->off, head, sizeof(head));
+	if (n < 0)
+		return (int)n;
+	len = get32(head + F_LEN);
+	if (n < (ssize_t)sizeof(head) ||
+	    (len >= F_PER_TYPE + F_TRAILER_LEN && len <= F_MAX_LEN && r->off + len > size)) {
+		cut_short(r, size, NULL);
+		return 0;
+	}
+	if (len >= F_PER_TYPE + F_TRAILER_LEN && len <= F_MAX_LEN) {
+		f = malloc(len);
+		if (!f)
+			return -ENOMEM;
+		n = src_read(r, r->off, f, len);
+		if (n < 0) {
+			err = (int)n;
+			goto cleanup;
+		}
+	}
+	n_types = f ? get32(f + F_N_TYPES) : 0;
+	n_index = f ? get64(f + F_N_INDEX) : 0;
+	if (!f || n != len || !crc_ok(get32(f + F_CRC), crc(0, f + F_LEN, len - F_LEN)) ||
+	    n_types > len || n_index > len ||
+	    F_PER_TYPE + 8ull * n_types + 8ull * n_index + F_TRAILER_LEN > len) {
+		hmm_log(HMM_LOG_WARN, "trace %s: the footer at byte %llu is damaged: no totals\n",
+			r->name, (unsigned long long)r->off);
+		goto cleanup;
+	}
+	r->st.clean = true;
+	r->st.has_totals = true;
+	r->st.totals.records = get64(f + F_RECORDS);
+	r->st.totals.lost = get64(f + F_LOST);
+	r->st.totals.chunks = get64(f + F_CHUNKS);
+	r->st.totals.raw_bytes = get64(f + F_RAW_BYTES);
+	r->st.totals.file_bytes = get64(f + F_FILE_BYTES);
+	r->st.totals.first_ts = get64(f + F_FIRST_TS);
+	r->st.totals.last_ts = get64(f + F_LAST_TS);
+	for (i = 0; i < n_types && i < HMM_REC_TYPE_MAX; i++)
+		r->st.totals.per_type[i] = get64(f + F_PER_TYPE + 8 * i);
+	if (r->off + len < size)
+		hmm_log(HMM_LOG_WARN, "trace %s: %llu bytes after the footer ignored\n", r->name,
+			(unsigned long long)(size - r->off - len));
+cleanup:
+	free(f);
+	return err;
+}
+
+/* Load the next intact chunk into r->raw: 1, 0 at the end, or -errno. */
+static int next_chunk(struct hmm_trace_reader *r)
+{
+	unsigned char h[C_LEN];
+	__u32 hdr_len, comp_len, raw_len;
+	__u64 size, seq, bytes;
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		size = src_size(r);
+		if (r->off >= size) {
+			r->done = true;
+			if (!r->st.clean)
+				hmm_log(HMM_LOG_WARN,
+					"trace %s: no footer: the writer did not close the file "
+					"(still recording, or killed)\n",
+					r->name);
+			return 0;
+		}
+		n = src_read(r, r->off, h, 4);
+		if (n < 0)
+			return (int)n;
+		if (n == 4 && !memcmp(h, FOOTER_MAGIC, 4))
+			return read_footer(r, size);
+		rc = read_chunk_hdr(r, r->off, h);
+		if (rc < 0)
+			return rc;
+		if (rc == HDR_SHORT) {
+			cut_short(r, size, NULL);
+			return 0;
+		}
+		if (rc == HDR_BAD) {
+			__s64 next = resync(r, size);
+
+			if (next < 0)
+				return (int)next;
+			r->st.bad_chunks++;
+			r->st.bad_chunk_bytes += (__u64)next - r->off;
+			hmm_log(HMM_LOG_WARN,
+				"trace %s: damaged data at byte %llu: %llu bytes skipped to %s\n",
+				r->name, (unsigned long long)r->off,
+				(unsigned long long)((__u64)next - r->off),
+				(__u64)next < size ? "the next chunk" : "the end of the file");
+			r->off = (__u64)next;
+			continue;
+		}
+		hdr_len = get32(h + C_HDR_LEN);
+		comp_len = get32(h + C_COMP_LEN);
+		raw_len = get32(h + C_RAW_LEN);
+		seq = get64(h + C_SEQ);
+		bytes = (__u64)hdr_len + comp_len;
+		if (r->off + bytes > size) {
+			cut_short(r, size, h);
+			return 0;
+		}
+		/* The header's CRC held, so its length can be trusted to step over the chunk. */
+		if (get16(h + C_CODEC) != CODEC_DEFLATE || comp_len > MAX_CHUNK_BYTES ||
+		    raw_len > MAX_CHUNK_BYTES || raw_len % 8) {
+			bad_chunk(r, h, bytes, "unknown codec or implausible size");
+			r->off += bytes;
+			continue;
+		}
+		if (grow(&r->comp, &r->comp_cap, bytes - C_LEN ? bytes - C_LEN : 1) ||
+		    grow(&r->raw, &r->raw_cap, raw_len ? raw_len : 8))
+			return -ENOMEM;
+		n = src_read(r, r->off + C_LEN, r->comp, bytes - C_LEN);
+		if (n < 0)
+			return (int)n;
+		if ((__u64)n < bytes - C_LEN) {
+			cut_short(r, src_size(r), h);
+			return 0;
+		}
+		if (!crc_ok(get32(h + C_DATA_CRC), crc(0, r->comp, bytes - C_LEN))) {
+			bad_chunk(r, h, bytes, "CRC mismatch");
+			r->off += bytes;
+			continue;
+		}
+		inflateReset(&r->z);
+		r->z.next_in = r->comp + (hdr_len - C_LEN);
+		r->z.avail_in = comp_len;
+		r->z.next_out = r->raw;
+		r->z.avail_out = raw_len;
+		if (inflate(&r->z, Z_FINISH) != Z_STREAM_END || r->z.total_out != raw_len) {
+			bad_chunk(r, h, bytes, "bad compressed data");
+			r->off += bytes;
+			continue;
+		}
+		if (r->seq_known && seq != r->next_seq)
+			hmm_log(HMM_LOG_WARN, "trace %s: chunk %llu follows chunk %llu\n", r->name,
+				(unsigned long long)seq, (unsigned long long)r->next_seq - 1);
+		r->seq_known = true;
+		r->next_seq = seq + 1;
+		r->chunk_off = r->off;
+		r->chunk_bytes = bytes;
+		r->off += bytes;
+		r->raw_len = raw_len;
+		r->pos = 0;
+		r->st.chunks++;
+		return 1;
+	}
+}
+
+/* A record that does not fit inside a chunk whose CRC held: a writer bug or a forged CRC. The
+ * records before it were good; the rest of the chunk cannot be walked. */
+static void bad_records(struct hmm_trace_reader *r)
+{
+	hmm_log(HMM_LOG_WARN,
+		"trace %s: chunk at byte %llu: malformed record at offset %zu: rest of the chunk "
+		"(%zu bytes) skipped\n",
+		r->name, (unsigned long long)r->chunk_off, r->pos, r->raw_len - r->pos);
+	r->st.chunks--;
+	r->st.bad_chunks++;
+	r->st.bad_chunk_bytes += r->chunk_bytes;
+	r->pos = r->raw_len;
+}
+
+int hmm_trace_reader__next(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec)
+{
+	int err;
+
+	for (;;) {
+		while (r->pos < r->raw_len) {
+			const struct hmm_rec_hdr *h = (const void *)(r->raw + r->pos);
+
+			/* raw_len is a multiple of 8 and check() bounds size by what is left, so
+			 * the padded stride stays inside the chunk. */
+			err = hmm_rec_check(h, r->raw_len - r->pos);
+			if (!err) {
+				r->pos += ALIGN8(h->size);
+				r->st.records++;
+				if (h->type == HMM_REC_LOST)
+					r->st.lost += ((const struct hmm_rec_lost *)h)->count;
+				*rec = h;
+				return 1;
+			}
+			if (err == -ENOENT) {
+				r->pos += ALIGN8(h->size);
+				r->st.unknown_records++;
+				continue;
+			}
+			bad_records(r);
+		}
+		if (r->done)
+			return 0;
+		err = next_chunk(r);
+		if (err <= 0)
+			return err;
+	}
+}
+
+static int parse_header(struct hmm_trace_reader *r)
+{
+	unsigned char *h = NULL, fixed[H_LEN + 4];
+	struct hmm_trace_meta *m = &r->meta;
+	__u32 len, mark, aps_off, ap_size, n_aps, i;
+	__u16 major, minor;
+	ssize_t n;
+	int err = -EPROTO;
+
+	n = src_read(r, 0, fixed, sizeof(fixed));
+	if (n < 0)
+		return (int)n;
+	if (n == 0) {
+		hmm_log(HMM_LOG_WARN, "%s: empty file, not an hmmscope trace\n", r->name);
+		return -EPROTO;
+	}
+	if (n < 8 || memcmp(fixed, FILE_MAGIC, 8)) {
+		hmm_log(HMM_LOG_WARN, "%s: not an hmmscope trace file (no %s magic)\n", r->name,
+			FILE_MAGIC);
+		return -EPROTO;
+	}
+	if (n < (ssize_t)sizeof(fixed)) {
+		hmm_log(HMM_LOG_WARN, "%s: trace header cut short (%zd bytes)\n", r->name, n);
+		return -EPROTO;
+	}
+	mark = get32(fixed + H_ENDIAN);
+	if (mark == __builtin_bswap32(ENDIAN_MARK)) {
+		hmm_log(HMM_LOG_WARN,
+			"%s: a big-endian trace file: this reader reads only the "
+			"little-endian format (docs/FORMAT.md)\n",
+			r->name);
+		return -EPROTO;
+	}
+	if (mark != ENDIAN_MARK) {
+		hmm_log(HMM_LOG_WARN, "%s: bad byte-order mark %#x: not an hmmscope trace\n",
+			r->name, mark);
+		return -EPROTO;
+	}
+	/* The version is checked before the length and CRC: another major may lay them out
+	 * differently. Magic, version and byte-order mark stay where they are forever. */
+	major = get16(fixed + H_MAJOR);
+	minor = get16(fixed + H_MINOR);
+	if (major != HMM_TRACE_VERSION_MAJOR) {
+		hmm_log(HMM_LOG_WARN,
+			"%s: trace format version %u.%u, this reader reads %u.x: %s\n", r->name,
+			major, minor, HMM_TRACE_VERSION_MAJOR,
+			major > HMM_TRACE_VERSION_MAJOR ? "written by a newer hmmscope, use that"
+							: "too old for this hmmscope");
+		return -EPROTONOSUPPORT;
+	}
+	len = get32(fixed + H_LEN);
+	if (len < H_FIXED_LEN || len > H_MAX_LEN) {
+		hmm_log(HMM_LOG_WARN, "%s: trace header length %u is implausible: damaged header\n",
+			r->name, len);
+		return -EPROTO;
+	}
+	h = malloc(len);
+	if (!h)
+		return -ENOMEM;
+	n = src_read(r, 0, h, len);
+	if (n < 0) {
+		err = (int)n;
+		goto cleanup;
+	}
+	if (n < len) {
+		hmm_log(HMM_LOG_WARN, "%s: trace header cut short (%zd of %u bytes)\n", r->name, n,
+			len);
+		goto cleanup;
+	}
+	if (!crc_ok(get32(h + H_CRC), header_crc(h, len))) {
+		hmm_log(HMM_LOG_WARN, "%s: trace header damaged (CRC mismatch)\n", r->name);
+		goto cleanup;
+	}
+	aps_off = get32(h + H_APS_OFF);
+	ap_size = get32(h + H_AP_SIZE);
+	n_aps = get32(h + H_N_APS);
+	if (aps_off < H_FIXED_LEN || ap_size < AP_SIZE ||
+	    (__u64)aps_off + (__u64)n_aps * ap_size > len) {
+		hmm_log(HMM_LOG_WARN, "%s: trace header damaged (probe report out of bounds)\n",
+			r->name);
+		goto cleanup;
+	}
+	if (minor > HMM_TRACE_VERSION_MINOR)
+		hmm_log(HMM_LOG_INFO,
+			"%s: trace format %u.%u is newer than this reader's %u.%u: what it adds is "
+			"skipped\n",
+			r->name, major, minor, HMM_TRACE_VERSION_MAJOR, HMM_TRACE_VERSION_MINOR);
+	memset(m, 0, sizeof(*m));
+	m->version_major = major;
+	m->version_minor = minor;
+	m->schema = get32(h + H_SCHEMA);
+	m->ncpus = get32(h + H_NCPUS);
+	m->page_size = get32(h + H_PAGE_SIZE);
+	m->start_mono_ns = get64(h + H_START_MONO);
+	m->start_real_ns = get64(h + H_START_REAL);
+	m->filter_pid = get32(h + H_FILTER_PID);
+	m->filter_owner = get32(h + H_FILTER_OWNER);
+	m->filter_min_dur_ns = get64(h + H_FILTER_MIN);
+	get_str(m->host, sizeof(m->host), h + H_HOST, H_HOST_SZ);
+	get_str(m->release, sizeof(m->release), h + H_RELEASE, H_RELEASE_SZ);
+	get_str(m->boot_id, sizeof(m->boot_id), h + H_BOOT_ID, H_BOOT_ID_SZ);
+	get_str(m->command, sizeof(m->command), h + H_COMMAND, H_COMMAND_SZ);
+	if (n_aps > HMM_TRACE_MAX_APS)
+		hmm_log(HMM_LOG_WARN, "%s: %u attach points in the probe report, only %u kept\n",
+			r->name, n_aps, HMM_TRACE_MAX_APS);
+	m->n_aps = n_aps > HMM_TRACE_MAX_APS ? HMM_TRACE_MAX_APS : n_aps;
+	for (i = 0; i < m->n_aps; i++) {
+		const unsigned char *e = h + aps_off + (size_t)i * ap_size;
+		struct hmm_trace_ap *ap = &m->aps[i];
+
+		ap->ap = get32(e + 0);
+		ap->state = get32(e + 4);
+		ap->mode = get32(e + 8);
+		ap->err = (__s32)get32(e + 12);
+		get_str(ap->func, sizeof(ap->func), e + AP_FUNC, HMM_TRACE_FUNC_LEN);
+		get_str(ap->reason, sizeof(ap->reason), e + AP_REASON, HMM_TRACE_REASON_LEN);
+	}
+	r->data_off = len;
+	r->off = len;
+	err = 0;
+cleanup:
+	free(h);
+	return err;
+}
+
+static struct hmm_trace_reader *reader_open(struct hmm_trace_reader *r, int *err)
+{
+	int e;
+
+	if (!r->name) {
+		e = -ENOMEM;
+		goto cleanup;
+	}
+	if (inflateInit2(&r->z, -15) != Z_OK) {
+		e = -ENOMEM;
+		goto cleanup;
+	}
+	r->z_init = true;
+	e = parse_header(r);
+cleanup:
+	if (err)
+		*err = e;
+	if (e) {
+		hmm_trace_reader__close(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct hmm_trace_reader *hmm_trace_reader__open(const char *path, int *err)
+{
+	struct hmm_trace_reader *r = calloc(1, sizeof(*r));
+	int e;
+
+	if (!r) {
+		e = -ENOMEM;
+		goto fail;
+	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		e = -errno;
+		hmm_log(HMM_LOG_WARN, "%s: %s\n", path, strerror(-e));
+		free(r);
+		goto fail;
+	}
+	r->name = strdup(path);
+	return reader_open(r, err);
+fail:
+	if (err)
+		*err = e;
+	return NULL;
+}
+
+struct hmm_trace_reader *hmm_trace_reader__open_mem(const void *data, size_t len, int *err)
+{
+	struct hmm_trace_reader *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		if (err)
+			*err = -ENOMEM;
+		return NULL;
+	}
+	r->fd = -1;
+	r->mem = data;
+	r->mem_len = len;
+	r->name = strdup("<memory>");
+	return reader_open(r, err);
+}
+
+const struct hmm_trace_meta *hmm_trace_reader__meta(const struct hmm_trace_reader *r)
+{
+	return &r->meta;
+}
+
+int hmm_trace_reader__rewind(struct hmm_trace_reader *r)
+{
+	memset(&r->st, 0, sizeof(r->st));
+	r->off = r->data_off;
+	r->done = false;
+	r->raw_len = r->pos = 0;
+	r->seq_known = false;
+	return 0;
+}
+
+const struct hmm_trace_read_stats *hmm_trace_reader__stats(const struct hmm_trace_reader *r)
+{
+	return &r->st;
+}
+
+void hmm_trace_reader__close(struct hmm_trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->z_init)
+		inflateEnd(&r->z);
+	free(r->comp);
+	free(r->raw);
+	free(r->scan);
+	free(r->name);
+	free(r);
+}
+
+/* ---- meta -------------------------------------------------------------------------------- */
+
+int hmm_trace_meta_from_system(struct hmm_trace_meta *meta)
+{
+	struct utsname u;
+	long ncpus, page;
+	ssize_t n;
+	int fd;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(meta->host, sizeof(meta->host), "%s", u.nodename);
+	snprintf(meta->release, sizeof(meta->release), "%s", u.release);
+	/* No boot id (no procfs in a container): leave it empty, the rest still describes us. */
+	meta->boot_id[0] = '\0';
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, meta->boot_id, sizeof(meta->boot_id) - 1);
+		close(fd);
+		if (n < 0)
+			n = 0;
+		meta->boot_id[n] = '\0';
+		meta->boot_id[strcspn(meta->boot_id, "\n")] = '\0';
+	}
+	/* Configured CPUs: cpu numbers in records go up to this, even for CPUs now offline. */
+	ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	page = sysconf(_SC_PAGESIZE);
+	meta->ncpus = ncpus > 0 ? (__u32)ncpus : 0;
+	meta->page_size = page > 0 ? (__u32)page : 0;
+	if (!meta->schema)
+		meta->schema = HMM_SCHEMA_VERSION;
+	return 0;
+}

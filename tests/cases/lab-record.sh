@@ -1,0 +1,158 @@
+#!/bin/bash
+# hmmtrace record / report / dump -i / export / heatmap on real recordings from the lab, on both
+# lab kernels:
+#  - record around the workload generator: the report's counts equal the generator's totals
+#    exactly, nothing lost; dump -i replays the same events; the live report (record --report)
+#    equals the replayed one;
+#  - the Chrome export is valid JSON with one slice per fault, migration and invalidation and one
+#    async span per retry chain;
+#  - the heatmap renders in headless Chromium to a PNG that is not blank and has the columns
+#    asked for;
+#  - record around an invalidation storm: retry chains with causes, async spans in the export;
+#  - record around hmm-tests: nothing lost, and again replay equals live.
+. "$(dirname "$0")/../lib.sh"
+
+HT="$OUTPUT/hmmtrace"
+M=100
+WORK=(-m $M --reads 4 --writes 3 --snapshots 2 --migrate 2 --migrate-sys 2 --soft-dirty 2
+	--uffd-minor 4 --uffd-missing 3)
+STORM=(-m 256 --storm 40)
+
+# rq FILTER: jq over the replayed report.
+rq() { jq -r "$1" "$out/report.json"; }
+
+check_workload() {
+	local v=$1 t=$out/totals calls pages todev todev_pages cpuf tosys
+	expect_match "$v: record summary" "$(cat "$out/record-workload.err")" \
+		'recorded [0-9]+ events, lost 0, in'
+	expect_eq "$v: workload result" "$(kv "$t" result)" ok
+	"$HT" report -i "$out/workload.hmmtrace" --json >"$out/report.json" 2>"$out/report.err"
+	expect_status "$v: report -i" $? 0
+	expect_eq "$v: report warnings" "$(cat "$out/report.err")" ""
+	expect_eq "$v: lost" "$(rq .lost)" 0
+	expect_eq "$v: not-live attach points" "$(rq '.recording.not_live | length')" 0
+	expect_match "$v: recorded command" "$(rq .recording.command)" "hmm_workload"
+
+	calls=$(($(kv "$t" read.range_fault_calls_min) + $(kv "$t" write.range_fault_calls_min) +
+		$(kv "$t" snapshot.range_fault_calls_min) + $(kv "$t" soft_dirty.range_fault_calls_min)))
+	pages=$(($(kv "$t" read.pages) + $(kv "$t" write.pages) + $(kv "$t" snapshot.pages) +
+		$(kv "$t" soft_dirty.pages)))
+	expect_eq "$v: hmm_range_fault calls" "$(rq .faults.calls)" $calls
+	expect_eq "$v: successful calls" "$(rq .faults.results.ok)" $calls
+	expect_eq "$v: pages" "$(rq .faults.pages)" $pages
+	expect_eq "$v: per-call latency histogram count" "$(rq .faults.latency_ns.count)" $calls
+	expect_eq "$v: per-chain latency histogram count" "$(rq .faults.chain_latency_ns.count)" $calls
+
+	todev=$(($(kv "$t" migrate.setup_calls_to_device) + $(kv "$t" migrate_sys.setup_calls_to_device)))
+	todev_pages=$(($(kv "$t" migrate.to_device_cpages) + $(kv "$t" migrate_sys.to_device_cpages)))
+	cpuf=$(kv "$t" migrate.cpu_faults) tosys=$(kv "$t" migrate_sys.setup_calls_to_system)
+	expect_eq "$v: migrations to device" \
+		"$(rq '[.migrations[] | select(.direction == "to_device") | .count] | add')" $todev
+	expect_eq "$v: pages moved to device" \
+		"$(rq '[.migrations[] | select(.direction == "to_device") | .moved] | add')" $todev_pages
+	expect_eq "$v: pages stayed" "$(rq '[.migrations[] | .stayed] | add')" 0
+	expect_eq "$v: CPU-fault migrations" "$(rq '[.migrations[] | .cpu_fault] | add')" $cpuf
+	expect_eq "$v: migrations to system (CPU faults + explicit)" \
+		"$(rq '[.migrations[] | select(.direction == "to_system") | .count] | add')" $((cpuf + tosys))
+	expect_eq "$v: migration drivers" "$(rq '[.migrations[].driver] | unique | join(",")')" test_hmm
+	expect_eq "$v: MIGRATE invalidations" \
+		"$(rq '.invalidations.by_event[] | select(.event == "migrate") | .count')" $((todev + cpuf + tosys))
+	expect_eq "$v: SOFT_DIRTY invalidations" \
+		"$(rq '.invalidations.by_event[] | select(.event == "soft_dirty") | .count')" "$(kv "$t" soft_dirty.ops)"
+	expect_eq "$v: uffd minor" "$(rq .userfaults.minor.count)" "$(kv "$t" uffd_minor.faults)"
+	expect_eq "$v: uffd missing" "$(rq .userfaults.missing.count)" "$(kv "$t" uffd_missing.faults)"
+	expect_eq "$v: top owner is the generator" "$(rq '.top_owners[0].pid')" "$(kv "$t" pid)"
+	expect_eq "$v: faults by test_hmm" "$(rq '.top_drivers[] | select(.driver == "test_hmm") | .faults')" \
+		"$(rq .faults.calls)"
+
+	# Replay equals live: the report computed while recording is the replayed one.
+	expect_eq "$v: live report == replayed report" \
+		"$(jq -S . "$out/workload-live.json" | md5sum)" "$(jq -S . "$out/report.json" | md5sum)"
+
+	# dump -i: the same events as JSON lines.
+	"$HT" dump -i "$out/workload.hmmtrace" --json >"$out/events.json" 2>"$out/dump.err"
+	expect_status "$v: dump -i" $? 0
+	expect_eq "$v: dump -i faults" "$(jq -s '[.[] | select(.type == "fault")] | length' "$out/events.json")" \
+		"$(rq .faults.calls)"
+	expect_eq "$v: dump -i migrations" "$(jq -s '[.[] | select(.type == "migrate")] | length' "$out/events.json")" \
+		"$(rq '[.migrations[].count] | add')"
+	expect_eq "$v: dump -i drivers from the file" \
+		"$(jq -rs '[.[] | select(.type == "fault") | .driver] | unique | join(",")' "$out/events.json")" test_hmm
+
+	# Chrome trace-event JSON: valid, one slice per event.
+	"$HT" export -i "$out/workload.hmmtrace" --format chrome -o "$out/trace.json" 2>"$out/export.err"
+	expect_status "$v: export" $? 0
+	expect_eq "$v: export is valid JSON" "$(jq -e '.traceEvents | type' "$out/trace.json")" '"array"'
+	ce() { jq "[.traceEvents[] | select($1)] | length" "$out/trace.json"; }
+	expect_eq "$v: fault slices" "$(ce '.ph == "X" and .cat == "fault"')" "$(rq .faults.calls)"
+	expect_eq "$v: migration slices" "$(ce '.ph == "X" and .cat == "migrate"')" "$(rq '[.migrations[].count] | add')"
+	expect_eq "$v: invalidation slices" "$(ce '.ph == "X" and .cat == "invalidate"')" \
+		"$(rq '[.invalidations.by_event[].count] | add')"
+	expect_ge "$v: pages-in-flight counter samples" "$(ce '.ph == "C"')" 1
+	expect_eq "$v: the generator's process is named" \
+		"$(jq -r --argjson p "$(kv "$t" pid)" '.traceEvents[] | select(.ph == "M" and .name == "process_name" and .pid == $p) | .args.name' "$out/trace.json")" \
+		hmm_workload
+
+	# The heatmap, rendered by a real browser.
+	"$HT" heatmap -i "$out/workload.hmmtrace" -o "$out/heat.svg" --columns 60
+	expect_status "$v: heatmap" $? 0
+	"$ROOT/tests/svg-check.sh" "$out/heat.svg" 60
+	expect_status "$v: heatmap renders in Chromium with 60 columns" $? 0
+}
+
+# The storm: -EBUSY retry chains, their causes, and their spans in the Chrome export.
+check_storm() {
+	local v=$1
+	expect_match "$v: record storm summary" "$(cat "$out/record-storm.err")" 'recorded [0-9]+ events, lost 0, in'
+	"$HT" report -i "$out/storm.hmmtrace" --json >"$out/report.json"
+	expect_status "$v: report -i (storm)" $? 0
+	expect_ge "$v: storm: retry chains" "$(rq .retry_chains.chains)" 1
+	expect_eq "$v: storm: retries equal -EBUSY returns" "$(rq .retry_chains.retries)" "$(rq .retry_chains.ebusy)"
+	expect_eq "$v: storm: calls = successes + -EBUSY" "$(rq .faults.calls)" \
+		$(($(rq .faults.results.ok) + $(rq .retry_chains.ebusy)))
+	expect_eq "$v: storm: chains in the attempts histogram" \
+		"$(rq .retry_chains.attempts.count)" "$(rq .faults.results.ok)"
+	expect_ge "$v: storm: longest chain attempts" "$(rq '.retry_chains.longest[0].attempts')" 2
+	expect_eq "$v: storm: longest chains without a cause" \
+		"$(rq '[.retry_chains.longest[] | select(.causes | length == 0)] | length')" 0
+	expect_eq "$v: storm: longest chain's driver" "$(rq '.retry_chains.longest[0].driver')" test_hmm
+	expect_eq "$v: storm: live report == replayed report" \
+		"$(jq -S . "$out/storm-live.json" | md5sum)" "$(jq -S . "$out/report.json" | md5sum)"
+	"$HT" export -i "$out/storm.hmmtrace" --format chrome -o "$out/trace.json" 2>/dev/null
+	expect_eq "$v: storm: retry chain spans (begin)" \
+		"$(jq '[.traceEvents[] | select(.ph == "b")] | length' "$out/trace.json")" "$(rq .retry_chains.chains)"
+	expect_eq "$v: storm: retry chain spans (end)" \
+		"$(jq '[.traceEvents[] | select(.ph == "e")] | length' "$out/trace.json")" "$(rq .retry_chains.chains)"
+}
+
+check_hmm_tests() {
+	local v=$1
+	expect_match "$v: record hmm-tests summary" "$(cat "$out/record-hmm-tests.err")" \
+		'recorded [0-9]+ events, lost 0, in'
+	"$HT" report -i "$out/hmm-tests.hmmtrace" --json >"$out/report.json"
+	expect_status "$v: report -i (hmm-tests)" $? 0
+	expect_eq "$v: hmm-tests: lost" "$(rq .lost)" 0
+	expect_ge "$v: hmm-tests: hmm_range_fault calls" "$(rq .faults.calls)" 100
+	expect_ge "$v: hmm-tests: migrations" "$(rq '[.migrations[].count] | add')" 1000
+	expect_eq "$v: hmm-tests: live report == replayed report" \
+		"$(jq -S . "$out/hmm-tests-live.json" | md5sum)" "$(jq -S . "$out/report.json" | md5sum)"
+	"$HT" report -i "$out/hmm-tests.hmmtrace" >"$out/report.txt"
+	expect_status "$v: report -i text" $? 0
+	expect_match "$v: report text" "$(cat "$out/report.txt")" "^hmm_range_fault: [0-9]+ calls"
+}
+
+for v in ${LAB_ONLY:-6.1 6.12}; do
+	echo "== lab kernel $v"
+	lab_ready "$v"
+	out=$(mktemp -d) log=$(mktemp)
+	"$LAB/run.sh" -q -k "$v" -t 900 -o "$out" -l "$log" "$ROOT/tests/lab/record.sh" \
+		"${WORK[*]}" "${STORM[*]}"
+	expect_status "$v: record job" $? 0
+	grep -a "record .* exit=" "$log"
+	expect_match "$v: record around the workload" "$(grep -a 'record workload exit=' "$log")" "exit=0"
+	check_workload "$v"
+	check_storm "$v"
+	check_hmm_tests "$v"
+	rm -rf "$out" "$log"
+done
+finish

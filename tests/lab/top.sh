@@ -1,0 +1,40 @@
+# Guest job for tests/cases/lab-top.sh. Arguments: DELAY, the workload's options, the storm's
+# options (one word each).
+#  1. `hmmtop -b -n 3 -d DELAY` around one run of the workload generator, which waits
+#     (--wait-signal) until hmmtop says it is tracing; its output and the workload's totals are
+#     printed between markers.
+#  2. `hmmtrace record` around the workload and around an invalidation storm: the recordings and
+#     the totals go to /out (the runner's -o DIR) for hmmtop -r on the host.
+delay=$1
+echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null
+hmm_workload -q -W $2 >/tmp/totals &
+wl=$!
+hmmtop -b -n 3 -d "$delay" >/tmp/top.out 2>/tmp/top.err &
+top=$!
+# Wait until the tracer is attached: events from then on are caught.
+i=0
+while ! grep -q "hmmtop: tracing" /tmp/top.err && [ $i -lt 600 ]; do
+	kill -0 $top 2>/dev/null || break
+	sleep 0.1; i=$((i + 1))
+done
+kill -USR1 $wl
+wait $wl
+wrc=$?
+# Whether the workload ended before hmmtop's last interval did: otherwise its counts are cut.
+if kill -0 $top 2>/dev/null; then echo "WORKLOAD-ENDED-FIRST=1"; else echo "WORKLOAD-ENDED-FIRST=0"; fi
+wait $top
+trc=$?
+echo "WORKLOAD-TOTALS-BEGIN"; cat /tmp/totals; echo "WORKLOAD-TOTALS-END"
+echo "TOP-STDERR-BEGIN"; cat /tmp/top.err; echo "TOP-STDERR-END"
+echo "TOP-BEGIN"; cat /tmp/top.out; echo "TOP-END"
+echo "workload exit=$wrc hmmtop exit=$trc"
+
+hmmtrace record -o /out/workload.hmmtrace -- sh -c "exec hmm_workload -q $2 >/out/totals" \
+	2>/out/record-workload.err
+rrc=$?
+echo "record workload exit=$rrc"
+hmmtrace record -o /out/storm.hmmtrace -- sh -c "exec hmm_workload -q $3 >/out/storm-totals" \
+	2>/out/record-storm.err
+src=$?
+echo "record storm exit=$src"
+[ $wrc -eq 0 ] && [ $trc -eq 0 ] && [ $rrc -eq 0 ] && [ $src -eq 0 ]

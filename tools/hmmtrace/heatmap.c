@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hmmtrace heatmap: latency over time as a self-contained SVG, one panel each for faults, retry
+ * chains, migrations and invalidations (Brendan Gregg's latency heat maps): time across in
+ * equal columns, latency up in power-of-two rows, colour by how many events fell in the cell.
+ * Bimodal tails show as two bands, periodic stalls as repeating hot columns.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hmmtrace.h"
+#include "hist.h"
+#include "trace.h"
+
+#define ROWS	  41 /* latency octaves: [2^r, 2^(r+1)) ns, r = 0 .. 40 (the last is "more") */
+#define PANELS	  4
+#define MAX_COLS  2000
+#define CELL_H	  12
+#define LEFT	  70  /* room for the latency axis */
+#define TOP	  30
+#define PANEL_GAP 50
+
+static const char *const panel_title[PANELS] = {
+	"hmm_range_fault latency per call",
+	"-EBUSY retry chain latency (first attempt to last return)",
+	"migration latency (setup to finalize)",
+	"invalidation latency (range_start callbacks)",
+};
+
+struct heatmap {
+	unsigned int cols;
+	__u64 t0, t1;		      /* time range of the events */
+	__u64 *cell[PANELS];	      /* [col * ROWS + row] */
+	__u64 total[PANELS];
+	int lo[PANELS], hi[PANELS];   /* rows in use */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hmmtrace heatmap -i FILE -o OUT.svg [--columns N]\n"
+		   "Draw a latency heatmap of a recording as a self-contained SVG: time across (N\n"
+		   "equal columns), latency up (one row per power of two), colour by event count;\n"
+		   "one panel each for faults, retry chains, migrations and invalidations.\n\n"
+		   "  -i, --input FILE   the trace file written by `hmmtrace record`\n"
+		   "  -o, --output OUT   the SVG file to write\n"
+		   "  -c, --columns N    time columns (default 100, at most %d)\n"
+		   "  -h, --help         this text\n", MAX_COLS);
+}
+
+/* Which panel and latency a record contributes, or -1. */
+static int sample(const struct hmm_rec_hdr *rec, __u64 *lat)
+{
+	switch (rec->type) {
+	case HMM_REC_FAULT:
+		*lat = ((const struct hmm_rec_fault *)rec)->dur_ns;
+		return 0;
+	case HMM_REC_CHAIN:
+		*lat = ((const struct hmm_rec_chain *)rec)->dur_ns;
+		return 1;
+	case HMM_REC_MIGRATE:
+		*lat = ((const struct hmm_rec_migrate *)rec)->total_ns;
+		return 2;
+	case HMM_REC_INVAL:
+		*lat = ((const struct hmm_rec_inval *)rec)->start_ns;
+		return 3;
+	default:
+		return -1;
+	}
+}
+
+static int row_of(__u64 v)
+{
+	int r = v ? 63 - __builtin_clzll(v) : 0;
+
+	return r < ROWS - 1 ? r : ROWS - 1;
+}
+
+/* Empty cells are light grey, so every column shows; counts go from pale yellow to dark red on
+ * a log scale of the panel's largest cell. */
+static void colour(char *buf, size_t n, __u64 count, __u64 max)
+{
+	double x;
+
+	if (!count) {
+		snprintf(buf, n, "#eeeeee");
+		return;
+	}
+	x = max > 1 ? log((double)count) / log((double)max) : 1.0;
+	snprintf(buf, n, "rgb(%d,%d,%d)", 255 - (int)(x * 80), 230 - (int)(x * 200),
+		 150 - (int)(x * 150));
+}
+
+static void axis_label(char *buf, size_t n, int row)
+{
+	if (row >= ROWS - 1)
+		snprintf(buf, n, "more");
+	else
+		hmm_fmt_duration(buf, n, 1ULL << row);
+}
+
+/* Text content: the command line may hold XML specials. */
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+}
+
+static int write_svg(const struct heatmap *h, const char *path, const char *title)
+{
+	unsigned int cw = h->cols <= 100 ? 8 : h->cols <= 400 ? 3 : 2;
+	unsigned int width = LEFT + h->cols * cw + 20, height = TOP, y;
+	char c[48], lbl[16];
+	FILE *f;
+	int p, r;
+
+	for (p = 0; p < PANELS; p++)
+		height += (h->hi[p] - h->lo[p] + 1) * CELL_H + PANEL_GAP;
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
+		   "viewBox=\"0 0 %u %u\" font-family=\"sans-serif\" font-size=\"10\">\n"
+		   "<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%u\" fill=\"#ffffff\"/>\n",
+		width, height, width, height, width, height);
+	fprintf(f, "<text x=\"%d\" y=\"14\" font-size=\"12\">", LEFT);
+	xml_text(f, title);
+	fprintf(f, " &#8212; %.3f s, %u columns of %.3f ms</text>\n", (h->t1 - h->t0) / 1e9,
+		h->cols, (h->t1 - h->t0) / 1e6 / h->cols);
+	y = TOP;
+	for (p = 0; p < PANELS; p++) {
+		__u64 max = 0;
+		int rows = h->hi[p] - h->lo[p] + 1;
+
+		for (unsigned int k = 0; k < h->cols * ROWS; k++)
+			if (h->cell[p][k] > max)
+				max = h->cell[p][k];
+		fprintf(f, "<g class=\"panel\" id=\"panel%d\">\n<text x=\"%d\" y=\"%u\">%s (%llu "
+			"events)</text>\n", p, LEFT, y + 10, panel_title[p],
+			(unsigned long long)h->total[p]);
+		y += 16;
+		for (r = h->hi[p]; r >= h->lo[p]; r--) {
+			unsigned int ry = y + (h->hi[p] - r) * CELL_H;
+
+			axis_label(lbl, sizeof(lbl), r);
+			fprintf(f, "<text x=\"%d\" y=\"%u\" text-anchor=\"end\">%s</text>\n",
+				LEFT - 4, ry + CELL_H - 2, lbl);
+			for (unsigned int col = 0; col < h->cols; col++) {
+				__u64 n = h->cell[p][col * ROWS + r];
+
+				colour(c, sizeof(c), n, max);
+				/* One pixel of white between columns keeps them countable. */
+				fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%d\" "
+					"fill=\"%s\">", LEFT + col * cw, ry, cw - 1, CELL_H - 1, c);
+				if (n)
+					fprintf(f, "<title>%.3f s, %s: %llu</title>",
+						(h->t1 - h->t0) / 1e9 * col / h->cols, lbl,
+						(unsigned long long)n);
+				fputs("</rect>\n", f);
+			}
+		}
+		y += rows * CELL_H;
+		fprintf(f, "<text x=\"%d\" y=\"%u\">0 s</text><text x=\"%u\" y=\"%u\" "
+			"text-anchor=\"end\">%.3f s</text>\n</g>\n", LEFT, y + 12,
+			LEFT + h->cols * cw, y + 12, (h->t1 - h->t0) / 1e9);
+		y += PANEL_GAP - 16;
+	}
+	fputs("</svg>\n", f);
+	if (fclose(f))
+		return -EIO;
+	return 0;
+}
+
+int cmd_heatmap(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "columns", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct heatmap h = { .cols = 100 };
+	const char *path = NULL, *out = NULL;
+	struct hmm_trace_reader *r = NULL;
+	const struct hmm_rec_hdr *rec;
+	unsigned long long v;
+	int c, p, err, status = EXIT_OK;
+	__u64 lat, span;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:o:c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			path = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'c':
+			if (tool_parse_u64("--columns", optarg, 1, MAX_COLS, &v))
+				return EXIT_USAGE;
+			h.cols = v;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!path || !out || optind < argc) {
+		tool_err("heatmap: %s (see --help)", optind < argc ? "unexpected argument" :
+			 "-i FILE and -o OUT.svg are required");
+		return EXIT_USAGE;
+	}
+	r = open_trace("heatmap", path);
+	if (!r)
+		return EXIT_PARTIAL;
+	for (p = 0; p < PANELS; p++) {
+		h.cell[p] = calloc((size_t)h.cols * ROWS, sizeof(__u64));
+		h.lo[p] = ROWS;
+		h.hi[p] = -1;
+		if (!h.cell[p]) {
+			tool_err("heatmap: out of memory");
+			status = EXIT_PARTIAL;
+			goto cleanup;
+		}
+	}
+	/* Pass one: the time range; pass two: the cells. */
+	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
+		if (sample(rec, &lat) < 0)
+			continue;
+		if (!h.t0 || rec->ts < h.t0)
+			h.t0 = rec->ts;
+		if (rec->ts > h.t1)
+			h.t1 = rec->ts;
+	}
+	if (err < 0 || (err = hmm_trace_reader__rewind(r))) {
+		tool_err("heatmap: reading %s: %s", path, strerror(-err));
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	if (!h.t0) {
+		tool_err("heatmap: %s has no faults, chains, migrations or invalidations to draw",
+			 path);
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	span = h.t1 - h.t0 + 1;
+	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
+		unsigned int col;
+		int row;
+
+		p = sample(rec, &lat);
+		if (p < 0)
+			continue;
+		col = (unsigned int)((unsigned __int128)(rec->ts - h.t0) * h.cols / span);
+		row = row_of(lat);
+		h.cell[p][col * ROWS + row]++;
+		h.total[p]++;
+		if (row < h.lo[p])
+			h.lo[p] = row;
+		if (row > h.hi[p])
+			h.hi[p] = row;
+	}
+	for (p = 0; p < PANELS; p++)
+		if (h.hi[p] < 0) /* an empty panel still shows its (empty) grid */
+			h.lo[p] = h.hi[p] = 10;
+	warn_damage(path, hmm_trace_reader__stats(r));
+	err = write_svg(&h, out, hmm_trace_reader__meta(r)->command[0] ?
+			hmm_trace_reader__meta(r)->command : "system-wide recording");
+	if (err) {
+		tool_err("heatmap: cannot write %s: %s", out, strerror(-err));
+		status = EXIT_PARTIAL;
+	}
+cleanup:
+	for (p = 0; p < PANELS; p++)
+		free(h.cell[p]);
+	hmm_trace_reader__close(r);
+	return status;
+}

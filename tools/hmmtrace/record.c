@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hmmtrace record: per-event records into a trace file (docs/FORMAT.md), system-wide or for a
+ * command and its children, like `perf record`. Everything the consumer sees goes to the file in
+ * order: the records, a HMM_REC_SYM record before the first record naming an address, and a
+ * HMM_REC_LOST record whenever the ring buffer's drop count grew. --report computes the report
+ * from exactly that stream, as `hmmtrace report` does from the file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "hmmtrace.h"
+#include "stats.h"
+#include "symtab.h"
+#include "trace.h"
+
+struct recorder {
+	struct hmm_trace_writer *w;
+	struct hmm_symtab *syms;
+	struct hmm_stats *stats; /* --report */
+	long long lost_seen;
+	int err; /* the first write error: recording stops */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hmmtrace record -o FILE [OPTIONS] [-- COMMAND [ARGS...]]\n"
+		   "Record HMM events into FILE: system-wide, or for the memory of COMMAND and of the\n"
+		   "children it forks, until COMMAND exits, the duration ends, or SIGINT/SIGTERM.\n"
+		   "Then print one line: events, lost events, bytes and the compression ratio.\n\n"
+		   "  -o, --output FILE    the trace file (created or truncated)\n"
+		   "  -p, --pid PID        only calls made by process PID\n"
+		   "      --owner PID      only work on memory owned by process PID (the mm owner)\n"
+		   "      --min-us US      only events that took at least US microseconds\n"
+		   "  -d, --duration S     stop after S seconds\n"
+		   "  -m, --mode MODE      attach mode: auto (default), fentry or kprobe\n"
+		   "  -b, --ringbuf-kb KB  ring buffer size (default 4096)\n"
+		   "      --flush-ms MS    write buffered events at least this often (default 1000):\n"
+		   "                       at most this much is lost if hmmtrace is killed\n"
+		   "      --report FILE    also write the report (as `hmmtrace report --json`) of the\n"
+		   "                       recorded events, computed while recording\n"
+		   "  -h, --help           this text\n\n"
+		   "With COMMAND, its exit status is record's own exit status.\n");
+}
+
+static __u64 now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* What goes into the file also goes into the live statistics, in the same order. */
+static int put(struct recorder *r, const struct hmm_rec_hdr *rec)
+{
+	int err = hmm_trace_writer__add(r->w, rec);
+
+	if (err) {
+		if (!r->err)
+			r->err = err;
+		return err;
+	}
+	if (r->stats)
+		hmm_stats__add(r->stats, rec);
+	return 0;
+}
+
+static int on_event(void *ctx, const struct hmm_rec_hdr *rec)
+{
+	struct recorder *r = ctx;
+	__u64 addrs[2];
+	int i, n;
+
+	if (r->err)
+		return 0; /* stopping: the loop sees r->err */
+	n = hmm_rec_addrs(rec, addrs);
+	for (i = 0; i < n; i++) {
+		const struct hmm_rec_sym *s;
+		struct hmm_rec_sym copy;
+		bool added;
+
+		s = hmm_symtab__get(r->syms, addrs[i], &added);
+		if (!s || !added)
+			continue;
+		copy = *s;
+		copy.hdr.ts = rec->ts;
+		copy.hdr.cpu = rec->cpu;
+		if (put(r, &copy.hdr))
+			return 0;
+	}
+	put(r, rec);
+	return 0;
+}
+
+/* A HMM_REC_LOST record for what the ring buffer dropped since the last check. */
+static void check_lost(struct recorder *r, struct hmm_tracer *t)
+{
+	long long lost = hmm_tracer__drops(t, NULL, 0);
+	struct hmm_rec_lost rec = {
+		.hdr = { .type = HMM_REC_LOST, .size = sizeof(rec) },
+	};
+
+	if (lost <= r->lost_seen || r->err)
+		return;
+	rec.hdr.ts = now_ns(CLOCK_MONOTONIC);
+	rec.count = lost - r->lost_seen;
+	r->lost_seen = lost;
+	put(r, &rec.hdr);
+}
+
+static void fill_meta(struct hmm_trace_meta *m, const struct hmm_tracer_opts *opts,
+		      struct hmm_tracer *t, char **cmd)
+{
+	const struct hmm_ap_report *rep;
+	size_t n, len = 0;
+
+	for (; cmd && *cmd && len + 1 < sizeof(m->command); cmd++)
+		len += snprintf(m->command + len, sizeof(m->command) - len, "%s%s", len ? " " : "",
+				*cmd);
+	m->schema = HMM_SCHEMA_VERSION;
+	m->filter_pid = opts->pid;
+	m->filter_owner = opts->owner;
+	m->filter_min_dur_ns = opts->min_dur_ns;
+	rep = hmm_tracer__report(t, &n);
+	for (size_t i = 0; i < n && i < HMM_TRACE_MAX_APS; i++) {
+		struct hmm_trace_ap *a = &m->aps[m->n_aps++];
+
+		a->ap = rep[i].ap;
+		a->state = rep[i].state;
+		a->mode = rep[i].mode;
+		a->err = rep[i].err;
+		snprintf(a->func, sizeof(a->func), "%s", rep[i].func);
+		snprintf(a->reason, sizeof(a->reason), "%s", rep[i].reason);
+	}
+	m->start_mono_ns = now_ns(CLOCK_MONOTONIC);
+	m->start_real_ns = now_ns(CLOCK_REALTIME);
+}
+
+static void print_summary(const char *path, const struct hmm_trace_totals *tot, double secs)
+{
+	__u64 events = tot->records;
+
+	/* Bookkeeping records are not events. */
+	events -= tot->per_type[HMM_REC_LOST] + tot->per_type[HMM_REC_CLOCK] +
+		  tot->per_type[HMM_REC_SYM];
+	fprintf(stderr, "hmmtrace: recorded %llu events, lost %llu, in %.2f s to %s: %llu bytes "
+		"(%.1f per event), compression %.1f:1\n", (unsigned long long)events,
+		(unsigned long long)tot->lost, secs, path, (unsigned long long)tot->file_bytes,
+		events ? (double)tot->file_bytes / events : 0.0,
+		tot->file_bytes ? (double)tot->raw_bytes / tot->file_bytes : 0.0);
+}
+
+static const char *driver_of(void *ctx, __u64 addr)
+{
+	return hmm_symtab__driver(ctx, addr);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "owner", required_argument, NULL, 'O' },
+		{ "min-us", required_argument, NULL, 'M' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ringbuf-kb", required_argument, NULL, 'b' },
+		{ "flush-ms", required_argument, NULL, 'F' },
+		{ "report", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .events = true };
+	struct hmm_trace_writer_opts wopts = { .sz = sizeof(wopts) };
+	struct hmm_stats_opts sopts = { .sz = sizeof(sopts) };
+	const char *path = NULL, *report_path = NULL;
+	struct recorder r = {};
+	struct hmm_trace_meta *meta = NULL;
+	struct hmm_ksyms *ks = NULL;
+	struct hmm_tracer *t = NULL;
+	unsigned long long v, duration = 0;
+	int c, err, status = EXIT_OK, release = -1, wstatus;
+	bool have_cmd;
+	double start = 0, deadline = 0;
+	pid_t child = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:p:d:m:b:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			path = optarg;
+			break;
+		case 'p':
+			if (tool_parse_pid("--pid", optarg, &opts.pid))
+				return EXIT_USAGE;
+			break;
+		case 'O':
+			if (tool_parse_pid("--owner", optarg, &opts.owner))
+				return EXIT_USAGE;
+			break;
+		case 'M':
+			if (tool_parse_u64("--min-us", optarg, 0, 3600ULL * 1000000, &v))
+				return EXIT_USAGE;
+			opts.min_dur_ns = v * 1000;
+			break;
+		case 'd':
+			if (tool_parse_u64("--duration", optarg, 1, 86400 * 365, &duration))
+				return EXIT_USAGE;
+			break;
+		case 'm':
+			if (tool_parse_mode(optarg, &opts.mode))
+				return EXIT_USAGE;
+			break;
+		case 'b':
+			if (tool_parse_u64("--ringbuf-kb", optarg, 4, 1 << 20, &v))
+				return EXIT_USAGE;
+			opts.ringbuf_bytes = v * 1024;
+			break;
+		case 'F':
+			if (tool_parse_u64("--flush-ms", optarg, 1, 3600 * 1000, &v))
+				return EXIT_USAGE;
+			wopts.flush_ms = v;
+			break;
+		case 'R':
+			report_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	have_cmd = optind < argc;
+	if (!path) {
+		tool_err("record: -o FILE is required (see --help)");
+		return EXIT_USAGE;
+	}
+	if (have_cmd && opts.owner) {
+		tool_err("record: --owner and a COMMAND both choose whose memory to trace; give one");
+		return EXIT_USAGE;
+	}
+
+	meta = calloc(1, sizeof(*meta));
+	ks = hmm_ksyms__load(NULL);
+	if (!ks)
+		tool_err("warning: cannot read /proc/kallsyms (%s): drivers will be recorded as "
+			 "unknown", strerror(errno));
+	r.syms = hmm_symtab__new(ks);
+	if (!meta || !r.syms) {
+		tool_err("record: out of memory");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	err = hmm_trace_meta_from_system(meta);
+	if (err)
+		tool_err("warning: record: cannot read all of the system's description: %s",
+			 strerror(-err));
+	sopts.page_shift = __builtin_ctzl(meta->page_size ? meta->page_size :
+					  (unsigned long)sysconf(_SC_PAGESIZE));
+	sopts.driver_name = driver_of;
+	sopts.ctx = r.syms;
+	if (report_path && !(r.stats = hmm_stats__new(&sopts))) {
+		tool_err("record: out of memory");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	if (have_cmd) {
+		child = tool_start_held(argv + optind, &release);
+		if (child < 0) {
+			tool_err("record: cannot start '%s': %s", argv[optind], strerror(errno));
+			child = 0;
+			status = EXIT_PARTIAL;
+			goto cleanup;
+		}
+		opts.owner = child;
+		opts.follow_children = true;
+	}
+	opts.on_event = on_event;
+	opts.ctx = &r;
+	status = start_tracer(&opts, "record", &t);
+	if (status != EXIT_OK)
+		goto cleanup;
+	fill_meta(meta, &opts, t, have_cmd ? argv + optind : NULL);
+	r.w = hmm_trace_writer__open(path, meta, &wopts);
+	if (!r.w) {
+		tool_err("record: cannot create %s: %s", path, strerror(errno));
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	tool_signals();
+	start = tool_now_s();
+	if (duration)
+		deadline = start + duration;
+	/* Scripts wait for this line: events from here on are caught. */
+	fprintf(stderr, "hmmtrace: recording %d attach points to %s, Ctrl-C to stop\n",
+		__builtin_popcount(hmm_tracer__live_mask(t)), path);
+	if (child) {
+		if (write(release, "g", 1) != 1) {
+			tool_err("record: cannot release the command: %s", strerror(errno));
+			status = EXIT_PARTIAL;
+			goto finish;
+		}
+		close(release);
+		release = -1;
+	}
+	while (!r.err && (!deadline || tool_now_s() < deadline)) {
+		if (tool_exiting) {
+			/* SIGTERM for us is SIGTERM for the command; Ctrl-C reached its group. */
+			if (!child)
+				break;
+			kill(child, SIGTERM);
+			tool_exiting = 0;
+		}
+		err = hmm_tracer__poll(t, 100);
+		if (err < 0 && err != -EINTR) {
+			tool_err("record: reading the ring buffer: %s", strerror(-err));
+			status = EXIT_PARTIAL;
+			break;
+		}
+		check_lost(&r, t);
+		if (!r.err && (err = hmm_trace_writer__tick(r.w, now_ns(CLOCK_MONOTONIC))))
+			r.err = err;
+		if (child && waitpid(child, &wstatus, WNOHANG) == child) {
+			child = 0;
+			status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+			break;
+		}
+	}
+finish:
+	/* Drain what is already in the ring buffer. */
+	while (!r.err && hmm_tracer__poll(t, 0) > 0)
+		;
+	check_lost(&r, t);
+	if (r.err)
+		tool_err("record: writing %s failed: %s; the file keeps every chunk written before "
+			 "(see `hmmtrace report -i %s`)", path, strerror(-r.err), path);
+	if (r.w) {
+		struct hmm_trace_totals tot;
+		struct stat sb;
+
+		err = r.err ? 0 : hmm_trace_writer__flush(r.w);
+		tot = *hmm_trace_writer__totals(r.w);
+		err = hmm_trace_writer__close(r.w) ?: err;
+		r.w = NULL;
+		if (err && !r.err)
+			tool_err("record: finishing %s: %s", path, strerror(-err));
+		if (err || r.err)
+			status = status ? status : EXIT_PARTIAL;
+		if (!stat(path, &sb))
+			tot.file_bytes = sb.st_size; /* the index and footer included */
+		print_summary(path, &tot, tool_now_s() - start);
+	}
+	if (r.stats && report_write_file(report_path, r.stats, meta))
+		status = status ? status : EXIT_PARTIAL;
+cleanup:
+	if (release >= 0)
+		close(release); /* EOF: a held command exits without running */
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+	if (r.w)
+		hmm_trace_writer__close(r.w);
+	hmm_tracer__destroy(t);
+	hmm_stats__free(r.stats);
+	hmm_symtab__free(r.syms);
+	hmm_ksyms__free(ks);
+	free(meta);
+	return status;
+}

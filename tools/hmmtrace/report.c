@@ -1,0 +1,721 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hmmtrace report: the analysis of a recording a user reads first. The report is built from a
+ * struct hmm_stats only (lib/stats.c), which `record --report` fills live and `report -i` fills
+ * from the file: one implementation, so the two documents are equal for the same events.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "hmmtrace.h"
+#include "agg.h"
+#include "hist.h"
+#include "stats.h"
+#include "symtab.h"
+#include "trace.h"
+
+#define TOP_N 10
+
+static json_t *j_u64(__u64 v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *j_comm(const char *comm)
+{
+	return json_stringn(comm, strnlen(comm, HMM_COMM_LEN));
+}
+
+/* count, sum and bucket-bound quantiles of one histogram (raw unit). */
+static json_t *j_hist(const struct hmm_hist *h)
+{
+	json_t *o = json_object();
+	bool ovf = false;
+
+	json_object_set_new(o, "count", j_u64(h->count));
+	json_object_set_new(o, "sum", j_u64(h->sum));
+	json_object_set_new(o, "p50", j_u64(hmm_hist_quantile(h, 0.50, NULL)));
+	json_object_set_new(o, "p90", j_u64(hmm_hist_quantile(h, 0.90, NULL)));
+	json_object_set_new(o, "p99", j_u64(hmm_hist_quantile(h, 0.99, &ovf)));
+	json_object_set_new(o, "max", j_u64(hmm_hist_max_bound(h)));
+	json_object_set_new(o, "overflow", json_boolean(h->slots[HMM_HIST_OVERFLOW] != 0));
+	return o;
+}
+
+/* The non-empty buckets: [upper bound, count] pairs, for plotting and exact merging. */
+static json_t *j_buckets(const struct hmm_hist *h)
+{
+	json_t *a = json_array();
+
+	for (__u32 s = 0; s < HMM_HIST_SLOTS; s++) {
+		json_t *b;
+
+		if (!h->slots[s])
+			continue;
+		b = json_array();
+		if (s == HMM_HIST_OVERFLOW)
+			json_array_append_new(b, json_string("+Inf"));
+		else
+			json_array_append_new(b, json_real(hmm_hist_slot_upper(s)));
+		json_array_append_new(b, j_u64(h->slots[s]));
+		json_array_append_new(a, b);
+	}
+	return a;
+}
+
+static json_t *j_task(const struct hmm_task *t)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "pid", json_integer(t->pid));
+	json_object_set_new(o, "tid", json_integer(t->tid));
+	json_object_set_new(o, "comm", j_comm(t->comm));
+	return o;
+}
+
+/* ---- ordering ------------------------------------------------------------------------------- */
+
+static int by_group_time(const void *a, const void *b)
+{
+	const struct hmm_stats_group *x = *(struct hmm_stats_group *const *)a;
+	const struct hmm_stats_group *y = *(struct hmm_stats_group *const *)b;
+	__u64 tx = hmm_stats_group_time(x), ty = hmm_stats_group_time(y);
+
+	if (tx != ty)
+		return tx < ty ? 1 : -1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid ? 1 : strcmp(x->name, y->name);
+}
+
+static int by_task_time(const void *a, const void *b)
+{
+	const struct hmm_stats_task *x = *(struct hmm_stats_task *const *)a;
+	const struct hmm_stats_task *y = *(struct hmm_stats_task *const *)b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static int by_mig(const void *a, const void *b)
+{
+	const struct hmm_stats_mig *x = *(struct hmm_stats_mig *const *)a;
+	const struct hmm_stats_mig *y = *(struct hmm_stats_mig *const *)b;
+
+	if (x->dir != y->dir)
+		return x->dir - y->dir;
+	return strcmp(x->driver, y->driver);
+}
+
+/* A sorted copy of a stats array (the stats stay in order of appearance). */
+static void **sorted(void *const *arr, size_t n, int (*cmp)(const void *, const void *))
+{
+	void **c = malloc((n ? n : 1) * sizeof(*c));
+
+	if (!c)
+		return NULL;
+	memcpy(c, arr, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), cmp);
+	return c;
+}
+
+static double gbps(__u64 pages, unsigned int page_size, __u64 ns)
+{
+	return ns ? (double)pages * page_size / ns : 0.0; /* bytes per ns == GB/s */
+}
+
+/* ---- the report as one JSON document ------------------------------------------------------ */
+
+static json_t *j_group(const struct hmm_stats_group *g, bool owner)
+{
+	json_t *o = json_object();
+
+	if (owner)
+		json_object_set_new(o, "pid", json_integer(g->pid));
+	json_object_set_new(o, owner ? "comm" : "driver", json_string(g->name));
+	json_object_set_new(o, "time_ns", j_u64(hmm_stats_group_time(g)));
+	json_object_set_new(o, "faults", j_u64(g->c[HMM_C_FAULT_CALLS]));
+	json_object_set_new(o, "fault_pages", j_u64(g->c[HMM_C_FAULT_PAGES]));
+	json_object_set_new(o, "ebusy", j_u64(g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]));
+	json_object_set_new(o, "longest_chain", json_integer(g->longest_chain));
+	json_object_set_new(o, "fault_ns", j_hist(&g->fault_ns));
+	json_object_set_new(o, "chain_ns", j_hist(&g->chain_ns));
+	json_object_set_new(o, "migrations_to_device",
+			    j_u64(g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE]));
+	json_object_set_new(o, "migrations_to_system",
+			    j_u64(g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_SYSTEM]));
+	json_object_set_new(o, "pages_moved",
+			    j_u64(g->c[HMM_C_MIGRATE_MOVED_BASE] + g->c[HMM_C_MIGRATE_MOVED_BASE + 1]));
+	json_object_set_new(o, "pages_stayed", j_u64(g->c[HMM_C_MIGRATE_STAYED_BASE] +
+						     g->c[HMM_C_MIGRATE_STAYED_BASE + 1]));
+	json_object_set_new(o, "migrate_ns", j_u64(g->migrate_ns));
+	if (owner) {
+		__u64 inv = 0;
+
+		for (int e = 0; e < HMM_EV_MAX; e++)
+			inv += g->c[HMM_C_INVAL_BASE + e];
+		json_object_set_new(o, "invalidations", j_u64(inv));
+		json_object_set_new(o, "inval_ns", j_u64(g->inval_ns));
+		json_object_set_new(o, "read_begin_ns", j_u64(g->read_begin_ns));
+	}
+	return o;
+}
+
+static json_t *j_groups(struct hmm_stats_group *const *arr, size_t n, bool owner)
+{
+	struct hmm_stats_group **s = (void *)sorted((void *const *)arr, n, by_group_time);
+	json_t *a = json_array();
+
+	for (size_t i = 0; s && i < n && i < TOP_N; i++)
+		json_array_append_new(a, j_group(s[i], owner));
+	free(s);
+	return a;
+}
+
+static json_t *j_meta(const struct hmm_trace_meta *m)
+{
+	json_t *o = json_object(), *nl = json_array();
+
+	json_object_set_new(o, "host", json_string(m->host));
+	json_object_set_new(o, "kernel", json_string(m->release));
+	json_object_set_new(o, "boot_id", json_string(m->boot_id));
+	json_object_set_new(o, "ncpus", json_integer(m->ncpus));
+	json_object_set_new(o, "page_size", json_integer(m->page_size));
+	json_object_set_new(o, "command", json_string(m->command));
+	json_object_set_new(o, "start_realtime_ns", j_u64(m->start_real_ns));
+	json_object_set_new(o, "filter_pid", json_integer(m->filter_pid));
+	json_object_set_new(o, "filter_owner", json_integer(m->filter_owner));
+	json_object_set_new(o, "filter_min_dur_ns", j_u64(m->filter_min_dur_ns));
+	for (__u32 i = 0; i < m->n_aps && i < HMM_TRACE_MAX_APS; i++) {
+		const struct hmm_trace_ap *a = &m->aps[i];
+		json_t *e;
+
+		if (a->state == HMM_AP_ATTACHED || a->state == HMM_AP_DISABLED)
+			continue;
+		e = json_object();
+		json_object_set_new(e, "func", json_string(a->func));
+		json_object_set_new(e, "state", json_string(hmm_ap_state_str(a->state)));
+		json_object_set_new(e, "reason", json_string(a->reason));
+		json_array_append_new(nl, e);
+	}
+	json_object_set_new(o, "not_live", nl);
+	return o;
+}
+
+json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
+{
+	json_t *o = json_object(), *f = json_object(), *ch = json_object(), *mig = json_array();
+	json_t *inv = json_object(), *uf = json_object(), *res = json_object(), *a;
+	unsigned int page_size = m->page_size ? m->page_size : 4096;
+	struct hmm_stats_mig **migs;
+	struct hmm_stats_task **tasks;
+	struct hmm_hist h;
+	int i;
+
+	json_object_set_new(o, "recording", j_meta(m));
+	json_object_set_new(o, "events", j_u64(s->records - s->per_type[HMM_REC_LOST]));
+	json_object_set_new(o, "lost", j_u64(s->c[HMM_C_RINGBUF_DROPS]));
+	json_object_set_new(o, "first_ts_ns", j_u64(s->first_ts));
+	json_object_set_new(o, "duration_ns", j_u64(s->last_end_ts - s->first_ts));
+
+	json_object_set_new(f, "calls", j_u64(s->c[HMM_C_FAULT_CALLS]));
+	json_object_set_new(f, "pages", j_u64(s->c[HMM_C_FAULT_PAGES]));
+	for (i = 0; i < HMM_RES_MAX; i++)
+		json_object_set_new(res, hmm_result_str(i), j_u64(s->c[HMM_C_FAULT_RESULT_BASE + i]));
+	json_object_set_new(f, "results", res);
+	hmm_stats__metric(s, HMM_M_FAULT_NS, -1, &h);
+	json_object_set_new(f, "latency_ns", j_hist(&h));
+	json_object_set_new(f, "latency_buckets", j_buckets(&h));
+	hmm_stats__metric(s, HMM_M_CHAIN_NS, -1, &h);
+	json_object_set_new(f, "chain_latency_ns", j_hist(&h));
+	json_object_set_new(f, "chain_latency_buckets", j_buckets(&h));
+	hmm_stats__metric(s, HMM_M_READ_BEGIN_NS, -1, &h);
+	json_object_set_new(f, "read_begin_wait_ns", j_hist(&h));
+	json_object_set_new(o, "faults", f);
+
+	json_object_set_new(ch, "chains", j_u64(s->per_type[HMM_REC_CHAIN]));
+	json_object_set_new(ch, "retries", j_u64(s->c[HMM_C_CHAIN_RETRIES]));
+	json_object_set_new(ch, "ebusy", j_u64(s->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]));
+	hmm_stats__metric(s, HMM_M_CHAIN_ATTEMPTS, -1, &h);
+	json_object_set_new(ch, "attempts", j_hist(&h));
+	json_object_set_new(ch, "attempts_buckets", j_buckets(&h));
+	a = json_array();
+	for (size_t k = 0; k < s->n_top_chains; k++) {
+		const struct hmm_stats_chain *c = &s->top_chains[k];
+		json_t *e = json_object(), *cs = json_array();
+
+		json_object_set_new(e, "ts_ns", j_u64(c->ts));
+		json_object_set_new(e, "attempts", json_integer(c->attempts));
+		json_object_set_new(e, "busy", json_integer(c->busy));
+		json_object_set_new(e, "dur_ns", j_u64(c->dur_ns));
+		json_object_set_new(e, "result", json_string(hmm_result_str(hmm_fault_result(c->ret))));
+		json_object_set_new(e, "owner", j_task(&c->owner));
+		json_object_set_new(e, "caller", j_task(&c->caller));
+		json_object_set_new(e, "driver", json_string(c->driver));
+		for (__u32 j = 0; j < c->n_causes; j++) {
+			json_t *x = json_object();
+
+			json_object_set_new(x, "event", json_string(hmm_event_str(c->causes[j].event)));
+			json_object_set_new(x, "count", json_integer(c->causes[j].count));
+			json_object_set_new(x, "task", j_task(&c->causes[j].task));
+			json_array_append_new(cs, x);
+		}
+		json_object_set_new(e, "causes", cs);
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(ch, "longest", a);
+	json_object_set_new(o, "retry_chains", ch);
+
+	migs = (void *)sorted((void *const *)s->migs, s->n_migs, by_mig);
+	for (size_t k = 0; migs && k < s->n_migs; k++) {
+		const struct hmm_stats_mig *x = migs[k];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "direction", json_string(hmm_dir_str(x->dir)));
+		json_object_set_new(e, "driver", json_string(x->driver));
+		json_object_set_new(e, "count", j_u64(x->count));
+		json_object_set_new(e, "cpu_fault", j_u64(x->cpu_fault));
+		json_object_set_new(e, "npages", j_u64(x->npages));
+		json_object_set_new(e, "collected", j_u64(x->cpages));
+		json_object_set_new(e, "moved", j_u64(x->moved));
+		json_object_set_new(e, "stayed", j_u64(x->stayed));
+		json_object_set_new(e, "gb_per_s", json_real(gbps(x->moved, page_size, x->total_ns)));
+		json_object_set_new(e, "setup_ns", j_u64(x->setup_ns));
+		json_object_set_new(e, "copy_ns", j_u64(x->copy_ns));
+		json_object_set_new(e, "finalize_ns", j_u64(x->finalize_ns));
+		json_object_set_new(e, "total_ns", j_hist(&x->total_hist));
+		json_array_append_new(mig, e);
+	}
+	free(migs);
+	json_object_set_new(o, "migrations", mig);
+
+	a = json_array();
+	for (i = 0; i < HMM_EV_MAX; i++) {
+		json_t *e;
+
+		if (!s->c[HMM_C_INVAL_BASE + i])
+			continue;
+		e = json_object();
+		json_object_set_new(e, "event", json_string(hmm_event_str(i)));
+		json_object_set_new(e, "count", j_u64(s->c[HMM_C_INVAL_BASE + i]));
+		json_object_set_new(e, "pages", j_u64(s->c[HMM_C_INVAL_PAGES_BASE + i]));
+		hmm_stats__metric(s, HMM_M_INVAL_START_NS, i, &h);
+		json_object_set_new(e, "start_ns", j_hist(&h));
+		hmm_stats__metric(s, HMM_M_INVAL_END_NS, i, &h);
+		json_object_set_new(e, "end_ns", j_hist(&h));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(inv, "by_event", a);
+	json_object_set_new(inv, "eagain", j_u64(s->c[HMM_C_INVAL_EAGAIN]));
+	a = json_array();
+	tasks = (void *)sorted((void *const *)s->inval_tasks, s->n_inval_tasks, by_task_time);
+	for (size_t k = 0; tasks && k < s->n_inval_tasks && k < TOP_N; k++) {
+		const struct hmm_stats_task *t = tasks[k];
+		json_t *e = json_object(), *pe = json_object();
+
+		json_object_set_new(e, "pid", json_integer(t->pid));
+		json_object_set_new(e, "comm", json_string(t->comm));
+		json_object_set_new(e, "count", j_u64(t->count));
+		json_object_set_new(e, "pages", j_u64(t->pages));
+		json_object_set_new(e, "time_ns", j_u64(t->ns));
+		for (int ev = 0; ev < HMM_EV_MAX; ev++)
+			if (t->per_event[ev])
+				json_object_set_new(pe, hmm_event_str(ev), j_u64(t->per_event[ev]));
+		json_object_set_new(e, "by_event", pe);
+		json_array_append_new(a, e);
+	}
+	free(tasks);
+	json_object_set_new(inv, "top_tasks", a);
+	json_object_set_new(o, "invalidations", inv);
+
+	for (i = 0; i < HMM_UFFD_MAX; i++) {
+		if (!s->c[HMM_C_UFFD_BASE + i])
+			continue;
+		hmm_stats__metric(s, HMM_M_UFFD_NS, i, &h);
+		json_object_set_new(uf, hmm_uffd_reason_str(i), j_hist(&h));
+	}
+	json_object_set_new(o, "userfaults", uf);
+	json_object_set_new(o, "top_owners", j_groups(s->owners, s->n_owners, true));
+	json_object_set_new(o, "top_drivers", j_groups(s->drivers, s->n_drivers, false));
+	return o;
+}
+
+/* ---- the same report as text ---------------------------------------------------------------- */
+
+/*
+ * A bcc-style power-of-two histogram: the log-linear slots summed per octave, so a report shows
+ * a few lines, not the 8 sub-buckets of each octave. Slots 8e+2 .. 8e+9 are (2^e, 2^(e+1)].
+ */
+static void text_log2(FILE *f, const struct hmm_hist *h, const char *unit, double div)
+{
+	__u64 oct[HMM_HIST_OCTAVES + 2] = {}, max = 0;
+	int lo = -1, hi = -1, e;
+
+	for (__u32 s = 0; s < HMM_HIST_SLOTS; s++) {
+		e = s <= 1 ? 0 : s == HMM_HIST_OVERFLOW ? HMM_HIST_OCTAVES + 1 : (int)(s - 2) / 8 + 1;
+		oct[e] += h->slots[s];
+	}
+	for (e = 0; e <= HMM_HIST_OCTAVES + 1; e++) {
+		if (!oct[e])
+			continue;
+		lo = lo < 0 ? e : lo;
+		hi = e;
+		max = oct[e] > max ? oct[e] : max;
+	}
+	if (lo < 0)
+		return;
+	fprintf(f, "  %24s : %-10s %s\n", unit, "count", "distribution");
+	for (e = lo; e <= hi; e++) {
+		int bar = (int)(oct[e] * 40 / max);
+		char range[48];
+
+		if (e == 0)
+			snprintf(range, sizeof(range), "0 -> %g", 1 / div);
+		else if (e == HMM_HIST_OCTAVES + 1)
+			snprintf(range, sizeof(range), "%g -> ...", ldexp(1, HMM_HIST_OCTAVES) / div);
+		else
+			snprintf(range, sizeof(range), "%g -> %g", ldexp(1, e - 1) / div,
+				 ldexp(1, e) / div);
+		fprintf(f, "  %24s : %-10llu |%-40.*s|\n", range, (unsigned long long)oct[e], bar,
+			"****************************************");
+	}
+}
+
+static const char *dur(char *buf, size_t n, __u64 ns)
+{
+	hmm_fmt_duration(buf, n, ns);
+	return buf;
+}
+
+static void text_hist_line(FILE *f, const char *what, const struct hmm_hist *h)
+{
+	char a[16], b[16], c[16], d[16];
+
+	if (!h->count)
+		return;
+	fprintf(f, "  %-26s %10llu  p50 %-8s p90 %-8s p99 %-8s max %-8s%s\n", what,
+		(unsigned long long)h->count, dur(a, sizeof(a), hmm_hist_quantile(h, 0.5, NULL)),
+		dur(b, sizeof(b), hmm_hist_quantile(h, 0.9, NULL)),
+		dur(c, sizeof(c), hmm_hist_quantile(h, 0.99, NULL)),
+		dur(d, sizeof(d), hmm_hist_max_bound(h)),
+		h->slots[HMM_HIST_OVERFLOW] ? " (overflow)" : "");
+}
+
+static void text_groups(FILE *f, struct hmm_stats_group *const *arr, size_t n, bool owner)
+{
+	struct hmm_stats_group **s = (void *)sorted((void *const *)arr, n, by_group_time);
+	char a[16], b[16], c[16], d[16];
+
+	fprintf(f, "  %-24s %9s %9s %7s %6s %9s %9s %9s %9s\n", owner ? "OWNER" : "DRIVER",
+		"TIME", "FAULTS", "EBUSY", "CHAIN", "FAULT-P99", "MIGRATE", "INVAL", "MOVED");
+	for (size_t i = 0; s && i < n && i < TOP_N; i++) {
+		const struct hmm_stats_group *g = s[i];
+		char who[48];
+
+		if (owner)
+			snprintf(who, sizeof(who), "%u %s", g->pid, g->name);
+		else
+			snprintf(who, sizeof(who), "%s", g->name);
+		fprintf(f, "  %-24s %9s %9llu %7llu %6u %9s %9s %9s %9llu\n", who,
+			dur(a, sizeof(a), hmm_stats_group_time(g)),
+			(unsigned long long)g->c[HMM_C_FAULT_CALLS],
+			(unsigned long long)g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
+			g->longest_chain, dur(b, sizeof(b), hmm_hist_quantile(&g->fault_ns, 0.99, NULL)),
+			dur(c, sizeof(c), g->migrate_ns), dur(d, sizeof(d), g->inval_ns),
+			(unsigned long long)(g->c[HMM_C_MIGRATE_MOVED_BASE] +
+					     g->c[HMM_C_MIGRATE_MOVED_BASE + 1]));
+	}
+	free(s);
+}
+
+void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta *m)
+{
+	unsigned int page_size = m->page_size ? m->page_size : 4096;
+	char a[16], b[16], c[16], d[16];
+	struct hmm_stats_mig **migs;
+	struct hmm_stats_task **tasks;
+	struct hmm_hist h;
+	int i;
+
+	fprintf(f, "HMM report: %s, kernel %s, %u CPUs\n", m->host[0] ? m->host : "?",
+		m->release[0] ? m->release : "?", m->ncpus);
+	fprintf(f, "traced: %s", m->command[0] ? m->command : "the whole system");
+	if (m->filter_pid)
+		fprintf(f, ", calls by pid %u", m->filter_pid);
+	if (m->filter_owner && !m->command[0])
+		fprintf(f, ", memory of pid %u", m->filter_owner);
+	if (m->filter_min_dur_ns)
+		fprintf(f, ", events >= %s", dur(a, sizeof(a), m->filter_min_dur_ns));
+	fprintf(f, "\n%llu events over %s, lost %llu%s\n",
+		(unsigned long long)(s->records - s->per_type[HMM_REC_LOST]),
+		dur(a, sizeof(a), s->last_end_ts - s->first_ts),
+		(unsigned long long)s->c[HMM_C_RINGBUF_DROPS],
+		s->c[HMM_C_RINGBUF_DROPS] ? " (the ring buffer was full: counts below are short)" :
+					    "");
+	for (__u32 k = 0; k < m->n_aps && k < HMM_TRACE_MAX_APS; k++)
+		if (m->aps[k].state != HMM_AP_ATTACHED && m->aps[k].state != HMM_AP_DISABLED)
+			fprintf(f, "not live: %s (%s): %s\n", m->aps[k].func,
+				hmm_ap_state_str(m->aps[k].state), m->aps[k].reason);
+
+	fprintf(f, "\nhmm_range_fault: %llu calls, %llu pages:",
+		(unsigned long long)s->c[HMM_C_FAULT_CALLS],
+		(unsigned long long)s->c[HMM_C_FAULT_PAGES]);
+	for (i = 0; i < HMM_RES_MAX; i++)
+		if (s->c[HMM_C_FAULT_RESULT_BASE + i])
+			fprintf(f, " %s %llu", hmm_result_str(i),
+				(unsigned long long)s->c[HMM_C_FAULT_RESULT_BASE + i]);
+	fputc('\n', f);
+	hmm_stats__metric(s, HMM_M_FAULT_NS, -1, &h);
+	text_hist_line(f, "latency per call", &h);
+	hmm_stats__metric(s, HMM_M_CHAIN_NS, -1, &h);
+	text_hist_line(f, "latency per chain", &h);
+	hmm_stats__metric(s, HMM_M_READ_BEGIN_NS, -1, &h);
+	text_hist_line(f, "read_begin wait", &h);
+	hmm_stats__metric(s, HMM_M_FAULT_NS, -1, &h);
+	if (h.count) {
+		fprintf(f, "\n  latency per call:\n");
+		text_log2(f, &h, "us", 1000);
+	}
+
+	fprintf(f, "\n-EBUSY retry chains: %llu chains, %llu retries (%llu -EBUSY returns)\n",
+		(unsigned long long)s->per_type[HMM_REC_CHAIN],
+		(unsigned long long)s->c[HMM_C_CHAIN_RETRIES],
+		(unsigned long long)s->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]);
+	if (s->per_type[HMM_REC_CHAIN]) {
+		hmm_stats__metric(s, HMM_M_CHAIN_ATTEMPTS, -1, &h);
+		fprintf(f, "  attempts per chain:\n");
+		text_log2(f, &h, "attempts", 1);
+		fprintf(f, "  longest:\n");
+	}
+	for (size_t k = 0; k < s->n_top_chains; k++) {
+		const struct hmm_stats_chain *ch = &s->top_chains[k];
+
+		fprintf(f, "  %3u attempts %9s  owner %u %.16s  caller %u %.16s  driver %s  ends %s\n",
+			ch->attempts, dur(a, sizeof(a), ch->dur_ns), ch->owner.pid, ch->owner.comm,
+			ch->caller.tid, ch->caller.comm, ch->driver,
+			hmm_result_str(hmm_fault_result(ch->ret)));
+		for (__u32 j = 0; j < ch->n_causes; j++)
+			fprintf(f, "      caused by %-15s x%-4u by %u %.16s\n",
+				hmm_event_str(ch->causes[j].event), ch->causes[j].count,
+				ch->causes[j].task.pid, ch->causes[j].task.comm);
+	}
+
+	fprintf(f, "\nmigrations:\n");
+	migs = (void *)sorted((void *const *)s->migs, s->n_migs, by_mig);
+	if (s->n_migs)
+		fprintf(f, "  %-10s %-12s %7s %7s %9s %9s %9s %8s %9s %9s %9s\n", "DIRECTION",
+			"DRIVER", "COUNT", "CPUFLT", "PAGES", "MOVED", "STAYED", "GB/s", "SETUP",
+			"COPY", "FINALIZE");
+	for (size_t k = 0; migs && k < s->n_migs; k++) {
+		const struct hmm_stats_mig *x = migs[k];
+
+		fprintf(f, "  %-10s %-12s %7llu %7llu %9llu %9llu %9llu %8.3f %9s %9s %9s\n",
+			hmm_dir_str(x->dir), x->driver, (unsigned long long)x->count,
+			(unsigned long long)x->cpu_fault, (unsigned long long)x->npages,
+			(unsigned long long)x->moved, (unsigned long long)x->stayed,
+			gbps(x->moved, page_size, x->total_ns), dur(a, sizeof(a), x->setup_ns),
+			dur(b, sizeof(b), x->copy_ns), dur(c, sizeof(c), x->finalize_ns));
+	}
+	free(migs);
+
+	fprintf(f, "\ninvalidations (-EAGAIN %llu):\n", (unsigned long long)s->c[HMM_C_INVAL_EAGAIN]);
+	for (i = 0; i < HMM_EV_MAX; i++) {
+		struct hmm_hist e;
+
+		if (!s->c[HMM_C_INVAL_BASE + i])
+			continue;
+		hmm_stats__metric(s, HMM_M_INVAL_START_NS, i, &h);
+		hmm_stats__metric(s, HMM_M_INVAL_END_NS, i, &e);
+		fprintf(f, "  %-16s %9llu  pages %10llu  start %9s (p99 %s)  end %9s\n",
+			hmm_event_str(i), (unsigned long long)s->c[HMM_C_INVAL_BASE + i],
+			(unsigned long long)s->c[HMM_C_INVAL_PAGES_BASE + i],
+			dur(a, sizeof(a), h.sum), dur(b, sizeof(b), hmm_hist_quantile(&h, 0.99, NULL)),
+			dur(d, sizeof(d), e.sum));
+	}
+	tasks = (void *)sorted((void *const *)s->inval_tasks, s->n_inval_tasks, by_task_time);
+	if (s->n_inval_tasks)
+		fprintf(f, "  invalidating tasks, by time:\n");
+	for (size_t k = 0; tasks && k < s->n_inval_tasks && k < TOP_N; k++)
+		fprintf(f, "    %7u %-16s %9llu  pages %10llu  time %s\n", tasks[k]->pid,
+			tasks[k]->comm, (unsigned long long)tasks[k]->count,
+			(unsigned long long)tasks[k]->pages, dur(a, sizeof(a), tasks[k]->ns));
+	free(tasks);
+
+	for (i = 0; i < HMM_UFFD_MAX; i++) {
+		char what[32];
+
+		hmm_stats__metric(s, HMM_M_UFFD_NS, i, &h);
+		snprintf(what, sizeof(what), "userfault %s", hmm_uffd_reason_str(i));
+		text_hist_line(f, what, &h);
+	}
+
+	fprintf(f, "\ntop owner processes by time (faults + migrations + read_begin waits):\n");
+	text_groups(f, s->owners, s->n_owners, true);
+	fprintf(f, "\ntop drivers by time:\n");
+	text_groups(f, s->drivers, s->n_drivers, false);
+}
+
+int report_write_file(const char *path, const struct hmm_stats *s,
+		      const struct hmm_trace_meta *m)
+{
+	json_t *o = report_json(s, m);
+	int err = 0;
+
+	if (!o || json_dump_file(o, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) {
+		tool_err("cannot write the report to %s: %s", path, strerror(errno));
+		err = -EIO;
+	}
+	json_decref(o);
+	return err;
+}
+
+/* ---- report -i FILE ---------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hmmtrace report -i FILE [--json]\n"
+		   "Analyse a recording: fault latency per call and per retry chain, -EBUSY retry\n"
+		   "chains with their causes, migrations by direction and driver, invalidations by\n"
+		   "event type and task, the top owner processes and drivers by time, lost events\n"
+		   "and the attach points that were not live.\n\n"
+		   "  -i, --input FILE  the trace file written by `hmmtrace record`\n"
+		   "  -j, --json        one JSON document (fields in hmmtrace(8))\n"
+		   "  -h, --help        this text\n");
+}
+
+/* Open a trace, say what is wrong with it if it cannot be read. */
+struct hmm_trace_reader *open_trace(const char *cmd, const char *path)
+{
+	struct hmm_trace_reader *r;
+	int err = 0;
+
+	r = hmm_trace_reader__open(path, &err);
+	if (!r)
+		tool_err("%s: cannot read %s: %s", cmd, path,
+			 err == -EPROTO ? "not an hmmtrace file" :
+			 err == -EPROTONOSUPPORT ? "written by a newer, incompatible hmmtrace" :
+			 strerror(-err));
+	return r;
+}
+
+/* What a damaged file cost, on stderr; true when anything was lost. */
+bool warn_damage(const char *path, const struct hmm_trace_read_stats *st)
+{
+	bool bad = st->bad_chunks || st->truncated_bytes || !st->clean;
+
+	if (st->bad_chunks)
+		tool_err("warning: %s: %llu damaged chunks (%llu bytes) skipped", path,
+			 (unsigned long long)st->bad_chunks, (unsigned long long)st->bad_chunk_bytes);
+	if (!st->clean)
+		tool_err("warning: %s was not closed cleanly (hmmtrace killed, or a full disk); "
+			 "%llu bytes after the last complete chunk were lost", path,
+			 (unsigned long long)st->truncated_bytes);
+	if (st->unknown_records)
+		tool_err("note: %s: %llu records of types this hmmtrace does not know were skipped",
+			 path, (unsigned long long)st->unknown_records);
+	return bad;
+}
+
+/* Read a whole trace into stats (and symtab); returns 0 or -errno. */
+int read_trace(struct hmm_trace_reader *r, struct hmm_stats *s, struct hmm_symtab *syms)
+{
+	const struct hmm_rec_hdr *rec;
+	int err;
+
+	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
+		if (rec->type == HMM_REC_SYM)
+			hmm_symtab__add(syms, (const struct hmm_rec_sym *)rec);
+		err = hmm_stats__add(s, rec);
+		if (err)
+			return err;
+	}
+	return err;
+}
+
+static const char *driver_of(void *ctx, __u64 addr)
+{
+	return hmm_symtab__driver(ctx, addr);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct hmm_stats_opts sopts = { .sz = sizeof(sopts) };
+	struct hmm_trace_reader *r = NULL;
+	const struct hmm_trace_meta *m;
+	struct hmm_symtab *syms = NULL;
+	struct hmm_stats *s = NULL;
+	const char *path = NULL;
+	int c, err, status = EXIT_OK;
+	bool json = false;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			path = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!path || optind < argc) {
+		tool_err("report: %s (see --help)", path ? "unexpected argument" :
+			 "-i FILE is required");
+		return EXIT_USAGE;
+	}
+	r = open_trace("report", path);
+	if (!r)
+		return EXIT_PARTIAL;
+	m = hmm_trace_reader__meta(r);
+	syms = hmm_symtab__new(NULL);
+	sopts.page_shift = m->page_size ? __builtin_ctz(m->page_size) : 12;
+	sopts.driver_name = driver_of;
+	sopts.ctx = syms;
+	s = syms ? hmm_stats__new(&sopts) : NULL;
+	if (!s) {
+		tool_err("report: out of memory");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	err = read_trace(r, s, syms);
+	if (err < 0) {
+		tool_err("report: reading %s: %s", path, strerror(-err));
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	warn_damage(path, hmm_trace_reader__stats(r));
+	if (json) {
+		json_t *o = report_json(s, m);
+
+		if (!o || json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER))
+			status = EXIT_PARTIAL;
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		report_text(stdout, s, m);
+	}
+	if (fflush(stdout))
+		status = EXIT_PARTIAL;
+cleanup:
+	hmm_stats__free(s);
+	hmm_symtab__free(syms);
+	hmm_trace_reader__close(r);
+	return status;
+}
