@@ -10,7 +10,14 @@
 #   make lab          the lab kernels (cached outside the tree) and the initramfs
 #   make vmlinux      regenerate vmlinux/$(ARCH)/vmlinux.h from the 6.12 lab kernel's BTF
 
+# SANITIZE=1: everything built with ASan and UBSan (dynamically linked: ASan cannot be static)
+# into its own output directory; `make check SANITIZE=1` runs the unit and host suites with it.
+# The lab needs static binaries, so its cases are left out of that run.
+ifeq ($(SANITIZE),1)
+OUTPUT ?= build-san
+else
 OUTPUT ?= build
+endif
 override OUTPUT := $(abspath $(OUTPUT))
 
 CC ?= gcc
@@ -28,11 +35,19 @@ MAKEFLAGS += --no-print-directory
 endif
 
 CFLAGS ?= -O2 -g
+# Everything that runs inside the lab guest links statically: the initramfs has no libc.
+STATIC_LDFLAGS := -static
+# STATIC=0: dynamically linked binaries (valgrind needs them to see malloc); not for the lab.
+ifeq ($(STATIC),0)
+STATIC_LDFLAGS :=
+endif
+ifeq ($(SANITIZE),1)
+override CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+STATIC_LDFLAGS :=
+endif
 WARNINGS := -Wall -Wextra -Werror
 DEPFLAGS = -MMD -MP
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11
-# Everything that runs inside the lab guest links statically: the initramfs has no libc.
-STATIC_LDFLAGS := -static
 
 LAB_KERNELS := 6.1 6.12
 LAB := tests/vm
@@ -57,11 +72,16 @@ LIB_OBJS := $(patsubst lib/%.c,$(OUTPUT)/lib/%.o,$(LIB_SRCS))
 LIBHMM := $(OUTPUT)/libhmmscope.a
 LIB_CFLAGS := $(ALL_CFLAGS) -I$(OUTPUT)/include -Ilib
 # Tools are static: the same binary runs on the host and in the lab's initramfs.
-TOOL_LDLIBS := $(STATIC_LDFLAGS) -lbpf -lelf -lz -ljansson -lm
+TOOL_LDLIBS := $(STATIC_LDFLAGS) -lbpf -lelf -ldeflate -lz -ljansson -lm
 
-TOOLS := hmmtrace hmmtop
+TOOLS := hmmtrace hmm_exporter hmmtop
 TOOL_BINS := $(patsubst %,$(OUTPUT)/%,$(TOOLS))
 hmmtrace_SRCS := $(wildcard tools/hmmtrace/*.c) tools/common.c
+# Debian's libmicrohttpd.a needs GnuTLS, which cannot link statically: notls.c stands in for it
+# in static builds (SANITIZE=1 links dynamically, against the real GnuTLS).
+hmm_exporter_SRCS := $(filter-out $(if $(STATIC_LDFLAGS),,%/notls.c),$(wildcard tools/hmm_exporter/*.c)) \
+	tools/common.c
+hmm_exporter_LDLIBS := -lmicrohttpd -lpthread
 hmmtop_SRCS := $(wildcard tools/hmmtop/*.c) tools/common.c
 # ncursesw and its terminfo reader, static like everything else (the lab's batch mode needs no
 # terminfo).
@@ -70,7 +90,7 @@ hmmtop_LDLIBS := -lncursesw -ltinfo
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-TEST_BINS := $(OUTPUT)/tests/hmm_workload
+TEST_BINS := $(OUTPUT)/tests/hmm_workload $(OUTPUT)/tests/count_faults
 LAB_HMM_TESTS := $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/hmm-tests-$(v))
 LAB_UAPI_CHECKS := $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/uapi-check-$(v).stamp)
 LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
@@ -133,13 +153,14 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBHMM) | $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
-		-lcmocka -lbpf -lelf -lz -ljansson -lm
+		-lcmocka -lbpf -lelf -ldeflate -lz -ljansson -lm
 
 # ---- trace file format: benchmark and fuzzer ----------------------------------------------------
 
 $(OUTPUT)/tests/bench_trace: tests/bench/bench_trace.c $(LIBHMM) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) -lz
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
+		-ldeflate -lz -lm
 
 # The fuzzer compiles the reader's sources itself with clang (libFuzzer, ASan, UBSan), with CRC
 # checks off so that mutations reach what they guard; `all` builds it only where clang's libFuzzer
@@ -156,7 +177,7 @@ $(FUZZ_TRACE): $(FUZZ_TRACE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(WARNINGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib \
-		$(FUZZ_TRACE_SRCS) -o $@ -lz
+		$(FUZZ_TRACE_SRCS) -o $@ -ldeflate -lz
 
 fuzz: $(FUZZ_TRACE)
 	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-trace
@@ -165,18 +186,33 @@ fuzz: $(FUZZ_TRACE)
 
 # ---- tests and lab binaries ---------------------------------------------------------------------
 
+# The accuracy test's independent counter: its own tiny BPF object, nothing shared with bpf/.
+$(OUTPUT)/accuracy/count.bpf.o: tests/accuracy/count.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/accuracy/count.skel.h: $(OUTPUT)/accuracy/count.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name count_bpf > $@
+
+$(OUTPUT)/tests/count_faults: tests/accuracy/count.c $(OUTPUT)/accuracy/count.skel.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/accuracy $< -o $@ $(STATIC_LDFLAGS) -lbpf -lelf -lz
+
 # hmmtop's synthetic traces (tests/cases/top-tmux.sh, tests/bench/top.sh).
 $(OUTPUT)/tests/top_trace_gen: tests/top_trace_gen.c $(LIBHMM) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
-		-lbpf -lelf -lz -ljansson -lm
+		-lbpf -lelf -ldeflate -lz -ljansson -lm
 all: $(OUTPUT)/tests/top_trace_gen
 # The model is hmmtop's, not the library's: its unit test links it in.
 $(OUTPUT)/tests/unit/test_top_model: tests/unit/test_top_model.c tools/hmmtop/model.c $(LIBHMM) \
 		| $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -Itools/hmmtop -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d \
-		$< tools/hmmtop/model.c -o $@ $(LIBHMM) -lcmocka -lbpf -lelf -lz -ljansson -lm
+		$< tools/hmmtop/model.c -o $@ $(LIBHMM) -lcmocka -lbpf -lelf -ldeflate -lz \
+		-ljansson -lm
 
 $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -225,8 +261,13 @@ check:
 	$(Q)$(MAKE) deps
 	$(Q)$(MAKE) check-run
 
+ifeq ($(SANITIZE),1)
+check-run: all
+	$(Q)OUTPUT=$(OUTPUT) NO_LAB=1 tests/run-tests.sh
+else
 check-run: all lab
 	$(Q)OUTPUT=$(OUTPUT) tests/run-tests.sh
+endif
 
 # Benchmarks (not timed tests): figures go to docs/PERFORMANCE.md.
 bench: all lab

@@ -53,6 +53,32 @@ static __always_inline void hist_add(__u64 driver, __u16 metric, __u16 label, __
 	h->sum += v;
 }
 
+static struct hmm_owner_stats zero_owner;
+
+/*
+ * This CPU's counters of an owner process (pid 0 for an unknown owner), for in-place adds: one
+ * lookup, an insert only the first time. Call only under `if (per_owner)`, so the verifier
+ * prunes it all when the setting is off.
+ */
+static __always_inline struct hmm_owner_stats *owner_stats_get(const struct hmm_task *owner,
+							       bool known)
+{
+	__u32 pid = known ? owner->pid : 0;
+	struct hmm_owner_stats *o = bpf_map_lookup_elem(&owner_stats, &pid);
+
+	if (!o) {
+		bpf_map_update_elem(&owner_stats, &pid, &zero_owner, BPF_NOEXIST);
+		o = bpf_map_lookup_elem(&owner_stats, &pid);
+		if (!o) {
+			counter_add(HMM_C_STATE_DROPS, 1);
+			return NULL;
+		}
+	}
+	if (known && !o->comm[0])
+		__builtin_memcpy(o->comm, owner->comm, HMM_COMM_LEN);
+	return o;
+}
+
 /* Reserve a ring-buffer record; a failure is a drop, counted, never silent. */
 static __always_inline void *rec_reserve(__u32 size, __u16 type, __u64 ts)
 {

@@ -229,6 +229,16 @@ static __always_inline int fault_exit(int ret)
 			hist_add(ops, HMM_M_CHAIN_ATTEMPTS, res, attempt);
 		}
 	}
+	if (per_owner) {
+		struct hmm_owner_stats *o = owner_stats_get(&owner, owner_known);
+
+		if (o) {
+			o->fault_calls++;
+			o->fault_ns += dur;
+			o->fault_ebusy += res == HMM_RES_EBUSY;
+			o->fault_pages += npages;
+		}
+	}
 
 	if (emit_events && res != HMM_RES_EBUSY && attempt > 1 && ch) {
 		struct hmm_rec_chain *c = rec_reserve(sizeof(*c), HMM_REC_CHAIN, first_ts);

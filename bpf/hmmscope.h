@@ -75,6 +75,16 @@ HMM_INLINE __u16 hmm_fault_result(__s64 ret)
 	return HMM_RES_OTHER;
 }
 
+/* Pages an invalidation covers, in BPF and userspace alike. exit_mmap() and the like invalidate
+ * the whole address space (0 .. ULONG_MAX), where a page count means nothing: those count none.
+ * 2^57 bytes is above any user address space (5-level paging: 2^56). */
+HMM_INLINE __u64 hmm_inval_pages(__u64 start, __u64 end, unsigned int page_shift)
+{
+	if (end <= start || end - start >= (1ULL << 57))
+		return 0;
+	return (end - start) >> page_shift;
+}
+
 /* Migration direction (from struct migrate_vma::flags) and kind. */
 enum hmm_migrate_dir {
 	HMM_DIR_TO_DEVICE = 0, /* MIGRATE_VMA_SELECT_SYSTEM */
@@ -378,6 +388,25 @@ enum hmm_counter {
 	HMM_C_MAX,
 };
 
+/*
+ * Per owner process (owner_stats map, key: the owner's tgid, 0 when the owner is unknown: no
+ * CONFIG_MEMCG, an exiting mm, device eviction), filled only with the per_owner setting. Per
+ * CPU: userspace sums the CPUs' copies. comm is the owner's when its entry was first written on
+ * that CPU.
+ */
+struct hmm_owner_stats {
+	__u64 fault_calls; /* hmm_range_fault() calls on its memory */
+	__u64 fault_ns;	   /* time in them */
+	__u64 fault_ebusy; /* calls that returned -EBUSY */
+	__u64 fault_pages; /* pages they asked for */
+	__u64 migrations[HMM_DIR_MAX];
+	__u64 migrate_moved[HMM_DIR_MAX]; /* pages moved */
+	__u64 migrate_ns;		  /* setup to finalize, both directions */
+	__u64 inval_calls;		  /* invalidations of its memory */
+	__u64 inval_ns;			  /* time in invalidate_range_start and _end */
+	char comm[HMM_COMM_LEN];
+};
+
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct hmm_rec_hdr) == 16, "hmm_rec_hdr");
 _Static_assert(sizeof(struct hmm_task) == 24, "hmm_task");
@@ -393,6 +422,7 @@ _Static_assert(sizeof(struct hmm_rec_clock) == 24, "hmm_rec_clock");
 _Static_assert(sizeof(struct hmm_rec_sym) == 120, "hmm_rec_sym");
 _Static_assert(sizeof(struct hmm_hist_key) == 16, "hmm_hist_key");
 _Static_assert(sizeof(struct hmm_hist) == 16 + 8 * HMM_HIST_SLOTS, "hmm_hist");
+_Static_assert(sizeof(struct hmm_owner_stats) == 104, "hmm_owner_stats");
 #endif
 
 #endif /* HMMSCOPE_H */

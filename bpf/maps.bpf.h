@@ -23,6 +23,7 @@ HMM_SETTING(__u64, min_dur_ns);	 /* per-event records: drop shorter ones (aggreg
 HMM_SETTING(__u8, emit_events);	 /* per-event records into the ring buffer */
 HMM_SETTING(__u8, aggregate);	 /* histograms and counters in maps */
 HMM_SETTING(__u8, page_shift);	 /* PAGE_SHIFT is a #define, not in BTF */
+HMM_SETTING(__u8, per_owner);	 /* owner_stats: counts per owner process */
 /*
  * enum hmm_pfn_flags (5.8+), read by lib/ from this kernel's BTF. Its flags are 64-bit values
  * (HMM_PFN_VALID is 1UL << 63), and clang 14 truncates 64-bit enum values in
@@ -55,6 +56,18 @@ __hmm_shared struct {
 	__type(key, struct hmm_hist_key);
 	__type(value, struct hmm_hist);
 } hists SEC(".maps");
+
+/* Per owner process, with per_owner (struct hmm_owner_stats). LRU: owners that stopped using
+ * HMM make room for new ones. lib/ shrinks it to one entry without per_owner: per-CPU values are
+ * preallocated for every entry on every CPU. */
+#define HMM_OWNER_STATS_MAX 2048
+
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, HMM_OWNER_STATS_MAX);
+	__type(key, __u32); /* owner tgid, 0: unknown */
+	__type(value, struct hmm_owner_stats);
+} owner_stats SEC(".maps");
 
 /* Descendants of targ_owner forked while tracing (follow_children): pid -> 1. */
 __hmm_shared struct {

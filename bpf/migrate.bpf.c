@@ -101,6 +101,16 @@ static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
 			hist_add(m->driver, HMM_M_MIGRATE_FINALIZE_NS, m->dir, fin);
 		}
 	}
+	if (per_owner) {
+		struct hmm_owner_stats *o = owner_stats_get(&m->owner, m->owner_known);
+		__u32 d = m->dir;
+
+		if (o && d < HMM_DIR_MAX) {
+			o->migrations[d]++;
+			o->migrate_moved[d] += m->moved;
+			o->migrate_ns += total;
+		}
+	}
 	if (!emit_events || total < min_dur_ns)
 		return;
 	rec = rec_reserve(sizeof(*rec), HMM_REC_MIGRATE, m->ts);

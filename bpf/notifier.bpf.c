@@ -129,7 +129,7 @@ static __always_inline int start_entry(struct mmu_notifier_range *range)
 static __always_inline void inval_emit(struct inval *iv, __u64 end_ns)
 {
 	struct hmm_rec_inval *rec;
-	__u64 pages = (iv->end - iv->start) >> page_shift;
+	__u64 pages = hmm_inval_pages(iv->start, iv->end, page_shift);
 	__u8 ev = iv->event < HMM_EV_MAX ? iv->event : HMM_EV_UNKNOWN;
 
 	if (aggregate) {
@@ -140,6 +140,15 @@ static __always_inline void inval_emit(struct inval *iv, __u64 end_ns)
 		hist_add(0, HMM_M_INVAL_START_NS, ev, iv->start_ns);
 		if (!(iv->flags & HMM_INVAL_F_NO_END))
 			hist_add(0, HMM_M_INVAL_END_NS, ev, end_ns);
+	}
+	if (per_owner) {
+		struct hmm_owner_stats *o =
+			owner_stats_get(&iv->owner, iv->flags & HMM_INVAL_F_OWNER_KNOWN);
+
+		if (o) {
+			o->inval_calls++;
+			o->inval_ns += iv->start_ns + end_ns;
+		}
 	}
 	if (!emit_events || iv->start_ns + end_ns < min_dur_ns)
 		return;

@@ -41,7 +41,7 @@ void hmm_count_record(__u64 c[HMM_C_MAX], const struct hmm_rec_hdr *rec, unsigne
 		unsigned int ev = r->event < HMM_EV_MAX ? r->event : HMM_EV_UNKNOWN;
 
 		c[HMM_C_INVAL_BASE + ev]++;
-		c[HMM_C_INVAL_PAGES_BASE + ev] += (r->end - r->start) >> page_shift;
+		c[HMM_C_INVAL_PAGES_BASE + ev] += hmm_inval_pages(r->start, r->end, page_shift);
 		if (r->ret)
 			c[HMM_C_INVAL_EAGAIN]++;
 		break;

@@ -109,6 +109,7 @@ struct hmm_tracer_opts {
 	void *ctx;
 	bool follow_children; /* with owner: also memory owned by its descendants forked while
 				 tracing (the sched_process_fork tracepoint) */
+	bool per_owner;	      /* counters per owner process (hmm_tracer__owners()) */
 };
 
 struct hmm_tracer;
@@ -125,6 +126,11 @@ long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n);
 /* Every in-kernel histogram, merged over CPUs. */
 typedef int (*hmm_hist_fn)(void *ctx, const struct hmm_hist_key *key, const struct hmm_hist *h);
 int hmm_tracer__hists(struct hmm_tracer *t, hmm_hist_fn fn, void *ctx);
+/* Every owner process's counters (opts.per_owner), summed over CPUs, each pid once; pid 0 is
+ * work whose owner is unknown. comm is NUL-terminated; empty for pid 0. Nothing without
+ * per_owner. */
+typedef int (*hmm_owner_fn)(void *ctx, __u32 pid, const struct hmm_owner_stats *st);
+int hmm_tracer__owners(struct hmm_tracer *t, hmm_owner_fn fn, void *ctx);
 const struct hmm_ap_report *hmm_tracer__report(const struct hmm_tracer *t, size_t *n);
 /* The kernel's own accounting of each loaded program: how often it ran and for how long
  * (run_time_ns counts only while /proc/sys/kernel/bpf_stats_enabled is 1). */

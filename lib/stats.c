@@ -565,7 +565,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		t = task_get(s, &r->task);
 		if (t) {
 			t->count++;
-			t->pages += (r->end - r->start) >> shift;
+			t->pages += hmm_inval_pages(r->start, r->end, shift);
 			t->ns += ns;
 			t->per_event[r->event < HMM_EV_MAX ? r->event : HMM_EV_UNKNOWN]++;
 		}

@@ -13,10 +13,11 @@
  *	while ((err = hmm_trace_reader__next(r, &rec)) > 0) ...;
  *	hmm_trace_reader__stats(r); hmm_trace_reader__close(r);
  *
- * A file is a header, then self-delimiting zlib chunks each with a CRC32, then (on a clean
- * close) a footer. A reader keeps every complete chunk of a file that was cut short, and skips a
- * chunk that fails its CRC; both are counted in the reader's stats and warned about through the
- * print callback (hmm_set_print()). Nothing here prints to stdout or exits.
+ * A file is a header, then self-delimiting raw DEFLATE chunks each with a CRC32 (written with
+ * libdeflate; any inflate reads them), then (on a clean close) a footer. A reader keeps every
+ * complete chunk of a file that was cut short, and skips a chunk that fails its CRC; both are
+ * counted in the reader's stats and warned about through the print callback (hmm_set_print()).
+ * Nothing here prints to stdout or exits.
  */
 #ifndef HMMSCOPE_TRACE_H
 #define HMMSCOPE_TRACE_H
@@ -28,7 +29,7 @@
 
 /* Format version (docs/FORMAT.md): a reader reads every minor version of its major. */
 #define HMM_TRACE_VERSION_MAJOR 1
-#define HMM_TRACE_VERSION_MINOR 0
+#define HMM_TRACE_VERSION_MINOR 1
 
 #define HMM_TRACE_HOST_LEN    65
 #define HMM_TRACE_RELEASE_LEN 65
@@ -69,13 +70,11 @@ struct hmm_trace_meta {
 	struct hmm_trace_ap aps[HMM_TRACE_MAX_APS];
 };
 
-/* zlib strategies for the writer's deflate: the reader needs none of this. */
-enum hmm_trace_zstrategy {
-	HMM_TRACE_Z_AUTO = 0, /* the default: Z_DEFAULT_STRATEGY (tests/bench/trace.sh) */
-	HMM_TRACE_Z_DEFAULT,  /* Z_DEFAULT_STRATEGY */
-	HMM_TRACE_Z_RLE,
-	HMM_TRACE_Z_FILTERED,
-	HMM_TRACE_Z_HUFFMAN,
+/* How the writer lays out a chunk's records before DEFLATE (docs/FORMAT.md, "Delta coding"). */
+enum hmm_trace_coding {
+	HMM_TRACE_CODING_DEFAULT = 0,
+	HMM_TRACE_CODING_PLAIN, /* records as they are: what every 1.x reader reads */
+	HMM_TRACE_CODING_DELTA, /* each record against an earlier one of its type (1.1 readers) */
 };
 
 struct hmm_trace_writer_opts {
@@ -84,8 +83,8 @@ struct hmm_trace_writer_opts {
 	__u32 flush_ms;	    /* a chunk is written at most this long after its first record (at the
 			       first tick() past it); 0: 1000 */
 	__u32 sync_ms;	    /* clock sync points this often; 0: 10000 */
-	int level;	    /* zlib level; 0: the default (1, fastest) */
-	int strategy;	    /* enum hmm_trace_zstrategy */
+	int level;	    /* DEFLATE level (libdeflate), 1 .. 9; 0: the default (1, fastest) */
+	int coding;	    /* enum hmm_trace_coding; 0: the default, delta (docs/FORMAT.md) */
 };
 
 /* Totals of what a writer wrote (also stored in the footer). */
@@ -128,7 +127,7 @@ struct hmm_trace_read_stats {
 	__u64 chunks;		/* chunks read intact */
 	__u64 records;		/* records returned */
 	__u64 unknown_records;	/* skipped: a type this reader does not know (newer writer) */
-	__u64 bad_chunks;	/* skipped: CRC mismatch, bad zlib data or malformed records */
+	__u64 bad_chunks;	/* skipped: CRC mismatch, bad DEFLATE data or malformed records */
 	__u64 bad_chunk_bytes;
 	__u64 truncated_bytes;	/* after the last complete chunk of a file cut short */
 	__u64 lost;		/* sum of the lost records' counts */

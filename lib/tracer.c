@@ -333,9 +333,12 @@ static int open_and_configure(struct hmm_tracer *t)
 	ro->min_dur_ns = t->opts.min_dur_ns;
 	ro->emit_events = t->opts.events;
 	ro->aggregate = t->opts.aggregate;
+	ro->per_owner = t->opts.per_owner;
 	ro->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 	read_pfn_flags(t);
 	err = bpf_map__set_max_entries(t->skel->maps.events, t->opts.ringbuf_bytes);
+	if (!err && !t->opts.per_owner) /* its per-CPU values are preallocated: keep one */
+		err = bpf_map__set_max_entries(t->skel->maps.owner_stats, 1);
 	if (err)
 		return err;
 	for (ap = 0; ap < HMM_AP_MAX; ap++) {
@@ -428,6 +431,12 @@ int hmm_tracer__load(struct hmm_tracer *t)
 	for (ap = 0; ap < HMM_AP_MAX; ap++)
 		t->report[ap].verified = t->report[ap].state == HMM_AP_PENDING || t->verify_only[ap];
 	t->loaded = true;
+	/* Only probing needed them: an always-on tracer should not carry the kernel's BTF and
+	 * symbol table (several MB) for its lifetime. */
+	btf__free(t->vmlinux_btf);
+	t->vmlinux_btf = NULL;
+	hmm_ksyms__free(t->ksyms);
+	t->ksyms = NULL;
 	return 0;
 }
 
@@ -581,6 +590,74 @@ int hmm_tracer__hists(struct hmm_tracer *t, hmm_hist_fn fn, void *ctx)
 		if (err)
 			break;
 	}
+	free(vals);
+	return err;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int hmm_tracer__owners(struct hmm_tracer *t, hmm_owner_fn fn, void *ctx)
+{
+	struct hmm_owner_stats *vals = NULL, sum;
+	__u32 key, next, *prev = NULL, *keys = NULL;
+	size_t n = 0, max, i, k;
+	int fd, c, err = 0;
+
+	if (!t->loaded)
+		return -EINVAL;
+	if (!t->opts.per_owner)
+		return 0;
+	fd = bpf_map__fd(t->skel->maps.owner_stats);
+	max = bpf_map__max_entries(t->skel->maps.owner_stats);
+	keys = calloc(max, sizeof(*keys));
+	vals = calloc(t->ncpus, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	/* Keys first: the LRU may evict the key the walk stands on, which restarts the walk from
+	 * the first bucket; so the walk is bounded and the keys deduplicated. */
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		keys[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_u32);
+	for (i = 0; i < n; i++) {
+		if (i && keys[i] == keys[i - 1])
+			continue;
+		if (bpf_map_lookup_elem(fd, &keys[i], vals))
+			continue; /* evicted since */
+		memset(&sum, 0, sizeof(sum));
+		for (c = 0; c < t->ncpus; c++) {
+			const struct hmm_owner_stats *v = &vals[c];
+
+			sum.fault_calls += v->fault_calls;
+			sum.fault_ns += v->fault_ns;
+			sum.fault_ebusy += v->fault_ebusy;
+			sum.fault_pages += v->fault_pages;
+			for (k = 0; k < HMM_DIR_MAX; k++) {
+				sum.migrations[k] += v->migrations[k];
+				sum.migrate_moved[k] += v->migrate_moved[k];
+			}
+			sum.migrate_ns += v->migrate_ns;
+			sum.inval_calls += v->inval_calls;
+			sum.inval_ns += v->inval_ns;
+			if (!sum.comm[0] && v->comm[0])
+				memcpy(sum.comm, v->comm, sizeof(sum.comm));
+		}
+		sum.comm[sizeof(sum.comm) - 1] = '\0';
+		err = fn(ctx, keys[i], &sum);
+		if (err)
+			break;
+	}
+cleanup:
+	free(keys);
 	free(vals);
 	return err;
 }

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include "common.h"
 
 const char *tool_name = "hmmscope";
@@ -154,4 +157,22 @@ pid_t tool_start_held(char **argv, int *release_fd)
 	close(p[0]);
 	*release_fd = p[1];
 	return pid;
+}
+
+int tool_drop_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	int err = 0;
+
+	/* Ambient capabilities would survive an exec; clear them first (4.3+, EINVAL before). */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		err = -errno;
+	if (syscall(SYS_capset, &hdr, data))
+		err = -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		err = err ?: -errno;
+	if (err)
+		tool_err("warning: cannot drop privileges after attaching: %s", strerror(-err));
+	return err;
 }

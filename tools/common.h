@@ -27,6 +27,13 @@ double tool_now_s(void);
 /* Fork and exec argv, held on a pipe until one byte is written to *release_fd (once the tracer
  * is attached); closing it unwritten makes the child exit 127 without running. */
 pid_t tool_start_held(char **argv, int *release_fd);
+/*
+ * Least privilege: once the programs are loaded and attached, and every file and socket is open,
+ * nothing a tool still does needs a capability (map reads, the ring buffer and detaching all go
+ * through fds it holds). Clears the effective, permitted, inheritable and ambient sets and sets
+ * no_new_privs. Returns 0 or -errno (with a warning: the tool goes on).
+ */
+int tool_drop_privileges(void);
 /* Explain a failed hmm_tracer__load(), with what the user can do about it. */
 void tool_load_error(int err);
 

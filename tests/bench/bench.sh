@@ -11,10 +11,13 @@ tmp=$(mktemp)
 	echo "reproduce them. Machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo),"
 	echo "host kernel $(uname -r); lab kernels run under QEMU TCG."
 	echo
-	"$ROOT/tests/bench/overhead.sh"
+	CLOCK=tsc "$ROOT/tests/bench/overhead.sh"
+	echo
+	CLOCK=hpet "$ROOT/tests/bench/overhead.sh"
 	echo
 	"$ROOT/tests/bench/trace.sh"
 	echo && "$ROOT/tests/bench/top.sh"
+	echo && "$ROOT/tests/bench/exporter.sh"
 } >"$tmp"
 mv "$tmp" "$out"
 echo "bench: wrote $out"

@@ -1,15 +1,27 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Trace file benchmark (tests/bench/trace.sh prints the table):
- *   write    records/s through hmm_trace_writer__add() into a file, one thread, per strategy
- *   read     a file of -N records read twice per round, side by side: (a) plain zlib inflate of
- *            each chunk's payload (pread + inflate, nothing else) and (b) hmm_trace_reader__next()
- *            touching every record; the ratio b/a is the reader's own overhead
- * Output: key=value lines, one per measurement.
+ *   deflate  the writer's compressor alone (libdeflate, one-shot, on chunk-sized slices of the
+ *            feed): the ceiling for the writer at each level
+ *   write    records/s through hmm_trace_writer__add() into a file, one thread, per level, with
+ *            plain chunks and delta coded ones (delta-write; the default)
+ *   read     a file of -N records read three ways per round, side by side: (a) plain zlib inflate
+ *            of each chunk's payload (pread + zlib's inflate, nothing else), (b)
+ *            hmm_trace_reader__next() touching every record, and (c) with -t, the real report
+ *            path: `hmmtrace report -i FILE --json >/dev/null` run as a process; the ratios b/a
+ *            and c/a are what reading and reporting cost over bare zlib inflation. Then the same
+ *            for a delta coded file (delta-read, delta-report): its (a) inflates the delta coded
+ *            payload, which is smaller than the records
+ *   stats    hmm_rec_check() + hmm_stats__add() over an in-memory feed of -N records: decoding
+ *            and aggregation without the file
+ * Output: key=value lines, one per measurement. Rates are per wall-clock second; cpu_ ones per
+ * second of this thread's (or the report process's) CPU time, which a busy host inflates less.
  *
  * The feed is synthetic but shaped like a real one: mostly faults and invalidations, some
  * migrations, chains, read_begin and uffd records, with varying pids, addresses, sizes and
- * durations, increasing timestamps across 8 CPUs, and -EBUSY faults that carry a cause.
+ * durations, increasing timestamps across 8 CPUs, and -EBUSY faults that carry a cause; four
+ * owner processes on three drivers, named by HMM_REC_SYM records at the start of each file as
+ * `hmmtrace record` writes them, so a report resolves the drivers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +30,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
+#include "lib/stats.h"
+#include "lib/symtab.h"
 #include "lib/trace.h"
 
 #define POOL 65536
@@ -35,12 +52,22 @@ static __u64 rnd(void)
 	return rng * 0x2545f4914f6cdd1dULL;
 }
 
-static __u64 now_ns(void)
+static __u64 clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static __u64 now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+static __u64 cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* Durations spread over decades, as latencies are: 2^(10..20) ns, plus noise. */
@@ -55,7 +82,22 @@ static const char *const comms[] = {"gpu_job", "python3", "hmm_workload", "pt_ma
 static const __u32 pids[] = {4242, 4243, 9137, 1201};
 static const __u64 mms[] = {0xffff88810a3c4000ull, 0xffff888112f0c800ull, 0xffff8881034e1000ull,
 			    0xffff888100a17400ull};
-#define OPS 0xffffffffc0a01230ull
+
+/* Three drivers: each one's ops->invalidate and the function that migrates; process p uses
+ * driver p % 3. */
+#define NDRV 3
+static const struct {
+	__u64 ops, mig;
+	const char *ops_sym, *mig_sym, *name;
+} drv[NDRV] = {
+	{0xffffffffc0a01230ull, 0xffffffffc0a04410ull, "nouveau_svmm_invalidate",
+	 "nouveau_dmem_migrate_vma", "nouveau"},
+	{0xffffffffc1b05e80ull, 0xffffffffc1b0a2c0ull, "amdgpu_hmm_invalidate_gfx",
+	 "svm_migrate_ram_to_vram", "amdgpu"},
+	{0xffffffffc0c11340ull, 0xffffffffc0c12a70ull, "dmirror_interval_invalidate",
+	 "dmirror_migrate_to_device", "test_hmm"},
+};
+#define OPS(p) drv[(p) % NDRV].ops
 
 static void task(struct hmm_task *t, unsigned int p)
 {
@@ -88,7 +130,7 @@ static size_t gen(void *buf, __u64 ts)
 		r->end = r->start + ((__u64)npages << 12);
 		r->notifier = mms[p] + 0x1c0;
 		r->mm = mms[p];
-		r->ops = OPS;
+		r->ops = OPS(p);
 		task(&r->caller, p);
 		task(&r->owner, p);
 		r->npages = npages;
@@ -136,8 +178,8 @@ static size_t gen(void *buf, __u64 ts)
 		r->start = addr(p);
 		r->end = r->start + ((__u64)npages << 12);
 		r->mm = mms[p];
-		r->driver = OPS;
-		r->caller_ip = 0xffffffffc0a04410ull;
+		r->driver = OPS(p);
+		r->caller_ip = drv[p % NDRV].mig;
 		task(&r->caller, p);
 		task(&r->owner, p);
 		r->npages = r->cpages = npages;
@@ -155,7 +197,7 @@ static size_t gen(void *buf, __u64 ts)
 		r->dur_ns = dur() * 3;
 		r->notifier = mms[p] + 0x1c0;
 		r->mm = mms[p];
-		r->ops = OPS;
+		r->ops = OPS(p);
 		task(&r->caller, p);
 		task(&r->owner, p);
 		r->attempts = 2 + rnd() % 3;
@@ -194,6 +236,7 @@ static size_t gen(void *buf, __u64 ts)
 
 struct pool {
 	unsigned char *buf;
+	size_t len;
 	size_t off[POOL];
 	__u64 ts;
 };
@@ -213,34 +256,100 @@ static void pool_init(struct pool *p)
 		p->ts += rnd() % 1000;
 		o += (gen(p->buf + o, p->ts) + 7) & ~7ul;
 	}
+	p->len = o;
 }
 
-/* Write n records from the pool (timestamps advanced each pass, as a real feed's are). */
+/* The next record of the feed, its timestamp advanced by a pass of the pool each time round, as
+ * a real feed's rise. */
+static struct hmm_rec_hdr *feed(struct pool *p, __u64 i)
+{
+	struct hmm_rec_hdr *h = (void *)(p->buf + p->off[i % POOL]);
+
+	h->ts += 65536 * 500;
+	return h;
+}
+
+/* Symbol record k (0 .. 2 * NDRV - 1): what `hmmtrace record` writes before the first record
+ * naming an address. */
+static void sym(struct hmm_rec_sym *s, unsigned int k, __u64 ts)
+{
+	unsigned int d = k / 2;
+
+	memset(s, 0, sizeof(*s));
+	s->hdr.type = HMM_REC_SYM;
+	s->hdr.size = sizeof(*s);
+	s->hdr.ts = ts;
+	s->addr = k % 2 ? drv[d].mig : drv[d].ops;
+	snprintf(s->name, sizeof(s->name), "%s", k % 2 ? drv[d].mig_sym : drv[d].ops_sym);
+	snprintf(s->driver, sizeof(s->driver), "%s", drv[d].name);
+}
+
+/* Write n records from the pool, the symbol records first. */
 static int write_file(struct pool *p, const char *path, __u64 n,
-		      const struct hmm_trace_writer_opts *o, double *secs)
+		      const struct hmm_trace_writer_opts *o, double *secs, double *cpu)
 {
 	struct hmm_trace_meta meta = {};
 	struct hmm_trace_writer *w;
-	__u64 i, t0;
-	int err;
+	struct hmm_rec_sym s;
+	__u64 i, t0, c0;
+	unsigned int k;
+	int err = 0;
 
 	hmm_trace_meta_from_system(&meta);
 	t0 = now_ns();
+	c0 = cpu_ns();
 	w = hmm_trace_writer__open(path, &meta, o);
 	if (!w)
 		return -errno;
-	for (i = 0; i < n; i++) {
-		struct hmm_rec_hdr *h = (void *)(p->buf + p->off[i % POOL]);
+	for (i = 0; i < n && !err; i++) {
+		struct hmm_rec_hdr *h = feed(p, i);
 
-		h->ts += 65536 * 500;
-		err = hmm_trace_writer__add(w, h);
-		if (err)
-			break;
+		for (k = 0; i == 0 && k < 2 * NDRV && !err; k++) {
+			sym(&s, k, h->ts);
+			err = hmm_trace_writer__add(w, &s.hdr);
+		}
+		if (!err)
+			err = hmm_trace_writer__add(w, h);
 		if ((i & 4095) == 0)
 			hmm_trace_writer__tick(w, now_ns());
 	}
 	err = hmm_trace_writer__close(w) ?: err;
 	*secs = (now_ns() - t0) / 1e9;
+	*cpu = (cpu_ns() - c0) / 1e9;
+	return err;
+}
+
+/* The writer's compressor alone, on chunk-sized slices of the pool, passes times over. */
+static int deflate_only(struct pool *p, int level, size_t chunk, int passes, double *secs,
+			double *cpu, __u64 *comp_bytes)
+{
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
+	size_t cap = c ? libdeflate_deflate_compress_bound(c, chunk) : 0, off, n;
+	unsigned char *out = malloc(cap ? cap : 1);
+	__u64 t0 = now_ns(), c0 = cpu_ns(), total = 0;
+	int pass, err = 0;
+
+	if (!c || !out) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (pass = 0; pass < passes; pass++)
+		for (off = 0; off < p->len; off += chunk) {
+			n = libdeflate_deflate_compress(c, p->buf + off,
+							p->len - off < chunk ? p->len - off : chunk,
+							out, cap);
+			if (!n) {
+				err = -EIO;
+				goto cleanup;
+			}
+			total += n;
+		}
+	*secs = (now_ns() - t0) / 1e9;
+	*cpu = (cpu_ns() - c0) / 1e9;
+	*comp_bytes = total;
+cleanup:
+	free(out);
+	libdeflate_free_compressor(c);
 	return err;
 }
 
@@ -251,10 +360,12 @@ static __u64 file_size(const char *path)
 	return stat(path, &st) ? 0 : (__u64)st.st_size;
 }
 
-static double median(double *v, int n)
+static double median(const double *in, int n)
 {
+	double v[64];
 	int i, j;
 
+	memcpy(v, in, n * sizeof(*v));
 	for (i = 1; i < n; i++)
 		for (j = i; j > 0 && v[j] < v[j - 1]; j--) {
 			double t = v[j];
@@ -265,7 +376,8 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* (a): every chunk's payload read and inflated, nothing else (layout from docs/FORMAT.md). */
+/* (a): every chunk's payload read and inflated with zlib, nothing else (layout from
+ * docs/FORMAT.md): the yardstick, what any reader of the format must at least do. */
 static int plain_inflate(const char *path, __u64 *out_bytes)
 {
 	static unsigned char *comp, *raw;
@@ -326,7 +438,8 @@ static int full_read(const char *path, __u64 *sum, __u64 *records)
 		return err;
 	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
 		s += rec->ts + rec->type;
-		n += rec->type != HMM_REC_CLOCK; /* the writer's sync points are not the feed's */
+		/* The writer's sync points and the symbols are not the feed's. */
+		n += rec->type != HMM_REC_CLOCK && rec->type != HMM_REC_SYM;
 	}
 	*records = n;
 	hmm_trace_reader__close(r);
@@ -334,18 +447,195 @@ static int full_read(const char *path, __u64 *sum, __u64 *records)
 	return err;
 }
 
-static const char *const strat_names[] = {"auto", "default", "rle", "filtered", "huffman"};
+/* (c): `TOOL report -i PATH --json > OUT`; wall and CPU (user + system) seconds of the process. */
+static int run_report(const char *tool, const char *path, const char *out, double *secs,
+		      double *cpu)
+{
+	__u64 t0 = now_ns();
+	struct rusage ru;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		execl(tool, tool, "report", "-i", path, "--json", (char *)NULL);
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) != pid)
+		return -errno;
+	*secs = (now_ns() - t0) / 1e9;
+	*cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench_trace: %s report -i %s --json: status %#x\n", tool, path,
+			status);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* What the report must say about the file: every event, and the three drivers by name. */
+static int check_report(const char *json, __u64 events)
+{
+	char *buf = NULL, want[64];
+	size_t cap = 0;
+	FILE *f = fopen(json, "r");
+	ssize_t n;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	n = getdelim(&buf, &cap, '\0', f);
+	fclose(f);
+	snprintf(want, sizeof(want), "\"events\": %llu,", (unsigned long long)events);
+	if (n <= 0 || !strstr(buf, want)) {
+		fprintf(stderr, "bench_trace: the report does not count %llu events\n",
+			(unsigned long long)events);
+		err = -EBADMSG;
+	}
+	for (unsigned int d = 0; d < NDRV && !err; d++) {
+		snprintf(want, sizeof(want), "\"driver\": \"%s\"", drv[d].name);
+		if (!strstr(buf, want)) {
+			fprintf(stderr, "bench_trace: the report does not name driver %s\n",
+				drv[d].name);
+			err = -EBADMSG;
+		}
+	}
+	free(buf);
+	return err;
+}
+
+static const char *driver_of(void *ctx, __u64 addr)
+{
+	return hmm_symtab__driver(ctx, addr);
+}
+
+/* Decoding and aggregation alone: hmm_rec_check() and hmm_stats__add() over n records of the
+ * in-memory feed, drivers resolved from the symbol records as `hmmtrace report` does. */
+static int stats_feed(struct pool *p, __u64 n, double *secs, double *cpu, __u64 *events)
+{
+	struct hmm_stats_opts o = {.sz = sizeof(o), .driver_name = driver_of};
+	struct hmm_symtab *syms = hmm_symtab__new(NULL);
+	struct hmm_stats *s = NULL;
+	struct hmm_rec_sym sy;
+	__u64 i, t0, c0;
+	unsigned int k;
+	int err = 0;
+
+	o.ctx = syms;
+	s = syms ? hmm_stats__new(&o) : NULL;
+	if (!s) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (k = 0; k < 2 * NDRV && !err; k++) {
+		sym(&sy, k, 0);
+		err = hmm_symtab__add(syms, &sy);
+	}
+	t0 = now_ns();
+	c0 = cpu_ns();
+	for (i = 0; i < n && !err; i++) {
+		const struct hmm_rec_hdr *h = feed(p, i);
+
+		err = hmm_rec_check(h, h->size) ?: hmm_stats__add(s, h);
+	}
+	*secs = (now_ns() - t0) / 1e9;
+	*cpu = (cpu_ns() - c0) / 1e9;
+	*events = s->records;
+cleanup:
+	hmm_stats__free(s);
+	hmm_symtab__free(syms);
+	return err;
+}
+
+/* (a), (b) and (c), reps rounds, on one file of n records written with coding; the output lines'
+ * names start with prefix. */
+static int read_rounds(struct pool *pool, const char *path, const char *json, const char *tool,
+		       __u64 nread, int reps, int coding, const char *prefix)
+{
+	struct hmm_trace_writer_opts o = {.sz = sizeof(o), .coding = coding};
+	double secs, cpu, a[64], b[64], rep[64], rep_cpu[64], ratio[64], rratio[64];
+	__u64 raw = 0, sum = 0, recs = 0, fsize;
+	int i, err;
+
+	err = write_file(pool, path, nread, &o, &secs, &cpu);
+	if (err) {
+		fprintf(stderr, "bench_trace: writing %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	fsize = file_size(path);
+	/* One untimed round of each: page faults on first use of the buffers, cold caches; and
+	 * the report checked for what it must find. */
+	plain_inflate(path, &raw);
+	full_read(path, &sum, &recs);
+	if (tool) {
+		err = run_report(tool, path, json, &secs, &cpu) ?: check_report(json, nread);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < reps; i++) {
+		__u64 t0 = now_ns();
+
+		err = plain_inflate(path, &raw);
+		a[i] = (now_ns() - t0) / 1e9;
+		if (err)
+			break;
+		t0 = now_ns();
+		err = full_read(path, &sum, &recs);
+		b[i] = (now_ns() - t0) / 1e9;
+		if (err || recs != nread) {
+			fprintf(stderr, "bench_trace: read %llu of %llu records (%d)\n",
+				(unsigned long long)recs, (unsigned long long)nread, err);
+			err = err ?: -EIO;
+			break;
+		}
+		ratio[i] = b[i] / a[i];
+		rep[i] = rep_cpu[i] = rratio[i] = 0;
+		if (tool) {
+			err = run_report(tool, path, "/dev/null", &rep[i], &rep_cpu[i]);
+			if (err)
+				break;
+			rratio[i] = rep[i] / a[i];
+		}
+	}
+	if (err) {
+		fprintf(stderr, "bench_trace: reading %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	printf("%ssamples inflate_s,read_s,report_s:", prefix);
+	for (i = 0; i < reps; i++)
+		printf(" %.3f,%.3f,%.3f", a[i], b[i], rep[i]);
+	printf("\n");
+	printf("%sread events=%llu file_bytes=%llu raw_bytes=%llu bytes_per_event=%.2f "
+	       "inflate_s=%.3f read_s=%.3f ratio=%.3f read_events_per_s=%.0f\n",
+	       prefix, (unsigned long long)nread, (unsigned long long)fsize,
+	       (unsigned long long)raw, (double)fsize / nread, median(a, reps), median(b, reps),
+	       median(ratio, reps), nread / median(b, reps));
+	if (tool)
+		printf("%sreport events=%llu inflate_s=%.3f report_s=%.3f report_cpu_s=%.3f "
+		       "ratio=%.3f report_events_per_s=%.0f\n",
+		       prefix, (unsigned long long)nread, median(a, reps), median(rep, reps),
+		       median(rep_cpu, reps), median(rratio, reps), nread / median(rep, reps));
+	fflush(stdout);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	__u64 nwrite = 4000000, nread = 10000000;
-	const char *dir = "/dev/shm";
-	int reps = 5, opt, i, s, err;
-	char path[4096];
+	const char *dir = "/dev/shm", *tool = NULL;
+	int reps = 5, max_level = 4, opt, i, level, err;
+	char path[4096], json[4200];
 	struct pool pool;
-	double secs, v[64], a[64], b[64], ratio[64];
+	double secs, cpu, v[64], c[64];
 
-	while ((opt = getopt(argc, argv, "n:N:r:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:N:r:d:l:t:")) != -1) {
 		switch (opt) {
 		case 'n':
 			nwrite = strtoull(optarg, NULL, 10);
@@ -359,92 +649,107 @@ int main(int argc, char **argv)
 		case 'd':
 			dir = optarg;
 			break;
+		case 'l':
+			max_level = atoi(optarg);
+			break;
+		case 't':
+			tool = optarg;
+			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-n WRITE_EVENTS] [-N READ_EVENTS] [-r REPS] [-d DIR]\n",
+				"usage: %s [-n WRITE_EVENTS] [-N READ_EVENTS] [-r REPS] [-d DIR] "
+				"[-l MAX_LEVEL] [-t HMMTRACE]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (reps < 1 || reps > 64 || !nwrite || !nread) {
+	if (reps < 1 || reps > 64 || !nwrite || !nread || max_level < 1 || max_level > 9) {
 		fprintf(stderr, "bench_trace: bad arguments\n");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/bench_trace.%d", dir, getpid());
+	snprintf(json, sizeof(json), "%s.json", path);
 	pool_init(&pool);
 
-	/* Writer, per strategy at level 1; the default (auto) is what hmmtrace record uses. */
-	for (s = HMM_TRACE_Z_AUTO; s <= HMM_TRACE_Z_HUFFMAN; s++) {
-		struct hmm_trace_writer_opts o = {.sz = sizeof(o), .strategy = s};
+	/* The compressor alone, on 256 KiB slices (the default chunk) of the pool. */
+	for (level = 1; level <= max_level; level++) {
+		int passes = nwrite / 4 / POOL ? nwrite / 4 / POOL : 1;
+		__u64 comp = 0;
+
+		for (i = 0; i < reps; i++) {
+			err = deflate_only(&pool, level, 256u << 10, passes, &secs, &cpu, &comp);
+			if (err) {
+				fprintf(stderr, "bench_trace: libdeflate: %s\n", strerror(-err));
+				goto out;
+			}
+			v[i] = (double)passes * POOL / secs;
+			c[i] = (double)passes * POOL / cpu;
+		}
+		printf("deflate level=%d chunk_bytes=%u events=%llu events_per_s=%.0f "
+		       "cpu_events_per_s=%.0f bytes_per_event=%.2f\n",
+		       level, 256u << 10, (unsigned long long)passes * POOL, median(v, reps),
+		       median(c, reps), (double)comp / ((double)passes * POOL));
+		fflush(stdout);
+	}
+
+	/* The writer at each level, plain and delta coded; level 1 and the default coding are what
+	 * hmmtrace record uses. */
+	for (level = 1; level <= 2 * max_level; level++) {
+		int delta = level > max_level, l = delta ? level - max_level : level;
+		struct hmm_trace_writer_opts o = {
+			.sz = sizeof(o),
+			.level = l,
+			.coding = delta ? HMM_TRACE_CODING_DELTA : HMM_TRACE_CODING_PLAIN,
+		};
 		double bpe = 0;
 
-		if (s == HMM_TRACE_Z_DEFAULT || s == HMM_TRACE_Z_FILTERED)
-			continue; /* default is auto; filtered is default on this data */
 		for (i = 0; i < reps; i++) {
-			err = write_file(&pool, path, nwrite, &o, &secs);
+			err = write_file(&pool, path, nwrite, &o, &secs, &cpu);
 			if (err) {
 				fprintf(stderr, "bench_trace: writing %s: %s\n", path,
 					strerror(-err));
 				goto out;
 			}
 			v[i] = nwrite / secs;
+			c[i] = nwrite / cpu;
 			bpe = (double)file_size(path) / nwrite;
 		}
-		printf("write strategy=%s level=1 events=%llu events_per_s=%.0f "
+		printf("%swrite level=%d events=%llu events_per_s=%.0f cpu_events_per_s=%.0f "
 		       "bytes_per_event=%.2f\n",
-		       strat_names[s], (unsigned long long)nwrite, median(v, reps), bpe);
+		       delta ? "delta-" : "", l, (unsigned long long)nwrite, median(v, reps),
+		       median(c, reps), bpe);
 		fflush(stdout);
 	}
 
-	/* Reader: one file, then (a) and (b) alternated in each round. */
+	/* Reader and report: one file (default options), then (a), (b) and (c) in each round; the
+	 * same for a delta coded file. */
+	err = read_rounds(&pool, path, json, tool, nread, reps, HMM_TRACE_CODING_PLAIN, "");
+	if (!err)
+		err = read_rounds(&pool, path, json, tool, nread, reps, HMM_TRACE_CODING_DELTA,
+				  "delta-");
+	if (err)
+		goto out;
+
+	/* Decoding and aggregation, from memory. */
 	{
-		struct hmm_trace_writer_opts o = {.sz = sizeof(o)};
-		__u64 raw = 0, sum = 0, recs = 0, fsize;
+		__u64 events = 0;
 
-		err = write_file(&pool, path, nread, &o, &secs);
-		if (err) {
-			fprintf(stderr, "bench_trace: writing %s: %s\n", path, strerror(-err));
-			goto out;
-		}
-		fsize = file_size(path);
-		/* One untimed round of each: page faults on first use of the buffers, cold caches.
-		 */
-		plain_inflate(path, &raw);
-		full_read(path, &sum, &recs);
 		for (i = 0; i < reps; i++) {
-			__u64 t0 = now_ns();
-
-			err = plain_inflate(path, &raw);
-			a[i] = (now_ns() - t0) / 1e9;
-			if (err)
-				break;
-			t0 = now_ns();
-			err = full_read(path, &sum, &recs);
-			b[i] = (now_ns() - t0) / 1e9;
-			if (err || recs != nread) {
-				fprintf(stderr, "bench_trace: read %llu of %llu records (%d)\n",
-					(unsigned long long)recs, (unsigned long long)nread, err);
-				err = err ?: -EIO;
-				break;
+			err = stats_feed(&pool, nread, &secs, &cpu, &events);
+			if (err) {
+				fprintf(stderr, "bench_trace: hmm_stats__add: %s\n",
+					strerror(-err));
+				goto out;
 			}
-			ratio[i] = b[i] / a[i];
+			v[i] = nread / secs;
+			c[i] = nread / cpu;
 		}
-		if (err) {
-			fprintf(stderr, "bench_trace: reading %s: %s\n", path, strerror(-err));
-			goto out;
-		}
-		printf("samples inflate_s,read_s:");
-		for (i = 0; i < reps; i++)
-			printf(" %.3f,%.3f", a[i], b[i]);
-		printf("\n");
-		printf("read events=%llu file_bytes=%llu raw_bytes=%llu bytes_per_event=%.2f "
-		       "inflate_s=%.3f read_s=%.3f ratio=%.3f read_events_per_s=%.0f\n",
-		       (unsigned long long)nread, (unsigned long long)fsize,
-		       (unsigned long long)raw, (double)fsize / nread, median(a, reps),
-		       median(b, reps), median(ratio, reps), nread / median(b, reps));
+		printf("stats events=%llu events_per_s=%.0f cpu_events_per_s=%.0f\n",
+		       (unsigned long long)events, median(v, reps), median(c, reps));
 	}
 out:
 	unlink(path);
+	unlink(json);
 	free(pool.buf);
 	return err ? 1 : 0;
 }

@@ -1,19 +1,23 @@
 #!/bin/bash
-# Trace file throughput on this host (no lab VM): the writer's events/s into a file on tmpfs, and
-# the reader's full read against plain zlib inflation of the same chunks, with compressed bytes per
-# event. Prints a Markdown section for docs/PERFORMANCE.md. REPS, WRITE_EVENTS, READ_EVENTS and
-# DIR (a tmpfs: /dev/shm) override the defaults.
+# Trace file throughput on this host (no lab VM): the compressor alone and the writer's events/s
+# into a file on tmpfs per level, plain and delta coded chunks; the reader's full read and the real
+# report path (`hmmtrace report --json`) against plain zlib inflation of the same chunks, for a
+# plain and a delta coded file; decoding and aggregation
+# (hmm_stats__add()) from memory; compressed bytes per event. Prints a Markdown section for
+# docs/PERFORMANCE.md. REPS, WRITE_EVENTS, READ_EVENTS, MAX_LEVEL and DIR (a tmpfs: /dev/shm)
+# override the defaults.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUTPUT=${OUTPUT:-$ROOT/build}
 REPS=${REPS:-5} WRITE_EVENTS=${WRITE_EVENTS:-4000000} READ_EVENTS=${READ_EVENTS:-10000000}
-DIR=${DIR:-/dev/shm}
-bin=$OUTPUT/tests/bench_trace
-make -s -C "$ROOT" OUTPUT="$OUTPUT" "$bin" >&2 || { echo "trace: building $bin failed" >&2; exit 1; }
+MAX_LEVEL=${MAX_LEVEL:-4} DIR=${DIR:-/dev/shm}
+bin=$OUTPUT/tests/bench_trace tool=$OUTPUT/hmmtrace
+make -s -C "$ROOT" OUTPUT="$OUTPUT" "$bin" "$tool" >&2 ||
+	{ echo "trace: building $bin and $tool failed" >&2; exit 1; }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 load0=$(cut -d' ' -f1 /proc/loadavg)
-"$bin" -n "$WRITE_EVENTS" -N "$READ_EVENTS" -r "$REPS" -d "$DIR" >"$log" ||
+"$bin" -n "$WRITE_EVENTS" -N "$READ_EVENTS" -r "$REPS" -l "$MAX_LEVEL" -d "$DIR" -t "$tool" >"$log" ||
 	{ echo "trace: bench_trace failed" >&2; cat "$log" >&2; exit 1; }
 # field LINE-PREFIX KEY: the value of KEY=... on the line that starts with LINE-PREFIX.
 field() { grep -E "^$1" "$log" | head -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -22,35 +26,78 @@ num() { # 1234567 -> 1,234,567
 		while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }
 		print s o }'
 }
+# verdict VALUE OP LIMIT: "met" or "**not met**".
+verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
+	ok = op == ">=" ? v + 0 >= l + 0 : v + 0 <= l + 0; print ok ? "met" : "**not met**" }'; }
+rate() { # LINE-PREFIX: "N events/s (N per CPU-second)"
+	echo "$(num "$(field "$1" events_per_s)") events/s ($(num "$(field "$1" cpu_events_per_s)") per CPU-second)"
+}
 load1=$(cut -d' ' -f1 /proc/loadavg)
-w_auto=$(field "write strategy=auto" events_per_s)
+w1=$(field "write level=1 " events_per_s) w1cpu=$(field "write level=1 " cpu_events_per_s)
+stats=$(field "stats " events_per_s) stats_cpu=$(field "stats " cpu_events_per_s)
+rratio=$(field "report " ratio)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 zlib=$(dpkg-query -W -f '${Version}' zlib1g 2>/dev/null || echo "?")
+libdeflate=$(dpkg-query -W -f '${Version}' libdeflate0 2>/dev/null || echo "?")
+levels() { # PREFIX LABEL: the writer's rows for levels 2 .. MAX_LEVEL
+	for l in $(seq 2 "$MAX_LEVEL"); do
+		echo "| writer, $2level $l | $(rate "${1}write level=$l "), $(field "${1}write level=$l " bytes_per_event) B/event | | |"
+	done
+}
+d1=$(field "delta-write level=1 " events_per_s) d1cpu=$(field "delta-write level=1 " cpu_events_per_s)
+drratio=$(field "delta-report " ratio)
+# x_over_plain KEY LINE: the delta file's KEY seconds over the plain file's (a).
+x_over_plain() { awk -v x="$(field "$2" "$1")" -v a="$(field "read " inflate_s)" 'BEGIN { printf "%.3f", x / a }'; }
 cat <<EOT
-### Trace files: writing and reading (this host, $(date -u +%Y-%m-%d))
+### Trace files: writing, reading, reporting (this host, $(date -u +%Y-%m-%d))
 
 Method: \`tests/bench/trace.sh\` runs \`bench_trace\` (tests/bench/bench_trace.c) on the host
-($cpu, $(nproc) CPUs, load average $load0 before and $load1 after; zlib $zlib), one thread,
-files on $DIR (tmpfs). The feed is synthetic and shaped like a real one: 50% faults (10% of them -EBUSY with a
-cause), 30% invalidations, 8% migrations, 5% chains, 5% read_begin, 2% uffd; four processes,
-varying addresses, sizes and durations, timestamps rising across 8 CPUs;
-$(awk -v r="$(field "read " raw_bytes)" -v n="$READ_EVENTS" 'BEGIN { printf "%.0f", r / n }') bytes per record uncompressed. Writer: $(num "$WRITE_EVENTS") records through \`hmm_trace_writer__add()\` with the default
-options (zlib level 1, 256 KiB chunks) and, for comparison, other zlib strategies; events/s
-includes open, the tick()s and close. Reader: one $(num "$READ_EVENTS")-record file read $REPS times
-two ways, alternated: (a) plain inflation of the same chunks (pread each chunk's payload and
-inflate it, nothing else) and (b) \`hmm_trace_reader__next()\` over every record (CRC checks,
-inflation, record validation, touching each record). Medians of $REPS runs; the ratio is the
-median of the per-round b/a ratios.
+($cpu, $(nproc) CPUs, load average $load0 before and $load1 after; libdeflate $libdeflate, zlib
+$zlib), one thread, files on $DIR (tmpfs). Other work on the host takes CPU from the benchmark: rates
+per wall-clock second are what it got, rates per CPU-second (its thread's CPU time) what one core
+of its own would give. The feed is synthetic and shaped like a real one: 50% faults (10% of them
+-EBUSY with a cause), 30% invalidations, 8% migrations, 5% chains, 5% read_begin, 2% uffd; four
+owner processes on three drivers (nouveau, amdgpu, test_hmm, named by \`HMM_REC_SYM\` records at
+the start of each file as \`hmmtrace record\` writes them), varying addresses, sizes and durations,
+timestamps rising across 8 CPUs;
+$(awk -v r="$(field "read " raw_bytes)" -v n="$READ_EVENTS" 'BEGIN { printf "%.0f", r / n }') bytes per record uncompressed.
+Compressor alone: libdeflate's one-shot compression of 256 KiB slices of the feed, the ceiling for
+the writer. Writer: $(num "$WRITE_EVENTS") records through \`hmm_trace_writer__add()\` per
+libdeflate level with plain chunks (256 KiB), then delta coded (\`HMM_TRACE_CODING_DELTA\`,
+the default, docs/FORMAT.md); events/s includes open, the tick()s and close. Reading: one $(num "$READ_EVENTS")-event file of plain chunks read $REPS times three
+ways, alternated in each round: (a) plain zlib inflation of the same chunks (pread each chunk's
+payload and run zlib's \`inflate()\` on it, nothing else), (b) \`hmm_trace_reader__next()\` over
+every record (CRC checks, libdeflate inflation, record validation, touching each record) and (c)
+\`hmmtrace report -i FILE --json >/dev/null\`, the built tool run as a process (startup, read,
+\`hmm_stats__add()\` and symbols for every record, the JSON document); its JSON is checked once
+for the event count and the three drivers. The same for a delta coded file (level 1), whose (a)
+inflates the delta coded payload: less work than the records, so its ratios are against a smaller
+yardstick; its last row sets b and c against the plain file's (a). Decode + aggregate: \`hmm_rec_check()\` and
+\`hmm_stats__add()\` over $(num "$READ_EVENTS") records of the in-memory feed. Medians of $REPS
+runs; a ratio is the median of the per-round ratios.
 
-| measurement | result | target |
-|---|---|---|
-| writer, default (level 1, \`Z_DEFAULT_STRATEGY\`) | $(num "$w_auto") events/s, $(field "write strategy=auto" bytes_per_event) B/event | >= 2,000,000 events/s |
-| writer, level 1, \`Z_RLE\` | $(num "$(field "write strategy=rle" events_per_s)") events/s, $(field "write strategy=rle" bytes_per_event) B/event | |
-| writer, level 1, \`Z_HUFFMAN_ONLY\` | $(num "$(field "write strategy=huffman" events_per_s)") events/s, $(field "write strategy=huffman" bytes_per_event) B/event | |
-| (a) plain inflate, $(num "$READ_EVENTS") events | $(field "read " inflate_s) s | |
-| (b) full read, $(num "$READ_EVENTS") events | $(field "read " read_s) s ($(num "$(field "read " read_events_per_s)") events/s) | |
-| reader overhead, b/a | $(field "read " ratio) | <= 1.5 |
-| compressed size | $(field "read " bytes_per_event) B/event ($(num "$(field "read " file_bytes)") bytes) | |
+| measurement | result | target | |
+|---|---|---|---|
+| compressor alone, libdeflate level 1 | $(rate "deflate level=1 ") | | |
+| writer, plain chunks (libdeflate level 1) | $(rate "write level=1 "), $(field "write level=1 " bytes_per_event) B/event | >= 2,000,000 events/s | $(verdict "$w1" ">=" 2000000) ($(verdict "$w1cpu" ">=" 2000000) per CPU-second) |
+$(levels "" "")
+| writer, delta coded, level 1 (the default) | $(rate "delta-write level=1 "), $(field "delta-write level=1 " bytes_per_event) B/event | >= 2,000,000 events/s | $(verdict "$d1" ">=" 2000000) ($(verdict "$d1cpu" ">=" 2000000) per CPU-second) |
+$(levels delta- "delta coded, ")
+| (a) plain zlib inflate, $(num "$READ_EVENTS") events | $(field "read " inflate_s) s | | |
+| (b) full read, $(num "$READ_EVENTS") events | $(field "read " read_s) s ($(num "$(field "read " read_events_per_s)") events/s) | | |
+| reader overhead, b/a | $(field "read " ratio) | | |
+| (c) \`hmmtrace report --json\`, $(num "$READ_EVENTS") events | $(field "report " report_s) s ($(num "$(field "report " report_events_per_s)") events/s; $(field "report " report_cpu_s) CPU-seconds) | | |
+| report vs plain zlib inflate, c/a | $rratio | <= 1.5 | $(verdict "$rratio" "<=" 1.5) |
+| decode + aggregate (\`hmm_stats__add()\`) | $(num "$stats") events/s ($(num "$stats_cpu") per CPU-second) | >= 5,000,000 events/s | $(verdict "$stats" ">=" 5000000) ($(verdict "$stats_cpu" ">=" 5000000) per CPU-second) |
+| compressed size (plain chunks) | $(field "read " bytes_per_event) B/event ($(num "$(field "read " file_bytes)") bytes) | | |
+| delta coded file (level 1): (a) plain zlib inflate | $(field "delta-read " inflate_s) s ($(field "delta-read " raw_bytes) bytes inflated) | | |
+| delta coded file: (b) full read | $(field "delta-read " read_s) s ($(num "$(field "delta-read " read_events_per_s)") events/s) | | |
+| delta coded file: reader overhead, b/a | $(field "delta-read " ratio) | | |
+| delta coded file: (c) \`hmmtrace report --json\` | $(field "delta-report " report_s) s ($(num "$(field "delta-report " report_events_per_s)") events/s; $(field "delta-report " report_cpu_s) CPU-seconds) | | |
+| delta coded file: c/a | $drratio | <= 1.5 | $(verdict "$drratio" "<=" 1.5) |
+| delta coded file: b and c over the plain file's (a) | $(x_over_plain read_s "delta-read ") and $(x_over_plain report_s "delta-report ") | | |
+| compressed size (delta coded, level 1: the default) | $(field "delta-read " bytes_per_event) B/event ($(num "$(field "delta-read " file_bytes)") bytes) | | |
 
-Samples (a, b seconds per round): $(sed -n 's/^samples inflate_s,read_s: //p' "$log")
+Samples (a, b, c seconds per round): $(sed -n 's/^samples inflate_s,read_s,report_s: //p' "$log");
+delta coded file: $(sed -n 's/^delta-samples inflate_s,read_s,report_s: //p' "$log")
 EOT

@@ -69,6 +69,7 @@ expect_eq "export: pages in flight return to zero" \
 
 "$ht" heatmap -i "$f" -o "$dir/heat.svg" --columns 40
 expect_status "heatmap" $? 0
+expect_match "heatmap shows lost events" "$(cat "$dir/heat.svg")" "7 events lost"
 "$ROOT/tests/svg-check.sh" "$dir/heat.svg" 40
 expect_status "heatmap renders with 40 columns" $? 0
 

@@ -9,14 +9,28 @@
 #  - the heatmap renders in headless Chromium to a PNG that is not blank and has the columns
 #    asked for;
 #  - record around an invalidation storm: retry chains with causes, async spans in the export;
-#  - record around hmm-tests: nothing lost, and again replay equals live.
+#  - record around hmm-tests: nothing lost, and again replay equals live;
+#  - accuracy: beside each recording an independent minimal counter (tests/accuracy/) counts
+#    hmm_range_fault calls and -EBUSY returns; the recordings' totals equal its counts. hmm-tests
+#    runs each test in a forked child, so this also checks that record follows children.
 . "$(dirname "$0")/../lib.sh"
 
 HT="$OUTPUT/hmmtrace"
 M=100
 WORK=(-m $M --reads 4 --writes 3 --snapshots 2 --migrate 2 --migrate-sys 2 --soft-dirty 2
 	--uffd-minor 4 --uffd-missing 3)
-STORM=(-m 256 --storm 40)
+STORM=(-m 256 --storm 100)
+
+# accuracy NAME: the recording's calls and -EBUSY returns equal the independent counter's.
+accuracy() {
+	local v=$1 name=$2 c=$out/$2-count.txt
+	"$HT" report -i "$out/$name.hmmtrace" --json >"$out/acc.json"
+	expect_match "$v: $name: independent counter ran" "$(cat "$c")" "^calls=[0-9]+ ebusy=[0-9]+$"
+	expect_eq "$v: $name: calls, recording vs independent counter" \
+		"$(jq .faults.calls "$out/acc.json")" "$(sed -n 's/^calls=\([0-9]*\) .*/\1/p' "$c")"
+	expect_eq "$v: $name: -EBUSY, recording vs independent counter" \
+		"$(jq .faults.results.ebusy "$out/acc.json")" "$(sed -n 's/.* ebusy=\([0-9]*\)$/\1/p' "$c")"
+}
 
 # rq FILTER: jq over the replayed report.
 rq() { jq -r "$1" "$out/report.json"; }
@@ -26,6 +40,10 @@ check_workload() {
 	expect_match "$v: record summary" "$(cat "$out/record-workload.err")" \
 		'recorded [0-9]+ events, lost 0, in'
 	expect_eq "$v: workload result" "$(kv "$t" result)" ok
+	# Least privilege: while recording, record holds no capabilities.
+	expect_eq "$v: record's capabilities while recording" \
+		"$(tr -s ' \t' ' ' <"$out/record-caps" | tr '\n' ';')" \
+		"CapPrm: 0000000000000000;CapEff: 0000000000000000;NoNewPrivs: 1;"
 	"$HT" report -i "$out/workload.hmmtrace" --json >"$out/report.json" 2>"$out/report.err"
 	expect_status "$v: report -i" $? 0
 	expect_eq "$v: report warnings" "$(cat "$out/report.err")" ""
@@ -153,6 +171,7 @@ for v in ${LAB_ONLY:-6.1 6.12}; do
 	check_workload "$v"
 	check_storm "$v"
 	check_hmm_tests "$v"
+	for n in workload storm hmm-tests; do accuracy "$v" $n; done
 	rm -rf "$out" "$log"
 done
 finish

@@ -1,17 +1,33 @@
 # Guest job: `hmmtrace record --report` around the workload generator, an invalidation storm and
-# hmm-tests; the recordings, the live reports and the generator's totals go to /out (the runner's
-# -o DIR). Arguments: the workload's options, the storm's options (one word each).
+# hmm-tests, each with count_faults (tests/accuracy/: an independent counter of hmm_range_fault
+# calls and -EBUSY returns) running beside it; the recordings, the live reports, the counts and
+# the generator's totals go to /out (the runner's -o DIR).
+# Arguments: the workload's options, the storm's options (one word each).
 echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null
 v=$(uname -r | cut -d. -f1,2)
-hmmtrace record -o /out/workload.hmmtrace --report /out/workload-live.json \
-	-- sh -c "exec hmm_workload -q $1 >/out/totals" 2>/out/record-workload.err
-echo "record workload exit=$?"
-cat /out/record-workload.err
-hmmtrace record -o /out/storm.hmmtrace --report /out/storm-live.json \
-	-- sh -c "exec hmm_workload -q $2 >/out/storm-totals" 2>/out/record-storm.err
-echo "record storm exit=$?"
-cat /out/record-storm.err
-hmmtrace record -o /out/hmm-tests.hmmtrace --report /out/hmm-tests-live.json \
-	-- /opt/hmmscope/bin/hmm-tests-$v >/out/hmm-tests.log 2>/out/record-hmm-tests.err
-echo "record hmm-tests exit=$?"
-cat /out/record-hmm-tests.err
+
+# record NAME COMMAND...: hmmtrace record around COMMAND, count_faults around both.
+record() {
+	name=$1
+	shift
+	count_faults >/out/$name-count.txt 2>/tmp/count.err &
+	c=$!
+	i=0
+	while ! grep -q attached /tmp/count.err && [ $i -lt 300 ]; do
+		kill -0 $c 2>/dev/null || break
+		sleep 0.1; i=$((i + 1))
+	done
+	hmmtrace record -o /out/$name.hmmtrace --report /out/$name-live.json -- "$@" \
+		2>/out/record-$name.err
+	echo "record $name exit=$?"
+	kill -INT $c
+	wait $c
+	cat /tmp/count.err /out/record-$name.err /out/$name-count.txt
+}
+
+# The command starts once record has attached and dropped its privileges: its parent's status
+# shows what record kept.
+record workload sh -c "grep -E '^(CapEff|CapPrm|NoNewPrivs):' /proc/\$PPID/status >/out/record-caps
+	exec hmm_workload -q $1 >/out/totals"
+record storm sh -c "exec hmm_workload -q $2 >/out/storm-totals"
+record hmm-tests sh -c "exec /opt/hmmscope/bin/hmm-tests-$v >/out/hmm-tests.log 2>&1"

@@ -34,6 +34,8 @@
 #define CHUNK_COMP  12
 #define CHUNK_RAW   16
 #define CHUNK_NREC  24
+#define CHUNK_FLAGS 30
+#define CHUNK_DELTA 0x0001 /* flag: delta coded records */
 
 /* xorshift64*: deterministic, so a failure reproduces. */
 static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
@@ -169,6 +171,30 @@ static struct hmm_trace_writer *writer_open(const char *path, size_t chunk_bytes
 	free(m);
 	assert_non_null(w);
 	return w;
+}
+
+static struct hmm_trace_writer *writer_open_coding(const char *path, size_t chunk_bytes, int coding,
+						   int level)
+{
+	struct hmm_trace_writer_opts o = {
+		.sz = sizeof(o), .chunk_bytes = chunk_bytes, .coding = coding, .level = level};
+	struct hmm_trace_meta *m = meta_new();
+	struct hmm_trace_writer *w = hmm_trace_writer__open(path, m, &o);
+
+	free(m);
+	assert_non_null(w);
+	return w;
+}
+
+static void write_recs_coding(const char *path, const struct recs *r, size_t chunk_bytes,
+			      int coding, int level)
+{
+	struct hmm_trace_writer *w = writer_open_coding(path, chunk_bytes, coding, level);
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		assert_int_equal(hmm_trace_writer__add(w, recs_get(r, i)), 0);
+	assert_int_equal(hmm_trace_writer__close(w), 0);
 }
 
 static void write_recs(const char *path, const struct recs *r, size_t chunk_bytes)
@@ -970,9 +996,449 @@ static void test_resync(void **state)
 	tmp_free(path);
 }
 
+/* ---- delta coding ------------------------------------------------------------------------ */
+
+static __u16 get16(const unsigned char *p)
+{
+	__u16 v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static void put16(unsigned char *p, __u16 v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void fix_chunk_crc(unsigned char *c)
+{
+	put32(c + 4, crc32(0, c + 8, CHUNK_HDR - 8));
+}
+
+/* A copy of an earlier record of the same type and size with a few bytes changed, as a real feed
+ * has: what delta coding turns into zero words. */
+static void recs_similar(struct recs *r, size_t from)
+{
+	const struct hmm_rec_hdr *src = recs_get(r, from);
+	struct hmm_rec_hdr *h = (void *)recs_add(r, src->type, src->size);
+	__u64 ts = h->ts;
+	size_t k;
+
+	memcpy(h, src, src->size);
+	h->ts = ts;
+	for (k = 0; k < 3 && src->size > 16; k++)
+		((unsigned char *)h)[16 + rnd() % (src->size - 16)] ^=
+			(unsigned char)(1 + rnd() % 255);
+}
+
+/*
+ * Every chunk of a file: its flags, and its payload inflated with zlib (any RFC 1951 inflater
+ * reads a delta coded payload too). Returns the chunks seen.
+ */
+static size_t check_chunks(const unsigned char *f, size_t len, __u16 want_flags)
+{
+	struct layout *l = calloc(1, sizeof(*l));
+	size_t i, n;
+
+	layout(f, len, l);
+	for (i = 0; i < l->n; i++) {
+		const unsigned char *c = f + l->start[i];
+		__u32 raw_len = get32(c + CHUNK_RAW), comp = get32(c + CHUNK_COMP);
+		unsigned char *out = malloc(raw_len + 1);
+		z_stream z = {};
+
+		assert_int_equal(get16(c + CHUNK_FLAGS), want_flags);
+		assert_int_equal(inflateInit2(&z, -15), Z_OK);
+		z.next_in = (void *)(c + CHUNK_HDR);
+		z.avail_in = comp;
+		z.next_out = out;
+		z.avail_out = raw_len + 1;
+		assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+		assert_int_equal(z.total_out, raw_len);
+		inflateEnd(&z);
+		if (want_flags & CHUNK_DELTA) {
+			/* records_len, resid_len; 4 mod 8, which 1.0 readers refuse. */
+			assert_int_equal(raw_len % 8, 4);
+			assert_int_equal(get32(out) % 8, 0);
+			assert_true(get32(out + 4) <= raw_len - 8);
+		} else {
+			assert_int_equal(raw_len % 8, 0);
+		}
+		free(out);
+	}
+	n = l->n;
+	free(l);
+	return n;
+}
+
+/* Every record type, longer records, unknown types (below and above 256, odd sizes), similar
+ * records, across many chunk boundaries, at level 1 (stored residual) and 6: read back exactly. */
+static void test_delta_roundtrip(void **state)
+{
+	static const int levels[] = {1, 6};
+	struct recs want = {};
+	char *path = tmp_path();
+	size_t i, li, len, unknown = 0;
+	unsigned char *f;
+	int err;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		__u16 type = 1 + rnd() % (HMM_REC_TYPE_MAX - 1);
+
+		switch (rnd() % 8) {
+		case 0:
+			recs_add(&want, type, (__u16)type_size(type));
+			break;
+		case 1: /* longer than its struct, padded */
+			recs_add(&want, type, (__u16)(type_size(type) + 1 + rnd() % 20));
+			break;
+		case 2: /* unknown types: delta coded below 256, as they are from 256 */
+			recs_add(&want, rnd() % 2 ? 200 : 300 + rnd() % 3,
+				 (__u16)(16 + rnd() % 90));
+			unknown++;
+			break;
+		default:
+			if (want.n) {
+				recs_similar(&want,
+					     want.n - 1 - rnd() % (want.n < 12 ? want.n : 12));
+				unknown += recs_get(&want, want.n - 1)->type >= HMM_REC_TYPE_MAX;
+			} else {
+				recs_add(&want, type, (__u16)type_size(type));
+			}
+		}
+	}
+	for (li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
+		const struct hmm_trace_read_stats *st;
+		struct hmm_trace_reader *r;
+
+		write_recs_coding(path, &want, 4096, HMM_TRACE_CODING_DELTA, levels[li]);
+		f = slurp(path, &len);
+		assert_true(check_chunks(f, len, CHUNK_DELTA) > 20);
+		free(f);
+		reset_log();
+		r = hmm_trace_reader__open(path, &err);
+		assert_non_null(r);
+		assert_int_equal(hmm_trace_reader__meta(r)->version_minor, HMM_TRACE_VERSION_MINOR);
+		assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n - unknown);
+		st = hmm_trace_reader__stats(r);
+		assert_int_equal(st->unknown_records, unknown);
+		assert_int_equal(st->bad_chunks, 0);
+		assert_int_equal(st->totals.raw_bytes, want.len);
+		assert_true(st->clean);
+		assert_int_equal(warnings, 0);
+		/* rewind decodes every chunk again from its start. */
+		assert_int_equal(hmm_trace_reader__rewind(r), 0);
+		assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n - unknown);
+		hmm_trace_reader__close(r);
+	}
+	free(want.buf);
+	tmp_free(path);
+}
+
+/* Plain chunks (flags 0) as 1.0 wrote them still read, in a 1.0 file too. */
+static void test_plain_chunks(void **state)
+{
+	struct hmm_trace_reader *r;
+	struct recs want = {};
+	char *path = tmp_path();
+	unsigned char *f;
+	size_t len;
+	int err;
+
+	(void)state;
+	recs_mixed(&want, 500);
+	write_recs_coding(path, &want, 4096, HMM_TRACE_CODING_PLAIN, 0);
+	f = slurp(path, &len);
+	assert_true(check_chunks(f, len, 0) > 5);
+	f[10] = 0; /* version 1.0 */
+	fix_header_crc(f);
+	spill(path, f, len);
+	reset_log();
+	r = hmm_trace_reader__open(path, &err);
+	assert_non_null(r);
+	assert_int_equal(hmm_trace_reader__meta(r)->version_minor, 0);
+	assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n);
+	assert_int_equal(hmm_trace_reader__stats(r)->bad_chunks, 0);
+	assert_int_equal(warnings, 0);
+	hmm_trace_reader__close(r);
+	free(f);
+	free(want.buf);
+	tmp_free(path);
+}
+
+/* A chunk with a flag this reader does not know is skipped as bad, with a warning, whatever its
+ * payload: reading it as records could misread it. */
+static void test_unknown_flag(void **state)
+{
+	static const int codings[] = {HMM_TRACE_CODING_PLAIN, HMM_TRACE_CODING_DELTA};
+	struct layout *l = calloc(1, sizeof(*l));
+	size_t len, ci, i, skip;
+	struct recs want = {};
+	char *path = tmp_path();
+	unsigned char *f;
+	int err;
+
+	(void)state;
+	recs_mixed(&want, 300);
+	for (ci = 0; ci < 2; ci++) {
+		const struct hmm_trace_read_stats *st;
+		struct hmm_trace_reader *r;
+		__u16 flags;
+		size_t from = 0;
+
+		write_recs_coding(path, &want, 4096, codings[ci], 0);
+		f = slurp(path, &len);
+		layout(f, len, l);
+		assert_true(l->n >= 4);
+		for (i = 0; i < 2; i++)
+			from += l->nrec[i];
+		flags = get16(f + l->start[2] + CHUNK_FLAGS);
+		put16(f + l->start[2] + CHUNK_FLAGS, flags | 0x0100);
+		fix_chunk_crc(f + l->start[2]);
+		reset_log();
+		r = hmm_trace_reader__open_mem(f, len, &err);
+		assert_non_null(r);
+		skip = l->nrec[2];
+		assert_int_equal(check_read(r, &want, from, from + skip), want.n - skip);
+		st = hmm_trace_reader__stats(r);
+		assert_int_equal(st->bad_chunks, 1);
+		assert_int_equal(st->bad_chunk_bytes, l->start[3] - l->start[2]);
+		assert_int_equal(st->chunks, l->n - 1);
+		/* That chunk, and a gap in the chunk sequence. */
+		assert_int_equal(warnings, 2);
+		assert_non_null(strstr(all_warnings, "skipped (unknown chunk flags 0x100)"));
+		hmm_trace_reader__close(r);
+		free(f);
+	}
+	free(l);
+	free(want.buf);
+	tmp_free(path);
+}
+
+/* Delta code rec against ref (NULL: none) as docs/FORMAT.md says, appending to ctl and res. */
+static void spec_encode(const unsigned char *rec, const unsigned char *ref, __u8 k,
+			unsigned char *ctl, size_t *ctl_len, unsigned char *res, size_t *res_len)
+{
+	__u16 size = get16(rec + 2);
+	size_t nw = (size + 7u) / 8, i, b;
+	unsigned char *c = ctl + *ctl_len, *mask;
+	unsigned char padded[512] = {}, zero[512] = {};
+
+	memcpy(padded, rec, size);
+	if (!ref)
+		ref = zero;
+	memcpy(c, rec, 4);
+	c[4] = k;
+	mask = c + 5;
+	memset(mask, 0, (nw + 7) / 8);
+	c = mask + (nw + 7) / 8;
+	for (i = 0; i < nw; i++) {
+		unsigned char bm = 0;
+
+		for (b = i ? 0 : 4; b < 8; b++) {
+			unsigned char x = padded[8 * i + b] ^ ref[8 * i + b];
+
+			if (x) {
+				bm |= 1u << (i ? b : b - 4);
+				res[(*res_len)++] = x;
+			}
+		}
+		if (bm) {
+			mask[i / 8] |= 1u << (i % 8);
+			*c++ = bm;
+		}
+	}
+	*ctl_len = (size_t)(c - ctl);
+}
+
+/* A delta coded chunk around ctl and res (by hand, from the spec): its length. */
+static size_t make_delta_chunk(unsigned char *out, __u32 records_len, const void *ctl,
+			       size_t ctl_len, const void *res, size_t res_len, __u32 res_len_field,
+			       __u32 nrec)
+{
+	unsigned char *payload = calloc(1, 16 + ctl_len + res_len);
+	size_t plen = 8 + res_len + ctl_len;
+	__u64 seq = 0;
+	z_stream z = {};
+	__u32 comp;
+
+	put32(payload, records_len);
+	put32(payload + 4, res_len_field);
+	memcpy(payload + 8, res, res_len);
+	memcpy(payload + 8 + res_len, ctl, ctl_len);
+	while (plen % 8 != 4)
+		plen++;
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = payload;
+	z.avail_in = (uInt)plen;
+	z.next_out = out + CHUNK_HDR;
+	z.avail_out = 1 << 16;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	comp = z.total_out;
+	deflateEnd(&z);
+	free(payload);
+	memset(out, 0, CHUNK_HDR);
+	memcpy(out, "HMMC", 4);
+	put32(out + 8, CHUNK_HDR);
+	put32(out + CHUNK_COMP, comp);
+	put32(out + CHUNK_RAW, (__u32)plen);
+	put32(out + 20, crc32(0, out + CHUNK_HDR, comp));
+	put32(out + CHUNK_NREC, nrec);
+	put16(out + 28, 1);
+	put16(out + CHUNK_FLAGS, CHUNK_DELTA);
+	memcpy(out + 32, &seq, 8);
+	fix_chunk_crc(out);
+	return CHUNK_HDR + comp;
+}
+
+/*
+ * Delta coded chunks written from the spec by hand read back; malformed coding keeps the records
+ * before the damage and skips the rest of the chunk (or all of it, for a bad prefix).
+ */
+static void test_delta_spec(void **state)
+{
+	enum {
+		OK,
+		BAD_REF,
+		REF_SIZE,
+		SHORT_RES,
+		SHORT_CTL,
+		ZERO_LEN,
+		CPU_LEN,
+		STRAY_MASK,
+		SMALL_SIZE,
+		PAST_END,
+		BAD_RECORDS_LEN,
+		BAD_RES_LEN,
+		NCASES
+	};
+	struct recs want = {};
+	char *path = tmp_path();
+	unsigned char *f, *g, ctl[4096], res[4096];
+	size_t len, hdr, clen, c;
+	int err;
+
+	(void)state;
+	recs_add(&want, HMM_REC_UFFD, sizeof(struct hmm_rec_uffd));
+	recs_similar(&want, 0);
+	recs_add(&want, HMM_REC_LOST, sizeof(struct hmm_rec_lost));
+	recs_similar(&want, 1);
+	recs_add(&want, 77, 21); /* unknown, odd size */
+	write_recs(path, &want, 4096);
+	f = slurp(path, &len);
+	hdr = get32(f + HDR_LEN_OFF);
+	g = malloc(len + (1 << 17));
+	for (c = 0; c < NCASES; c++) {
+		const struct hmm_trace_read_stats *st;
+		struct hmm_trace_reader *r;
+		size_t ctl_len = 0, res_len = 0, good = 0, i, at = 0;
+		__u32 records_len = (__u32)want.len;
+
+		/* uffd (ref 0), its copy (ref 1), lost (ref 0), a copy of the copy (ref 2: the
+		 * uffd before it), the unknown type (ref 0). */
+		spec_encode((void *)recs_get(&want, 0), NULL, 0, ctl, &ctl_len, res, &res_len);
+		spec_encode((void *)recs_get(&want, 1), (void *)recs_get(&want, 0), 1, ctl,
+			    &ctl_len, res, &res_len);
+		at = ctl_len;
+		spec_encode((void *)recs_get(&want, 2), NULL, 0, ctl, &ctl_len, res, &res_len);
+		spec_encode((void *)recs_get(&want, 3), (void *)recs_get(&want, 0), 2, ctl,
+			    &ctl_len, res, &res_len);
+		spec_encode((void *)recs_get(&want, 4), NULL, 0, ctl, &ctl_len, res, &res_len);
+		switch (c) {
+		case OK:
+			good = 5;
+			break;
+		case BAD_REF: /* the lost record names a reference that is not there */
+			ctl[at + 4] = 1;
+			good = 2;
+			break;
+		case REF_SIZE: /* ... or one of another size */
+			put16(ctl + at, HMM_REC_UFFD);
+			ctl[at + 4] = 1;
+			good = 2;
+			break;
+		case SHORT_RES:
+			res_len = 3;
+			good = 0;
+			break;
+		case SHORT_CTL: /* the lost record's size cut off (zeros pad it: size 0) */
+			ctl_len = at + 2;
+			good = 2;
+			break;
+		case ZERO_LEN: /* a word marked in the mask with no byte in it */
+			ctl[at + 5] = 1;
+			memmove(ctl + at + 7, ctl + at + 6, ctl_len - at - 6);
+			ctl[at + 6] = 0;
+			ctl_len++;
+			good = 2;
+			break;
+		case CPU_LEN: /* word 0 has only 4 bytes to code */
+			ctl[at + 5] |= 1;
+			memmove(ctl + at + 7, ctl + at + 6, ctl_len - at - 6);
+			ctl[at + 6] = 0x10;
+			ctl_len++;
+			good = 2;
+			break;
+		case STRAY_MASK: /* lost: 3 words, a mask bit past them */
+			ctl[at + 5] |= 0x80;
+			good = 2;
+			break;
+		case SMALL_SIZE:
+			put16(ctl + at + 2, 8);
+			good = 2;
+			break;
+		case PAST_END:
+			records_len -= 8;
+			good = 4;
+			break;
+		case BAD_RECORDS_LEN:
+			records_len += 4;
+			good = 0;
+			break;
+		case BAD_RES_LEN:
+			good = 0;
+			break;
+		}
+		memcpy(g, f, hdr);
+		clen = make_delta_chunk(g + hdr, records_len, ctl, ctl_len, res, res_len,
+					c == BAD_RES_LEN ? 0xfffffff0u : (__u32)res_len, 5);
+		memcpy(g + hdr + clen, f + hdr, len - hdr);
+		reset_log();
+		r = hmm_trace_reader__open_mem(g, len + clen, &err);
+		assert_non_null(r);
+		for (i = 0; i < good; i++) {
+			const struct hmm_rec_hdr *rec;
+
+			if (recs_get(&want, i)->type >= HMM_REC_TYPE_MAX)
+				continue;
+			assert_int_equal(hmm_trace_reader__next(r, &rec), 1);
+			assert_int_equal(rec->size, recs_get(&want, i)->size);
+			assert_memory_equal(rec, recs_get(&want, i), rec->size);
+		}
+		/* Then the file's own (plain) chunk. */
+		assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n - 1);
+		st = hmm_trace_reader__stats(r);
+		assert_int_equal(st->bad_chunks, c != OK);
+		if (c == BAD_RECORDS_LEN || c == BAD_RES_LEN)
+			assert_non_null(strstr(all_warnings, "bad delta coding"));
+		else if (c != OK)
+			assert_non_null(strstr(all_warnings, "malformed record"));
+		else
+			assert_null(strstr(all_warnings, "skipped"));
+		hmm_trace_reader__close(r);
+	}
+	free(g);
+	free(f);
+	free(want.buf);
+	tmp_free(path);
+}
+
 static void test_bad_args(void **state)
 {
 	struct hmm_trace_writer_opts o = {.sz = sizeof(o), .level = 11};
+	struct hmm_trace_writer_opts oc = {.sz = sizeof(oc), .coding = 3};
 	struct hmm_trace_meta *m = meta_new();
 	struct hmm_rec_hdr short_rec = {.type = HMM_REC_FAULT, .size = 16};
 	struct hmm_trace_writer *w;
@@ -981,6 +1447,9 @@ static void test_bad_args(void **state)
 	(void)state;
 	errno = 0;
 	assert_null(hmm_trace_writer__open(path, m, &o));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(hmm_trace_writer__open(path, m, &oc));
 	assert_int_equal(errno, EINVAL);
 	assert_null(hmm_trace_writer__open("/nonexistent/dir/trace", m, NULL));
 	assert_int_equal(errno, ENOENT);
@@ -1008,6 +1477,10 @@ int main(void)
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_file_size_limit),
 		cmocka_unit_test(test_enospc),
+		cmocka_unit_test(test_delta_roundtrip),
+		cmocka_unit_test(test_plain_chunks),
+		cmocka_unit_test(test_unknown_flag),
+		cmocka_unit_test(test_delta_spec),
 		cmocka_unit_test(test_bad_args),
 	};
 

@@ -4,7 +4,7 @@
 #
 # Usage: run.sh [OPTIONS] SCRIPT [ARGS...]
 #   -k, --kernel K      lab kernel series (6.1, 6.12) or a path to a bzImage (default 6.1)
-#   -i, --initramfs F   base initramfs (default build/lab/initramfs.cpio.gz)
+#   -i, --initramfs F   base initramfs (default $OUTPUT/lab/initramfs.cpio.gz, OUTPUT=build)
 #   -t, --timeout S     wall-clock limit for the whole boot + job, in seconds (default 600)
 #   -m, --memory MB     guest memory (default 1024)
 #   -s, --smp N         guest CPUs (default 2)
@@ -24,7 +24,7 @@ set -uo pipefail
 usage() { sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; }
 
 kernel=6.1
-initramfs=$LAB_DIR/../../build/lab/initramfs.cpio.gz
+initramfs=${OUTPUT:-$LAB_DIR/../../build}/lab/initramfs.cpio.gz
 timeout=600
 mem=1024
 smp=2

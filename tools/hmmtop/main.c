@@ -349,6 +349,7 @@ static int start_live(struct top_app *a, struct hmm_tracer_opts *opts)
 		tool_err("nothing could be attached on this kernel");
 		return EXIT_NONE;
 	}
+	tool_drop_privileges();
 	return EXIT_OK;
 }
 

@@ -160,7 +160,7 @@ static int kernel_hist(void *ctx, const struct hmm_hist_key *k, const struct hmm
 }
 
 /* --stats FILE: in-kernel counters and histograms beside the same ones derived from events. */
-static int write_stats(struct hmm_tracer *t, const struct dump *d, const char *path)
+static int write_stats(struct hmm_tracer *t, const struct dump *d, FILE *f, const char *path)
 {
 	json_t *o = json_object(), *k = json_object(), *e = json_object(), *ev = json_object();
 	struct kh_ctx kc = { .arr = json_array(), .fmt = &d->fmt };
@@ -184,7 +184,7 @@ static int write_stats(struct hmm_tracer *t, const struct dump *d, const char *p
 	json_object_set_new(e, "hists", eh);
 	json_object_set_new(e, "keys_overflow", json_boolean(d->stats->overflow));
 	json_object_set_new(o, "from_events", e);
-	if (json_dump_file(o, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) {
+	if (json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) || fflush(f)) {
 		tool_err("--stats: cannot write %s: %s", path, strerror(errno));
 		err = -EIO;
 	}
@@ -257,6 +257,7 @@ int cmd_dump(int argc, char **argv)
 	struct dump d = { .fmt = { .out = stdout } };
 	unsigned long long v, duration = 0;
 	const char *stats_path = NULL, *input = NULL;
+	FILE *stats_f = NULL;
 	bool live_opts = false;
 	struct hmm_tracer *t = NULL;
 	int c, err, status = EXIT_OK;
@@ -322,6 +323,12 @@ int cmd_dump(int argc, char **argv)
 		return replay(&d, input);
 	}
 	if (stats_path) {
+		/* Opened now: after attaching, dump keeps no privileges to open files with. */
+		stats_f = fopen(stats_path, "w");
+		if (!stats_f) {
+			tool_err("dump: cannot create %s: %s", stats_path, strerror(errno));
+			return EXIT_PARTIAL;
+		}
 		d.stats = calloc(1, sizeof(*d.stats));
 		if (!d.stats) {
 			tool_err("dump: out of memory");
@@ -340,6 +347,7 @@ int cmd_dump(int argc, char **argv)
 	status = start_tracer(&opts, "dump", &t);
 	if (status != EXIT_OK)
 		goto cleanup;
+	tool_drop_privileges();
 	tool_signals();
 	/* Scripts wait for this line: events from here on are caught. */
 	fprintf(stderr, "hmmtrace: tracing %d attach points%s, Ctrl-C to stop\n",
@@ -362,9 +370,11 @@ int cmd_dump(int argc, char **argv)
 		;
 	fflush(stdout);
 	summary(t, &d, libbpf_num_possible_cpus());
-	if (stats_path && write_stats(t, &d, stats_path))
+	if (stats_f && write_stats(t, &d, stats_f, stats_path))
 		status = EXIT_PARTIAL;
 cleanup:
+	if (stats_f)
+		fclose(stats_f);
 	free(d.stats);
 	hmm_tracer__destroy(t);
 	hmm_ksyms__free(d.fmt.ksyms);

@@ -116,7 +116,7 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-static int write_svg(const struct heatmap *h, const char *path, const char *title)
+static int write_svg(const struct heatmap *h, const char *path, const char *title, __u64 lost)
 {
 	unsigned int cw = h->cols <= 100 ? 8 : h->cols <= 400 ? 3 : 2;
 	unsigned int width = LEFT + h->cols * cw + 20, height = TOP, y;
@@ -136,8 +136,9 @@ static int write_svg(const struct heatmap *h, const char *path, const char *titl
 		width, height, width, height, width, height);
 	fprintf(f, "<text x=\"%d\" y=\"14\" font-size=\"12\">", LEFT);
 	xml_text(f, title);
-	fprintf(f, " &#8212; %.3f s, %u columns of %.3f ms</text>\n", (h->t1 - h->t0) / 1e9,
-		h->cols, (h->t1 - h->t0) / 1e6 / h->cols);
+	fprintf(f, " &#8212; %.3f s, %u columns of %.3f ms, %llu events lost%s</text>\n",
+		(h->t1 - h->t0) / 1e9, h->cols, (h->t1 - h->t0) / 1e6 / h->cols,
+		(unsigned long long)lost, lost ? " (the ring buffer was full: cells are short)" : "");
 	y = TOP;
 	for (p = 0; p < PANELS; p++) {
 		__u64 max = 0;
@@ -281,7 +282,8 @@ int cmd_heatmap(int argc, char **argv)
 			h.lo[p] = h.hi[p] = 10;
 	warn_damage(path, hmm_trace_reader__stats(r));
 	err = write_svg(&h, out, hmm_trace_reader__meta(r)->command[0] ?
-			hmm_trace_reader__meta(r)->command : "system-wide recording");
+			hmm_trace_reader__meta(r)->command : "system-wide recording",
+			hmm_trace_reader__stats(r)->lost);
 	if (err) {
 		tool_err("heatmap: cannot write %s: %s", out, strerror(-err));
 		status = EXIT_PARTIAL;

@@ -8,6 +8,7 @@
 int cmd_probe(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_hist(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
@@ -36,8 +37,9 @@ struct hmm_trace_meta;
 struct hmm_trace_reader;
 struct hmm_trace_read_stats;
 void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta *m);
-int report_write_file(const char *path, const struct hmm_stats *s,
-		      const struct hmm_trace_meta *m);
+/* The report as JSON to f (opened by the caller before privileges were dropped). */
+int report_write(FILE *f, const char *path, const struct hmm_stats *s,
+		 const struct hmm_trace_meta *m);
 /* Open a trace file; on failure say why (not ours, too new, errno) and return NULL. */
 struct hmm_trace_reader *open_trace(const char *cmd, const char *path);
 /* Warn on stderr about what a damaged or cut-short file lost; true if anything was. */

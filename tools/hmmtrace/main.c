@@ -14,6 +14,7 @@ static const struct cmd cmds[] = {
 	{ "probe", cmd_probe, "what this kernel allows: BTF, lockdown, privileges, attach points" },
 	{ "dump", cmd_dump, "live events as text lines or JSON lines" },
 	{ "stat", cmd_stat, "totals for a command or the system, from in-kernel aggregation" },
+	{ "hist", cmd_hist, "histogram files of hosts, and their exact merge across a fleet" },
 	{ "record", cmd_record, "record events to a file, system-wide or for a command" },
 	{ "report", cmd_report, "analyse a recording: latency, retry chains, migrations, causes" },
 	{ "export", cmd_export, "convert a recording (Chrome trace-event JSON for Perfetto)" },

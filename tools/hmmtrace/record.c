@@ -44,6 +44,9 @@ static void usage(FILE *f)
 		   "  -b, --ringbuf-kb KB  ring buffer size (default 4096)\n"
 		   "      --flush-ms MS    write buffered events at least this often (default 1000):\n"
 		   "                       at most this much is lost if hmmtrace is killed\n"
+		   "      --coding C       delta (default: each record coded against an earlier one\n"
+		   "                       of its type, twice as fast to write) or plain (readable by\n"
+		   "                       format 1.0 readers)\n"
 		   "      --report FILE    also write the report (as `hmmtrace report --json`) of the\n"
 		   "                       recorded events, computed while recording\n"
 		   "  -h, --help           this text\n\n"
@@ -175,6 +178,7 @@ int cmd_record(int argc, char **argv)
 		{ "ringbuf-kb", required_argument, NULL, 'b' },
 		{ "flush-ms", required_argument, NULL, 'F' },
 		{ "report", required_argument, NULL, 'R' },
+		{ "coding", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -186,6 +190,7 @@ int cmd_record(int argc, char **argv)
 	struct hmm_trace_meta *meta = NULL;
 	struct hmm_ksyms *ks = NULL;
 	struct hmm_tracer *t = NULL;
+	FILE *report_f = NULL;
 	unsigned long long v, duration = 0;
 	int c, err, status = EXIT_OK, release = -1, wstatus;
 	bool have_cmd;
@@ -232,6 +237,16 @@ int cmd_record(int argc, char **argv)
 		case 'R':
 			report_path = optarg;
 			break;
+		case 'C':
+			if (!strcmp(optarg, "delta")) {
+				wopts.coding = HMM_TRACE_CODING_DELTA;
+			} else if (!strcmp(optarg, "plain")) {
+				wopts.coding = HMM_TRACE_CODING_PLAIN;
+			} else {
+				tool_err("record: --coding %s: the codings are delta and plain", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -274,6 +289,12 @@ int cmd_record(int argc, char **argv)
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
+	/* Opened now: after attaching, record keeps no privileges to open files with. */
+	if (report_path && !(report_f = fopen(report_path, "w"))) {
+		tool_err("record: cannot create %s: %s", report_path, strerror(errno));
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
 	if (have_cmd) {
 		child = tool_start_held(argv + optind, &release);
 		if (child < 0) {
@@ -297,6 +318,7 @@ int cmd_record(int argc, char **argv)
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
+	tool_drop_privileges();
 	tool_signals();
 	start = tool_now_s();
 	if (duration)
@@ -360,7 +382,7 @@ finish:
 			tot.file_bytes = sb.st_size; /* the index and footer included */
 		print_summary(path, &tot, tool_now_s() - start);
 	}
-	if (r.stats && report_write_file(report_path, r.stats, meta))
+	if (r.stats && report_write(report_f, report_path, r.stats, meta))
 		status = status ? status : EXIT_PARTIAL;
 cleanup:
 	if (release >= 0)
@@ -371,6 +393,8 @@ cleanup:
 	}
 	if (r.w)
 		hmm_trace_writer__close(r.w);
+	if (report_f)
+		fclose(report_f);
 	hmm_tracer__destroy(t);
 	hmm_stats__free(r.stats);
 	hmm_symtab__free(r.syms);

@@ -559,13 +559,14 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 	text_groups(f, s->drivers, s->n_drivers, false);
 }
 
-int report_write_file(const char *path, const struct hmm_stats *s,
-		      const struct hmm_trace_meta *m)
+int report_write(FILE *f, const char *path, const struct hmm_stats *s,
+		 const struct hmm_trace_meta *m)
 {
 	json_t *o = report_json(s, m);
 	int err = 0;
 
-	if (!o || json_dump_file(o, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) {
+	if (!o || json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) || fputc('\n', f) == EOF ||
+	    fflush(f)) {
 		tool_err("cannot write the report to %s: %s", path, strerror(errno));
 		err = -EIO;
 	}

@@ -242,6 +242,7 @@ int cmd_stat(int argc, char **argv)
 	if (prog_stats && (stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0)
 		tool_err("warning: stat: cannot enable BPF run-time statistics: %s",
 			 strerror(errno));
+	tool_drop_privileges();
 	tool_signals();
 	start = tool_now_s();
 	if (duration)

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Histogram files (histfile.h): write, read, merge. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <zlib.h>
+#include "histfile.h"
+#include "hist.h"
+
+#if __BYTE_ORDER != __LITTLE_ENDIAN
+#error "histogram files are little-endian; this writer stores host order"
+#endif
+
+#define ENTRY_BYTES (16 + HMM_HISTFILE_DRIVER_LEN + 16 + 8 * HMM_HIST_SLOTS)
+
+struct hmm_histfile *hmm_histfile__new(enum hmm_histfile_source source)
+{
+	struct hmm_histfile *f = calloc(1, sizeof(*f));
+
+	if (f) {
+		f->source = source;
+		f->hosts = 1;
+	}
+	return f;
+}
+
+void hmm_histfile__free(struct hmm_histfile *f)
+{
+	if (!f)
+		return;
+	free(f->e);
+	free(f);
+}
+
+int hmm_histfile__add(struct hmm_histfile *f, const struct hmm_hist_key *key, const char *driver,
+		      const struct hmm_hist *h)
+{
+	struct hmm_histfile_entry *e;
+	size_t i;
+
+	if (!driver)
+		driver = "none";
+	for (i = 0; i < f->n; i++) {
+		e = &f->e[i];
+		if (e->key.metric == key->metric && e->key.label == key->label &&
+		    !strncmp(e->driver, driver, HMM_HISTFILE_DRIVER_LEN - 1)) {
+			hmm_hist_merge(&e->h, h);
+			return 0;
+		}
+	}
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+
+		e = realloc(f->e, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		f->e = e;
+		f->cap = cap;
+	}
+	e = &f->e[f->n++];
+	memset(e, 0, sizeof(*e));
+	e->key = *key;
+	e->key.__pad = 0;
+	snprintf(e->driver, sizeof(e->driver), "%s", driver);
+	e->h = *h;
+	return 0;
+}
+
+int hmm_histfile__merge(struct hmm_histfile *dst, const struct hmm_histfile *src)
+{
+	int err;
+
+	for (size_t i = 0; i < HMM_C_MAX; i++)
+		dst->counters[i] += src->counters[i];
+	for (size_t i = 0; i < src->n; i++) {
+		err = hmm_histfile__add(dst, &src->e[i].key, src->e[i].driver, &src->e[i].h);
+		if (err)
+			return err;
+	}
+	dst->hosts += src->hosts;
+	dst->duration_ns += src->duration_ns;
+	if (!dst->start_real_ns || (src->start_real_ns && src->start_real_ns < dst->start_real_ns))
+		dst->start_real_ns = src->start_real_ns;
+	dst->host[0] = '\0';
+	if (strcmp(dst->release, src->release))
+		snprintf(dst->release, sizeof(dst->release), "mixed");
+	dst->source = HMM_HISTFILE_MERGE;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct hmm_histfile_entry *x = a, *y = b;
+
+	if (x->key.metric != y->key.metric)
+		return x->key.metric < y->key.metric ? -1 : 1;
+	if (x->key.label != y->key.label)
+		return x->key.label < y->key.label ? -1 : 1;
+	return strcmp(x->driver, y->driver);
+}
+
+void hmm_histfile__sort(struct hmm_histfile *f)
+{
+	if (f->n)
+		qsort(f->e, f->n, sizeof(f->e[0]), cmp_entry);
+}
+
+static void put16(unsigned char *p, __u16 v) { memcpy(p, &v, 2); }
+static void put32(unsigned char *p, __u32 v) { memcpy(p, &v, 4); }
+static void put64(unsigned char *p, __u64 v) { memcpy(p, &v, 8); }
+static __u16 get16(const unsigned char *p) { __u16 v; memcpy(&v, p, 2); return v; }
+static __u32 get32(const unsigned char *p) { __u32 v; memcpy(&v, p, 4); return v; }
+static __u64 get64(const unsigned char *p) { __u64 v; memcpy(&v, p, 8); return v; }
+
+static size_t file_bytes(size_t n)
+{
+	return HMM_HISTFILE_HEADER + 8 * HMM_C_MAX + n * ENTRY_BYTES + 4;
+}
+
+static unsigned char *serialize(const struct hmm_histfile *f, size_t *len)
+{
+	size_t size = file_bytes(f->n), off;
+	unsigned char *buf = calloc(1, size), *p;
+
+	if (!buf)
+		return NULL;
+	memcpy(buf, HMM_HISTFILE_MAGIC, 8);
+	put16(buf + 8, HMM_HISTFILE_MAJOR);
+	put16(buf + 10, HMM_HISTFILE_MINOR);
+	put32(buf + 12, HMM_HISTFILE_HEADER);
+	put32(buf + 16, HMM_SCHEMA_VERSION);
+	put16(buf + 20, HMM_HIST_SUB);
+	put16(buf + 22, HMM_HIST_OCTAVES);
+	put32(buf + 24, HMM_HIST_SLOTS);
+	put32(buf + 28, HMM_C_MAX);
+	put32(buf + 32, f->n);
+	put32(buf + 36, f->hosts);
+	put64(buf + 40, f->start_real_ns);
+	put64(buf + 48, f->duration_ns);
+	put32(buf + 56, f->source);
+	put32(buf + 60, 0);
+	snprintf((char *)buf + 64, HMM_HISTFILE_STR_LEN, "%s", f->host);
+	snprintf((char *)buf + 144, HMM_HISTFILE_STR_LEN, "%s", f->release);
+	off = HMM_HISTFILE_HEADER;
+	for (size_t i = 0; i < HMM_C_MAX; i++, off += 8)
+		put64(buf + off, f->counters[i]);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct hmm_histfile_entry *e = &f->e[i];
+
+		p = buf + off;
+		put64(p, e->key.driver);
+		put16(p + 8, e->key.metric);
+		put16(p + 10, e->key.label);
+		snprintf((char *)p + 16, HMM_HISTFILE_DRIVER_LEN, "%s", e->driver);
+		p += 16 + HMM_HISTFILE_DRIVER_LEN;
+		put64(p, e->h.count);
+		put64(p + 8, e->h.sum);
+		for (size_t s = 0; s < HMM_HIST_SLOTS; s++)
+			put64(p + 16 + 8 * s, e->h.slots[s]);
+		off += ENTRY_BYTES;
+	}
+	put32(buf + off, crc32(0, buf, off));
+	*len = size;
+	return buf;
+}
+
+int hmm_histfile__write(const struct hmm_histfile *f, const char *path)
+{
+	unsigned char *buf;
+	char tmp[4096];
+	size_t len, off = 0;
+	int fd, err = 0;
+
+	buf = serialize(f, &len);
+	if (!buf)
+		return -ENOMEM;
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		free(buf);
+		return -ENAMETOOLONG;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		free(buf);
+		return err;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			err = -errno;
+			break;
+		}
+		off += w;
+	}
+	if (!err && fchmod(fd, 0644))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	free(buf);
+	return err;
+}
+
+struct hmm_histfile *hmm_histfile__read_mem(const void *data, size_t len, int *err)
+{
+	const unsigned char *buf = data, *p;
+	struct hmm_histfile *f = NULL;
+	__u32 hdr, n, slots, counters;
+	size_t off, need;
+
+	*err = -EPROTO;
+	if (len < 64 || memcmp(buf, HMM_HISTFILE_MAGIC, 8))
+		return NULL;
+	*err = -EPROTONOSUPPORT;
+	if (get16(buf + 8) != HMM_HISTFILE_MAJOR)
+		return NULL;
+	hdr = get32(buf + 12);
+	*err = -EBADMSG;
+	if (hdr < HMM_HISTFILE_HEADER || hdr > len)
+		return NULL;
+	slots = get32(buf + 24);
+	counters = get32(buf + 28);
+	n = get32(buf + 32);
+	*err = -EPROTONOSUPPORT;
+	if (get32(buf + 16) != HMM_SCHEMA_VERSION || get16(buf + 20) != HMM_HIST_SUB ||
+	    get16(buf + 22) != HMM_HIST_OCTAVES || slots != HMM_HIST_SLOTS || counters != HMM_C_MAX)
+		return NULL;
+	*err = -EBADMSG;
+	need = hdr + 8 * (size_t)counters + (size_t)n * ENTRY_BYTES + 4;
+	if (n > (len / ENTRY_BYTES) || need != len)
+		return NULL;
+	if (crc32(0, buf, len - 4) != get32(buf + len - 4))
+		return NULL;
+	f = hmm_histfile__new(get32(buf + 56));
+	*err = -ENOMEM;
+	if (!f)
+		return NULL;
+	f->hosts = get32(buf + 36);
+	f->start_real_ns = get64(buf + 40);
+	f->duration_ns = get64(buf + 48);
+	snprintf(f->host, sizeof(f->host), "%.*s", HMM_HISTFILE_STR_LEN - 1, (const char *)buf + 64);
+	snprintf(f->release, sizeof(f->release), "%.*s", HMM_HISTFILE_STR_LEN - 1,
+		 (const char *)buf + 144);
+	off = hdr;
+	for (size_t i = 0; i < HMM_C_MAX; i++, off += 8)
+		f->counters[i] = get64(buf + off);
+	f->e = calloc(n ? n : 1, sizeof(*f->e));
+	if (!f->e) {
+		hmm_histfile__free(f);
+		return NULL;
+	}
+	f->cap = n ? n : 1;
+	for (size_t i = 0; i < n; i++, off += ENTRY_BYTES) {
+		struct hmm_histfile_entry *e = &f->e[f->n++];
+
+		p = buf + off;
+		e->key.driver = get64(p);
+		e->key.metric = get16(p + 8);
+		e->key.label = get16(p + 10);
+		snprintf(e->driver, sizeof(e->driver), "%.*s", HMM_HISTFILE_DRIVER_LEN - 1,
+			 (const char *)p + 16);
+		p += 16 + HMM_HISTFILE_DRIVER_LEN;
+		e->h.count = get64(p);
+		e->h.sum = get64(p + 8);
+		for (size_t s = 0; s < HMM_HIST_SLOTS; s++)
+			e->h.slots[s] = get64(p + 16 + 8 * s);
+	}
+	*err = 0;
+	return f;
+}
+
+struct hmm_histfile *hmm_histfile__read(const char *path, int *err)
+{
+	struct hmm_histfile *f = NULL;
+	unsigned char *buf = NULL;
+	struct stat st;
+	size_t off = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	if (fstat(fd, &st)) {
+		*err = -errno;
+		goto out;
+	}
+	/* A fleet's file is small: refuse anything absurd before allocating. */
+	if (st.st_size > 64 << 20) {
+		*err = -EFBIG;
+		goto out;
+	}
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf) {
+		*err = -ENOMEM;
+		goto out;
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + off, st.st_size - off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			*err = r < 0 ? -errno : -EBADMSG;
+			goto out;
+		}
+		off += r;
+	}
+	f = hmm_histfile__read_mem(buf, off, err);
+out:
+	free(buf);
+	close(fd);
+	return f;
+}

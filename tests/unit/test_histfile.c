@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests for lib/histfile.c: a round trip through a file keeps every count; merging hosts'
+ * files equals one histogram of all their values, so merged percentiles are exact; damaged,
+ * truncated, foreign and incompatible files are refused with distinct errors.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/hist.h"
+#include "lib/histfile.h"
+
+static __u64 rng_state = 0x243f6a8885a308d3ULL;
+
+static __u64 rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static const struct hmm_hist_key fault_ok = { .driver = 0xffffffffc0a01000ULL,
+					      .metric = HMM_M_FAULT_NS, .label = HMM_RES_OK };
+static const struct hmm_hist_key inval = { .metric = HMM_M_INVAL_START_NS, .label = HMM_EV_UNMAP };
+
+/* A host: n values of each of two histograms, also added to *all (the union). */
+static struct hmm_histfile *host(const char *name, int n, struct hmm_hist *all)
+{
+	struct hmm_histfile *f = hmm_histfile__new(HMM_HISTFILE_LIVE);
+	static struct hmm_hist a, b;
+
+	assert_non_null(f);
+	snprintf(f->host, sizeof(f->host), "%s", name);
+	snprintf(f->release, sizeof(f->release), "6.1.0");
+	f->duration_ns = 1000000000ULL;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	for (int i = 0; i < n; i++) {
+		__u64 v = rnd() >> (20 + rnd() % 30); /* spread over many octaves */
+
+		hmm_hist_add(&a, v);
+		hmm_hist_add(all, v);
+		hmm_hist_add(&b, v / 3);
+	}
+	hmm_hist_add(&a, 1ULL << 50); /* one overflow value */
+	hmm_hist_add(all, 1ULL << 50);
+	assert_int_equal(hmm_histfile__add(f, &fault_ok, "test_hmm", &a), 0);
+	assert_int_equal(hmm_histfile__add(f, &inval, "none", &b), 0);
+	f->counters[HMM_C_FAULT_CALLS] = n + 1;
+	f->counters[HMM_C_STATE_DROPS] = 1;
+	return f;
+}
+
+static void test_roundtrip(void **state)
+{
+	char path[] = "/tmp/test_histfile.XXXXXX";
+	struct hmm_histfile *f, *g;
+	struct hmm_hist all = { 0 };
+	int fd, err;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	f = host("a", 5000, &all);
+	assert_int_equal(hmm_histfile__write(f, path), 0);
+	g = hmm_histfile__read(path, &err);
+	assert_non_null(g);
+	assert_int_equal(err, 0);
+	assert_string_equal(g->host, "a");
+	assert_string_equal(g->release, "6.1.0");
+	assert_int_equal(g->hosts, 1);
+	assert_int_equal(g->source, HMM_HISTFILE_LIVE);
+	assert_int_equal(g->n, 2);
+	assert_memory_equal(g->counters, f->counters, sizeof(f->counters));
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(g->e[i].key.metric, f->e[i].key.metric);
+		assert_int_equal(g->e[i].key.label, f->e[i].key.label);
+		assert_string_equal(g->e[i].driver, f->e[i].driver);
+		assert_memory_equal(&g->e[i].h, &f->e[i].h, sizeof(struct hmm_hist));
+	}
+	hmm_histfile__free(f);
+	hmm_histfile__free(g);
+	unlink(path);
+}
+
+/* Three hosts merged through files: exactly the union's histogram and quantiles. */
+static void test_merge_exact(void **state)
+{
+	struct hmm_hist all = { 0 };
+	struct hmm_histfile *m = hmm_histfile__new(HMM_HISTFILE_MERGE), *f;
+	const char *names[] = { "a", "b", "c" };
+	const int sizes[] = { 1000, 20000, 7 };
+	const double qs[] = { 0, 0.5, 0.9, 0.99, 0.999, 1 };
+	char path[64];
+	int err;
+
+	(void)state;
+	m->hosts = 0;
+	for (int i = 0; i < 3; i++) {
+		f = host(names[i], sizes[i], &all);
+		snprintf(path, sizeof(path), "/tmp/test_histfile.%d.%d", getpid(), i);
+		assert_int_equal(hmm_histfile__write(f, path), 0);
+		hmm_histfile__free(f);
+		f = hmm_histfile__read(path, &err);
+		assert_non_null(f);
+		unlink(path);
+		assert_int_equal(hmm_histfile__merge(m, f), 0);
+		hmm_histfile__free(f);
+	}
+	hmm_histfile__sort(m);
+	assert_int_equal(m->hosts, 3);
+	assert_int_equal(m->n, 2); /* same metric, label and driver name: one entry each */
+	assert_int_equal(m->source, HMM_HISTFILE_MERGE);
+	assert_int_equal(m->counters[HMM_C_FAULT_CALLS], 1000 + 20000 + 7 + 3);
+	assert_int_equal(m->counters[HMM_C_STATE_DROPS], 3);
+	assert_int_equal(m->duration_ns, 3000000000ULL);
+	assert_int_equal(m->e[0].key.metric, HMM_M_FAULT_NS); /* sorted by metric */
+	assert_memory_equal(&m->e[0].h, &all, sizeof(all));
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		bool o1, o2;
+
+		assert_int_equal(hmm_hist_quantile(&m->e[0].h, qs[i], &o1),
+				 hmm_hist_quantile(&all, qs[i], &o2));
+		assert_int_equal(o1, o2);
+	}
+	assert_true(m->e[0].h.slots[HMM_HIST_OVERFLOW] >= 3); /* overflow kept apart, merged too */
+	hmm_histfile__free(m);
+}
+
+static unsigned char *file_image(size_t *len)
+{
+	struct hmm_hist all = { 0 };
+	struct hmm_histfile *f = host("x", 100, &all);
+	char path[] = "/tmp/test_histfile.XXXXXX";
+	unsigned char *buf;
+	FILE *fp;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(hmm_histfile__write(f, path), 0);
+	hmm_histfile__free(f);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	buf = malloc(1 << 16);
+	assert_non_null(buf);
+	*len = fread(buf, 1, 1 << 16, fp);
+	fclose(fp);
+	unlink(path);
+	return buf;
+}
+
+static void test_bad_files(void **state)
+{
+	struct hmm_histfile *f;
+	unsigned char *buf;
+	size_t len;
+	int err;
+
+	(void)state;
+	buf = file_image(&len);
+	assert_int_equal(len, 256 + 8 * HMM_C_MAX + 2 * (16 + 32 + 16 + 8 * HMM_HIST_SLOTS) + 4);
+	f = hmm_histfile__read_mem(buf, len, &err);
+	assert_non_null(f);
+	hmm_histfile__free(f);
+
+	/* One flipped bit in a slot: the CRC catches it. */
+	buf[len - 100] ^= 4;
+	assert_null(hmm_histfile__read_mem(buf, len, &err));
+	assert_int_equal(err, -EBADMSG);
+	buf[len - 100] ^= 4;
+	/* Cut short. */
+	assert_null(hmm_histfile__read_mem(buf, len - 9, &err));
+	assert_int_equal(err, -EBADMSG);
+	assert_null(hmm_histfile__read_mem(buf, 10, &err));
+	assert_int_equal(err, -EPROTO);
+	/* Not ours. */
+	buf[0] = 'X';
+	assert_null(hmm_histfile__read_mem(buf, len, &err));
+	assert_int_equal(err, -EPROTO);
+	buf[0] = 'H';
+	/* A newer major version, another grid. */
+	buf[8] = 2;
+	assert_null(hmm_histfile__read_mem(buf, len, &err));
+	assert_int_equal(err, -EPROTONOSUPPORT);
+	buf[8] = 1;
+	buf[20] = 4;
+	assert_null(hmm_histfile__read_mem(buf, len, &err));
+	assert_int_equal(err, -EPROTONOSUPPORT);
+	buf[20] = 8;
+	/* A histogram count that claims more entries than the file holds. */
+	buf[32] = 200;
+	assert_null(hmm_histfile__read_mem(buf, len, &err));
+	assert_int_equal(err, -EBADMSG);
+	free(buf);
+	assert_null(hmm_histfile__read("/nonexistent/x.hist", &err));
+	assert_int_equal(err, -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_merge_exact),
+		cmocka_unit_test(test_bad_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hmm_exporter: HMM histograms and counters for Prometheus, from in-kernel aggregation only (no
+ * per-event ring-buffer traffic). Serves /metrics over HTTP and/or writes a node_exporter
+ * textfile; see hmm_exporter(8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include "exporter.h"
+#include "hist.h"
+#include "ksyms.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hmm_exporter [OPTIONS]\n"
+		"Export Linux HMM and device-memory migration statistics to Prometheus, from\n"
+		"hmmscope's in-kernel aggregation (no per-event traffic).\n\n"
+		"  -l, --listen ADDR:PORT  serve /metrics there (default 127.0.0.1:%d; IPv6 as\n"
+		"                          [ADDR]:PORT; port 0 picks a free one)\n"
+		"  -t, --textfile DIR      write DIR/hmm.prom every interval, atomically, for\n"
+		"                          node_exporter's textfile collector (no HTTP unless\n"
+		"                          --listen is given too)\n"
+		"  -i, --interval SECONDS  textfile interval (default 15)\n"
+		"      --once              count for one interval, write the textfile (or stdout\n"
+		"                          without --textfile) once and exit\n"
+		"  -m, --mode MODE         attach mode: auto (default), fentry or kprobe\n"
+		"      --per-process N     also per-process counters, labelled pid and comm for\n"
+		"                          at most N (1..1000) owner processes, pid=\"other\" for\n"
+		"                          the rest\n"
+		"      --validate FILE     check FILE ('-': stdin) in the text format against the\n"
+		"                          exporter's invariants, then exit (0: valid, 1: not)\n"
+		"  -v, --verbose           libbpf and libmicrohttpd messages (-vv: debug)\n"
+		"  -V, --version           print the version\n"
+		"  -h, --help              this text\n\n"
+		"Exit status: 0 stopped by SIGINT/SIGTERM (or --once done); 1 runtime error\n"
+		"(cannot listen, cannot write the textfile); 2 bad usage; 3 the BPF programs\n"
+		"could not be loaded (no BTF, no privileges).\n",
+		HMM_EXPORTER_PORT);
+}
+
+/* ---- snapshot ------------------------------------------------------------------------------ */
+
+static int collect_hist(void *ctx, const struct hmm_hist_key *k, const struct hmm_hist *h)
+{
+	struct exporter *e = ctx;
+
+	if (e->n_hists == e->cap_hists) {
+		size_t cap = e->cap_hists ? 2 * e->cap_hists : 32;
+		struct hist_slot *p = realloc(e->hists, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		e->hists = p;
+		e->cap_hists = cap;
+	}
+	e->hists[e->n_hists].key = *k;
+	e->hists[e->n_hists].h = *h;
+	e->n_hists++;
+	return 0;
+}
+
+static int collect_owner(void *ctx, __u32 pid, const struct hmm_owner_stats *st)
+{
+	struct exporter *e = ctx;
+
+	if (e->n_owners == e->cap_owners) {
+		size_t cap = e->cap_owners ? 2 * e->cap_owners : 16;
+		struct prom_owner *p = realloc(e->owners, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		e->owners = p;
+		e->cap_owners = cap;
+	}
+	prom_owner_set(&e->owners[e->n_owners], pid, st);
+	/* Exited: its label may go to another process (the kernel's pids: the host's pid namespace,
+	 * where the exporter runs). */
+	e->owners[e->n_owners].gone = pid && kill(pid, 0) && errno == ESRCH;
+	e->n_owners++;
+	return 0;
+}
+
+/*
+ * Driver names for attribution addresses, cached: /proc/kallsyms is read only when an address is
+ * new (a driver registered a notifier), then freed, so the exporter does not keep a big table
+ * resident. The cache is bounded; past it, new addresses are "other".
+ */
+static void resolve_drivers(struct exporter *e)
+{
+	struct hmm_ksyms *ks = NULL;
+	bool tried = false;
+
+	for (size_t i = 0; i < e->n_hists; i++) {
+		__u64 a = e->hists[i].key.driver;
+		size_t k;
+
+		if (!a)
+			continue;
+		for (k = 0; k < e->n_drivers; k++)
+			if (e->drivers[k].addr == a)
+				break;
+		if (k < e->n_drivers || e->n_drivers == DRIVER_CACHE)
+			continue;
+		if (!tried) {
+			ks = hmm_ksyms__load(NULL);
+			tried = true;
+			if (!ks)
+				tool_err("cannot read /proc/kallsyms (%s): drivers are \"unknown\"",
+					 strerror(errno));
+		}
+		e->drivers[k].addr = a;
+		snprintf(e->drivers[k].name, sizeof(e->drivers[k].name), "%s",
+			 ks ? hmm_ksyms__driver(ks, a) : "unknown");
+		e->n_drivers++;
+	}
+	hmm_ksyms__free(ks);
+}
+
+static const char *driver_name(const struct exporter *e, __u64 addr)
+{
+	if (!addr)
+		return "none";
+	for (size_t k = 0; k < e->n_drivers; k++)
+		if (e->drivers[k].addr == addr)
+			return e->drivers[k].name;
+	return "other";
+}
+
+int exporter_render(struct exporter *e, struct prom_buf *b)
+{
+	struct prom_probe probes[HMM_AP_MAX];
+	const struct hmm_ap_report *rep;
+	__u64 counters[HMM_C_MAX];
+	struct prom_state s = { 0 };
+	size_t n_rep = 0;
+	double t0;
+	int err;
+
+	pthread_mutex_lock(&e->lock);
+	t0 = tool_now_s();
+	e->n_hists = 0;
+	err = hmm_tracer__counters(e->t, counters);
+	if (!err)
+		err = hmm_tracer__hists(e->t, collect_hist, e);
+	if (!err && e->procs.max_labels) {
+		e->n_owners = 0;
+		err = hmm_tracer__owners(e->t, collect_owner, e);
+		if (!err)
+			err = prom_procs_update(&e->procs, e->owners, e->n_owners);
+		s.procs = &e->procs;
+	}
+	if (err)
+		goto out;
+	resolve_drivers(e);
+	if (e->cap_views < e->n_hists) {
+		struct prom_hist *v = realloc(e->views, e->n_hists * sizeof(*v));
+
+		if (!v) {
+			err = -ENOMEM;
+			goto out;
+		}
+		e->views = v;
+		e->cap_views = e->n_hists;
+	}
+	for (size_t i = 0; i < e->n_hists; i++) {
+		e->views[i].key = e->hists[i].key;
+		e->views[i].driver = driver_name(e, e->hists[i].key.driver);
+		e->views[i].h = &e->hists[i].h;
+	}
+	rep = hmm_tracer__report(e->t, &n_rep);
+	for (size_t i = 0; i < n_rep && i < HMM_AP_MAX; i++) {
+		probes[i].func = rep[i].func ? rep[i].func : hmm_ap_func(rep[i].ap);
+		probes[i].state = hmm_ap_state_str(rep[i].state);
+		probes[i].mode = rep[i].state == HMM_AP_ATTACHED ? hmm_mode_str(rep[i].mode) : "none";
+	}
+	s.counters = counters;
+	s.hists = e->views;
+	s.n_hists = e->n_hists;
+	s.probes = probes;
+	s.n_probes = n_rep < HMM_AP_MAX ? n_rep : HMM_AP_MAX;
+	s.version = HMM_EXPORTER_VERSION;
+	s.kernel_release = e->release;
+	s.last_render_seconds = e->last_render_s;
+	s.renders = e->renders;
+	err = prom_render(b, &s);
+	e->last_render_s = tool_now_s() - t0;
+	e->renders++;
+out:
+	pthread_mutex_unlock(&e->lock);
+	return err;
+}
+
+/* ---- textfile ------------------------------------------------------------------------------ */
+
+/* DIR/hmm.prom through a temporary file in DIR and rename(): readers never see half a file. */
+static int write_textfile(struct exporter *e, const char *dir)
+{
+	struct prom_buf b = { 0 };
+	char tmp[4096] = "", path[4096];
+	size_t off = 0;
+	int fd = -1, err;
+
+	err = exporter_render(e, &b);
+	if (err)
+		goto cleanup;
+	snprintf(path, sizeof(path), "%s/hmm.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.hmm.prom.XXXXXX", dir);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		tmp[0] = '\0';
+		goto cleanup;
+	}
+	while (off < b.len) {
+		ssize_t w = write(fd, b.data + off, b.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			err = -errno;
+			goto cleanup;
+		}
+		off += w;
+	}
+	/* mkstemp() makes it 0600; node_exporter runs as another user. */
+	if (fchmod(fd, 0644) || close(fd)) {
+		err = -errno;
+		fd = -1;
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		err = -errno;
+		goto cleanup;
+	}
+	tmp[0] = '\0';
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (err && tmp[0])
+		unlink(tmp);
+	if (err)
+		tool_err("cannot write %s/hmm.prom: %s", dir, strerror(-err));
+	prom_buf_free(&b);
+	return err;
+}
+
+/* ---- listening socket ---------------------------------------------------------------------- */
+
+/* Parse ADDR:PORT or [ADDR]:PORT (numeric only) and listen there; returns the fd, -2 for a bad
+ * spec or -1 when the socket cannot listen. */
+static int listen_on(const char *spec, bool *ipv6, char *shown, size_t shown_n)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} sa;
+	socklen_t salen;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[256], num[INET6_ADDRSTRLEN];
+	unsigned long long p;
+	const char *colon;
+	int fd = -1, one = 1;
+
+	if (spec[0] == '[') {
+		const char *rb = strchr(spec, ']');
+
+		if (!rb || rb[1] != ':' || (size_t)(rb - spec - 1) >= sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(rb - spec - 1), spec + 1);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon || (size_t)(colon - spec) >= sizeof(host) || memchr(spec, ':', colon - spec))
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+	}
+	if (!host[0])
+		goto bad;
+	if (tool_parse_u64("--listen port", colon + 1, 0, 65535, &p))
+		return -2;
+	/* inet_pton(), not getaddrinfo(): numeric only, and no NSS in a static binary. */
+	memset(&sa, 0, sizeof(sa));
+	if (inet_pton(AF_INET, host, &sa.v4.sin_addr) == 1) {
+		sa.v4.sin_family = AF_INET;
+		sa.v4.sin_port = htons(p);
+		salen = sizeof(sa.v4);
+	} else if (inet_pton(AF_INET6, host, &sa.v6.sin6_addr) == 1) {
+		sa.v6.sin6_family = AF_INET6;
+		sa.v6.sin6_port = htons(p);
+		salen = sizeof(sa.v6);
+	} else {
+		tool_err("--listen: '%s' is not a numeric IPv4 or IPv6 address", host);
+		return -2;
+	}
+	*ipv6 = sa.sa.sa_family == AF_INET6;
+	fd = socket(sa.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		tool_err("--listen %s: socket: %s", spec, strerror(errno));
+		goto fail;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, &sa.sa, salen) || listen(fd, 128)) {
+		tool_err("cannot listen on %s: %s%s", spec, strerror(errno),
+			 errno == EADDRINUSE ? " (another exporter running? choose --listen)" :
+			 errno == EACCES ? " (ports below 1024 need CAP_NET_BIND_SERVICE)" : "");
+		goto fail;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (void *)&ss;
+
+			inet_ntop(AF_INET6, &s6->sin6_addr, num, sizeof(num));
+			snprintf(shown, shown_n, "[%s]:%u", num, ntohs(s6->sin6_port));
+		} else {
+			struct sockaddr_in *s4 = (void *)&ss;
+
+			inet_ntop(AF_INET, &s4->sin_addr, num, sizeof(num));
+			snprintf(shown, shown_n, "%s:%u", num, ntohs(s4->sin_port));
+		}
+	}
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+bad:
+	tool_err("--listen: expected ADDR:PORT or [ADDR]:PORT, got '%s'", spec);
+	return -2;
+}
+
+/* ---- --validate ---------------------------------------------------------------------------- */
+
+static int validate_file(const char *path)
+{
+	struct prom_buf b = { 0 };
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char chunk[65536], err[512];
+	size_t n;
+	int rc;
+
+	if (!f) {
+		tool_err("--validate: cannot open %s: %s", path, strerror(errno));
+		return EXP_ERROR;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		prom_buf_printf(&b, "%.*s", (int)n, chunk);
+	if (f != stdin)
+		fclose(f);
+	if (b.oom) {
+		tool_err("--validate: out of memory");
+		prom_buf_free(&b);
+		return EXP_ERROR;
+	}
+	rc = prom_validate(b.data ? b.data : "", b.len, err, sizeof(err));
+	if (rc)
+		tool_err("%s: %s", path, err);
+	else
+		printf("%s: valid\n", path);
+	prom_buf_free(&b);
+	return rc ? EXP_ERROR : EXP_OK;
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ONCE = 256, OPT_PER_PROCESS, OPT_VALIDATE };
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "per-process", required_argument, NULL, OPT_PER_PROCESS },
+		{ "validate", required_argument, NULL, OPT_VALIDATE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .aggregate = true, .events = false };
+	const char *listen_spec = NULL, *textfile = NULL;
+	char default_listen[32], shown[128] = "";
+	unsigned long long interval = 15, per_process = 0;
+	struct http_server *http = NULL;
+	struct exporter *e = NULL;
+	struct utsname un;
+	bool once = false, ipv6 = false;
+	int c, fd = -1, status = EXP_OK, err;
+	double next;
+
+	tool_name = "hmm_exporter";
+	hmm_set_print(tool_print);
+	while ((c = getopt_long(argc, argv, "l:t:i:m:vVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 't':
+			textfile = optarg;
+			break;
+		case 'i':
+			if (tool_parse_u64("--interval", optarg, 1, 86400, &interval))
+				return EXP_USAGE;
+			break;
+		case OPT_ONCE:
+			once = true;
+			break;
+		case 'm':
+			if (tool_parse_mode(optarg, &opts.mode))
+				return EXP_USAGE;
+			break;
+		case OPT_PER_PROCESS:
+			if (tool_parse_u64("--per-process", optarg, 1, 1000, &per_process))
+				return EXP_USAGE;
+			opts.per_owner = true;
+			break;
+		case OPT_VALIDATE:
+			return validate_file(optarg);
+		case 'v':
+			tool_verbose++;
+			break;
+		case 'V':
+			printf("hmm_exporter %s (record schema %d)\n", HMM_EXPORTER_VERSION,
+			       HMM_SCHEMA_VERSION);
+			return EXP_OK;
+		case 'h':
+			usage(stdout);
+			return EXP_OK;
+		default:
+			usage(stderr);
+			return EXP_USAGE;
+		}
+	}
+	if (optind < argc) {
+		tool_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return EXP_USAGE;
+	}
+	if (textfile) {
+		struct stat st;
+
+		if (stat(textfile, &st) || !S_ISDIR(st.st_mode)) {
+			tool_err("--textfile: '%s' is not a directory", textfile);
+			return EXP_USAGE;
+		}
+	}
+	snprintf(default_listen, sizeof(default_listen), "127.0.0.1:%d", HMM_EXPORTER_PORT);
+	if (!listen_spec && !textfile && !once)
+		listen_spec = default_listen;
+	if (once && listen_spec) {
+		tool_err("--once writes one file or stdout; it does not serve HTTP (drop --listen)");
+		return EXP_USAGE;
+	}
+
+	/* Listen before loading BPF: a port in use fails fast and cheaply. */
+	if (listen_spec) {
+		fd = listen_on(listen_spec, &ipv6, shown, sizeof(shown));
+		if (fd < 0)
+			return fd == -2 ? EXP_USAGE : EXP_ERROR;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		tool_err("out of memory");
+		status = EXP_ERROR;
+		goto cleanup;
+	}
+	pthread_mutex_init(&e->lock, NULL);
+	e->procs.max_labels = per_process;
+	if (uname(&un) == 0)
+		snprintf(e->release, sizeof(e->release), "%s", un.release);
+	signal(SIGPIPE, SIG_IGN);
+	tool_signals();
+
+	e->t = hmm_tracer__open(&opts);
+	if (!e->t) {
+		tool_err("%s", strerror(errno));
+		status = EXP_ERROR;
+		goto cleanup;
+	}
+	err = hmm_tracer__load(e->t);
+	if (err) {
+		tool_load_error(err);
+		status = EXP_NONE;
+		goto cleanup;
+	}
+	/* Attach failures are in the report, and the exporter serves them: not fatal here. */
+	hmm_tracer__attach(e->t);
+	{
+		size_t n;
+		const struct hmm_ap_report *r = hmm_tracer__report(e->t, &n);
+		int live = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (r[i].state == HMM_AP_ATTACHED)
+				live++;
+			else if (r[i].state != HMM_AP_DISABLED)
+				fprintf(stderr, "%s: %s: %s: %s\n", tool_name, r[i].func,
+					hmm_ap_state_str(r[i].state), r[i].reason);
+		}
+		if (!live)
+			tool_err("nothing could be attached on this kernel: exporting the probe "
+				 "states only (hmm_exporter_probe_info)");
+	}
+
+	/* Loading and relocating the programs allocated and freed megabytes (BTF): hand the freed
+	 * heap back to the kernel, the exporter runs for months. */
+	malloc_trim(0);
+
+	if (textfile && !once && write_textfile(e, textfile)) {
+		status = EXP_ERROR;
+		goto cleanup;
+	}
+	if (fd >= 0) {
+		http = http_start(e, fd, ipv6);
+		fd = -1; /* libmicrohttpd owns it now, or it was closed */
+		if (!http) {
+			status = EXP_ERROR;
+			goto cleanup;
+		}
+		fprintf(stderr, "%s: serving http://%s/metrics\n", tool_name, shown);
+	}
+	if (textfile && !once)
+		fprintf(stderr, "%s: writing %s/hmm.prom every %llu s\n", tool_name, textfile,
+			interval);
+
+	next = tool_now_s() + interval;
+	while (!tool_exiting) {
+		double now = tool_now_s();
+
+		if ((textfile || once) && now >= next) {
+			if (once) {
+				if (textfile) {
+					status = write_textfile(e, textfile) ? EXP_ERROR : EXP_OK;
+				} else {
+					struct prom_buf b = { 0 };
+
+					err = exporter_render(e, &b);
+					if (err) {
+						tool_err("cannot render: %s", strerror(-err));
+						status = EXP_ERROR;
+					} else if (fwrite(b.data, 1, b.len, stdout) != b.len ||
+						   fflush(stdout)) {
+						status = EXP_ERROR;
+					}
+					prom_buf_free(&b);
+				}
+				break;
+			}
+			write_textfile(e, textfile); /* a failure is reported; the next may work */
+			next += interval;
+			if (next < now)
+				next = now + interval;
+			continue;
+		}
+		usleep(100000);
+	}
+cleanup:
+	http_stop(http);
+	if (fd >= 0)
+		close(fd);
+	if (e) {
+		hmm_tracer__destroy(e->t);
+		free(e->hists);
+		free(e->views);
+		free(e->owners);
+		prom_procs_free(&e->procs);
+		pthread_mutex_destroy(&e->lock);
+		free(e);
+	}
+	return status;
+}

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hmmtrace hist: a host's histograms and counters into a small file (lib/histfile.h), from the
+ * live in-kernel maps or from a recording, and `hist merge` to combine many hosts' files into one
+ * report with exact percentiles-by-bucket: the fleet view for fleets without Prometheus.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <jansson.h>
+#include "hmmtrace.h"
+#include "agg.h"
+#include "hist.h"
+#include "histfile.h"
+#include "ksyms.h"
+#include "symtab.h"
+#include "trace.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hmmtrace hist [-d SECONDS] [-m MODE] [-o FILE] [--json]\n"
+		   "       hmmtrace hist -i TRACE [-o FILE] [--json]\n"
+		   "       hmmtrace hist merge [-o FILE] [--json] FILE...\n"
+		   "Histograms and counters of this host, from in-kernel aggregation (system-wide,\n"
+		   "until Ctrl-C or the duration ends) or from a recording, written to a histogram\n"
+		   "file (-o) or shown as a report; 'merge' combines many hosts' files into one report\n"
+		   "(or file) with exact percentiles-by-bucket.\n\n"
+		   "  -d, --duration S   live: stop after S seconds\n"
+		   "  -i, --input TRACE  from a recording (hmmtrace record) instead of live maps\n"
+		   "  -m, --mode MODE    live: attach mode auto (default), fentry or kprobe\n"
+		   "  -o, --output FILE  write a histogram file (atomically) instead of the report\n"
+		   "  -j, --json         the report as one JSON document\n"
+		   "  -h, --help         this text\n\n"
+		   "Percentiles are upper bounds of their bucket (at most 9%% above the true value),\n"
+		   "exact after any merge. See hmmtrace(8), HISTOGRAM FILES.\n");
+}
+
+/* ---- report -------------------------------------------------------------------------------- */
+
+static bool metric_is_ns(__u16 metric)
+{
+	return metric != HMM_M_CHAIN_ATTEMPTS;
+}
+
+static void fmt_value(char *buf, size_t n, __u16 metric, __u64 v, bool overflow)
+{
+	if (metric_is_ns(metric))
+		hmm_fmt_duration(buf, n, v);
+	else
+		snprintf(buf, n, "%llu", (unsigned long long)v);
+	if (overflow)
+		snprintf(buf, n, ">%s", metric_is_ns(metric) ? "18min" : "2^40");
+}
+
+static const double quantiles[] = { 0.5, 0.9, 0.99, 0.999 };
+
+static void hist_report_text(const struct hmm_histfile *f, char **names, int nnames)
+{
+	const __u64 *c = f->counters;
+	char v[5][24], name[40];
+
+	printf("\n HMM histograms: %u host%s, %.3f s counted in all\n", f->hosts,
+	       f->hosts == 1 ? "" : "s", f->duration_ns / 1e9);
+	for (int i = 0; i < nnames; i++)
+		printf("   %s\n", names[i]);
+	printf("\n  hmm_range_fault calls %llu (ok %llu, -EBUSY %llu, other errors %llu), pages %llu\n",
+	       (unsigned long long)c[HMM_C_FAULT_CALLS],
+	       (unsigned long long)c[HMM_C_FAULT_RESULT_BASE + HMM_RES_OK],
+	       (unsigned long long)c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
+	       (unsigned long long)(c[HMM_C_FAULT_CALLS] - c[HMM_C_FAULT_RESULT_BASE + HMM_RES_OK] -
+				    c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]),
+	       (unsigned long long)c[HMM_C_FAULT_PAGES]);
+	printf("  migrations to device %llu (moved %llu stayed %llu), to system %llu (moved %llu "
+	       "stayed %llu, cpu-fault %llu)\n",
+	       (unsigned long long)c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE],
+	       (unsigned long long)c[HMM_C_MIGRATE_MOVED_BASE + HMM_DIR_TO_DEVICE],
+	       (unsigned long long)c[HMM_C_MIGRATE_STAYED_BASE + HMM_DIR_TO_DEVICE],
+	       (unsigned long long)c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_SYSTEM],
+	       (unsigned long long)c[HMM_C_MIGRATE_MOVED_BASE + HMM_DIR_TO_SYSTEM],
+	       (unsigned long long)c[HMM_C_MIGRATE_STAYED_BASE + HMM_DIR_TO_SYSTEM],
+	       (unsigned long long)c[HMM_C_MIGRATE_FAULT_BASE + HMM_DIR_TO_SYSTEM]);
+	printf("  lost: ring buffer %llu, in-kernel state %llu\n\n",
+	       (unsigned long long)c[HMM_C_RINGBUF_DROPS], (unsigned long long)c[HMM_C_STATE_DROPS]);
+	printf("  %-36s %-12s %10s %9s %9s %9s %9s %9s\n", "histogram", "driver", "count", "p50<=",
+	       "p90<=", "p99<=", "p99.9<=", "max<=");
+	for (size_t i = 0; i < f->n; i++) {
+		const struct hmm_histfile_entry *e = &f->e[i];
+		const char *l = hmm_metric_label(e->key.metric, e->key.label);
+		__u64 total = hmm_hist_total(&e->h);
+
+		if (!total)
+			continue;
+		snprintf(name, sizeof(name), "%s%s%s", hmm_metric_name(e->key.metric), *l ? " " : "", l);
+		for (int q = 0; q < 4; q++) {
+			bool ovf;
+			__u64 x = hmm_hist_quantile(&e->h, quantiles[q], &ovf);
+
+			fmt_value(v[q], sizeof(v[q]), e->key.metric, x, ovf);
+		}
+		fmt_value(v[4], sizeof(v[4]), e->key.metric, hmm_hist_max_bound(&e->h),
+			  e->h.slots[HMM_HIST_OVERFLOW] != 0);
+		printf("  %-36s %-12s %10llu %9s %9s %9s %9s %9s\n", name, e->driver,
+		       (unsigned long long)total, v[0], v[1], v[2], v[3], v[4]);
+	}
+	printf("\n");
+}
+
+static void hist_report_json(const struct hmm_histfile *f, char **names, int nnames)
+{
+	json_t *o = json_object(), *c = json_object(), *h = json_array(), *src = json_array();
+	char buf[64];
+
+	json_object_set_new(o, "hosts", json_integer(f->hosts));
+	json_object_set_new(o, "seconds", json_real(f->duration_ns / 1e9));
+	for (int i = 0; i < nnames; i++)
+		json_array_append_new(src, json_string(names[i]));
+	json_object_set_new(o, "sources", src);
+	for (unsigned int i = 0; i < HMM_C_MAX; i++)
+		json_object_set_new(c, hmm_counter_name(i, buf, sizeof(buf)),
+				    json_integer(f->counters[i]));
+	json_object_set_new(o, "counters", c);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct hmm_histfile_entry *e = &f->e[i];
+		json_t *x = json_object(), *b = json_object();
+		bool ovf;
+
+		json_object_set_new(x, "metric", json_string(hmm_metric_name(e->key.metric)));
+		json_object_set_new(x, "label", json_string(hmm_metric_label(e->key.metric, e->key.label)));
+		json_object_set_new(x, "driver", json_string(e->driver));
+		json_object_set_new(x, "count", json_integer(hmm_hist_total(&e->h)));
+		json_object_set_new(x, "sum", json_integer(e->h.sum));
+		json_object_set_new(x, "p50", json_integer(hmm_hist_quantile(&e->h, 0.5, NULL)));
+		json_object_set_new(x, "p90", json_integer(hmm_hist_quantile(&e->h, 0.9, NULL)));
+		json_object_set_new(x, "p99", json_integer(hmm_hist_quantile(&e->h, 0.99, &ovf)));
+		json_object_set_new(x, "p99_overflow", json_boolean(ovf));
+		json_object_set_new(x, "p999", json_integer(hmm_hist_quantile(&e->h, 0.999, NULL)));
+		json_object_set_new(x, "max", json_integer(hmm_hist_max_bound(&e->h)));
+		/* Non-empty slots by index (hmm_hist_slot()), for exact checks and re-merging. */
+		for (__u32 s = 0; s < HMM_HIST_SLOTS; s++)
+			if (e->h.slots[s]) {
+				snprintf(buf, sizeof(buf), "%u", s);
+				json_object_set_new(b, buf, json_integer(e->h.slots[s]));
+			}
+		json_object_set_new(x, "slots", b);
+		json_array_append_new(h, x);
+	}
+	json_object_set_new(o, "hists", h);
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+static char *describe(const struct hmm_histfile *f, const char *path)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s: %s%s%s, %u host%s, %.3f s", path, f->host[0] ? f->host : "(merge)",
+		     f->release[0] ? " " : "", f->release, f->hosts, f->hosts == 1 ? "" : "s",
+		     f->duration_ns / 1e9) < 0)
+		return NULL;
+	return s;
+}
+
+static int output(struct hmm_histfile *f, const char *out, bool json, char **names, int nnames)
+{
+	int err;
+
+	hmm_histfile__sort(f);
+	if (out) {
+		err = hmm_histfile__write(f, out);
+		if (err) {
+			tool_err("hist: cannot write %s: %s", out, strerror(-err));
+			return EXIT_PARTIAL;
+		}
+		fprintf(stderr, "hmmtrace: hist: wrote %s (%zu histograms, %u host%s)\n", out, f->n,
+			f->hosts, f->hosts == 1 ? "" : "s");
+		return EXIT_OK;
+	}
+	if (json)
+		hist_report_json(f, names, nnames);
+	else
+		hist_report_text(f, names, nnames);
+	return EXIT_OK;
+}
+
+/* ---- sources ------------------------------------------------------------------------------- */
+
+static void set_host(struct hmm_histfile *f)
+{
+	struct utsname un;
+
+	if (uname(&un) == 0) {
+		snprintf(f->host, sizeof(f->host), "%s", un.nodename);
+		snprintf(f->release, sizeof(f->release), "%s", un.release);
+	}
+}
+
+struct live_ctx {
+	struct hmm_histfile *f;
+	struct hmm_symtab *syms;
+};
+
+static int add_live(void *ctx, const struct hmm_hist_key *k, const struct hmm_hist *h)
+{
+	struct live_ctx *l = ctx;
+
+	return hmm_histfile__add(l->f, k, hmm_symtab__driver(l->syms, k->driver), h);
+}
+
+static int hist_live(struct hmm_histfile *f, unsigned long long duration, enum hmm_attach_mode mode)
+{
+	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .aggregate = true, .mode = mode };
+	struct hmm_tracer *t = NULL;
+	struct hmm_ksyms *ks = NULL;
+	struct live_ctx l = { .f = f };
+	struct timespec rt;
+	double start, deadline = 0;
+	int status;
+
+	status = start_tracer(&opts, "hist", &t);
+	if (status != EXIT_OK)
+		goto cleanup;
+	tool_signals();
+	clock_gettime(CLOCK_REALTIME, &rt);
+	f->start_real_ns = rt.tv_sec * 1000000000ULL + rt.tv_nsec;
+	start = tool_now_s();
+	if (duration)
+		deadline = start + duration;
+	fprintf(stderr, "hmmtrace: hist: counting system-wide, Ctrl-C to stop\n");
+	while (!tool_exiting && (!deadline || tool_now_s() < deadline))
+		usleep(100000);
+	f->duration_ns = (tool_now_s() - start) * 1e9;
+	ks = hmm_ksyms__load(NULL);
+	if (!ks)
+		tool_err("hist: cannot read /proc/kallsyms (%s): drivers are \"unknown\"",
+			 strerror(errno));
+	l.syms = hmm_symtab__new(ks);
+	if (!l.syms || hmm_tracer__counters(t, f->counters) || hmm_tracer__hists(t, add_live, &l)) {
+		tool_err("hist: cannot read the in-kernel statistics");
+		status = EXIT_PARTIAL;
+	}
+cleanup:
+	hmm_symtab__free(l.syms);
+	hmm_ksyms__free(ks);
+	hmm_tracer__destroy(t);
+	return status;
+}
+
+/* Histograms keyed by driver address while a recording is read; named at the end, when every
+ * HMM_REC_SYM record has been seen. */
+struct trace_ctx {
+	struct hmm_histfile *by_addr;
+	int err;
+};
+
+static void add_sample(void *ctx, const struct hmm_hist_key *key, __u64 value)
+{
+	struct trace_ctx *tc = ctx;
+	struct hmm_histfile *f = tc->by_addr;
+	struct hmm_hist one;
+	char addr[24];
+
+	/* by_addr uses the address, in hex, as its "driver" string. */
+	snprintf(addr, sizeof(addr), "%llx", (unsigned long long)key->driver);
+	for (size_t i = 0; i < f->n; i++) {
+		struct hmm_histfile_entry *e = &f->e[i];
+
+		if (e->key.metric == key->metric && e->key.label == key->label &&
+		    e->key.driver == key->driver) {
+			hmm_hist_add(&e->h, value);
+			return;
+		}
+	}
+	memset(&one, 0, sizeof(one));
+	hmm_hist_add(&one, value);
+	if (!tc->err)
+		tc->err = hmm_histfile__add(f, key, addr, &one);
+}
+
+static int hist_trace(struct hmm_histfile *f, const char *path)
+{
+	const struct hmm_trace_meta *m;
+	struct trace_ctx tc = { 0 };
+	const struct hmm_rec_hdr *rec;
+	struct hmm_trace_reader *r;
+	struct hmm_symtab *syms = NULL;
+	unsigned int shift;
+	int err, status = EXIT_OK;
+
+	r = open_trace("hist", path);
+	if (!r)
+		return EXIT_PARTIAL;
+	m = hmm_trace_reader__meta(r);
+	shift = m->page_size ? __builtin_ctz(m->page_size) : 12;
+	snprintf(f->host, sizeof(f->host), "%s", m->host);
+	snprintf(f->release, sizeof(f->release), "%s", m->release);
+	f->start_real_ns = m->start_real_ns;
+	tc.by_addr = hmm_histfile__new(HMM_HISTFILE_TRACE);
+	syms = hmm_symtab__new(NULL);
+	if (!tc.by_addr || !syms) {
+		tool_err("hist: out of memory");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
+		if (rec->type == HMM_REC_SYM)
+			hmm_symtab__add(syms, (const struct hmm_rec_sym *)rec);
+		hmm_count_record(f->counters, rec, shift);
+		hmm_record_samples(rec, add_sample, &tc);
+	}
+	if (err < 0 || tc.err) {
+		tool_err("hist: reading %s: %s", path, strerror(-(err < 0 ? err : tc.err)));
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	warn_damage(path, hmm_trace_reader__stats(r));
+	{
+		const struct hmm_trace_read_stats *st = hmm_trace_reader__stats(r);
+
+		if (st->totals.last_ts > st->totals.first_ts)
+			f->duration_ns = st->totals.last_ts - st->totals.first_ts;
+	}
+	for (size_t i = 0; i < tc.by_addr->n; i++) {
+		const struct hmm_histfile_entry *e = &tc.by_addr->e[i];
+
+		err = hmm_histfile__add(f, &e->key, hmm_symtab__driver(syms, e->key.driver), &e->h);
+		if (err) {
+			tool_err("hist: out of memory");
+			status = EXIT_PARTIAL;
+			goto cleanup;
+		}
+	}
+cleanup:
+	hmm_symtab__free(syms);
+	hmm_histfile__free(tc.by_addr);
+	hmm_trace_reader__close(r);
+	return status;
+}
+
+static const char *histfile_strerror(int err)
+{
+	switch (err) {
+	case -EPROTO:
+		return "not a histogram file";
+	case -EPROTONOSUPPORT:
+		return "written by an incompatible hmmtrace (version, grid or record schema)";
+	case -EBADMSG:
+		return "damaged (size or CRC does not match)";
+	default:
+		return strerror(-err);
+	}
+}
+
+static int hist_merge(int argc, char **argv, const char *out, bool json)
+{
+	struct hmm_histfile *all = NULL, *f;
+	char **names;
+	int err, status = EXIT_OK, n = 0;
+
+	if (argc < 1) {
+		tool_err("hist merge: no files given (see --help)");
+		return EXIT_USAGE;
+	}
+	names = calloc(argc, sizeof(*names));
+	all = hmm_histfile__new(HMM_HISTFILE_MERGE);
+	if (!names || !all) {
+		tool_err("hist merge: out of memory");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	all->hosts = 0;
+	for (int i = 0; i < argc; i++) {
+		f = hmm_histfile__read(argv[i], &err);
+		if (!f) {
+			tool_err("hist merge: %s: %s", argv[i], histfile_strerror(err));
+			status = EXIT_PARTIAL;
+			goto cleanup;
+		}
+		names[n++] = describe(f, argv[i]);
+		if (i == 0)
+			snprintf(all->release, sizeof(all->release), "%s", f->release);
+		err = hmm_histfile__merge(all, f);
+		hmm_histfile__free(f);
+		if (err) {
+			tool_err("hist merge: out of memory");
+			status = EXIT_PARTIAL;
+			goto cleanup;
+		}
+	}
+	status = output(all, out, json, names, n);
+cleanup:
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	hmm_histfile__free(all);
+	return status;
+}
+
+int cmd_hist(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	enum hmm_attach_mode mode = HMM_MODE_AUTO;
+	const char *out = NULL, *input = NULL;
+	unsigned long long duration = 0;
+	struct hmm_histfile *f = NULL;
+	bool json = false, merge = false, mode_set = false;
+	int c, status;
+	char *name = NULL;
+
+	if (argc > 1 && !strcmp(argv[1], "merge")) {
+		merge = true;
+		argc--;
+		argv++;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+d:i:m:o:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (tool_parse_u64("--duration", optarg, 1, 86400 * 365, &duration))
+				return EXIT_USAGE;
+			break;
+		case 'i':
+			input = optarg;
+			break;
+		case 'm':
+			if (tool_parse_mode(optarg, &mode))
+				return EXIT_USAGE;
+			mode_set = true;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (merge) {
+		if (input || duration || mode_set) {
+			tool_err("hist merge: -i, -d and -m do not apply to merge");
+			return EXIT_USAGE;
+		}
+		return hist_merge(argc - optind, argv + optind, out, json);
+	}
+	if (optind < argc) {
+		tool_err("hist: unexpected argument '%s' (did you mean 'hist merge'?)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (input && (duration || mode_set)) {
+		tool_err("hist: -d and -m are for live counting, not with -i");
+		return EXIT_USAGE;
+	}
+	f = hmm_histfile__new(input ? HMM_HISTFILE_TRACE : HMM_HISTFILE_LIVE);
+	if (!f) {
+		tool_err("hist: out of memory");
+		return EXIT_PARTIAL;
+	}
+	if (input) {
+		status = hist_trace(f, input);
+	} else {
+		set_host(f);
+		status = hist_live(f, duration, mode);
+	}
+	if (status == EXIT_OK) {
+		name = describe(f, input ? input : "live");
+		status = output(f, out, json, &name, name ? 1 : 0);
+	}
+	free(name);
+	hmm_histfile__free(f);
+	return status;
+}
