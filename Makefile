@@ -7,6 +7,9 @@
 #   make check        deps, build, the lab kernels and image, then every test
 #   make demo         boot the 6.1 lab kernel and show the workload and what the tools saw
 #   make bench        run the benchmarks and write docs/PERFORMANCE.md
+#   make fuzz         run every fuzz target for FUZZ_TIME seconds (600) each
+#   make soak         hmm_exporter for SOAK seconds (600) in the lab: memory and scrape cost
+#   make check SANITIZE=1   the unit and host suites built with ASan and UBSan
 #   make lab          the lab kernels (cached outside the tree) and the initramfs
 #   make vmlinux      regenerate vmlinux/$(ARCH)/vmlinux.h from the 6.12 lab kernel's BTF
 
@@ -97,12 +100,12 @@ LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
 LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check check-run demo bench fuzz lab lab-kernels lab-image vmlinux clean help
+.PHONY: all deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux clean help
 
 all: $(TOOL_BINS) $(TEST_BINS) $(UNIT_BINS)
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	$(Q)scripts/deps.sh
@@ -162,15 +165,33 @@ $(OUTPUT)/tests/bench_trace: tests/bench/bench_trace.c $(LIBHMM) | $(OUTPUT)/tes
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
 		-ldeflate -lz -lm
 
+# How cost grows with owners, drivers and series (tests/bench/scale.sh): the exporter's renderer
+# and validator are the tool's, not the library's, so they are linked in.
+BENCH_SCALE_SRCS := tools/hmm_exporter/prom.c tools/hmm_exporter/validate.c
+$(OUTPUT)/tests/bench_scale: tests/bench/bench_scale.c $(BENCH_SCALE_SRCS) $(LIBHMM) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< $(BENCH_SCALE_SRCS) \
+		-o $@ $(LIBHMM) -lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
+
 # The fuzzer compiles the reader's sources itself with clang (libFuzzer, ASan, UBSan), with CRC
 # checks off so that mutations reach what they guard; `all` builds it only where clang's libFuzzer
 # runtime (libclang-rt-14-dev) is installed.
 FUZZ_TIME ?= 600
 FUZZ_TRACE := $(OUTPUT)/fuzz/fuzz_trace
 FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace.c lib/trace.c lib/records.c lib/log.c
+# The histogram file reader and merge (the fuzzer fixes up the CRC itself: no switch in the
+# library), and the exporter's HTTP request handling: http.c included by the fuzzer and driven
+# through the system's libmicrohttpd, dynamically linked.
+FUZZ_HISTFILE := $(OUTPUT)/fuzz/fuzz_histfile
+FUZZ_HISTFILE_SRCS := tests/fuzz/fuzz_histfile.c lib/histfile.c lib/hist.c
+FUZZ_HTTP := $(OUTPUT)/fuzz/fuzz_http
+FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/hmm_exporter/prom.c lib/hist.c lib/records.c lib/agg.c
+FUZZ_BINS := $(FUZZ_TRACE) $(FUZZ_HISTFILE) $(FUZZ_HTTP)
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARNINGS) \
+	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib
 FUZZ_RT = $(wildcard $(shell $(CLANG) -print-resource-dir 2>/dev/null)/lib/linux/$\
 	libclang_rt.fuzzer-$(shell uname -m).a)
-all: $(OUTPUT)/tests/bench_trace $(if $(FUZZ_RT),$(FUZZ_TRACE))
+all: $(OUTPUT)/tests/bench_trace $(if $(FUZZ_RT),$(FUZZ_BINS))
 
 $(FUZZ_TRACE): $(FUZZ_TRACE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h
 	$(call msg,FUZZ,$@)
@@ -179,10 +200,29 @@ $(FUZZ_TRACE): $(FUZZ_TRACE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h
 		$(WARNINGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib \
 		$(FUZZ_TRACE_SRCS) -o $@ -ldeflate -lz
 
-fuzz: $(FUZZ_TRACE)
-	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-trace
+$(FUZZ_HISTFILE): $(FUZZ_HISTFILE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_HISTFILE_SRCS) -o $@ -lz -lm
+
+$(FUZZ_HTTP): $(FUZZ_HTTP_SRCS) tools/hmm_exporter/http.c $(wildcard tools/hmm_exporter/*.h) \
+		tools/common.h $(wildcard lib/*.h) bpf/hmmscope.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_HTTP_SRCS) -o $@ -lmicrohttpd -lz -lm
+
+# Each target for FUZZ_TIME seconds, one after the other; crashes land in $(OUTPUT)/fuzz/artifacts.
+fuzz: $(FUZZ_BINS)
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-trace $(OUTPUT)/fuzz/corpus-histfile \
+		$(OUTPUT)/fuzz/corpus-http $(OUTPUT)/fuzz/artifacts
 	$(Q)$(FUZZ_TRACE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/trace.dict \
 		$(OUTPUT)/fuzz/corpus-trace tests/fuzz/corpus/trace
+	$(Q)$(FUZZ_HISTFILE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/histfile.dict \
+		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/ \
+		$(OUTPUT)/fuzz/corpus-histfile tests/fuzz/corpus/histfile
+	$(Q)$(FUZZ_HTTP) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/http.dict \
+		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/ \
+		$(OUTPUT)/fuzz/corpus-http tests/fuzz/corpus/http
 
 # ---- tests and lab binaries ---------------------------------------------------------------------
 
@@ -272,6 +312,11 @@ endif
 # Benchmarks (not timed tests): figures go to docs/PERFORMANCE.md.
 bench: all lab
 	$(Q)tests/bench/bench.sh
+
+# The long soak: hmm_exporter scraped every second for SOAK seconds (default 600) in the lab while
+# the workload runs, resident memory sampled; prints the same section make bench writes.
+soak: all lab
+	$(Q)OUTPUT=$(OUTPUT) SOAK=$${SOAK:-600} tests/bench/exporter.sh
 
 demo:
 	$(Q)$(MAKE) deps

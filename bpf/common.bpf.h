@@ -95,6 +95,22 @@ static __always_inline void *rec_reserve(__u32 size, __u16 type, __u64 ts)
 	return hdr;
 }
 
+/*
+ * Submit a reserved record, waking the consumer only once the ring buffer holds wakeup_bytes:
+ * a wakeup per record (irq_work, then a reschedule of the consumer) costs more than writing the
+ * record, and the consumer polls on a timeout anyway (Documentation/bpf/ringbuf.rst, "adaptive
+ * notification"). lib/ sets wakeup_bytes to a quarter of the ring; 0 wakes on every record.
+ */
+static __always_inline void rec_submit(void *rec)
+{
+	__u64 flags = 0;
+
+	if (wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
 static __always_inline void task_current(struct hmm_task *t)
 {
 	__u64 id = bpf_get_current_pid_tgid();

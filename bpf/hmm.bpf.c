@@ -254,7 +254,7 @@ static __always_inline int fault_exit(int ret)
 			c->attempts = attempt;
 			c->busy = attempt - 1;
 			c->cause = ch->cause;
-			bpf_ringbuf_submit(c, 0);
+			rec_submit(c);
 		}
 	}
 	if (res != HMM_RES_EBUSY && ch)
@@ -289,7 +289,7 @@ static __always_inline int fault_exit(int ret)
 	rec->cause = cause;
 	if (ret == 0)
 		scan_pfns(range, rec);
-	bpf_ringbuf_submit(rec, 0);
+	rec_submit(rec);
 	return 0;
 }
 
@@ -365,7 +365,7 @@ static __always_inline int read_begin_exit(void)
 	rec->mm = mm;
 	task_current(&rec->caller);
 	rec->owner = owner;
-	bpf_ringbuf_submit(rec, 0);
+	rec_submit(rec);
 	return 0;
 }
 

@@ -23,7 +23,8 @@ HMM_SETTING(__u64, min_dur_ns);	 /* per-event records: drop shorter ones (aggreg
 HMM_SETTING(__u8, emit_events);	 /* per-event records into the ring buffer */
 HMM_SETTING(__u8, aggregate);	 /* histograms and counters in maps */
 HMM_SETTING(__u8, page_shift);	 /* PAGE_SHIFT is a #define, not in BTF */
-HMM_SETTING(__u8, per_owner);	 /* owner_stats: counts per owner process */
+HMM_SETTING(__u8, per_owner);
+HMM_SETTING(__u64, wakeup_bytes); /* wake the consumer once this much is queued (0: always) */	 /* owner_stats: counts per owner process */
 /*
  * enum hmm_pfn_flags (5.8+), read by lib/ from this kernel's BTF. Its flags are 64-bit values
  * (HMM_PFN_VALID is 1UL << 63), and clang 14 truncates 64-bit enum values in

@@ -167,7 +167,7 @@ static __always_inline void inval_emit(struct inval *iv, __u64 end_ns)
 	rec->event = ev;
 	rec->flags = iv->flags;
 	rec->__pad[0] = rec->__pad[1] = 0;
-	bpf_ringbuf_submit(rec, 0);
+	rec_submit(rec);
 }
 
 static __always_inline int start_exit(int ret)

@@ -42,7 +42,7 @@ static __always_inline int uffd_exit(__u32 ret)
 	rec->ret = ret;
 	rec->reason = reason;
 	rec->__pad[0] = rec->__pad[1] = rec->__pad[2] = 0;
-	bpf_ringbuf_submit(rec, 0);
+	rec_submit(rec);
 	return 0;
 }
 

@@ -147,17 +147,15 @@ static bool parse_line(char *p, char *eol, struct kline *l)
 }
 
 /* Read the whole file. /proc files report size 0, so grow by doubling until EOF. */
-static int read_file(const char *path, char **bufp, size_t *lenp)
+/* Read all of fd from its start into a NUL-terminated buffer; closes fd. */
+static int read_fd(int fd, char **bufp, size_t *lenp)
 {
 	size_t cap = READ_CHUNK_MIN, len = 0;
 	char *buf = NULL, *tmp;
 	struct stat st;
-	int fd, err = 0;
+	int err = 0;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	/* A real file says its size; /proc/kallsyms says 0 and starts at READ_CHUNK_MIN. */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 2;
@@ -200,6 +198,13 @@ out:
 	free(buf);
 	close(fd);
 	return err;
+}
+
+static int read_file(const char *path, char **bufp, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : read_fd(fd, bufp, lenp);
 }
 
 /*
@@ -446,7 +451,7 @@ static int build_name_index(struct hmm_ksyms *ks)
 	return 0;
 }
 
-struct hmm_ksyms *hmm_ksyms__load(const char *path)
+static struct hmm_ksyms *load(const char *path, int fd)
 {
 	struct hmm_ksyms *ks;
 	size_t len = 0;
@@ -457,7 +462,18 @@ struct hmm_ksyms *hmm_ksyms__load(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
-	err = read_file(path ? path : KALLSYMS_PATH, &ks->buf, &len);
+	if (path) {
+		err = read_file(path, &ks->buf, &len);
+	} else {
+		/* A copy, read from the start: the caller keeps its fd for the next load. */
+		int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+		err = dup_fd < 0 ? -errno : lseek(dup_fd, 0, SEEK_SET) < 0 ? -errno : 0;
+		if (!err)
+			err = read_fd(dup_fd, &ks->buf, &len);
+		else if (dup_fd >= 0)
+			close(dup_fd);
+	}
 	if (!err)
 		err = parse_all(ks, len);
 	if (!err)
@@ -475,6 +491,16 @@ struct hmm_ksyms *hmm_ksyms__load(const char *path)
 		return NULL;
 	}
 	return ks;
+}
+
+struct hmm_ksyms *hmm_ksyms__load(const char *path)
+{
+	return load(path ? path : KALLSYMS_PATH, -1);
+}
+
+struct hmm_ksyms *hmm_ksyms__load_fd(int fd)
+{
+	return load(NULL, fd);
 }
 
 void hmm_ksyms__free(struct hmm_ksyms *ks)

@@ -31,6 +31,12 @@ struct hmm_ksyms;
  * file gives an empty table. Returns NULL with errno set on failure (ENOENT, EACCES, ENOMEM...).
  */
 struct hmm_ksyms *hmm_ksyms__load(const char *path);
+/*
+ * The same from an open kallsyms fd, read again from its start (the fd stays the caller's).
+ * /proc/kallsyms shows addresses according to the credentials of whoever opened it, so an fd
+ * opened before a tool drops its privileges keeps resolving drivers afterwards.
+ */
+struct hmm_ksyms *hmm_ksyms__load_fd(int fd);
 void hmm_ksyms__free(struct hmm_ksyms *ks);
 
 /* Number of text symbols in the table. */

@@ -335,6 +335,7 @@ static int open_and_configure(struct hmm_tracer *t)
 	ro->aggregate = t->opts.aggregate;
 	ro->per_owner = t->opts.per_owner;
 	ro->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	ro->wakeup_bytes = t->opts.ringbuf_bytes / 4;
 	read_pfn_flags(t);
 	err = bpf_map__set_max_entries(t->skel->maps.events, t->opts.ringbuf_bytes);
 	if (!err && !t->opts.per_owner) /* its per-CPU values are preallocated: keep one */
@@ -515,6 +516,13 @@ int hmm_tracer__poll(struct hmm_tracer *t, int timeout_ms)
 			return -errno;
 	}
 	n = ring_buffer__poll(t->rb, timeout_ms);
+	if (n >= 0) {
+		/* BPF wakes us only once a quarter of the ring is full (rec_submit()): what came in
+		 * since, without a wakeup, is consumed here, at the end of each wait. */
+		int m = ring_buffer__consume(t->rb);
+
+		n = m < 0 ? m : n + m;
+	}
 	return n;
 }
 

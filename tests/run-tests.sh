@@ -21,7 +21,7 @@ if [ $# -gt 0 ]; then
 else
 	cases=(tests/cases/*.sh)
 	# NO_LAB=1 (make check SANITIZE=1): leave out what boots the lab VM.
-	[ -n "${NO_LAB:-}" ] && mapfile -t cases < <(printf '%s\n' "${cases[@]}" | grep -vE '/(lab-|runner-)')
+	[ -n "${NO_LAB:-}" ] && mapfile -t cases < <(printf '%s\n' "${cases[@]}" | grep -vE '/(lab-|runner-|sanitize)')
 	for u in "$OUTPUT"/tests/unit/test_*; do
 		[ -x "$u" ] && [ "${u%.d}" = "$u" ] && cases+=("$u")
 	done

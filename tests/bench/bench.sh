@@ -18,6 +18,7 @@ tmp=$(mktemp)
 	"$ROOT/tests/bench/trace.sh"
 	echo && "$ROOT/tests/bench/top.sh"
 	echo && "$ROOT/tests/bench/exporter.sh"
+	echo && "$ROOT/tests/bench/scale.sh"
 } >"$tmp"
 mv "$tmp" "$out"
 echo "bench: wrote $out"

@@ -113,6 +113,10 @@ promcheck "gzip body" "$work/m2.prom"
 expect_eq "gzip body lines" "$(wc -l <"$work/m2.prom")" "$(wc -l <"$work/m1.prom")"
 hdr=$(curl -s -D - -H 'Accept-Encoding: gzip;q=0, identity' -o /dev/null "$url/metrics" | tr -d '\r')
 expect_eq "no gzip with q=0" "$(grep -ci '^content-encoding' <<<"$hdr")" 0
+hdr=$(curl -s -D - -H 'Accept-Encoding: br;q=1.0, gzip;q=0, *;q=0.5' -o /dev/null "$url/metrics" | tr -d '\r')
+expect_eq "no gzip when refused by name, even with *" "$(grep -ci '^content-encoding' <<<"$hdr")" 0
+hdr=$(curl -s -D - -H 'Accept-Encoding: br, *;q=0.5' -o /dev/null "$url/metrics" | tr -d '\r')
+expect_match "gzip through *" "$hdr" "[Cc]ontent-[Ee]ncoding: gzip"
 
 expect_eq "HEAD /metrics" "$(curl -s -I -o /dev/null -w '%{http_code}' "$url/metrics")" 200
 body=$(curl -s -w '\n%{http_code} %{content_type}' "$url/")

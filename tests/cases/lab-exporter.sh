@@ -162,7 +162,7 @@ for v in ${LAB_ONLY:-6.1 6.12}; do
 		"$ROOT/tests/lab/exporter.sh" "${WORK[@]}"
 	expect_status "$v: exporter job" $? 0
 	tr -d '\r' <"$d/log" >"$d/txt"
-	for s in t1 t2 m1.prom m2.prom tf.prom hdr ex.err; do sec "$d/txt" "$s" >"$d/$s"; done
+	for s in t1 t2 m1.prom m2.prom tf.prom hdr ex.err creds; do sec "$d/txt" "$s" >"$d/$s"; done
 	grep -E '^(RESULTS|BAD)' "$d/txt"
 	r=$(grep '^RESULTS' "$d/txt")
 	expect_eq "$v: workload runs" "$(kv "$d/t1" result) $(kv "$d/t2" result)" "ok ok"
@@ -174,6 +174,9 @@ for v in ${LAB_ONLY:-6.1 6.12}; do
 	expect_match "$v: POST" "$(grep '^BAD' "$d/txt")" "post=\[HTTP/1.1 405"
 	expect_match "$v: bad HTTP version" "$(grep '^BAD' "$d/txt")" "version=\[HTTP/1.1 505"
 	expect_match "$v: Content-Type" "$(cat "$d/hdr")" "Content-Type: text/plain; version=0.0.4; charset=utf-8"
+	# --user: serving and counting as an unprivileged user, with no capabilities left.
+	expect_eq "$v: the exporter's credentials while serving" "$(tr '\n' ';' <"$d/creds")" \
+		"Uid: 1000 1000 1000 1000;Gid: 1000 1000 1000 1000;CapPrm: 0000000000000000;CapEff: 0000000000000000;NoNewPrivs: 1;"
 	expect_eq "$v: attach points attached" \
 		"$(grep -c '^hmm_exporter_probe_info{.*state="attached"' "$d/m2.prom")" 11
 

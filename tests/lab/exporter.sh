@@ -5,7 +5,12 @@
 # Arguments: workload options. Prints sections between markers for the host.
 P=9435
 mkdir -p /tmp/tf
-hmm_exporter --listen 127.0.0.1:$P --textfile /tmp/tf --interval 1 --per-process 2 2>/tmp/ex.err &
+# Least privilege: the exporter runs as an unprivileged user once attached (the textfile
+# directory is that user's).
+echo 'hmmexp:x:1000:1000::/tmp:/bin/sh' >>/etc/passwd
+chown 1000:1000 /tmp/tf
+hmm_exporter --user hmmexp --listen 127.0.0.1:$P --textfile /tmp/tf --interval 1 --per-process 2 \
+	2>/tmp/ex.err &
 ex=$!
 i=0
 while ! grep -q "serving http" /tmp/ex.err && [ $i -lt 600 ]; do
@@ -42,12 +47,13 @@ cp /tmp/tf/hmm.prom /tmp/tf.prom
 hmm_exporter --validate /tmp/m2.prom >/tmp/val 2>&1
 vrc=$?
 rss=$(awk '/VmRSS/ { print $2 }' /proc/$ex/status)
+grep -E '^(Uid|Gid|CapPrm|CapEff|NoNewPrivs):' /proc/$ex/status | tr -s ' \t' ' ' >/tmp/creds
 kill $slow 2>/dev/null
 kill -TERM $ex
 wait $ex
 erc=$?
 
-for s in t1 t2 m1.prom m2.prom tf.prom hdr ex.err val; do
+for s in t1 t2 m1.prom m2.prom tf.prom hdr ex.err val creds; do
 	echo "SECTION-$s-BEGIN"; cat /tmp/$s; echo "SECTION-$s-END"
 done
 echo "RESULTS w1=$w1 w2=$w2 s1=$s1 s2=$s2 vrc=$vrc erc=$erc n404=$n404 rss_kb=$rss"

@@ -13,6 +13,8 @@ file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 	die "$busybox is not the static busybox: run 'make deps' (installs busybox-static)"
 
 stage=$(mktemp -d)
+# mktemp makes it 0700, and it becomes the guest's /: unprivileged users need to traverse it.
+chmod 755 "$stage"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,run,etc,out,host,opt/hmmscope/bin}
 cp "$busybox" "$stage/bin/busybox"

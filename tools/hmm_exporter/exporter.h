@@ -41,6 +41,7 @@ struct exporter {
 		char name[64];
 	} drivers[DRIVER_CACHE];
 	size_t n_drivers;
+	int kallsyms_fd; /* opened before privileges were dropped: it still shows addresses */
 	struct prom_procs procs; /* --per-process: procs.max_labels > 0 */
 	struct prom_owner *owners;
 	size_t n_owners, cap_owners;

@@ -35,32 +35,31 @@ static const char index_html[] =
 /* Whether Accept-Encoding allows gzip: a "gzip" or "*" coding whose q is not 0 (RFC 9110). */
 static bool accepts_gzip(const char *ae)
 {
+	/* RFC 9110 12.5.3: gzip named with q > 0; or not named and "*" with q > 0. */
+	int gzip = -1, star = -1;
 	const char *p = ae;
 
 	while (p && *p) {
 		const char *end = strchr(p, ','), *semi, *q;
-		size_t len;
-		bool match;
+		size_t len, tl;
+		int ok;
 
 		while (*p == ' ' || *p == '\t')
 			p++;
 		len = end ? (size_t)(end - p) : strlen(p);
 		semi = memchr(p, ';', len);
-		{
-			size_t tl = semi ? (size_t)(semi - p) : len;
-
-			while (tl && (p[tl - 1] == ' ' || p[tl - 1] == '\t'))
-				tl--;
-			match = (tl == 4 && !strncasecmp(p, "gzip", 4)) || (tl == 1 && *p == '*');
-		}
-		if (match) {
-			q = semi ? strstr(semi, "q=") : NULL;
-			if (!q || q >= p + len || strtod(q + 2, NULL) > 0)
-				return true;
-		}
+		tl = semi ? (size_t)(semi - p) : len;
+		while (tl && (p[tl - 1] == ' ' || p[tl - 1] == '\t'))
+			tl--;
+		q = semi ? strstr(semi, "q=") : NULL;
+		ok = !q || q >= p + len || strtod(q + 2, NULL) > 0;
+		if (tl == 4 && !strncasecmp(p, "gzip", 4))
+			gzip = ok;
+		else if (tl == 1 && *p == '*')
+			star = ok;
 		p = end ? end + 1 : NULL;
 	}
-	return false;
+	return gzip >= 0 ? gzip == 1 : star == 1;
 }
 
 /* gzip (RFC 1952) of in; NULL on failure. */
@@ -186,17 +185,17 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
-struct http_server *http_start(struct exporter *e, int fd, bool ipv6)
+/* The daemon with every option but its threading: http_start() gives it an internal thread; the
+ * fuzzer (tests/fuzz/fuzz_http.c, which includes this file) runs it itself, one socketpair per
+ * input through MHD_add_connection() and MHD_run(). */
+static struct http_server *start(struct exporter *e, int fd, unsigned int flags)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 
 	if (!h) {
 		tool_err("out of memory");
 		return NULL;
 	}
-	if (ipv6)
-		flags |= MHD_USE_IPv6;
 	h->e = e;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 				MHD_OPTION_LISTEN_SOCKET, fd,
@@ -210,6 +209,15 @@ struct http_server *http_start(struct exporter *e, int fd, bool ipv6)
 		return NULL;
 	}
 	return h;
+}
+
+struct http_server *http_start(struct exporter *e, int fd, bool ipv6)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+
+	if (ipv6)
+		flags |= MHD_USE_IPv6;
+	return start(e, fd, flags);
 }
 
 void http_stop(struct http_server *h)

@@ -17,6 +17,9 @@
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include "exporter.h"
 #include "hist.h"
 #include "ksyms.h"
@@ -39,6 +42,8 @@ static void usage(FILE *f)
 		"      --per-process N     also per-process counters, labelled pid and comm for\n"
 		"                          at most N (1..1000) owner processes, pid=\"other\" for\n"
 		"                          the rest\n"
+		"  -u, --user USER         run as USER once the programs are attached and the port\n"
+		"                          is open (the textfile DIR must be writable by USER)\n"
 		"      --validate FILE     check FILE ('-': stdin) in the text format against the\n"
 		"                          exporter's invariants, then exit (0: valid, 1: not)\n"
 		"  -v, --verbose           libbpf and libmicrohttpd messages (-vv: debug)\n"
@@ -114,7 +119,8 @@ static void resolve_drivers(struct exporter *e)
 		if (k < e->n_drivers || e->n_drivers == DRIVER_CACHE)
 			continue;
 		if (!tried) {
-			ks = hmm_ksyms__load(NULL);
+			ks = e->kallsyms_fd >= 0 ? hmm_ksyms__load_fd(e->kallsyms_fd) :
+						   hmm_ksyms__load(NULL);
 			tried = true;
 			if (!ks)
 				tool_err("cannot read /proc/kallsyms (%s): drivers are \"unknown\"",
@@ -257,6 +263,48 @@ cleanup:
 	return err;
 }
 
+/*
+ * --user: a name from /etc/passwd (read with fgetpwent(), which works in a static binary, where
+ * getpwnam() would need glibc's NSS modules), or UID[:GID]. 0 or -1.
+ */
+static int lookup_user(const char *user, uid_t *uid, gid_t *gid)
+{
+	unsigned long long u, g;
+	struct passwd *pw;
+	char *end;
+	FILE *f;
+
+	errno = 0;
+	u = strtoull(user, &end, 10);
+	if (end != user && !errno && u < (uid_t)-1) {
+		g = u;
+		if (*end == ':') {
+			const char *gs = end + 1;
+
+			g = strtoull(gs, &end, 10);
+			if (end == gs || errno || g >= (gid_t)-1)
+				return -1;
+		}
+		if (*end)
+			return -1;
+		*uid = u;
+		*gid = g;
+		return 0;
+	}
+	f = fopen("/etc/passwd", "re");
+	if (!f)
+		return -1;
+	while ((pw = fgetpwent(f)))
+		if (!strcmp(pw->pw_name, user))
+			break;
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	fclose(f);
+	return pw ? 0 : -1;
+}
+
 /* ---- listening socket ---------------------------------------------------------------------- */
 
 /* Parse ADDR:PORT or [ADDR]:PORT (numeric only) and listen there; returns the fd, -2 for a bad
@@ -387,6 +435,7 @@ int main(int argc, char **argv)
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "per-process", required_argument, NULL, OPT_PER_PROCESS },
+		{ "user", required_argument, NULL, 'u' },
 		{ "validate", required_argument, NULL, OPT_VALIDATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -394,7 +443,9 @@ int main(int argc, char **argv)
 		{},
 	};
 	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .aggregate = true, .events = false };
-	const char *listen_spec = NULL, *textfile = NULL;
+	const char *listen_spec = NULL, *textfile = NULL, *user = NULL;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	char default_listen[32], shown[128] = "";
 	unsigned long long interval = 15, per_process = 0;
 	struct http_server *http = NULL;
@@ -406,8 +457,11 @@ int main(int argc, char **argv)
 
 	tool_name = "hmm_exporter";
 	hmm_set_print(tool_print);
-	while ((c = getopt_long(argc, argv, "l:t:i:m:vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:t:i:m:u:vVh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'u':
+			user = optarg;
+			break;
 		case 'l':
 			listen_spec = optarg;
 			break;
@@ -451,6 +505,10 @@ int main(int argc, char **argv)
 		tool_err("unexpected argument '%s' (see --help)", argv[optind]);
 		return EXP_USAGE;
 	}
+	if (user && lookup_user(user, &uid, &gid)) {
+		tool_err("--user: no such user '%s' in /etc/passwd (a name, or UID[:GID])", user);
+		return EXP_USAGE;
+	}
 	if (textfile) {
 		struct stat st;
 
@@ -480,6 +538,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	pthread_mutex_init(&e->lock, NULL);
+	e->kallsyms_fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	e->procs.max_labels = per_process;
 	if (uname(&un) == 0)
 		snprintf(e->release, sizeof(e->release), "%s", un.release);
@@ -520,6 +579,15 @@ int main(int argc, char **argv)
 	/* Loading and relocating the programs allocated and freed megabytes (BTF): hand the freed
 	 * heap back to the kernel, the exporter runs for months. */
 	malloc_trim(0);
+
+	/* Least privilege, before libmicrohttpd starts its threads (capabilities are per thread):
+	 * maps are read through fds the exporter holds, kallsyms through e->kallsyms_fd. */
+	if (user && (setgroups(0, NULL) || setgid(gid) || setuid(uid))) {
+		tool_err("--user %s: cannot switch: %s", user, strerror(errno));
+		status = EXP_ERROR;
+		goto cleanup;
+	}
+	tool_drop_privileges();
 
 	if (textfile && !once && write_textfile(e, textfile)) {
 		status = EXP_ERROR;
@@ -580,6 +648,8 @@ cleanup:
 		free(e->owners);
 		prom_procs_free(&e->procs);
 		pthread_mutex_destroy(&e->lock);
+		if (e->kallsyms_fd >= 0)
+			close(e->kallsyms_fd);
 		free(e);
 	}
 	return status;

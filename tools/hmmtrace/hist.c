@@ -254,33 +254,57 @@ cleanup:
 
 /* Histograms keyed by driver address while a recording is read; named at the end, when every
  * HMM_REC_SYM record has been seen. */
+#define KEY_CACHE 4096 /* a power of two */
+
 struct trace_ctx {
 	struct hmm_histfile *by_addr;
 	int err;
+	size_t cache[KEY_CACHE]; /* key hash -> entry index + 1: most samples skip the scan */
 };
+
+static size_t key_hash(const struct hmm_hist_key *k)
+{
+	__u64 h = (k->driver ^ ((__u64)k->metric << 48) ^ ((__u64)k->label << 32)) *
+		  0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 52) & (KEY_CACHE - 1);
+}
+
+static bool same_key(const struct hmm_hist_key *a, const struct hmm_hist_key *b)
+{
+	return a->metric == b->metric && a->label == b->label && a->driver == b->driver;
+}
 
 static void add_sample(void *ctx, const struct hmm_hist_key *key, __u64 value)
 {
 	struct trace_ctx *tc = ctx;
 	struct hmm_histfile *f = tc->by_addr;
+	size_t h = key_hash(key), c = tc->cache[h];
 	struct hmm_hist one;
 	char addr[24];
 
-	/* by_addr uses the address, in hex, as its "driver" string. */
-	snprintf(addr, sizeof(addr), "%llx", (unsigned long long)key->driver);
+	if (c && c <= f->n && same_key(&f->e[c - 1].key, key)) {
+		hmm_hist_add(&f->e[c - 1].h, value);
+		return;
+	}
 	for (size_t i = 0; i < f->n; i++) {
 		struct hmm_histfile_entry *e = &f->e[i];
 
-		if (e->key.metric == key->metric && e->key.label == key->label &&
-		    e->key.driver == key->driver) {
+		if (same_key(&e->key, key)) {
+			tc->cache[h] = i + 1;
 			hmm_hist_add(&e->h, value);
 			return;
 		}
 	}
+	/* by_addr uses the address, in hex, as its "driver" string. */
+	snprintf(addr, sizeof(addr), "%llx", (unsigned long long)key->driver);
 	memset(&one, 0, sizeof(one));
 	hmm_hist_add(&one, value);
-	if (!tc->err)
+	if (!tc->err) {
 		tc->err = hmm_histfile__add(f, key, addr, &one);
+		if (!tc->err)
+			tc->cache[h] = f->n;
+	}
 }
 
 static int hist_trace(struct hmm_histfile *f, const char *path)
