@@ -254,12 +254,12 @@ cleanup:
 
 /* Histograms keyed by driver address while a recording is read; named at the end, when every
  * HMM_REC_SYM record has been seen. */
-#define KEY_CACHE 4096 /* a power of two */
+#define KEY_CACHE 65536 /* a power of two: several slots per key at 1000 drivers' ~12k keys */
 
 struct trace_ctx {
 	struct hmm_histfile *by_addr;
 	int err;
-	size_t cache[KEY_CACHE]; /* key hash -> entry index + 1: most samples skip the scan */
+	size_t *cache; /* KEY_CACHE slots: key hash -> entry index + 1, so samples skip the scan */
 };
 
 static size_t key_hash(const struct hmm_hist_key *k)
@@ -267,7 +267,7 @@ static size_t key_hash(const struct hmm_hist_key *k)
 	__u64 h = (k->driver ^ ((__u64)k->metric << 48) ^ ((__u64)k->label << 32)) *
 		  0x9e3779b97f4a7c15ULL;
 
-	return (size_t)(h >> 52) & (KEY_CACHE - 1);
+	return (size_t)(h >> 40) & (KEY_CACHE - 1);
 }
 
 static bool same_key(const struct hmm_hist_key *a, const struct hmm_hist_key *b)
@@ -326,8 +326,9 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 	snprintf(f->release, sizeof(f->release), "%s", m->release);
 	f->start_real_ns = m->start_real_ns;
 	tc.by_addr = hmm_histfile__new(HMM_HISTFILE_TRACE);
+	tc.cache = calloc(KEY_CACHE, sizeof(*tc.cache));
 	syms = hmm_symtab__new(NULL);
-	if (!tc.by_addr || !syms) {
+	if (!tc.by_addr || !tc.cache || !syms) {
 		tool_err("hist: out of memory");
 		status = EXIT_PARTIAL;
 		goto cleanup;
@@ -362,6 +363,7 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 	}
 cleanup:
 	hmm_symtab__free(syms);
+	free(tc.cache);
 	hmm_histfile__free(tc.by_addr);
 	hmm_trace_reader__close(r);
 	return status;
