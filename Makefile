@@ -216,6 +216,7 @@ fuzz: $(FUZZ_BINS)
 	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-trace $(OUTPUT)/fuzz/corpus-histfile \
 		$(OUTPUT)/fuzz/corpus-http $(OUTPUT)/fuzz/artifacts
 	$(Q)$(FUZZ_TRACE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/trace.dict \
+		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/trace- \
 		$(OUTPUT)/fuzz/corpus-trace tests/fuzz/corpus/trace
 	$(Q)$(FUZZ_HISTFILE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/histfile.dict \
 		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/ \

@@ -39,3 +39,37 @@ lab_ready() {
 	[ -f "$OUTPUT/lab/initramfs.cpio.gz" ] || fail "lab image not built: run 'make lab'"
 	[ "$T_FAILS" -eq "$before" ] || finish
 }
+
+# fuzz_case NAME SECONDS: build $OUTPUT/fuzz/fuzz_NAME (libFuzzer, ASan, UBSan), replay the seed
+# corpus tests/fuzz/corpus/NAME (a failing seed is a plain bug), then fuzz for FUZZ_SECONDS
+# (default SECONDS) with tests/fuzz/NAME.dict; any crash, leak, sanitizer report or timeout fails,
+# and so do fewer than 1000 inputs tried. Skips only where clang's libFuzzer runtime is missing.
+fuzz_case() {
+	local name=$1 secs=${FUZZ_SECONDS:-$2} clang=${CLANG:-clang} fuzzer=$OUTPUT/fuzz/fuzz_$1
+	local rt work rc runs
+	command -v "$clang" >/dev/null || skip "no $clang"
+	rt=$("$clang" -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-$(uname -m).a
+	[ -f "$rt" ] || skip "clang's libFuzzer runtime is missing ($rt): apt-get install libclang-rt-14-dev"
+	make -s -C "$ROOT" OUTPUT="$OUTPUT" "$fuzzer" || { fail "building $fuzzer"; finish; }
+	work=$(mktemp -d)
+	# shellcheck disable=SC2064 # expand now: work is local
+	trap "rm -rf '$work'" EXIT
+	mkdir -p "$work/corpus" "$OUTPUT/fuzz/artifacts"
+	cp "$ROOT/tests/fuzz/corpus/$name"/* "$work/corpus/"
+	TMPDIR=$work "$fuzzer" -runs=0 "$work/corpus" >"$work/seeds.log" 2>&1
+	rc=$?
+	expect_status "the seed corpus replays" $rc 0
+	[ $rc -eq 0 ] || tail -n 25 "$work/seeds.log"
+	TMPDIR=$work "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -dict="$ROOT/tests/fuzz/$name.dict" \
+		-artifact_prefix="$OUTPUT/fuzz/artifacts/$name-" "$work/corpus" >"$work/fuzz.log" 2>&1
+	rc=$?
+	tail -n 25 "$work/fuzz.log"
+	expect_status "fuzz_$name for ${secs}s" $rc 0
+	if [ $rc -ne 0 ]; then
+		echo "reproduce: $fuzzer $(grep -o "$OUTPUT/fuzz/artifacts/[^ ]*" "$work/fuzz.log" | tail -n 1)"
+	fi
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log")
+	expect_ge "inputs tried" "${runs:-0}" 1000
+	finish
+}

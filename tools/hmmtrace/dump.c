@@ -255,7 +255,7 @@ int cmd_dump(int argc, char **argv)
 	};
 	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .events = true, .aggregate = false };
 	struct dump d = { .fmt = { .out = stdout } };
-	unsigned long long v, duration = 0;
+	unsigned long long duration = 0;
 	const char *stats_path = NULL, *input = NULL;
 	FILE *stats_f = NULL;
 	bool live_opts = false;
@@ -266,38 +266,18 @@ int cmd_dump(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:d:jm:b:s:i:h", longopts, NULL)) != -1) {
 		live_opts |= c != 'j' && c != 'i' && c != 'h';
+		switch (parse_tracer_opt(c, optarg, &opts, &duration)) {
+		case -1:
+			return EXIT_USAGE;
+		case 1:
+			continue;
+		}
 		switch (c) {
 		case 'i':
 			input = optarg;
 			break;
-		case 'p':
-			if (tool_parse_pid("--pid", optarg, &opts.pid))
-				return EXIT_USAGE;
-			break;
-		case 'O':
-			if (tool_parse_pid("--owner", optarg, &opts.owner))
-				return EXIT_USAGE;
-			break;
-		case 'M':
-			if (tool_parse_u64("--min-us", optarg, 0, 3600ULL * 1000000, &v))
-				return EXIT_USAGE;
-			opts.min_dur_ns = v * 1000;
-			break;
-		case 'd':
-			if (tool_parse_u64("--duration", optarg, 1, 86400 * 365, &duration))
-				return EXIT_USAGE;
-			break;
 		case 'j':
 			d.fmt.json = true;
-			break;
-		case 'm':
-			if (tool_parse_mode(optarg, &opts.mode))
-				return EXIT_USAGE;
-			break;
-		case 'b':
-			if (tool_parse_u64("--ringbuf-kb", optarg, 4, 1 << 20, &v))
-				return EXIT_USAGE;
-			opts.ringbuf_bytes = v * 1024;
 			break;
 		case 's':
 			stats_path = optarg;

@@ -60,6 +60,35 @@ int start_tracer(const struct hmm_tracer_opts *opts, const char *cmd, struct hmm
 	return EXIT_OK;
 }
 
+int parse_tracer_opt(int c, const char *arg, struct hmm_tracer_opts *opts,
+		     unsigned long long *duration)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'p':
+		return tool_parse_pid("--pid", arg, &opts->pid) ? -1 : 1;
+	case 'O':
+		return tool_parse_pid("--owner", arg, &opts->owner) ? -1 : 1;
+	case 'M':
+		if (tool_parse_u64("--min-us", arg, 0, 3600ULL * 1000000, &v))
+			return -1;
+		opts->min_dur_ns = v * 1000;
+		return 1;
+	case 'd':
+		return tool_parse_u64("--duration", arg, 1, 86400 * 365, duration) ? -1 : 1;
+	case 'm':
+		return tool_parse_mode(arg, &opts->mode) ? -1 : 1;
+	case 'b':
+		if (tool_parse_u64("--ringbuf-kb", arg, 4, 1 << 20, &v))
+			return -1;
+		opts->ringbuf_bytes = v * 1024;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: hmmtrace probe [--mode auto|fentry|kprobe] [--json]\n"

@@ -199,35 +199,15 @@ int cmd_record(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:p:d:m:b:h", longopts, NULL)) != -1) {
+		switch (parse_tracer_opt(c, optarg, &opts, &duration)) {
+		case -1:
+			return EXIT_USAGE;
+		case 1:
+			continue;
+		}
 		switch (c) {
 		case 'o':
 			path = optarg;
-			break;
-		case 'p':
-			if (tool_parse_pid("--pid", optarg, &opts.pid))
-				return EXIT_USAGE;
-			break;
-		case 'O':
-			if (tool_parse_pid("--owner", optarg, &opts.owner))
-				return EXIT_USAGE;
-			break;
-		case 'M':
-			if (tool_parse_u64("--min-us", optarg, 0, 3600ULL * 1000000, &v))
-				return EXIT_USAGE;
-			opts.min_dur_ns = v * 1000;
-			break;
-		case 'd':
-			if (tool_parse_u64("--duration", optarg, 1, 86400 * 365, &duration))
-				return EXIT_USAGE;
-			break;
-		case 'm':
-			if (tool_parse_mode(optarg, &opts.mode))
-				return EXIT_USAGE;
-			break;
-		case 'b':
-			if (tool_parse_u64("--ringbuf-kb", optarg, 4, 1 << 20, &v))
-				return EXIT_USAGE;
-			opts.ringbuf_bytes = v * 1024;
 			break;
 		case 'F':
 			if (tool_parse_u64("--flush-ms", optarg, 1, 3600 * 1000, &v))
