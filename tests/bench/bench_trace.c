@@ -629,13 +629,13 @@ static int read_rounds(struct pool *pool, const char *path, const char *json, co
 int main(int argc, char **argv)
 {
 	__u64 nwrite = 4000000, nread = 10000000;
-	const char *dir = "/dev/shm", *tool = NULL;
+	const char *dir = "/dev/shm", *tool = NULL, *keep = NULL;
 	int reps = 5, max_level = 4, opt, i, level, err;
 	char path[4096], json[4200];
 	struct pool pool;
 	double secs, cpu, v[64], c[64];
 
-	while ((opt = getopt(argc, argv, "n:N:r:d:l:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:N:r:d:l:t:o:")) != -1) {
 		switch (opt) {
 		case 'n':
 			nwrite = strtoull(optarg, NULL, 10);
@@ -655,10 +655,15 @@ int main(int argc, char **argv)
 		case 't':
 			tool = optarg;
 			break;
+		case 'o':
+			keep = optarg;
+			break;
 		default:
 			fprintf(stderr,
 				"usage: %s [-n WRITE_EVENTS] [-N READ_EVENTS] [-r REPS] [-d DIR] "
-				"[-l MAX_LEVEL] [-t HMMTRACE]\n",
+				"[-l MAX_LEVEL] [-t HMMTRACE] [-o FILE]\n"
+				"  -o FILE  write one READ_EVENTS-event file with the default options to FILE "
+				"and exit (for profiling)\n",
 				argv[0]);
 			return 2;
 		}
@@ -670,6 +675,15 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/bench_trace.%d", dir, getpid());
 	snprintf(json, sizeof(json), "%s.json", path);
 	pool_init(&pool);
+	if (keep) {
+		struct hmm_trace_writer_opts o = {.sz = sizeof(o)};
+
+		err = write_file(&pool, keep, nread, &o, &secs, &cpu);
+		if (err)
+			fprintf(stderr, "bench_trace: writing %s: %s\n", keep, strerror(-err));
+		free(pool.buf);
+		return err ? 1 : 0;
+	}
 
 	/* The compressor alone, on 256 KiB slices (the default chunk) of the pool. */
 	for (level = 1; level <= max_level; level++) {

@@ -148,6 +148,47 @@ static void test_slot_reference(void **state)
 	assert_true(checked > 1000000);
 }
 
+/*
+ * Userspace's branch-free hmm_hist_slot() against the form BPF runs, hmm_hist_slot_bpf(): at
+ * every sub-bucket edge of every octave (the integers around 2^e * 2^(j/8)), at every power of
+ * two and around the overflow bound, and on random values of every magnitude.
+ */
+static void test_slot_userspace_equals_bpf(void **state)
+{
+	static const __u64 edges[8] = {1ULL << 63,     HMM_HIST_EDGE1, HMM_HIST_EDGE2,
+				       HMM_HIST_EDGE3, HMM_HIST_EDGE4, HMM_HIST_EDGE5,
+				       HMM_HIST_EDGE6, HMM_HIST_EDGE7};
+	__u64 checked = 0, v;
+	__u32 e, j;
+	int d, i;
+
+	(void)state;
+	for (e = 0; e < 64; e++) {
+		for (j = 0; j < 8; j++) {
+			/* The largest v with v << (63 - e) <= edge: v = edge >> (63 - e). */
+			__u64 base = edges[j] >> (63 - e);
+
+			for (d = -2; d <= 2; d++) {
+				v = base + (__u64)(__s64)d;
+				assert_int_equal(hmm_hist_slot(v), hmm_hist_slot_bpf(v));
+				checked++;
+			}
+		}
+	}
+	for (v = 0; v <= 70000; v++, checked++)
+		assert_int_equal(hmm_hist_slot(v), hmm_hist_slot_bpf(v));
+	for (i = -3; i <= 3; i++, checked++) {
+		v = (1ULL << HMM_HIST_OCTAVES) + (__u64)(__s64)i;
+		assert_int_equal(hmm_hist_slot(v), hmm_hist_slot_bpf(v));
+	}
+	for (i = 0; i < 2000000; i++, checked++) {
+		v = rnd() >> (rnd() % 64);
+		assert_int_equal(hmm_hist_slot(v), hmm_hist_slot_bpf(v));
+	}
+	assert_int_equal(hmm_hist_slot(UINT64_MAX), hmm_hist_slot_bpf(UINT64_MAX));
+	assert_true(checked > 2000000);
+}
+
 /* ---- bounds ----------------------------------------------------------------------------- */
 
 static void test_slot_bounds(void **state)
@@ -630,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_slot_powers_of_two),
 		cmocka_unit_test(test_slot_thresholds),
 		cmocka_unit_test(test_slot_reference),
+		cmocka_unit_test(test_slot_userspace_equals_bpf),
 		cmocka_unit_test(test_slot_bounds),
 		cmocka_unit_test(test_slot_bounds_integer_side),
 		cmocka_unit_test(test_add),

@@ -1137,6 +1137,59 @@ static void test_delta_roundtrip(void **state)
 	tmp_free(path);
 }
 
+/*
+ * Every byte mask the delta coding can give a word (1 .. 255: one run of bytes, two, or more; the
+ * reader takes each kind its own way) in every word of a record, and 1 .. 15 in word 0's cpu
+ * half: each record a copy of the one before with the bytes of mask (n + 37 w) % 255 + 1
+ * changed in word w, n = 0 .. 254. Read back exactly at level 1 and 6.
+ */
+static void test_delta_every_byte_mask(void **state)
+{
+	static const int levels[] = {1, 6};
+	__u16 size = (__u16)type_size(HMM_REC_MIGRATE);
+	struct recs want = {};
+	char *path = tmp_path();
+	unsigned int n, j, w, mask, nw = (size + 7) / 8;
+	size_t li;
+	int err;
+
+	(void)state;
+	recs_add(&want, HMM_REC_MIGRATE, size);
+	for (n = 0; n < 255; n++) {
+		const struct hmm_rec_hdr *prev = recs_get(&want, want.n - 1);
+		unsigned char *h = (void *)recs_add(&want, HMM_REC_MIGRATE, size);
+		__u64 ts;
+
+		memcpy(&ts, h + 8, 8);
+		memcpy(h, prev, size);
+		memcpy(h + 8, &ts, 8);
+		for (w = 0; w < nw; w++) {
+			/* Word 0: only the cpu half (bytes 4 .. 7) is coded; word 1 is ts. */
+			mask = w ? (n + 37 * w) % 255 + 1 : n % 15 + 1;
+			for (j = 0; j < 8 && w != 1; j++) {
+				size_t at = 8 * w + (w ? j : 4 + j);
+
+				if ((mask >> j & 1) && at < size)
+					h[at] ^= (unsigned char)(1 + rnd() % 255);
+			}
+		}
+	}
+	for (li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
+		struct hmm_trace_reader *r;
+
+		write_recs_coding(path, &want, 64 << 10, HMM_TRACE_CODING_DELTA, levels[li]);
+		reset_log();
+		r = hmm_trace_reader__open(path, &err);
+		assert_non_null(r);
+		assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n);
+		assert_int_equal(hmm_trace_reader__stats(r)->bad_chunks, 0);
+		assert_int_equal(warnings, 0);
+		hmm_trace_reader__close(r);
+	}
+	free(want.buf);
+	tmp_free(path);
+}
+
 /* Plain chunks (flags 0) as 1.0 wrote them still read, in a 1.0 file too. */
 static void test_plain_chunks(void **state)
 {
@@ -1478,6 +1531,7 @@ int main(void)
 		cmocka_unit_test(test_file_size_limit),
 		cmocka_unit_test(test_enospc),
 		cmocka_unit_test(test_delta_roundtrip),
+		cmocka_unit_test(test_delta_every_byte_mask),
 		cmocka_unit_test(test_plain_chunks),
 		cmocka_unit_test(test_unknown_flag),
 		cmocka_unit_test(test_delta_spec),
