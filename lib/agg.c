@@ -6,123 +6,48 @@
 void hmm_count_record(__u64 c[HMM_C_MAX], const struct hmm_rec_hdr *rec, unsigned int page_shift)
 {
 	switch (rec->type) {
-	case HMM_REC_FAULT: {
-		const struct hmm_rec_fault *r = (const void *)rec;
-		__u16 res = hmm_fault_result(r->ret);
-
-		c[HMM_C_FAULT_CALLS]++;
-		c[HMM_C_FAULT_PAGES] += r->npages;
-		c[HMM_C_FAULT_RESULT_BASE + res]++;
-		/* Any result but -EBUSY ends a retry chain (bpf/hmm.bpf.c, fault_exit()). */
-		if (res != HMM_RES_EBUSY) {
-			c[HMM_C_CHAINS]++;
-			c[HMM_C_CHAIN_RETRIES] += r->attempt ? r->attempt - 1 : 0;
-		}
+	case HMM_REC_FAULT:
+		hmm_count_fault(c, (const void *)rec);
 		break;
-	}
 	case HMM_REC_READ_BEGIN:
-		c[HMM_C_READ_BEGIN]++;
+		hmm_count_read_begin(c);
 		break;
-	case HMM_REC_MIGRATE: {
-		const struct hmm_rec_migrate *r = (const void *)rec;
-		unsigned int d = r->dir < HMM_DIR_MAX ? r->dir : HMM_DIR_TO_SYSTEM;
-
-		c[HMM_C_MIGRATIONS_BASE + d]++;
-		c[HMM_C_MIGRATE_NPAGES_BASE + d] += r->npages;
-		c[HMM_C_MIGRATE_CPAGES_BASE + d] += r->cpages;
-		c[HMM_C_MIGRATE_MOVED_BASE + d] += r->moved;
-		c[HMM_C_MIGRATE_STAYED_BASE + d] += r->stayed;
-		if (r->flags & HMM_MIG_F_FAULT)
-			c[HMM_C_MIGRATE_FAULT_BASE + d]++;
+	case HMM_REC_MIGRATE:
+		hmm_count_migrate(c, (const void *)rec);
 		break;
-	}
-	case HMM_REC_INVAL: {
-		const struct hmm_rec_inval *r = (const void *)rec;
-		unsigned int ev = r->event < HMM_EV_MAX ? r->event : HMM_EV_UNKNOWN;
-
-		c[HMM_C_INVAL_BASE + ev]++;
-		c[HMM_C_INVAL_PAGES_BASE + ev] += hmm_inval_pages(r->start, r->end, page_shift);
-		if (r->ret)
-			c[HMM_C_INVAL_EAGAIN]++;
+	case HMM_REC_INVAL:
+		hmm_count_inval(c, (const void *)rec, page_shift);
+		break;
+	case HMM_REC_UFFD:
+		hmm_count_uffd(c, (const void *)rec);
+		break;
+	case HMM_REC_LOST:
+		hmm_count_lost(c, (const void *)rec);
 		break;
 	}
-	case HMM_REC_UFFD: {
-		const struct hmm_rec_uffd *r = (const void *)rec;
-
-		c[HMM_C_UFFD_BASE + (r->reason < HMM_UFFD_MAX ? r->reason : HMM_UFFD_OTHER)]++;
-		break;
-	}
-	case HMM_REC_LOST: {
-		const struct hmm_rec_lost *r = (const void *)rec;
-
-		c[HMM_C_RINGBUF_DROPS] += r->count;
-		break;
-	}
-	}
-}
-
-static void sample(hmm_sample_fn fn, void *ctx, __u64 driver, __u16 metric, __u16 label, __u64 v)
-{
-	struct hmm_hist_key key = { .driver = driver, .metric = metric, .label = label };
-
-	fn(ctx, &key, v);
 }
 
 void hmm_record_samples(const struct hmm_rec_hdr *rec, hmm_sample_fn fn, void *ctx)
 {
 	switch (rec->type) {
-	case HMM_REC_FAULT: {
-		const struct hmm_rec_fault *r = (const void *)rec;
-		__u16 res = hmm_fault_result(r->ret);
-
-		sample(fn, ctx, r->ops, HMM_M_FAULT_NS, res, r->dur_ns);
-		/* A chain of one attempt is the call itself; longer ones come as chain records. */
-		if (res != HMM_RES_EBUSY && r->attempt <= 1) {
-			sample(fn, ctx, r->ops, HMM_M_CHAIN_NS, res, r->dur_ns);
-			sample(fn, ctx, r->ops, HMM_M_CHAIN_ATTEMPTS, res, 1);
-		}
+	case HMM_REC_FAULT:
+		hmm_samples_fault((const void *)rec, fn, ctx);
 		break;
-	}
-	case HMM_REC_CHAIN: {
-		const struct hmm_rec_chain *r = (const void *)rec;
-		__u16 res = hmm_fault_result(r->ret);
-
-		sample(fn, ctx, r->ops, HMM_M_CHAIN_NS, res, r->dur_ns);
-		sample(fn, ctx, r->ops, HMM_M_CHAIN_ATTEMPTS, res, r->attempts);
+	case HMM_REC_CHAIN:
+		hmm_samples_chain((const void *)rec, fn, ctx);
 		break;
-	}
-	case HMM_REC_READ_BEGIN: {
-		const struct hmm_rec_read_begin *r = (const void *)rec;
-
-		sample(fn, ctx, 0, HMM_M_READ_BEGIN_NS, 0, r->dur_ns);
+	case HMM_REC_READ_BEGIN:
+		hmm_samples_read_begin((const void *)rec, fn, ctx);
 		break;
-	}
-	case HMM_REC_MIGRATE: {
-		const struct hmm_rec_migrate *r = (const void *)rec;
-
-		sample(fn, ctx, r->driver, HMM_M_MIGRATE_NS, r->dir, r->total_ns);
-		sample(fn, ctx, r->driver, HMM_M_MIGRATE_SETUP_NS, r->dir, r->setup_ns);
-		if (r->flags & HMM_MIG_F_PAGES) {
-			sample(fn, ctx, r->driver, HMM_M_MIGRATE_COPY_NS, r->dir, r->copy_ns);
-			sample(fn, ctx, r->driver, HMM_M_MIGRATE_FINALIZE_NS, r->dir, r->finalize_ns);
-		}
+	case HMM_REC_MIGRATE:
+		hmm_samples_migrate((const void *)rec, fn, ctx);
 		break;
-	}
-	case HMM_REC_INVAL: {
-		const struct hmm_rec_inval *r = (const void *)rec;
-		__u16 ev = r->event < HMM_EV_MAX ? r->event : HMM_EV_UNKNOWN;
-
-		sample(fn, ctx, 0, HMM_M_INVAL_START_NS, ev, r->start_ns);
-		if (!(r->flags & HMM_INVAL_F_NO_END))
-			sample(fn, ctx, 0, HMM_M_INVAL_END_NS, ev, r->end_ns);
+	case HMM_REC_INVAL:
+		hmm_samples_inval((const void *)rec, fn, ctx);
 		break;
-	}
-	case HMM_REC_UFFD: {
-		const struct hmm_rec_uffd *r = (const void *)rec;
-
-		sample(fn, ctx, 0, HMM_M_UFFD_NS, r->reason, r->dur_ns);
+	case HMM_REC_UFFD:
+		hmm_samples_uffd((const void *)rec, fn, ctx);
 		break;
-	}
 	}
 }
 

@@ -13,13 +13,6 @@
 /* Relative tolerance when matching an exported bound to a slot edge (see hmm_hist_fold()). */
 #define EDGE_REL_TOL 1e-9
 
-void hmm_hist_add(struct hmm_hist *h, __u64 v)
-{
-	h->count++;
-	h->sum += v;
-	h->slots[hmm_hist_slot(v)]++;
-}
-
 void hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src)
 {
 	__u32 i;

@@ -32,8 +32,14 @@
 /* 2^HMM_HIST_OCTAVES: the largest finite bound, the upper edge of slot HMM_HIST_OVERFLOW - 1. */
 #define HMM_HIST_MAX_FINITE (1ULL << HMM_HIST_OCTAVES)
 
-/* Record one value: count++, sum += v (plain u64, wraps), one slot++. */
-void hmm_hist_add(struct hmm_hist *h, __u64 v);
+/* Record one value: count++, sum += v (plain u64, wraps), one slot++. Inline: replay adds
+ * several per event. */
+static inline void hmm_hist_add(struct hmm_hist *h, __u64 v)
+{
+	h->count++;
+	h->sum += v;
+	h->slots[hmm_hist_slot(v)]++;
+}
 
 /* dst += src, field by field: exact, for per-CPU copies as for histograms from other hosts. */
 void hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src);

@@ -28,7 +28,7 @@ static inline size_t kmap_hash(__u64 a, __u64 b)
 }
 
 /* The value for (a, b), or -1. */
-static long kmap_get(const struct kmap *m, __u64 a, __u64 b)
+static inline long kmap_get(const struct kmap *m, __u64 a, __u64 b)
 {
 	size_t i;
 
@@ -428,13 +428,6 @@ nomem:
 	return NULL;
 }
 
-static void count(struct hmm_stats_group *g, const struct hmm_rec_hdr *rec, unsigned int shift)
-{
-	if (g) {
-		hmm_count_record(g->c, rec, shift);
-		group_touch(g, rec->ts);
-	}
-}
 
 int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 {
@@ -450,23 +443,29 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 	s->records++;
 	if (rec->type < HMM_REC_TYPE_MAX)
 		s->per_type[rec->type]++;
-	hmm_count_record(s->c, rec, shift);
-	hmm_record_samples(rec, add_sample, s);
 
+	/* One switch: the totals, the samples and the owner's and driver's counters by type
+	 * (agg.h), as hmm_count_record() and hmm_record_samples() would count them. */
 	switch (rec->type) {
 	case HMM_REC_FAULT: {
 		const struct hmm_rec_fault *r = (const void *)rec;
 		__u16 res = hmm_fault_result(r->ret);
 
 		end += r->dur_ns;
+		hmm_count_fault(s->c, r);
+		hmm_samples_fault(r, add_sample, s);
 		o = owner_group(s, &r->owner);
 		d = driver_group(s, r->ops);
-		count(o, rec, shift);
-		count(d, rec, shift);
-		if (o)
+		if (o) {
+			hmm_count_fault(o->c, r);
+			group_touch(o, rec->ts);
 			hmm_hist_add(&o->fault_ns, r->dur_ns);
-		if (d)
+		}
+		if (d) {
+			hmm_count_fault(d->c, r);
+			group_touch(d, rec->ts);
 			hmm_hist_add(&d->fault_ns, r->dur_ns);
+		}
 		if (res == HMM_RES_EBUSY) {
 			if (o)
 				group_cause(o, r);
@@ -492,10 +491,13 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		const struct hmm_rec_chain *r = (const void *)rec;
 
 		end += r->dur_ns;
+		hmm_samples_chain(r, add_sample, s);
 		o = owner_group(s, &r->owner);
 		d = driver_group(s, r->ops);
-		count(o, rec, shift);
-		count(d, rec, shift);
+		if (o)
+			group_touch(o, rec->ts);
+		if (d)
+			group_touch(d, rec->ts);
 		if (o) {
 			hmm_hist_add(&o->chain_ns, r->dur_ns);
 			if (r->attempts > o->longest_chain)
@@ -513,10 +515,14 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		const struct hmm_rec_read_begin *r = (const void *)rec;
 
 		end += r->dur_ns;
+		hmm_count_read_begin(s->c);
+		hmm_samples_read_begin(r, add_sample, s);
 		o = owner_group(s, &r->owner);
-		count(o, rec, shift);
-		if (o)
+		if (o) {
+			hmm_count_read_begin(o->c);
+			group_touch(o, rec->ts);
 			o->read_begin_ns += r->dur_ns;
+		}
 		break;
 	}
 	case HMM_REC_MIGRATE: {
@@ -526,14 +532,20 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		struct hmm_stats_mig *m;
 
 		end += r->total_ns;
+		hmm_count_migrate(s->c, r);
+		hmm_samples_migrate(r, add_sample, s);
 		o = owner_group(s, &r->owner);
 		d = driver_group(s, addr);
-		count(o, rec, shift);
-		count(d, rec, shift);
-		if (o)
+		if (o) {
+			hmm_count_migrate(o->c, r);
+			group_touch(o, rec->ts);
 			o->migrate_ns += r->total_ns;
-		if (d)
+		}
+		if (d) {
+			hmm_count_migrate(d->c, r);
+			group_touch(d, rec->ts);
 			d->migrate_ns += r->total_ns;
+		}
 		m = mig_get(s, dir, addr);
 		if (m) {
 			m->count++;
@@ -558,10 +570,14 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		struct hmm_stats_task *t;
 
 		end += ns;
+		hmm_count_inval(s->c, r, shift);
+		hmm_samples_inval(r, add_sample, s);
 		o = owner_group(s, &r->owner);
-		count(o, rec, shift);
-		if (o)
+		if (o) {
+			hmm_count_inval(o->c, r, shift);
+			group_touch(o, rec->ts);
 			o->inval_ns += ns;
+		}
 		t = task_get(s, &r->task);
 		if (t) {
 			t->count++;
@@ -575,11 +591,17 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		const struct hmm_rec_uffd *r = (const void *)rec;
 
 		end += r->dur_ns;
+		hmm_count_uffd(s->c, r);
+		hmm_samples_uffd(r, add_sample, s);
 		o = owner_group(s, &r->task);
-		count(o, rec, shift);
+		if (o) {
+			hmm_count_uffd(o->c, r);
+			group_touch(o, rec->ts);
+		}
 		break;
 	}
 	case HMM_REC_LOST:
+		hmm_count_lost(s->c, (const void *)rec);
 		break;
 	default:
 		s->unknown++;

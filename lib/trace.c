@@ -813,7 +813,7 @@ struct hmm_trace_reader {
 	unsigned char *x;
 	size_t x_cap;
 	const unsigned char *ctl, *ctl_end, *res, *res_end;
-	struct byte_runs runs[256]; /* by byte mask; see take_bytes() */
+	struct byte_runs runs[256]; /* by byte mask; see xor_words() */
 	__u32 refs[D_TYPES][D_REFS];
 	__u8 n_refs[D_TYPES];
 	__u64 chunk_off, chunk_bytes; /* of the current chunk, for messages */
@@ -1144,7 +1144,7 @@ static int next_chunk(struct hmm_trace_reader *r)
 		}
 		r->delta = flags & CF_DELTA;
 		if (r->delta) {
-			memset(r->x + raw_len, 0, 8); /* take_bytes() reads up to 7 past the end */
+			memset(r->x + raw_len, 0, 8); /* xor_words() reads up to 7 past the end */
 			records_len = get32(r->x + D_RECORDS_LEN);
 			res_len = get32(r->x + D_RESID_LEN);
 			if (records_len > MAX_CHUNK_BYTES || records_len % 8 ||
@@ -1220,22 +1220,49 @@ static void runs_init(struct byte_runs *t)
 }
 
 /*
- * The word whose non-zero bytes byte mask n (1 .. 0xff) selects, read in order from res (which
- * has 8 readable bytes: the inflated buffer has slack). A mask of one or two runs of bytes, all
- * but a few (the low bytes of a duration, an address or a timestamp; two 4-byte fields in one
- * word), costs one load and no branch on the data.
+ * XOR into out the differences of the words whose bits are set (word base + j for bit j), from
+ * the reference ref, their byte masks at *ctl and their bytes at *res, both advanced. left: the
+ * residual bytes left, checked and updated; NULL where the caller knows there are enough. -1 on
+ * a byte mask of 0 or a residual that ends too soon.
  */
-static inline __u64 take_bytes(const struct byte_runs *e, const unsigned char *res, unsigned int n)
+static inline int xor_words(const struct byte_runs *runs, unsigned char *out,
+			    const unsigned char *ref, __u64 bits, size_t base,
+			    const unsigned char **ctl, const unsigned char **res, size_t *left)
 {
-	__u64 l, x = 0;
+	const unsigned char *c = *ctl, *p = *res;
 
-	if (__builtin_expect(!e->many, 1)) {
-		l = get64(res);
-		return (l & e->m1) << e->s1 | (l >> e->b1 & e->m2) << e->s2;
+	for (; bits; bits &= bits - 1) {
+		size_t i = base + (size_t)__builtin_ctzll(bits);
+		unsigned int n = *c++;
+		const struct byte_runs *e = &runs[n];
+		__u64 x;
+
+		if (left) {
+			if (*left < e->pop)
+				return -1;
+			*left -= e->pop;
+		}
+		if (__builtin_expect(!e->many, 1)) {
+			/* One or two runs of bytes, all but a few masks (the low bytes of a duration,
+			 * an address or a timestamp; two 4-byte fields in one word): one load, no
+			 * branch on the data. p has 8 readable bytes: the inflated buffer has slack. */
+			__u64 l = get64(p);
+
+			x = (l & e->m1) << e->s1 | (l >> e->b1 & e->m2) << e->s2;
+		} else {
+			const unsigned char *q = p;
+
+			if (!n)
+				return -1;
+			for (x = 0; n; n &= n - 1)
+				x |= (__u64)*q++ << 8 * __builtin_ctz(n);
+		}
+		p += e->pop;
+		put64(out + 8 * i, get64(ref + 8 * i) ^ (i ? x : x << 32));
 	}
-	for (; n; n &= n - 1)
-		x |= (__u64)*res++ << 8 * __builtin_ctz(n);
-	return x;
+	*ctl = c;
+	*res = p;
+	return 0;
 }
 
 /*
@@ -1247,10 +1274,9 @@ static int delta_next(struct hmm_trace_reader *r)
 {
 	const unsigned char *ctl = r->ctl, *mask, *ref = NULL, *res = r->res;
 	unsigned char *out = r->raw + r->pos;
-	size_t stride, nw, nb, b, i, left;
-	unsigned int n, k;
+	size_t stride, nw, nb, b, left;
+	unsigned int k;
 	__u16 type, size;
-	__u64 x;
 
 	if (r->ctl_end - ctl < D_CTL_MIN)
 		return -1;
@@ -1289,24 +1315,21 @@ static int delta_next(struct hmm_trace_reader *r)
 	 */
 	left = (size_t)(r->res_end - res);
 	for (b = 0; b < nb; b += 8) {
-		__u64 bits = 0;
+		/* Up to 8 mask bytes in one load (the inflated buffer has slack), those past nb
+		 * cleared: the control entries that follow them. */
+		__u64 bits = get64(mask + b);
 
-		for (i = 0; i < 8 && b + i < nb; i++)
-			bits |= (__u64)mask[b + i] << 8 * i;
+		if (nb - b < 8)
+			bits &= (1ULL << 8 * (nb - b)) - 1;
 		if ((size_t)(r->ctl_end - ctl) < pop64(bits))
 			return -1;
-		for (; bits; bits &= bits - 1) {
-			i = 8 * b + (size_t)__builtin_ctzll(bits);
-			const struct byte_runs *e;
-
-			n = *ctl++;
-			e = &r->runs[n];
-			if (!n || left < e->pop)
+		/* A word takes at most 8 bytes of the residual: where 64 words cannot run past
+		 * its end (all records but those at the end of a chunk), no check per word. */
+		if (__builtin_expect(left >= 64 * 8, 1)) {
+			if (xor_words(r->runs, out, ref, bits, 8 * b, &ctl, &res, NULL))
 				return -1;
-			x = take_bytes(e, res, n);
-			res += e->pop;
-			left -= e->pop;
-			put64(out + 8 * i, get64(ref + 8 * i) ^ (i ? x : x << 32));
+		} else if (xor_words(r->runs, out, ref, bits, 8 * b, &ctl, &res, &left)) {
+			return -1;
 		}
 	}
 	/* Word 0 holds type and size, in clear in the control stream; its cpu half was coded. */

@@ -151,7 +151,8 @@ static void test_slot_reference(void **state)
 /*
  * Userspace's branch-free hmm_hist_slot() against the form BPF runs, hmm_hist_slot_bpf(): at
  * every sub-bucket edge of every octave (the integers around 2^e * 2^(j/8)), at every power of
- * two and around the overflow bound, and on random values of every magnitude.
+ * two and around the overflow bound, at both ends of every cell of its table, and on random
+ * values of every magnitude.
  */
 static void test_slot_userspace_equals_bpf(void **state)
 {
@@ -173,6 +174,18 @@ static void test_slot_userspace_equals_bpf(void **state)
 				assert_int_equal(hmm_hist_slot(v), hmm_hist_slot_bpf(v));
 				checked++;
 			}
+		}
+	}
+	/* The first and last value of every cell of the table (8 bits under the top one) of
+	 * every octave wide enough to have them. */
+	for (e = 8; e < 64; e++) {
+		for (j = 0; j < 256; j++) {
+			__u64 lo = (1ULL << e) + ((__u64)j << (e - 8));
+
+			for (v = lo - 1; v <= lo + 1; v++, checked++)
+				assert_int_equal(hmm_hist_slot(v), hmm_hist_slot_bpf(v));
+			v = lo + (1ULL << (e - 8)) - 1;
+			assert_int_equal(hmm_hist_slot(v), hmm_hist_slot_bpf(v));
 		}
 	}
 	for (v = 0; v <= 70000; v++, checked++)
