@@ -263,7 +263,10 @@ nomem:
 	return NULL;
 }
 
-static void add_sample(void *ctx, const struct hmm_hist_key *key, __u64 v)
+/* Inline where agg.h's per-type sample functions call it: several per record. */
+static inline __attribute__((always_inline)) void add_sample(void *ctx,
+							     const struct hmm_hist_key *key,
+							     __u64 v)
 {
 	struct hmm_hist *h = hist_get(ctx, key);
 
