@@ -82,6 +82,44 @@ int tool_parse_mode(const char *arg, enum hmm_attach_mode *out)
 	return 0;
 }
 
+int tool_parse_paths(const char *arg, __u32 *skip_mask)
+{
+	static const struct {
+		const char *name;
+		__u32 aps;
+	} paths[] = {
+		{"fault", 1u << HMM_AP_RANGE_FAULT | 1u << HMM_AP_READ_BEGIN},
+		{"migrate", 1u << HMM_AP_MIGRATE_SETUP | 1u << HMM_AP_MIGRATE_PAGES |
+				    1u << HMM_AP_MIGRATE_FINALIZE | 1u << HMM_AP_DEVICE_RANGE |
+				    1u << HMM_AP_DEVICE_PAGES | 1u << HMM_AP_DEVICE_FINALIZE},
+		{"inval", 1u << HMM_AP_INVAL_START | 1u << HMM_AP_INVAL_END},
+		{"uffd", 1u << HMM_AP_USERFAULT},
+		{"all", (1u << HMM_AP_MAX) - 1},
+	};
+	const char *p = arg;
+	__u32 want = 0;
+	size_t i, len;
+
+	for (;;) {
+		len = strcspn(p, ",");
+		for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+			if (strlen(paths[i].name) == len && !strncmp(p, paths[i].name, len))
+				break;
+		if (i == sizeof(paths) / sizeof(paths[0])) {
+			tool_err("--paths: '%.*s' is not one of fault, migrate, inval, uffd, all "
+				 "(a comma-separated list)",
+				 (int)len, p);
+			return -EINVAL;
+		}
+		want |= paths[i].aps;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*skip_mask = ((1u << HMM_AP_MAX) - 1) & ~want;
+	return 0;
+}
+
 int tool_print(enum hmm_log_level level, const char *fmt, va_list args)
 {
 	if (level == HMM_LOG_DEBUG && tool_verbose < 2)

@@ -18,6 +18,14 @@ int tool_parse_u64(const char *opt, const char *arg, unsigned long long min,
 		   unsigned long long max, unsigned long long *out);
 int tool_parse_pid(const char *opt, const char *arg, __u32 *out);
 int tool_parse_mode(const char *arg, enum hmm_attach_mode *out);
+/*
+ * --paths LIST: the kernel paths to trace, comma-separated: fault (hmm_range_fault and
+ * mmu_interval_read_begin), migrate (migrate_vma_* and migrate_device_*), inval (mmu-notifier
+ * invalidation), uffd (handle_userfault), all. Sets *skip_mask (struct hmm_tracer_opts) to the
+ * attach points not named. 0, or -EINVAL with a message.
+ */
+int tool_parse_paths(const char *arg, __u32 *skip_mask);
+
 /* lib/ and libbpf messages to stderr: warnings always, the rest with -v. */
 int tool_print(enum hmm_log_level level, const char *fmt, va_list args);
 /* SIGINT/SIGTERM set tool_exiting; nothing else happens in the handler. */

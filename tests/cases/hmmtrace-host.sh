@@ -48,6 +48,16 @@ expect_status "negative --min-us" $rc 2
 out=$("$ht" dump --mode warp 2>&1); rc=$?
 expect_status "unknown mode" $rc 2
 expect_match "unknown mode" "$out" "not one of auto, fentry, kprobe"
+for bad in bogus "fault,nope" "fault," ""; do
+	out=$("$ht" dump --paths "$bad" 2>&1); rc=$?
+	expect_status "--paths '$bad'" $rc 2
+	expect_match "--paths '$bad'" "$out" "--paths: '[a-z]*' is not one of fault, migrate, inval, uffd, all"
+done
+out=$("$ht" stat --paths migrate,faults -- true 2>&1); rc=$?
+expect_status "stat --paths with a bad name" $rc 2
+# Attach points left out by --paths are not attached and not warned about.
+out=$("$ht" dump --paths inval -d 1 2>&1); rc=$?
+expect_eq "--paths inval: no warning about hmm_range_fault" "$(grep -c 'hmm_range_fault' <<<"$out")" 0
 out=$("$ht" probe extra 2>&1); rc=$?
 expect_status "stray argument" $rc 2
 out=$("$ht" --help); rc=$?

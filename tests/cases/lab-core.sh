@@ -5,7 +5,8 @@
 #    calls, pages, results, migrations and pages moved/stayed each way, invalidations per type
 #    inside the generator's own regions, userfaultfd faults, nothing lost;
 #  - an invalidation storm: every -EBUSY chain ends and carries a cause;
-#  - stat around a command: its in-kernel totals equal the generator's;
+#  - stat around a command: its in-kernel totals equal the generator's; with --paths migrate,
+#    the migrations and nothing else;
 #  - the filters: -p (caller), --owner (mm owner) and --min-us;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
@@ -151,6 +152,21 @@ check_stat() {
 		"$(jq '[.hists[] | select(.metric == "fault_ns") | .count] | add' <<<"$j")" $calls
 }
 
+# --paths migrate: the migrations exactly, and nothing from the paths not asked for.
+check_stat_migrate() {
+	local v=$1 log=$2 t=$3 j c
+	j=$(section "$log" STAT)
+	section "$log" WORKLOAD-TOTALS >"$t"
+	c() { jq ".counters.$1" <<<"$j"; }
+	expect_eq "$v: --paths migrate: migrations to device" "$(c migrations_to_device)" \
+		"$(kv "$t" migrate.setup_calls_to_device)"
+	expect_eq "$v: --paths migrate: CPU-fault migrations" "$(c migrate_cpu_fault_to_system)" \
+		"$(kv "$t" migrate.cpu_faults)"
+	expect_eq "$v: --paths migrate: no hmm_range_fault calls" "$(c fault_calls)" 0
+	expect_eq "$v: --paths migrate: no invalidations" "$(c inval_migrate)" 0
+	expect_eq "$v: --paths migrate: no uffd faults" "$(c uffd_minor)" 0
+}
+
 check_filters() {
 	local v=$1 log=$2 a b ep eo em
 	a=$(sed -n 's/^A=\([0-9]*\) B=.*/\1/p' "$log") b=$(sed -n 's/^A=[0-9]* B=\([0-9]*\) .*/\1/p' "$log")
@@ -213,6 +229,12 @@ for v in ${LAB_ONLY:-6.1 6.12}; do
 	expect_status "$v: stat around the workload" $? 0
 	tr -d '\r' <"$log" >"$log.txt"
 	check_stat "$v" "$log.txt" "$t"
+
+	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/stat.sh" --paths migrate \
+		-m $M --reads 3 --writes 2 --migrate 2 --uffd-minor 3
+	expect_status "$v: stat --paths migrate around the workload" $? 0
+	tr -d '\r' <"$log" >"$log.txt"
+	check_stat_migrate "$v" "$log.txt" "$t"
 
 	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/filters.sh"
 	expect_status "$v: filters job" $? 0

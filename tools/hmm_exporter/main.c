@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		"      --once              count for one interval, write the textfile (or stdout\n"
 		"                          without --textfile) once and exit\n"
 		"  -m, --mode MODE         attach mode: auto (default), fentry or kprobe\n"
+		"      --paths LIST        trace only these kernel paths, comma-separated: fault,\n"
+		"                          migrate, inval, uffd or all (default); fewer, cheaper\n"
 		"      --per-process N     also per-process counters, labelled pid and comm for\n"
 		"                          at most N (1..1000) owner processes, pid=\"other\" for\n"
 		"                          the rest\n"
@@ -427,7 +429,7 @@ static int validate_file(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ONCE = 256, OPT_PER_PROCESS, OPT_VALIDATE };
+	enum { OPT_ONCE = 256, OPT_PER_PROCESS, OPT_VALIDATE, OPT_PATHS };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "textfile", required_argument, NULL, 't' },
@@ -435,6 +437,7 @@ int main(int argc, char **argv)
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "per-process", required_argument, NULL, OPT_PER_PROCESS },
+		{ "paths", required_argument, NULL, OPT_PATHS },
 		{ "user", required_argument, NULL, 'u' },
 		{ "validate", required_argument, NULL, OPT_VALIDATE },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -477,6 +480,10 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			if (tool_parse_mode(optarg, &opts.mode))
+				return EXP_USAGE;
+			break;
+		case OPT_PATHS:
+			if (tool_parse_paths(optarg, &opts.skip_mask))
 				return EXP_USAGE;
 			break;
 		case OPT_PER_PROCESS:

@@ -42,6 +42,8 @@ static void usage(FILE *f)
 		"  -g, --group GROUP    rows per owner (default) or per driver\n"
 		"  -k, --kprobe         attach with kprobes (same as --mode kprobe)\n"
 		"  -m, --mode MODE      attach mode: auto (default), fentry or kprobe\n"
+		"      --paths LIST     trace only these kernel paths, comma-separated: fault,\n"
+		"                       migrate, inval, uffd or all (default); fewer, cheaper\n"
 		"  -v, --verbose        more messages from the loader (-vv: libbpf's too)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        the version\n\n"
@@ -419,7 +421,7 @@ static int parse_pid(const char *opt, const char *arg, __u32 *out)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_OWNER = 256, OPT_SPEED };
+	enum { OPT_OWNER = 256, OPT_SPEED, OPT_PATHS };
 	static const struct option longopts[] = {
 		{"delay", required_argument, NULL, 'd'},
 		{"pid", required_argument, NULL, 'p'},
@@ -432,6 +434,7 @@ int main(int argc, char **argv)
 		{"group", required_argument, NULL, 'g'},
 		{"kprobe", no_argument, NULL, 'k'},
 		{"mode", required_argument, NULL, 'm'},
+		{"paths", required_argument, NULL, OPT_PATHS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -507,6 +510,10 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			if (tool_parse_mode(optarg, &opts.mode))
+				goto usage_err;
+			break;
+		case OPT_PATHS:
+			if (tool_parse_paths(optarg, &opts.skip_mask))
 				goto usage_err;
 			break;
 		case 'v':

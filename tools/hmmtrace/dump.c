@@ -50,6 +50,8 @@ static void usage(FILE *f)
 		   "  -j, --json          JSON lines (one object per event; fields in hmmtrace(8))\n"
 		   "  -m, --mode MODE     attach mode: auto (default), fentry or kprobe\n"
 		   "  -b, --ringbuf-kb KB ring buffer size (default 4096)\n"
+		   "      --paths LIST    trace only these kernel paths, comma-separated: fault,\n"
+		   "                      migrate, inval, uffd or all (default); fewer, cheaper\n"
 		   "  -s, --stats FILE    also aggregate in the kernel; at the end write its counters\n"
 		   "                      and histograms beside the same statistics derived from the\n"
 		   "                      events, as JSON (they are equal when nothing was lost)\n"
@@ -248,6 +250,7 @@ int cmd_dump(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-kb", required_argument, NULL, 'b' },
+		{ "paths", required_argument, NULL, OPT_PATHS },
 		{ "stats", required_argument, NULL, 's' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },

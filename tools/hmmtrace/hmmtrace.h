@@ -30,9 +30,13 @@ int warn_not_live(const struct hmm_ap_report *r, size_t n);
  * opened (destroy it). Returns EXIT_OK or the exit status to leave with. */
 int start_tracer(const struct hmm_tracer_opts *opts, const char *cmd, struct hmm_tracer **out);
 
+/* getopt code of --paths (long only). */
+#define OPT_PATHS 0x100
+
 /* The tracing options dump and record share: -p/--pid, --owner, --min-us, -d/--duration,
- * -m/--mode, -b/--ringbuf-kb (their getopt codes 'p', 'O', 'M', 'd', 'm', 'b'). Returns 1 when c
- * was one of them and parsed, 0 when it is not one of them, -1 for a bad value (reported). */
+ * -m/--mode, -b/--ringbuf-kb, --paths (their getopt codes 'p', 'O', 'M', 'd', 'm', 'b',
+ * OPT_PATHS). Returns 1 when c was one of them and parsed, 0 when it is not one of them, -1 for
+ * a bad value (reported). */
 int parse_tracer_opt(int c, const char *arg, struct hmm_tracer_opts *opts,
 		     unsigned long long *duration);
 

@@ -84,6 +84,8 @@ int parse_tracer_opt(int c, const char *arg, struct hmm_tracer_opts *opts,
 			return -1;
 		opts->ringbuf_bytes = v * 1024;
 		return 1;
+	case OPT_PATHS:
+		return tool_parse_paths(arg, &opts->skip_mask) ? -1 : 1;
 	default:
 		return 0;
 	}

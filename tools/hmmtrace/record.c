@@ -42,6 +42,8 @@ static void usage(FILE *f)
 		   "  -d, --duration S     stop after S seconds\n"
 		   "  -m, --mode MODE      attach mode: auto (default), fentry or kprobe\n"
 		   "  -b, --ringbuf-kb KB  ring buffer size (default 4096)\n"
+		   "      --paths LIST     trace only these kernel paths, comma-separated: fault,\n"
+		   "                       migrate, inval, uffd or all (default); fewer, cheaper\n"
 		   "      --flush-ms MS    write buffered events at least this often (default 1000):\n"
 		   "                       at most this much is lost if hmmtrace is killed\n"
 		   "      --coding C       delta (default: each record coded against an earlier one\n"
@@ -176,6 +178,7 @@ int cmd_record(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-kb", required_argument, NULL, 'b' },
+		{ "paths", required_argument, NULL, OPT_PATHS },
 		{ "flush-ms", required_argument, NULL, 'F' },
 		{ "report", required_argument, NULL, 'R' },
 		{ "coding", required_argument, NULL, 'C' },

@@ -44,6 +44,8 @@ static void usage(FILE *f)
 		   "  -d, --duration S    with -a: stop after S seconds\n"
 		   "  -j, --json          one JSON document\n"
 		   "  -m, --mode MODE     attach mode: auto (default), fentry or kprobe\n"
+		   "      --paths LIST    trace only these kernel paths, comma-separated: fault,\n"
+		   "                      migrate, inval, uffd or all (default); fewer, cheaper\n"
 		   "  -P, --prog-stats    also print what each BPF program cost: runs, total and\n"
 		   "                      average run time, as the kernel measured them\n"
 		   "  -h, --help          this text\n\n"
@@ -167,6 +169,7 @@ int cmd_stat(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "prog-stats", no_argument, NULL, 'P' },
+		{ "paths", required_argument, NULL, OPT_PATHS },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -199,6 +202,10 @@ int cmd_stat(int argc, char **argv)
 			break;
 		case 'm':
 			if (tool_parse_mode(optarg, &opts.mode))
+				return EXIT_USAGE;
+			break;
+		case OPT_PATHS:
+			if (tool_parse_paths(optarg, &opts.skip_mask))
 				return EXIT_USAGE;
 			break;
 		case 'h':
