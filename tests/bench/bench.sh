@@ -11,9 +11,13 @@ tmp=$(mktemp)
 	echo "reproduce them. Machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo),"
 	echo "host kernel $(uname -r); lab kernels run under QEMU TCG."
 	echo
-	CLOCK=tsc "$ROOT/tests/bench/overhead.sh"
+	CLOCK=tsc LOOP=read "$ROOT/tests/bench/overhead.sh"
 	echo
-	CLOCK=hpet "$ROOT/tests/bench/overhead.sh"
+	CLOCK=tsc LOOP=migrate "$ROOT/tests/bench/overhead.sh"
+	echo
+	CLOCK=tsc LOOP=storm "$ROOT/tests/bench/overhead.sh"
+	echo
+	CLOCK=hpet LOOP=read "$ROOT/tests/bench/overhead.sh"
 	echo
 	"$ROOT/tests/bench/trace.sh"
 	echo && "$ROOT/tests/bench/top.sh"
