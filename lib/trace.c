@@ -1313,12 +1313,12 @@ static int delta_next(struct hmm_trace_reader *r)
 	 * the reference, not back from out: a narrow load of what memcpy() just stored wide would
 	 * wait for it). The mask is taken 64 words at a time, one loop over its set bits.
 	 */
-	left = (size_t)(r->res_end - res);
 	for (b = 0; b < nb; b += 8) {
 		/* Up to 8 mask bytes in one load (the inflated buffer has slack), those past nb
 		 * cleared: the control entries that follow them. */
 		__u64 bits = get64(mask + b);
 
+		left = (size_t)(r->res_end - res);
 		if (nb - b < 8)
 			bits &= (1ULL << 8 * (nb - b)) - 1;
 		if ((size_t)(r->ctl_end - ctl) < pop64(bits))

@@ -1141,7 +1141,8 @@ static void test_delta_roundtrip(void **state)
  * Every byte mask the delta coding can give a word (1 .. 255: one run of bytes, two, or more; the
  * reader takes each kind its own way) in every word of a record, and 1 .. 15 in word 0's cpu
  * half: each record a copy of the one before with the bytes of mask (n + 37 w) % 255 + 1
- * changed in word w, n = 0 .. 254. Read back exactly at level 1 and 6.
+ * changed in word w, n = 0 .. 254; then records of up to 140 words. Read back exactly at level 1
+ * and 6.
  */
 static void test_delta_every_byte_mask(void **state)
 {
@@ -1174,6 +1175,10 @@ static void test_delta_every_byte_mask(void **state)
 			}
 		}
 	}
+	/* Records of over 64 words, every word different: the mask is taken 64 words at a time,
+	 * and near the end of a chunk's residual every word is checked. */
+	for (n = 0; n < 40; n++)
+		recs_add(&want, n % 2 ? HMM_REC_MIGRATE : HMM_REC_INVAL, (__u16)(600 + 8 * n + n % 7));
 	for (li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
 		struct hmm_trace_reader *r;
 
