@@ -431,7 +431,6 @@ nomem:
 	return NULL;
 }
 
-
 int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 {
 	struct hmm_stats_priv *p = s->priv;
@@ -497,16 +496,14 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		hmm_samples_chain(r, add_sample, s);
 		o = owner_group(s, &r->owner);
 		d = driver_group(s, r->ops);
-		if (o)
-			group_touch(o, rec->ts);
-		if (d)
-			group_touch(d, rec->ts);
 		if (o) {
+			group_touch(o, rec->ts);
 			hmm_hist_add(&o->chain_ns, r->dur_ns);
 			if (r->attempts > o->longest_chain)
 				o->longest_chain = r->attempts;
 		}
 		if (d) {
+			group_touch(d, rec->ts);
 			hmm_hist_add(&d->chain_ns, r->dur_ns);
 			if (r->attempts > d->longest_chain)
 				d->longest_chain = r->attempts;
