@@ -123,3 +123,25 @@ const char *hmm_counter_name(unsigned int i, char *buf, size_t n)
 	snprintf(buf, n, "counter_%u", i);
 	return buf;
 }
+
+unsigned int hmm_metric_label_count(__u16 metric)
+{
+	switch (metric) {
+	case HMM_M_FAULT_NS:
+	case HMM_M_CHAIN_NS:
+	case HMM_M_CHAIN_ATTEMPTS:
+		return HMM_RES_MAX;
+	case HMM_M_MIGRATE_NS:
+	case HMM_M_MIGRATE_SETUP_NS:
+	case HMM_M_MIGRATE_COPY_NS:
+	case HMM_M_MIGRATE_FINALIZE_NS:
+		return HMM_DIR_MAX;
+	case HMM_M_INVAL_START_NS:
+	case HMM_M_INVAL_END_NS:
+		return HMM_EV_MAX;
+	case HMM_M_UFFD_NS:
+		return HMM_UFFD_MAX;
+	default:
+		return 1;
+	}
+}

@@ -136,5 +136,7 @@ const char *hmm_counter_name(unsigned int idx, char *buf, size_t n);
 const char *hmm_metric_name(__u16 metric);
 /* The name of a histogram's label value ("ok", "to_device", "unmap", "minor", ...). */
 const char *hmm_metric_label(__u16 metric, __u16 label);
+/* How many label values a metric has (results, directions, events, uffd reasons; 1 for none). */
+unsigned int hmm_metric_label_count(__u16 metric);
 
 #endif

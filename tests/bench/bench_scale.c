@@ -35,6 +35,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "lib/agg.h"
 #include "lib/hist.h"
 #include "lib/stats.h"
 #include "lib/symtab.h"
@@ -401,28 +402,6 @@ struct rstate {
 	struct prom_state s;
 };
 
-static unsigned int labels(__u16 m)
-{
-	switch (m) {
-	case HMM_M_FAULT_NS:
-	case HMM_M_CHAIN_NS:
-	case HMM_M_CHAIN_ATTEMPTS:
-		return HMM_RES_MAX;
-	case HMM_M_MIGRATE_NS:
-	case HMM_M_MIGRATE_SETUP_NS:
-	case HMM_M_MIGRATE_COPY_NS:
-	case HMM_M_MIGRATE_FINALIZE_NS:
-		return HMM_DIR_MAX;
-	case HMM_M_INVAL_START_NS:
-	case HMM_M_INVAL_END_NS:
-		return HMM_EV_MAX;
-	case HMM_M_UFFD_NS:
-		return HMM_UFFD_MAX;
-	default:
-		return 1;
-	}
-}
-
 /* Whether the kernel keys the metric by driver (lib/agg.c: faults, chains, migrations). */
 static bool by_driver(__u16 m)
 {
@@ -440,7 +419,7 @@ static int rstate_init(struct rstate *st, unsigned int drivers, unsigned int own
 	memset(st, 0, sizeof(*st));
 	rng = 0x9e3779b97f4a7c15ULL;
 	for (__u16 m = 0; m < HMM_M_MAX; m++)
-		n += (size_t)labels(m) * (by_driver(m) ? drivers : 1);
+		n += (size_t)hmm_metric_label_count(m) * (by_driver(m) ? drivers : 1);
 	st->h = calloc(n, sizeof(*st->h));
 	st->ph = calloc(n, sizeof(*st->ph));
 	st->names = calloc(drivers, sizeof(*st->names));
@@ -451,7 +430,7 @@ static int rstate_init(struct rstate *st, unsigned int drivers, unsigned int own
 		snprintf(st->names[d], sizeof(st->names[d]), "drv%u", d);
 	for (__u16 m = 0; m < HMM_M_MAX; m++)
 		for (unsigned int d = 0; d < (by_driver(m) ? drivers : 1); d++)
-			for (unsigned int l = 0; l < labels(m); l++) {
+			for (unsigned int l = 0; l < hmm_metric_label_count(m); l++) {
 				for (int v = 0; v < 200; v++)
 					hmm_hist_add(&st->h[k], m == HMM_M_CHAIN_ATTEMPTS
 									? 1 + rnd() % 8

@@ -212,29 +212,6 @@ size_t prom_le_bounds(__u16 metric, double *le, size_t max)
 	return f ? hmm_hist_default_le(le, max, f->unit, f->lo, f->hi) : 0;
 }
 
-/* The number of values of a label set, so label values stay bounded. */
-static unsigned int label_count(__u16 metric)
-{
-	switch (metric) {
-	case HMM_M_FAULT_NS:
-	case HMM_M_CHAIN_NS:
-	case HMM_M_CHAIN_ATTEMPTS:
-		return HMM_RES_MAX;
-	case HMM_M_MIGRATE_NS:
-	case HMM_M_MIGRATE_SETUP_NS:
-	case HMM_M_MIGRATE_COPY_NS:
-	case HMM_M_MIGRATE_FINALIZE_NS:
-		return HMM_DIR_MAX;
-	case HMM_M_INVAL_START_NS:
-	case HMM_M_INVAL_END_NS:
-		return HMM_EV_MAX;
-	case HMM_M_UFFD_NS:
-		return HMM_UFFD_MAX;
-	default:
-		return 1;
-	}
-}
-
 static void family_header(struct prom_buf *b, const char *name, const char *type, const char *help)
 {
 	/* HELP text escapes only backslash and newline; ours have neither. */
@@ -382,7 +359,8 @@ static int hist_family_render(struct prom_buf *b, const struct hist_family *f,
 	for (i = 0; i < s->n_hists; i++) {
 		const struct prom_hist *p = &s->hists[i];
 
-		if (p->key.metric == f->metric && p->key.label < label_count(f->metric) && p->h)
+		if (p->key.metric == f->metric &&
+		    p->key.label < hmm_metric_label_count(f->metric) && p->h)
 			sel[n++] = p;
 	}
 	/* Series with the same labels are merged: without a driver label all drivers of one
