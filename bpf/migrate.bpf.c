@@ -190,53 +190,53 @@ static __always_inline int setup_exit(int ret)
 	return 0;
 }
 
-static __always_inline int pages_entry(__u32 ap, __u64 src)
+/*
+ * The pages step only needs its start time: what it moved is read from src[] when the migration
+ * finalizes, which does not write src[] (mm/migrate_device.c, 6.1 and 6.12). So migrate_*_pages
+ * carries one program, not two, and in fentry mode finalize carries only its fexit, which has the
+ * arguments: five program runs per migration instead of eight.
+ */
+static __always_inline int pages_entry(__u64 src)
 {
 	struct mig *m = bpf_map_lookup_elem(&migrations, &src);
 
-	if (!m)
-		return 0;
-	m->pages_entry = bpf_ktime_get_ns();
-	stash_put(ap, src, 0, 0, 0);
-	return 0;
-}
-
-static __always_inline int pages_exit(__u32 ap)
-{
-	struct stash st;
-	struct mig *m;
-
-	if (!stash_take(ap, &st))
-		return 0;
-	m = bpf_map_lookup_elem(&migrations, &st.a0);
 	if (m)
-		m->moved = count_migrating(st.a0, m->npages, &m->scanned);
+		m->pages_entry = bpf_ktime_get_ns();
 	return 0;
 }
 
 /* @device: this is migrate_device_finalize(), which also runs inside migrate_vma_finalize(). */
-static __always_inline int finalize_exit(__u32 ap, bool device)
+static __always_inline int finalize_exit(__u64 src, bool device)
 {
-	struct stash st;
-	struct mig *m;
+	struct mig *m = bpf_map_lookup_elem(&migrations, &src);
+	__u64 now;
 
-	if (!stash_take(ap, &st))
-		return 0;
-	m = bpf_map_lookup_elem(&migrations, &st.a0);
 	if (!m)
 		return 0;
 	if (device && !(m->flags & HMM_MIG_F_DEVICE))
 		return 0;
-	mig_emit(m, bpf_ktime_get_ns(), 0);
-	bpf_map_delete_elem(&migrations, &st.a0);
+	now = bpf_ktime_get_ns();
+	/* A driver may finalize without the pages step: then nothing moved. */
+	if (m->pages_entry)
+		m->moved = count_migrating(src, m->npages, &m->scanned);
+	mig_emit(m, now, 0);
+	bpf_map_delete_elem(&migrations, &src);
 	return 0;
 }
 
-static __always_inline int finalize_entry(__u32 ap, __u64 src)
+/* kprobe mode: a kretprobe has no arguments, so the entry keeps src for it. */
+static __always_inline int finalize_kprobe_entry(__u32 ap, __u64 src)
 {
 	if (bpf_map_lookup_elem(&migrations, &src))
 		stash_put(ap, src, 0, 0, 0);
 	return 0;
+}
+
+static __always_inline int finalize_kretprobe(__u32 ap, bool device)
+{
+	struct stash st;
+
+	return stash_take(ap, &st) ? finalize_exit(st.a0, device) : 0;
 }
 
 SEC("fentry/migrate_vma_setup")
@@ -266,49 +266,31 @@ int BPF_KRETPROBE(kretprobe_migrate_vma_setup, long ret)
 SEC("fentry/migrate_vma_pages")
 int BPF_PROG(fentry_migrate_vma_pages, struct migrate_vma *migrate)
 {
-	return pages_entry(HMM_AP_MIGRATE_PAGES, (__u64)BPF_CORE_READ(migrate, src));
-}
-
-SEC("fexit/migrate_vma_pages")
-int BPF_PROG(fexit_migrate_vma_pages, struct migrate_vma *migrate)
-{
-	return pages_exit(HMM_AP_MIGRATE_PAGES);
+	return pages_entry((__u64)BPF_CORE_READ(migrate, src));
 }
 
 SEC("kprobe/migrate_vma_pages")
 int BPF_KPROBE(kprobe_migrate_vma_pages, struct migrate_vma *migrate)
 {
-	return pages_entry(HMM_AP_MIGRATE_PAGES, (__u64)BPF_CORE_READ(migrate, src));
-}
-
-SEC("kretprobe/migrate_vma_pages")
-int BPF_KRETPROBE(kretprobe_migrate_vma_pages)
-{
-	return pages_exit(HMM_AP_MIGRATE_PAGES);
-}
-
-SEC("fentry/migrate_vma_finalize")
-int BPF_PROG(fentry_migrate_vma_finalize, struct migrate_vma *migrate)
-{
-	return finalize_entry(HMM_AP_MIGRATE_FINALIZE, (__u64)BPF_CORE_READ(migrate, src));
+	return pages_entry((__u64)BPF_CORE_READ(migrate, src));
 }
 
 SEC("fexit/migrate_vma_finalize")
 int BPF_PROG(fexit_migrate_vma_finalize, struct migrate_vma *migrate)
 {
-	return finalize_exit(HMM_AP_MIGRATE_FINALIZE, false);
+	return finalize_exit((__u64)BPF_CORE_READ(migrate, src), false);
 }
 
 SEC("kprobe/migrate_vma_finalize")
 int BPF_KPROBE(kprobe_migrate_vma_finalize, struct migrate_vma *migrate)
 {
-	return finalize_entry(HMM_AP_MIGRATE_FINALIZE, (__u64)BPF_CORE_READ(migrate, src));
+	return finalize_kprobe_entry(HMM_AP_MIGRATE_FINALIZE, (__u64)BPF_CORE_READ(migrate, src));
 }
 
 SEC("kretprobe/migrate_vma_finalize")
 int BPF_KRETPROBE(kretprobe_migrate_vma_finalize)
 {
-	return finalize_exit(HMM_AP_MIGRATE_FINALIZE, false);
+	return finalize_kretprobe(HMM_AP_MIGRATE_FINALIZE, false);
 }
 
 /* ---- migrate_device_range / _pages / _finalize (6.1+) -------------------------------------- */
@@ -384,47 +366,29 @@ int BPF_KRETPROBE(kretprobe_migrate_device_range, long ret)
 SEC("fentry/migrate_device_pages")
 int BPF_PROG(fentry_migrate_device_pages, unsigned long *src)
 {
-	return pages_entry(HMM_AP_DEVICE_PAGES, (__u64)src);
-}
-
-SEC("fexit/migrate_device_pages")
-int BPF_PROG(fexit_migrate_device_pages, unsigned long *src)
-{
-	return pages_exit(HMM_AP_DEVICE_PAGES);
+	return pages_entry((__u64)src);
 }
 
 SEC("kprobe/migrate_device_pages")
 int BPF_KPROBE(kprobe_migrate_device_pages, unsigned long *src)
 {
-	return pages_entry(HMM_AP_DEVICE_PAGES, (__u64)src);
-}
-
-SEC("kretprobe/migrate_device_pages")
-int BPF_KRETPROBE(kretprobe_migrate_device_pages)
-{
-	return pages_exit(HMM_AP_DEVICE_PAGES);
-}
-
-SEC("fentry/migrate_device_finalize")
-int BPF_PROG(fentry_migrate_device_finalize, unsigned long *src)
-{
-	return finalize_entry(HMM_AP_DEVICE_FINALIZE, (__u64)src);
+	return pages_entry((__u64)src);
 }
 
 SEC("fexit/migrate_device_finalize")
 int BPF_PROG(fexit_migrate_device_finalize, unsigned long *src)
 {
-	return finalize_exit(HMM_AP_DEVICE_FINALIZE, true);
+	return finalize_exit((__u64)src, true);
 }
 
 SEC("kprobe/migrate_device_finalize")
 int BPF_KPROBE(kprobe_migrate_device_finalize, unsigned long *src)
 {
-	return finalize_entry(HMM_AP_DEVICE_FINALIZE, (__u64)src);
+	return finalize_kprobe_entry(HMM_AP_DEVICE_FINALIZE, (__u64)src);
 }
 
 SEC("kretprobe/migrate_device_finalize")
 int BPF_KRETPROBE(kretprobe_migrate_device_finalize)
 {
-	return finalize_exit(HMM_AP_DEVICE_FINALIZE, true);
+	return finalize_kretprobe(HMM_AP_DEVICE_FINALIZE, true);
 }

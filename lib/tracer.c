@@ -70,13 +70,15 @@ const char *hmm_mode_str(enum hmm_attach_mode m)
 	return m == HMM_MODE_FENTRY ? "fentry" : m == HMM_MODE_KPROBE ? "kprobe" : "auto";
 }
 
-/* The four programs of an attach point, by the names bpf/ gives them. */
+static const char *const prog_kind[4] = { "fentry", "fexit", "kprobe", "kretprobe" };
+
+/* The up to four programs of an attach point, by the names bpf/ gives them; NULL for one it
+ * does without. */
 static struct bpf_program *ap_prog(struct hmm_tracer *t, enum hmm_attach_point ap, int which)
 {
-	static const char *const prefix[4] = { "fentry_", "fexit_", "kprobe_", "kretprobe_" };
 	char name[96];
 
-	snprintf(name, sizeof(name), "%s%s", prefix[which], ap_funcs[ap]);
+	snprintf(name, sizeof(name), "%s_%s", prog_kind[which], ap_funcs[ap]);
 	return bpf_object__find_program_by_name(t->skel->obj, name);
 }
 
@@ -465,10 +467,13 @@ int hmm_tracer__attach(struct hmm_tracer *t)
 			continue;
 		for (i = 0; i < 2; i++) {
 			struct bpf_program *p = ap_prog(t, ap, first + i);
-			struct bpf_link *l = p ? bpf_program__attach(p) : NULL;
+			struct bpf_link *l;
 
+			if (!p) /* this attach point needs no such program (see bpf/migrate.bpf.c) */
+				continue;
+			l = bpf_program__attach(p);
 			if (!l) {
-				int err = p ? -errno : -ENOENT;
+				int err = -errno;
 
 				ap_set(t, ap, err == -EPERM || err == -EACCES ? HMM_AP_DENIED :
 				       HMM_AP_FAILED, err, "%s attach failed: %s",
@@ -485,8 +490,9 @@ int hmm_tracer__attach(struct hmm_tracer *t)
 			continue;
 		}
 		r->state = HMM_AP_ATTACHED;
-		snprintf(r->reason, sizeof(r->reason), "%s/%s", r->mode == HMM_MODE_FENTRY ?
-			 "fentry" : "kprobe", r->mode == HMM_MODE_FENTRY ? "fexit" : "kretprobe");
+		snprintf(r->reason, sizeof(r->reason), "%s%s%s", t->links[ap][0] ?
+			 prog_kind[first] : "", t->links[ap][0] && t->links[ap][1] ? "/" : "",
+			 t->links[ap][1] ? prog_kind[first + 1] : "");
 		attached++;
 	}
 	if (!attached)

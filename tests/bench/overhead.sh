@@ -105,14 +105,13 @@ migrate_cost() {
 	awk -v n="$N" -v per=$((PAGES + 1)) -v none="$(med none 4)" -v ours="$(paired_diff exporter_path)" \
 		-v bt="$(paired_diff bpftrace)" 'BEGIN {
 		x = ours / n / per / 1000; y = bt / n / per / 1000
-		printf "What a migration costs: with `--paths migrate` hmmscope runs 8 BPF programs per migration\n"
-		printf "(entry and exit of migrate_vma_setup, migrate_vma_pages, migrate_vma_finalize and of the\n"
-		printf "migrate_device_finalize it calls), bpftrace 2. Here they added %.1f us and %.1f us to each\n", x, y
-		printf "migration (median of the paired rounds; %.0f us untraced): %.1f and %.1f us per program run.\n", none / n / per / 1000, x / 8, y / 2
-		printf "Under TCG a program run (the emulated trampoline) is expensive next to the kernel work it\n"
-		printf "wraps, so the number of programs is the cost. In fentry mode the exits of migrate_vma_pages\n"
-		printf "and _finalize see their arguments and need no entry program: 5 runs instead of 8 (not done\n"
-		printf "yet).\n\n"
+		printf "What a migration costs: with `--paths migrate` hmmscope runs 5 BPF programs per migration\n"
+		printf "in fentry mode (entry and exit of migrate_vma_setup, entry of migrate_vma_pages, exit of\n"
+		printf "migrate_vma_finalize and of the migrate_device_finalize it calls), bpftrace 2. Here they\n"
+		printf "added %.1f us and %.1f us to each migration (median of the paired rounds; %.0f us\n", x, y, none / n / per / 1000
+		printf "untraced): %.1f and %.1f us per program run. Under TCG a program run (the emulated\n", x / 5, y / 2
+		printf "trampoline) is expensive next to the kernel work it wraps, so the number of programs is\n"
+		printf "the cost.\n\n"
 	}'
 }
 mc=$(migrate_cost)

@@ -5,8 +5,8 @@
 #    calls, pages, results, migrations and pages moved/stayed each way, invalidations per type
 #    inside the generator's own regions, userfaultfd faults, nothing lost;
 #  - an invalidation storm: every -EBUSY chain ends and carries a cause;
-#  - stat around a command: its in-kernel totals equal the generator's; with --paths migrate,
-#    the migrations and nothing else;
+#  - stat around a command: its in-kernel totals equal the generator's; with --paths migrate
+#    --mode kprobe, the migrations and nothing else, counted by the kprobe programs;
 #  - the filters: -p (caller), --owner (mm owner) and --min-us;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
@@ -160,8 +160,12 @@ check_stat_migrate() {
 	c() { jq ".counters.$1" <<<"$j"; }
 	expect_eq "$v: --paths migrate: migrations to device" "$(c migrations_to_device)" \
 		"$(kv "$t" migrate.setup_calls_to_device)"
+	expect_eq "$v: --paths migrate: pages moved to device" "$(c migrate_moved_to_device)" \
+		"$(kv "$t" migrate.to_device_cpages)"
 	expect_eq "$v: --paths migrate: CPU-fault migrations" "$(c migrate_cpu_fault_to_system)" \
 		"$(kv "$t" migrate.cpu_faults)"
+	expect_eq "$v: --paths migrate: pages moved back by CPU faults" \
+		"$(c migrate_moved_to_system)" "$(kv "$t" migrate.cpu_faults)"
 	expect_eq "$v: --paths migrate: no hmm_range_fault calls" "$(c fault_calls)" 0
 	expect_eq "$v: --paths migrate: no invalidations" "$(c inval_migrate)" 0
 	expect_eq "$v: --paths migrate: no uffd faults" "$(c uffd_minor)" 0
@@ -230,9 +234,10 @@ for v in ${LAB_ONLY:-6.1 6.12}; do
 	tr -d '\r' <"$log" >"$log.txt"
 	check_stat "$v" "$log.txt" "$t"
 
+	# Also the kprobe programs' counts (dump and stat above ran in fentry mode).
 	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/stat.sh" --paths migrate \
-		-m $M --reads 3 --writes 2 --migrate 2 --uffd-minor 3
-	expect_status "$v: stat --paths migrate around the workload" $? 0
+		--mode kprobe -m $M --reads 3 --writes 2 --migrate 2 --uffd-minor 3
+	expect_status "$v: stat --paths migrate --mode kprobe around the workload" $? 0
 	tr -d '\r' <"$log" >"$log.txt"
 	check_stat_migrate "$v" "$log.txt" "$t"
 
