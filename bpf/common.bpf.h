@@ -20,12 +20,27 @@
 #define EAGAIN 11
 #endif
 
+/* This CPU's counters (per-CPU: no atomics needed), for several updates after one lookup. */
+static __always_inline __u64 *counters_get(void)
+{
+	__u32 zero = 0;
+	struct hmm_counters *c = bpf_map_lookup_elem(&counters, &zero);
+
+	return c ? c->c : NULL;
+}
+
+static __always_inline void cnt_add(__u64 *c, __u32 idx, __u64 v)
+{
+	if (idx < HMM_C_MAX)
+		c[idx] += v;
+}
+
 static __always_inline void counter_add(__u32 idx, __u64 v)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+	__u64 *c = counters_get();
 
 	if (c)
-		*c += v; /* per-CPU: no atomics needed */
+		cnt_add(c, idx, v);
 }
 
 /* A zeroed histogram to insert from: too large for the 512-byte BPF stack. */
@@ -123,19 +138,23 @@ static __always_inline void task_current(struct hmm_task *t)
 /*
  * The process to blame for work on an mm is its owner, not the caller: HMM callers are often
  * kthreads and workqueues. mm->owner exists only with CONFIG_MEMCG (distro kernels have it).
+ * @btf: as for READ() (core_fixes.bpf.h).
  */
-static __always_inline bool task_owner(struct mm_struct *mm, struct hmm_task *t)
+static __always_inline bool task_owner(struct mm_struct *mm, struct hmm_task *t, bool btf)
 {
 	struct task_struct *owner;
 
 	if (!mm || !bpf_core_field_exists(mm->owner))
 		return false;
-	owner = BPF_CORE_READ(mm, owner);
+	owner = READ(btf, mm, owner);
 	if (!owner)
 		return false;
-	t->pid = BPF_CORE_READ(owner, tgid);
-	t->tid = BPF_CORE_READ(owner, pid);
-	BPF_CORE_READ_STR_INTO(&t->comm, owner, comm);
+	t->pid = READ(btf, owner, tgid);
+	t->tid = READ(btf, owner, pid);
+	if (btf)
+		bpf_probe_read_kernel_str(&t->comm, sizeof(t->comm), owner->comm);
+	else
+		BPF_CORE_READ_STR_INTO(&t->comm, owner, comm);
 	return true;
 }
 

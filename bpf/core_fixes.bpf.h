@@ -8,6 +8,14 @@
 
 #include <bpf/bpf_core_read.h>
 
+/*
+ * p->f, CO-RE relocated. @btf (a constant after inlining) says p is a pointer the verifier knows
+ * the type of: an fentry/fexit argument or a pointer read from one. Then it is a plain load;
+ * otherwise (kprobe arguments, saved pointers) a bpf_probe_read_kernel() call, which costs
+ * several times more.
+ */
+#define READ(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
+
 /* 5.4: struct hmm_range had a u64 *pfns array, per-driver flag tables and no notifier; 5.8
  * replaced them with unsigned long *hmm_pfns and the HMM_PFN_* enum. */
 struct hmm_range___pre58 {
@@ -24,21 +32,22 @@ struct mmu_notifier_range___pre514 {
 	void *migrate_pgmap_owner;
 } __attribute__((preserve_access_index));
 
-/* 6.1: struct migrate_vma::fault_page (the page a CPU fault is migrating back). */
-static __always_inline bool migrate_has_fault_page(struct migrate_vma *args)
+/* 6.1: struct migrate_vma::fault_page (the page a CPU fault is migrating back). @btf: see
+ * READ() in common.bpf.h. */
+static __always_inline bool migrate_has_fault_page(struct migrate_vma *args, bool btf)
 {
 	if (!bpf_core_field_exists(args->fault_page))
 		return false;
-	return BPF_CORE_READ(args, fault_page) != NULL;
+	return READ(btf, args, fault_page) != NULL;
 }
 
 /* 5.9: migrate_vma::flags (MIGRATE_VMA_SELECT_SYSTEM = 1 << 0; the enum is anonymous, so its
  * value cannot be relocated: it has not changed since 5.9). Before, src_owner set meant
  * "migrate device-private pages back". */
-static __always_inline __u8 migrate_dir(struct migrate_vma *args)
+static __always_inline __u8 migrate_dir(struct migrate_vma *args, bool btf)
 {
 	if (bpf_core_field_exists(args->flags))
-		return (BPF_CORE_READ(args, flags) & 1) ? HMM_DIR_TO_DEVICE : HMM_DIR_TO_SYSTEM;
+		return (READ(btf, args, flags) & 1) ? HMM_DIR_TO_DEVICE : HMM_DIR_TO_SYSTEM;
 	if (bpf_core_field_exists(((struct migrate_vma___pre59 *)args)->src_owner))
 		return BPF_CORE_READ((struct migrate_vma___pre59 *)args, src_owner) ?
 			       HMM_DIR_TO_SYSTEM :
@@ -46,25 +55,25 @@ static __always_inline __u8 migrate_dir(struct migrate_vma *args)
 	return HMM_DIR_TO_DEVICE;
 }
 
-static __always_inline __u64 notifier_range_owner(struct mmu_notifier_range *r)
+static __always_inline __u64 notifier_range_owner(struct mmu_notifier_range *r, bool btf)
 {
 	struct mmu_notifier_range___pre514 *old = (void *)r;
 
 	if (bpf_core_field_exists(r->owner))
-		return (__u64)BPF_CORE_READ(r, owner);
+		return (__u64)READ(btf, r, owner);
 	if (bpf_core_field_exists(old->migrate_pgmap_owner))
-		return (__u64)BPF_CORE_READ(old, migrate_pgmap_owner);
+		return (__u64)READ(btf, old, migrate_pgmap_owner);
 	return 0;
 }
 
 /* enum mmu_notifier_event (5.2; MIGRATE 5.9, EXCLUSIVE 5.14) into our own numbering. */
-static __always_inline __u8 notifier_event(struct mmu_notifier_range *r)
+static __always_inline __u8 notifier_event(struct mmu_notifier_range *r, bool btf)
 {
 	__u32 ev;
 
 	if (!bpf_core_field_exists(r->event))
 		return HMM_EV_UNKNOWN;
-	ev = BPF_CORE_READ(r, event);
+	ev = READ(btf, r, event);
 	if (ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_UNMAP))
 		return HMM_EV_UNMAP;
 	if (ev == bpf_core_enum_value(enum mmu_notifier_event, MMU_NOTIFY_CLEAR))

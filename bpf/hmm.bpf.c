@@ -58,7 +58,7 @@ struct {
  * nouveau and amdkfd do) cannot bump the sequence, so it is skipped.
  */
 static __always_inline void find_cause(struct mmu_interval_notifier *notifier, __u64 mm,
-				       __u64 dev_owner, __u64 now, struct hmm_cause *cause)
+				       __u64 dev_owner, __u64 now, struct hmm_cause *cause, bool btf)
 {
 	struct inval_ring *ring = bpf_map_lookup_elem(&mm_invals, &mm);
 	__u64 key = (__u64)notifier, since = 0, best_ts = 0;
@@ -70,8 +70,8 @@ static __always_inline void find_cause(struct mmu_interval_notifier *notifier, _
 	rb = bpf_map_lookup_elem(&read_begin_ts, &key);
 	if (rb)
 		since = *rb;
-	istart = BPF_CORE_READ(notifier, interval_tree.start);
-	ilast = BPF_CORE_READ(notifier, interval_tree.last);
+	istart = READ(btf, notifier, interval_tree.start);
+	ilast = READ(btf, notifier, interval_tree.last);
 	for (int i = 0; i < INVAL_RING; i++) {
 		struct inval_slot *s = &ring->slot[i];
 
@@ -101,7 +101,8 @@ static __always_inline void find_cause(struct mmu_interval_notifier *notifier, _
  * body has no data-dependent branch: with 512 iterations, each branch would multiply the states
  * the verifier explores. Orders are collected as a bit mask and its top bit taken afterwards.
  */
-static __always_inline void scan_pfns(struct hmm_range *range, struct hmm_rec_fault *rec)
+static __always_inline void scan_pfns(struct hmm_range *range, struct hmm_rec_fault *rec,
+				      bool btf)
 {
 	__u32 zero = 0, n = rec->npages, valid = 0, write = 0, error = 0, orders = 0;
 	__u8 vs = pfn_valid_shift & 63, ws = pfn_write_shift & 63, es = pfn_error_shift & 63;
@@ -113,7 +114,7 @@ static __always_inline void scan_pfns(struct hmm_range *range, struct hmm_rec_fa
 	if (!pfn_flags_known || !bpf_core_field_exists(range->hmm_pfns))
 		return;
 	buf = bpf_map_lookup_elem(&fault_scratch, &zero);
-	pfns = BPF_CORE_READ(range, hmm_pfns);
+	pfns = READ(btf, range, hmm_pfns);
 	if (!buf || !pfns)
 		return;
 	if (n > HMM_PFN_SCAN_MAX) {
@@ -154,14 +155,15 @@ static __always_inline int fault_entry(struct hmm_range *range)
 	return 0;
 }
 
-static __always_inline int fault_exit(int ret)
+/* @range: from fexit (a BTF pointer: @btf) or, for a kretprobe, NULL: the one its entry saved. */
+static __always_inline int fault_exit(struct hmm_range *range, int ret, bool btf)
 {
+	const struct mmu_interval_notifier_ops *nops;
 	struct mmu_interval_notifier *notifier;
 	struct hmm_task owner = {};
 	struct hmm_cause cause = {};
 	struct chain_key ckey = {};
 	struct hmm_rec_fault *rec;
-	struct hmm_range *range;
 	__u64 now, dur, mm, ops, start, end, dflags, dev_owner = 0, first_ts;
 	__u32 npages, attempt = 1;
 	struct chain *ch;
@@ -173,19 +175,21 @@ static __always_inline int fault_exit(int ret)
 		return 0;
 	now = bpf_ktime_get_ns();
 	dur = now - st.ts;
-	range = (void *)st.a0;
-	notifier = BPF_CORE_READ(range, notifier);
-	mm = (__u64)BPF_CORE_READ(notifier, mm);
-	ops = (__u64)BPF_CORE_READ(notifier, ops, invalidate);
-	owner_known = task_owner((void *)mm, &owner);
+	if (!btf)
+		range = (void *)st.a0;
+	notifier = READ(btf, range, notifier);
+	mm = (__u64)READ(btf, notifier, mm);
+	nops = READ(btf, notifier, ops);
+	ops = (__u64)READ(btf, nops, invalidate);
+	owner_known = task_owner((void *)mm, &owner, btf);
 	if (owner_filtered(&owner, owner_known))
 		return 0;
-	start = BPF_CORE_READ(range, start);
-	end = BPF_CORE_READ(range, end);
+	start = READ(btf, range, start);
+	end = READ(btf, range, end);
 	npages = (end - start) >> page_shift;
-	dflags = BPF_CORE_READ(range, default_flags);
+	dflags = READ(btf, range, default_flags);
 	if (bpf_core_field_exists(range->dev_private_owner))
-		dev_owner = (__u64)BPF_CORE_READ(range, dev_private_owner);
+		dev_owner = (__u64)READ(btf, range, dev_private_owner);
 	if (dev_owner && ops) {
 		__u64 *known = bpf_map_lookup_elem(&owner_driver, &dev_owner);
 
@@ -194,7 +198,7 @@ static __always_inline int fault_exit(int ret)
 	}
 	res = hmm_fault_result(ret);
 	if (res == HMM_RES_EBUSY)
-		find_cause(notifier, mm, dev_owner, now, &cause);
+		find_cause(notifier, mm, dev_owner, now, &cause, btf);
 
 	/* Retry chains: keyed by thread and notifier. */
 	ckey.notifier = (__u64)notifier;
@@ -218,13 +222,19 @@ static __always_inline int fault_exit(int ret)
 	}
 
 	if (aggregate) {
-		counter_add(HMM_C_FAULT_CALLS, 1);
-		counter_add(HMM_C_FAULT_PAGES, npages);
-		counter_add(HMM_C_FAULT_RESULT_BASE + res, 1);
+		__u64 *c = counters_get();
+
+		if (c) {
+			cnt_add(c, HMM_C_FAULT_CALLS, 1);
+			cnt_add(c, HMM_C_FAULT_PAGES, npages);
+			cnt_add(c, HMM_C_FAULT_RESULT_BASE + res, 1);
+			if (res != HMM_RES_EBUSY) {
+				cnt_add(c, HMM_C_CHAINS, 1);
+				cnt_add(c, HMM_C_CHAIN_RETRIES, attempt - 1);
+			}
+		}
 		hist_add(ops, HMM_M_FAULT_NS, res, dur);
 		if (res != HMM_RES_EBUSY) {
-			counter_add(HMM_C_CHAINS, 1);
-			counter_add(HMM_C_CHAIN_RETRIES, attempt - 1);
 			hist_add(ops, HMM_M_CHAIN_NS, res, now - first_ts);
 			hist_add(ops, HMM_M_CHAIN_ATTEMPTS, res, attempt);
 		}
@@ -288,7 +298,7 @@ static __always_inline int fault_exit(int ret)
 	}
 	rec->cause = cause;
 	if (ret == 0)
-		scan_pfns(range, rec);
+		scan_pfns(range, rec, btf);
 	rec_submit(rec);
 	return 0;
 }
@@ -302,7 +312,7 @@ int BPF_PROG(fentry_hmm_range_fault, struct hmm_range *range)
 SEC("fexit/hmm_range_fault")
 int BPF_PROG(fexit_hmm_range_fault, struct hmm_range *range, long ret)
 {
-	return fault_exit(RET_INT(ret));
+	return fault_exit(range, RET_INT(ret), true);
 }
 
 SEC("kprobe/hmm_range_fault")
@@ -314,7 +324,7 @@ int BPF_KPROBE(kprobe_hmm_range_fault, struct hmm_range *range)
 SEC("kretprobe/hmm_range_fault")
 int BPF_KRETPROBE(kretprobe_hmm_range_fault, long ret)
 {
-	return fault_exit(RET_INT(ret));
+	return fault_exit(NULL, RET_INT(ret), false);
 }
 
 /* mmu_interval_read_begin() sleeps while an invalidation of the interval is in progress. */
@@ -326,9 +336,9 @@ static __always_inline int read_begin_entry(struct mmu_interval_notifier *notifi
 	return 0;
 }
 
-static __always_inline int read_begin_exit(void)
+/* @notifier: from fexit (a BTF pointer: @btf), or NULL: the one the kprobe saved. */
+static __always_inline int read_begin_exit(struct mmu_interval_notifier *notifier, bool btf)
 {
-	struct mmu_interval_notifier *notifier;
 	struct hmm_rec_read_begin *rec;
 	__u64 now, dur, key, mm, *rb;
 	struct hmm_task owner = {};
@@ -338,7 +348,8 @@ static __always_inline int read_begin_exit(void)
 		return 0;
 	now = bpf_ktime_get_ns();
 	dur = now - st.ts;
-	notifier = (void *)st.a0;
+	if (!btf)
+		notifier = (void *)st.a0;
 	key = st.a0;
 	/* In place after the first time: an LRU insert per call is the expensive part. */
 	rb = bpf_map_lookup_elem(&read_begin_ts, &key);
@@ -346,10 +357,10 @@ static __always_inline int read_begin_exit(void)
 		*rb = now;
 	else
 		bpf_map_update_elem(&read_begin_ts, &key, &now, BPF_NOEXIST);
-	mm = (__u64)BPF_CORE_READ(notifier, mm);
+	mm = (__u64)READ(btf, notifier, mm);
 	/* The owner is needed to filter on it and to attribute the record, not to aggregate. */
 	if ((targ_owner || emit_events) &&
-	    owner_filtered(&owner, task_owner((void *)mm, &owner)))
+	    owner_filtered(&owner, task_owner((void *)mm, &owner, btf)))
 		return 0;
 	if (aggregate) {
 		counter_add(HMM_C_READ_BEGIN, 1);
@@ -378,7 +389,7 @@ int BPF_PROG(fentry_mmu_interval_read_begin, struct mmu_interval_notifier *notif
 SEC("fexit/mmu_interval_read_begin")
 int BPF_PROG(fexit_mmu_interval_read_begin, struct mmu_interval_notifier *notifier, long ret)
 {
-	return read_begin_exit();
+	return read_begin_exit(notifier, true);
 }
 
 SEC("kprobe/mmu_interval_read_begin")
@@ -390,5 +401,5 @@ int BPF_KPROBE(kprobe_mmu_interval_read_begin, struct mmu_interval_notifier *not
 SEC("kretprobe/mmu_interval_read_begin")
 int BPF_KRETPROBE(kretprobe_mmu_interval_read_begin, long ret)
 {
-	return read_begin_exit();
+	return read_begin_exit(NULL, false);
 }

@@ -441,6 +441,11 @@ enum hmm_counter {
 	HMM_C_MAX,
 };
 
+/* The value of the per-CPU counters map: all of them, indexed by enum hmm_counter. */
+struct hmm_counters {
+	__u64 c[HMM_C_MAX];
+};
+
 /*
  * Per owner process (owner_stats map, key: the owner's tgid, 0 when the owner is unknown: no
  * CONFIG_MEMCG, an exiting mm, device eviction), filled only with the per_owner setting. Per

@@ -44,11 +44,12 @@ __hmm_shared struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
+/* All the counters in one per-CPU value: a path that updates several looks it up once. */
 __hmm_shared struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HMM_C_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct hmm_counters);
 } counters SEC(".maps");
 
 __hmm_shared struct {

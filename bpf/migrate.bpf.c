@@ -87,13 +87,19 @@ static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
 		fin = now - m->pages_entry;
 	}
 	if (aggregate) {
-		counter_add(HMM_C_MIGRATIONS_BASE + m->dir, 1);
-		counter_add(HMM_C_MIGRATE_NPAGES_BASE + m->dir, m->npages);
-		counter_add(HMM_C_MIGRATE_CPAGES_BASE + m->dir, m->cpages);
-		counter_add(HMM_C_MIGRATE_MOVED_BASE + m->dir, m->moved);
-		counter_add(HMM_C_MIGRATE_STAYED_BASE + m->dir, stayed);
-		if (m->flags & HMM_MIG_F_FAULT)
-			counter_add(HMM_C_MIGRATE_FAULT_BASE + m->dir, 1);
+		__u64 *c = counters_get();
+		__u32 d = m->dir;
+
+		/* d bounded here, where the verifier can see it: a bound on BASE + d is not. */
+		if (c && d < HMM_DIR_MAX) {
+			cnt_add(c, HMM_C_MIGRATIONS_BASE + d, 1);
+			cnt_add(c, HMM_C_MIGRATE_NPAGES_BASE + d, m->npages);
+			cnt_add(c, HMM_C_MIGRATE_CPAGES_BASE + d, m->cpages);
+			cnt_add(c, HMM_C_MIGRATE_MOVED_BASE + d, m->moved);
+			cnt_add(c, HMM_C_MIGRATE_STAYED_BASE + d, stayed);
+			if (m->flags & HMM_MIG_F_FAULT)
+				cnt_add(c, HMM_C_MIGRATE_FAULT_BASE + d, 1);
+		}
 		hist_add(m->driver, HMM_M_MIGRATE_NS, m->dir, total);
 		hist_add(m->driver, HMM_M_MIGRATE_SETUP_NS, m->dir, m->setup_ns);
 		if (m->pages_entry) {
@@ -150,9 +156,10 @@ static __always_inline int setup_entry(struct migrate_vma *args, __u64 ip)
 	return 0;
 }
 
-static __always_inline int setup_exit(int ret)
+/* @args: from fexit (a BTF pointer: @btf) or, for a kretprobe, NULL: the one its entry saved. */
+static __always_inline int setup_exit(struct migrate_vma *args, int ret, bool btf)
 {
-	struct migrate_vma *args;
+	struct vm_area_struct *vma;
 	struct mig m = {};
 	__u64 src, now, owner_ptr, *drv;
 	struct stash st;
@@ -160,22 +167,24 @@ static __always_inline int setup_exit(int ret)
 	if (!stash_take(HMM_AP_MIGRATE_SETUP, &st))
 		return 0;
 	now = bpf_ktime_get_ns();
-	args = (void *)st.a0;
-	m.mm = (__u64)BPF_CORE_READ(args, vma, vm_mm);
-	m.owner_known = task_owner((void *)m.mm, &m.owner);
+	if (!btf)
+		args = (void *)st.a0;
+	vma = READ(btf, args, vma);
+	m.mm = (__u64)READ(btf, vma, vm_mm);
+	m.owner_known = task_owner((void *)m.mm, &m.owner, btf);
 	if (owner_filtered(&m.owner, m.owner_known))
 		return 0;
 	m.ts = st.ts;
 	m.setup_ns = now - st.ts;
 	m.setup_exit = now;
-	m.start = BPF_CORE_READ(args, start);
-	m.end = BPF_CORE_READ(args, end);
-	m.npages = BPF_CORE_READ(args, npages);
-	m.cpages = BPF_CORE_READ(args, cpages);
-	m.dir = migrate_dir(args);
-	m.flags = migrate_has_fault_page(args) ? HMM_MIG_F_FAULT : 0;
+	m.start = READ(btf, args, start);
+	m.end = READ(btf, args, end);
+	m.npages = READ(btf, args, npages);
+	m.cpages = READ(btf, args, cpages);
+	m.dir = migrate_dir(args, btf);
+	m.flags = migrate_has_fault_page(args, btf) ? HMM_MIG_F_FAULT : 0;
 	m.caller_ip = st.ip;
-	owner_ptr = bpf_core_field_exists(args->pgmap_owner) ? (__u64)BPF_CORE_READ(args, pgmap_owner) : 0;
+	owner_ptr = bpf_core_field_exists(args->pgmap_owner) ? (__u64)READ(btf, args, pgmap_owner) : 0;
 	drv = owner_ptr ? bpf_map_lookup_elem(&owner_driver, &owner_ptr) : NULL;
 	m.driver = drv ? *drv : 0;
 	task_current(&m.caller);
@@ -184,7 +193,7 @@ static __always_inline int setup_exit(int ret)
 		mig_emit(&m, now, ret);
 		return 0;
 	}
-	src = (__u64)BPF_CORE_READ(args, src);
+	src = (__u64)READ(btf, args, src);
 	if (bpf_map_update_elem(&migrations, &src, &m, BPF_ANY))
 		counter_add(HMM_C_STATE_DROPS, 1);
 	return 0;
@@ -248,7 +257,7 @@ int BPF_PROG(fentry_migrate_vma_setup, struct migrate_vma *args)
 SEC("fexit/migrate_vma_setup")
 int BPF_PROG(fexit_migrate_vma_setup, struct migrate_vma *args, long ret)
 {
-	return setup_exit(RET_INT(ret));
+	return setup_exit(args, RET_INT(ret), true);
 }
 
 SEC("kprobe/migrate_vma_setup")
@@ -260,13 +269,13 @@ int BPF_KPROBE(kprobe_migrate_vma_setup, struct migrate_vma *args)
 SEC("kretprobe/migrate_vma_setup")
 int BPF_KRETPROBE(kretprobe_migrate_vma_setup, long ret)
 {
-	return setup_exit(RET_INT(ret));
+	return setup_exit(NULL, RET_INT(ret), false);
 }
 
 SEC("fentry/migrate_vma_pages")
 int BPF_PROG(fentry_migrate_vma_pages, struct migrate_vma *migrate)
 {
-	return pages_entry((__u64)BPF_CORE_READ(migrate, src));
+	return pages_entry((__u64)migrate->src);
 }
 
 SEC("kprobe/migrate_vma_pages")
@@ -278,7 +287,7 @@ int BPF_KPROBE(kprobe_migrate_vma_pages, struct migrate_vma *migrate)
 SEC("fexit/migrate_vma_finalize")
 int BPF_PROG(fexit_migrate_vma_finalize, struct migrate_vma *migrate)
 {
-	return finalize_exit((__u64)BPF_CORE_READ(migrate, src), false);
+	return finalize_exit((__u64)migrate->src, false);
 }
 
 SEC("kprobe/migrate_vma_finalize")

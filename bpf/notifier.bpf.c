@@ -110,13 +110,14 @@ static __always_inline void ring_end(__u64 mm, __u32 idx, __u64 ts, __u64 now)
 		ring->slot[idx].end_ts = now;
 }
 
-static __always_inline int start_entry(struct mmu_notifier_range *range)
+/* @btf: range is an fentry argument (see READ() in core_fixes.bpf.h). */
+static __always_inline int start_entry(struct mmu_notifier_range *range, bool btf)
 {
-	__u64 mm = (__u64)BPF_CORE_READ(range, mm), ts = bpf_ktime_get_ns();
+	__u64 mm = (__u64)READ(btf, range, mm), ts = bpf_ktime_get_ns();
 	__u32 idx;
 
-	idx = ring_push(mm, ts, BPF_CORE_READ(range, start), BPF_CORE_READ(range, end),
-			notifier_range_owner(range), notifier_event(range));
+	idx = ring_push(mm, ts, READ(btf, range, start), READ(btf, range, end),
+			notifier_range_owner(range, btf), notifier_event(range, btf));
 	/* The ring is kept for every caller: the cause of a traced -EBUSY may be anyone's. */
 	if (caller_filtered()) {
 		ring_end(mm, idx, ts, ts);
@@ -133,10 +134,14 @@ static __always_inline void inval_emit(struct inval *iv, __u64 end_ns)
 	__u8 ev = iv->event < HMM_EV_MAX ? iv->event : HMM_EV_UNKNOWN;
 
 	if (aggregate) {
-		counter_add(HMM_C_INVAL_BASE + ev, 1);
-		counter_add(HMM_C_INVAL_PAGES_BASE + ev, pages);
-		if (iv->ret)
-			counter_add(HMM_C_INVAL_EAGAIN, 1);
+		__u64 *c = counters_get();
+
+		if (c) {
+			cnt_add(c, HMM_C_INVAL_BASE + ev, 1);
+			cnt_add(c, HMM_C_INVAL_PAGES_BASE + ev, pages);
+			if (iv->ret)
+				cnt_add(c, HMM_C_INVAL_EAGAIN, 1);
+		}
 		hist_add(0, HMM_M_INVAL_START_NS, ev, iv->start_ns);
 		if (!(iv->flags & HMM_INVAL_F_NO_END))
 			hist_add(0, HMM_M_INVAL_END_NS, ev, end_ns);
@@ -170,9 +175,9 @@ static __always_inline void inval_emit(struct inval *iv, __u64 end_ns)
 	rec_submit(rec);
 }
 
-static __always_inline int start_exit(int ret)
+/* @range: from fexit (a BTF pointer: @btf), or NULL: the one the kprobe saved. */
+static __always_inline int start_exit(struct mmu_notifier_range *range, int ret, bool btf)
 {
-	struct mmu_notifier_range *range;
 	struct open_invals *o;
 	struct inval iv = {};
 	struct stash st;
@@ -182,20 +187,21 @@ static __always_inline int start_exit(int ret)
 	if (!stash_take(HMM_AP_INVAL_START, &st))
 		return 0;
 	now = bpf_ktime_get_ns();
-	range = (void *)st.a0;
-	iv.mm = (__u64)BPF_CORE_READ(range, mm);
-	if (task_owner((void *)iv.mm, &iv.owner))
+	if (!btf)
+		range = (void *)st.a0;
+	iv.mm = (__u64)READ(btf, range, mm);
+	if (task_owner((void *)iv.mm, &iv.owner, btf))
 		iv.flags |= HMM_INVAL_F_OWNER_KNOWN;
 	if (owner_filtered(&iv.owner, iv.flags & HMM_INVAL_F_OWNER_KNOWN))
 		return 0;
 	iv.ts = st.ts;
 	iv.start_ns = now - st.ts;
-	iv.start = BPF_CORE_READ(range, start);
-	iv.end = BPF_CORE_READ(range, end);
-	iv.owner_ptr = notifier_range_owner(range);
-	iv.event = notifier_event(range);
+	iv.start = READ(btf, range, start);
+	iv.end = READ(btf, range, end);
+	iv.owner_ptr = notifier_range_owner(range, btf);
+	iv.event = notifier_event(range, btf);
 	/* MMU_NOTIFIER_RANGE_BLOCKABLE is (1 << 0) since 5.2 (a #define: not relocatable). */
-	if (bpf_core_field_exists(range->flags) && (BPF_CORE_READ(range, flags) & 1))
+	if (bpf_core_field_exists(range->flags) && (READ(btf, range, flags) & 1))
 		iv.flags |= HMM_INVAL_F_BLOCKABLE;
 	iv.ret = ret;
 	iv.ring_idx = st.a1;
@@ -260,26 +266,26 @@ static __always_inline int end_exit(void)
 SEC("fentry/__mmu_notifier_invalidate_range_start")
 int BPF_PROG(fentry___mmu_notifier_invalidate_range_start, struct mmu_notifier_range *range)
 {
-	return start_entry(range);
+	return start_entry(range, true);
 }
 
 SEC("fexit/__mmu_notifier_invalidate_range_start")
 int BPF_PROG(fexit___mmu_notifier_invalidate_range_start, struct mmu_notifier_range *range,
 	     long ret)
 {
-	return start_exit(RET_INT(ret));
+	return start_exit(range, RET_INT(ret), true);
 }
 
 SEC("kprobe/__mmu_notifier_invalidate_range_start")
 int BPF_KPROBE(kprobe___mmu_notifier_invalidate_range_start, struct mmu_notifier_range *range)
 {
-	return start_entry(range);
+	return start_entry(range, false);
 }
 
 SEC("kretprobe/__mmu_notifier_invalidate_range_start")
 int BPF_KRETPROBE(kretprobe___mmu_notifier_invalidate_range_start, long ret)
 {
-	return start_exit(RET_INT(ret));
+	return start_exit(NULL, RET_INT(ret), false);
 }
 
 SEC("fentry/__mmu_notifier_invalidate_range_end")

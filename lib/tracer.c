@@ -534,32 +534,31 @@ int hmm_tracer__poll(struct hmm_tracer *t, int timeout_ms)
 
 int hmm_tracer__counters(struct hmm_tracer *t, __u64 out[HMM_C_MAX])
 {
-	__u64 *vals;
-	__u32 i;
-	int c, fd;
+	struct hmm_counters *vals;
+	__u32 zero = 0, i;
+	int c, err = 0;
 
 	if (!t->loaded)
 		return -EINVAL;
 	vals = calloc(t->ncpus, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	fd = bpf_map__fd(t->skel->maps.counters);
-	for (i = 0; i < HMM_C_MAX; i++) {
-		out[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, vals))
-			continue;
-		for (c = 0; c < t->ncpus; c++)
-			out[i] += vals[c];
-	}
+	memset(out, 0, sizeof(__u64) * HMM_C_MAX);
+	/* One lookup: every CPU's copy of all the counters (bpf/maps.bpf.h). */
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.counters), &zero, vals))
+		err = -errno;
+	for (c = 0; !err && c < t->ncpus; c++)
+		for (i = 0; i < HMM_C_MAX; i++)
+			out[i] += vals[c].c[i];
 	free(vals);
-	return 0;
+	return err;
 }
 
 long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n)
 {
-	__u32 key = HMM_C_RINGBUF_DROPS;
+	struct hmm_counters *vals;
 	long long total = 0;
-	__u64 *vals;
+	__u32 zero = 0;
 	int c;
 
 	if (!t->loaded)
@@ -567,14 +566,16 @@ long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n)
 	vals = calloc(t->ncpus, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.counters), &key, vals)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.counters), &zero, vals)) {
+		int err = -errno;
+
 		free(vals);
-		return -errno;
+		return err;
 	}
 	for (c = 0; c < t->ncpus; c++) {
-		total += vals[c];
+		total += vals[c].c[HMM_C_RINGBUF_DROPS];
 		if (per_cpu && c < n)
-			per_cpu[c] = vals[c];
+			per_cpu[c] = vals[c].c[HMM_C_RINGBUF_DROPS];
 	}
 	free(vals);
 	return total;
