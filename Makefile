@@ -173,6 +173,12 @@ $(OUTPUT)/tests/bench_scale: tests/bench/bench_scale.c $(BENCH_SCALE_SRCS) $(LIB
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< $(BENCH_SCALE_SRCS) \
 		-o $@ $(LIBHMM) -lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
 
+# The exporter's render cost (tests/bench/exporter.sh): it includes prom.c itself.
+$(OUTPUT)/tests/bench_prom: tests/bench/bench_prom.c tools/hmm_exporter/prom.c $(LIBHMM) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
+		-lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
+
 # The fuzzer compiles the reader's sources itself with clang (libFuzzer, ASan, UBSan), with CRC
 # checks off so that mutations reach what they guard; `all` builds it only where clang's libFuzzer
 # runtime (libclang-rt-14-dev) is installed.
@@ -191,7 +197,10 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib
 FUZZ_RT = $(wildcard $(shell $(CLANG) -print-resource-dir 2>/dev/null)/lib/linux/$\
 	libclang_rt.fuzzer-$(shell uname -m).a)
-all: $(OUTPUT)/tests/bench_trace $(if $(FUZZ_RT),$(FUZZ_BINS))
+# The benchmark programs are built with everything else, so that a change that breaks one fails
+# the build, not a later `make bench`.
+BENCH_BINS := $(OUTPUT)/tests/bench_trace $(OUTPUT)/tests/bench_scale $(OUTPUT)/tests/bench_prom
+all: $(BENCH_BINS) $(if $(FUZZ_RT),$(FUZZ_BINS))
 
 $(FUZZ_TRACE): $(FUZZ_TRACE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h
 	$(call msg,FUZZ,$@)

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	double t0;
 
 	for (int m = 0; m < HMM_M_MAX; m++)
-		for (unsigned int l = 0; l < label_count(m); l++)
+		for (unsigned int l = 0; l < hmm_metric_label_count(m); l++)
 			for (int d = 0; d < 2; d++) {
 				for (int v = 0; v < 1000; v++)
 					hmm_hist_add(&h[k], ((__u64)v * 7919) % 100000000);

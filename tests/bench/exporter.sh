@@ -10,11 +10,9 @@ SCRAPES=${SCRAPES:-200} SOAK=${SOAK:-600} KERNEL=${KERNEL:-6.1}
 log=$(mktemp)
 trap 'rm -f "$log" "$log.b"' EXIT
 
-mkdir -p "$OUTPUT/bench"
-gcc -O2 -std=gnu11 -I"$ROOT" -o "$OUTPUT/bench/bench_prom" "$ROOT/tests/bench/bench_prom.c" \
-	"$OUTPUT/libhmmscope.a" -lbpf -lelf -lz -lm -lpthread ||
+make -s -C "$ROOT" OUTPUT="$OUTPUT" "$OUTPUT/tests/bench_prom" >&2 ||
 	{ echo "exporter: cannot build bench_prom" >&2; exit 1; }
-read -r nseries nbytes us < <("$OUTPUT/bench/bench_prom" 2000)
+read -r nseries nbytes us < <("$OUTPUT/tests/bench_prom" 2000)
 
 "$ROOT/tests/vm/run.sh" -q -k "$KERNEL" -t $((SOAK + 900)) -i "$OUTPUT/lab/initramfs.cpio.gz" -l "$log" \
 	"$ROOT/tests/bench/exporter-guest.sh" "$SCRAPES" "$SOAK" ||
