@@ -184,7 +184,8 @@ static __always_inline int setup_exit(struct migrate_vma *args, int ret, bool bt
 	m.dir = migrate_dir(args, btf);
 	m.flags = migrate_has_fault_page(args, btf) ? HMM_MIG_F_FAULT : 0;
 	m.caller_ip = st.ip;
-	owner_ptr = bpf_core_field_exists(args->pgmap_owner) ? (__u64)READ(btf, args, pgmap_owner) : 0;
+	owner_ptr = bpf_core_field_exists(args->pgmap_owner) ?
+			    (__u64)READ(btf, args, pgmap_owner) : 0;
 	drv = owner_ptr ? bpf_map_lookup_elem(&owner_driver, &owner_ptr) : NULL;
 	m.driver = drv ? *drv : 0;
 	task_current(&m.caller);

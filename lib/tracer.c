@@ -482,6 +482,9 @@ int hmm_tracer__attach(struct hmm_tracer *t)
 			}
 			t->links[ap][i] = l;
 		}
+		if (r->state == HMM_AP_PENDING && !t->links[ap][0] && !t->links[ap][1])
+			ap_set(t, ap, HMM_AP_FAILED, -ENOENT, "no %s programs in the BPF object",
+			       hmm_mode_str(r->mode));
 		if (r->state != HMM_AP_PENDING) {
 			for (i = 0; i < 2; i++) {
 				bpf_link__destroy(t->links[ap][i]);
