@@ -16,20 +16,17 @@ case $LOOP in
 read)
 	W="hmm_workload -q -m $M --reads $N"
 	PATHS=fault
-	BT_PROG='kfunc:hmm_range_fault { @start[tid] = nsecs; }
-		kretfunc:hmm_range_fault /@start[tid]/ {'
+	BT_FROM=hmm_range_fault BT_TO=hmm_range_fault
 	BT_CALLS=$((N * ((M + 63) / 64))) ;;
 migrate)
 	W="hmm_workload -q -m $M --migrate $N"
 	PATHS=migrate
-	BT_PROG='kfunc:migrate_vma_setup { @start[tid] = nsecs; }
-		kretfunc:migrate_vma_finalize /@start[tid]/ {'
+	BT_FROM=migrate_vma_setup BT_TO=migrate_vma_finalize
 	BT_CALLS= ;;
 storm)
 	W="hmm_workload -q -m $M --storm $N"
 	PATHS=inval
-	BT_PROG='kfunc:__mmu_notifier_invalidate_range_start { @start[tid] = nsecs; }
-		kretfunc:__mmu_notifier_invalidate_range_start /@start[tid]/ {'
+	BT_FROM=__mmu_notifier_invalidate_range_start BT_TO=__mmu_notifier_invalidate_range_start
 	BT_CALLS= ;;
 *)
 	echo "ERROR unknown loop $LOOP"
@@ -64,7 +61,8 @@ run_record() {
 }
 run_bpftrace() {
 	$BT -e "BEGIN { printf(\"ready\\n\"); }
-		$BT_PROG
+		kfunc:$BT_FROM { @start[tid] = nsecs; }
+		kretfunc:$BT_TO /@start[tid]/ {
 			@ns = hist(nsecs - @start[tid]); delete(@start[tid]); @calls = count(); }" \
 		>/tmp/bt.out 2>&1 &
 	b=$!
