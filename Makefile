@@ -75,7 +75,7 @@ LIB_OBJS := $(patsubst lib/%.c,$(OUTPUT)/lib/%.o,$(LIB_SRCS))
 LIBHMM := $(OUTPUT)/libhmmscope.a
 LIB_CFLAGS := $(ALL_CFLAGS) -I$(OUTPUT)/include -Ilib
 # Tools are static: the same binary runs on the host and in the lab's initramfs.
-TOOL_LDLIBS := $(STATIC_LDFLAGS) -lbpf -lelf -ldeflate -lz -ljansson -lm
+TOOL_LDLIBS := $(STATIC_LDFLAGS) -lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
 
 TOOLS := hmmtrace hmm_exporter hmmtop
 TOOL_BINS := $(patsubst %,$(OUTPUT)/%,$(TOOLS))
@@ -156,14 +156,14 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBHMM) | $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
-		-lcmocka -lbpf -lelf -ldeflate -lz -ljansson -lm
+		-lcmocka -lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
 
 # ---- trace file format: benchmark and fuzzer ----------------------------------------------------
 
 $(OUTPUT)/tests/bench_trace: tests/bench/bench_trace.c $(LIBHMM) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
-		-ldeflate -lz -lm
+		-ldeflate -lz -lm -lpthread
 
 # How cost grows with owners, drivers and series (tests/bench/scale.sh): the exporter's renderer
 # and validator are the tool's, not the library's, so they are linked in.
@@ -262,7 +262,7 @@ $(OUTPUT)/tests/unit/test_top_model: tests/unit/test_top_model.c tools/hmmtop/mo
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -Itools/hmmtop -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d \
 		$< tools/hmmtop/model.c -o $@ $(LIBHMM) -lcmocka -lbpf -lelf -ldeflate -lz \
-		-ljansson -lm
+		-ljansson -lm -lpthread
 
 $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,32 @@ static void reset_log(void)
 	warnings = 0;
 	last_warning[0] = '\0';
 	all_warnings[0] = '\0';
+}
+
+/* ---- readers ----------------------------------------------------------------------------- */
+
+/*
+ * Every test runs twice (main()): reading in the caller's thread, then with read-ahead, where a
+ * worker thread reads and decodes the chunks. The same assertions hold for both: the records,
+ * the stats at the end and the warnings do not depend on it.
+ */
+static bool readahead;
+
+static struct hmm_trace_reader *with_readahead(struct hmm_trace_reader *r)
+{
+	if (r && readahead)
+		assert_int_equal(hmm_trace_reader__readahead(r), 0);
+	return r;
+}
+
+static struct hmm_trace_reader *reader_open(const char *path, int *err)
+{
+	return with_readahead(hmm_trace_reader__open(path, err));
+}
+
+static struct hmm_trace_reader *reader_open_mem(const void *data, size_t len, int *err)
+{
+	return with_readahead(hmm_trace_reader__open_mem(data, len, err));
 }
 
 /* ---- helpers ----------------------------------------------------------------------------- */
@@ -334,7 +361,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(wt.records, want.n);
 	assert_int_equal(hmm_trace_writer__close(w), 0);
 
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n);
 	st = hmm_trace_reader__stats(r);
@@ -404,7 +431,7 @@ static void test_meta(void **state)
 	w = hmm_trace_writer__open(path, m, NULL);
 	assert_non_null(w);
 	assert_int_equal(hmm_trace_writer__close(w), 0);
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	got = hmm_trace_reader__meta(r);
 	assert_int_equal(got->version_major, HMM_TRACE_VERSION_MAJOR);
@@ -458,7 +485,7 @@ static void test_truncated(void **state)
 			end = e;
 		}
 		reset_log();
-		r = hmm_trace_reader__open_mem(f, cut, &err);
+		r = reader_open_mem(f, cut, &err);
 		assert_non_null(r);
 		assert_int_equal(check_read(r, &want, SIZE_MAX, 0), keep);
 		st = hmm_trace_reader__stats(r);
@@ -476,7 +503,7 @@ static void test_truncated(void **state)
 		struct hmm_trace_reader *r;
 
 		assert_int_equal(truncate(path, cut), 0);
-		r = hmm_trace_reader__open(path, &err);
+		r = reader_open(path, &err);
 		assert_non_null(r);
 		check_read(r, &want, SIZE_MAX, 0);
 		assert_true(hmm_trace_reader__stats(r)->truncated_bytes > 0);
@@ -513,7 +540,7 @@ static void test_corrupt_chunk(void **state)
 
 		f[pos] ^= 0x5a;
 		reset_log();
-		r = hmm_trace_reader__open_mem(f, len, &err);
+		r = reader_open_mem(f, len, &err);
 		assert_non_null(r);
 		assert_int_equal(check_read(r, &want, from, from + l->nrec[k]),
 				 want.n - l->nrec[k]);
@@ -592,7 +619,7 @@ static void test_malformed_records(void **state)
 		clen = make_chunk(g + hdr, bad.buf, (__u32)bad.len, 3, 99);
 		memcpy(g + hdr + clen, f + hdr, len - hdr);
 		reset_log();
-		r = hmm_trace_reader__open_mem(g, len + clen, &err);
+		r = reader_open_mem(g, len + clen, &err);
 		assert_non_null(r);
 		{
 			const struct hmm_rec_hdr *rec;
@@ -637,7 +664,7 @@ static void test_unknown_types(void **state)
 			recs_add(&want, type, (__u16)type_size(type));
 	}
 	write_recs(path, &want, 4096);
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	check_read(r, &want, SIZE_MAX, 0);
 	st = hmm_trace_reader__stats(r);
@@ -656,7 +683,7 @@ static void expect_open_err(const char *path, int want)
 	int err = 0;
 
 	reset_log();
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_null(r);
 	assert_int_equal(err, want);
 	assert_true(warnings >= 1); /* and a message that says why */
@@ -738,7 +765,7 @@ static void test_versions(void **state)
 	put32(g + HDR_LEN_OFF, hdr + 64);
 	fix_header_crc(g);
 	spill(path, g, len + 64);
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	assert_int_equal(hmm_trace_reader__meta(r)->version_minor, HMM_TRACE_VERSION_MINOR + 3);
 	assert_string_equal(hmm_trace_reader__meta(r)->host, "testhost");
@@ -781,7 +808,7 @@ static void test_tick(void **state)
 	assert_int_equal(hmm_trace_writer__tick(w, t0 + 60000000ull), 0);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_true((size_t)sb.st_size > hdr_size); /* written: a reader sees it now */
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	assert_int_equal(hmm_trace_reader__next(r, &rec), 1);
 	assert_memory_equal(rec, recs_get(&want, 0), rec->size);
@@ -793,7 +820,7 @@ static void test_tick(void **state)
 	/* A clock sync point once sync_ms passed since the start. */
 	assert_int_equal(hmm_trace_writer__tick(w, t0 + 200000000ull), 0);
 	assert_int_equal(hmm_trace_writer__close(w), 0);
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	assert_true(hmm_trace_reader__meta(r)->start_mono_ns > 0);
 	assert_true(hmm_trace_reader__meta(r)->start_real_ns > 0);
@@ -833,7 +860,7 @@ static void test_lost(void **state)
 	assert_int_equal(hmm_trace_writer__lost(w, 2000, 7), 0);
 	assert_int_equal(hmm_trace_writer__totals(w)->lost, 12);
 	assert_int_equal(hmm_trace_writer__close(w), 0);
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	while (hmm_trace_reader__next(r, &rec) > 0) {
 		assert_int_equal(rec->type, HMM_REC_LOST);
@@ -877,7 +904,7 @@ static void test_file_size_limit(void **state)
 	signal(SIGXFSZ, SIG_DFL);
 
 	reset_log();
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	n = check_read(r, &want, SIZE_MAX, 0);
 	assert_true(n >= 50);
@@ -943,7 +970,7 @@ static void test_enospc(void **state)
 	assert_int_equal(hmm_trace_writer__close(w), -ENOSPC);
 	close(full);
 
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	n = check_read(r, &want, SIZE_MAX, 0);
 	assert_int_equal(n, 1000);
@@ -977,7 +1004,7 @@ static void test_resync(void **state)
 		g[l->start[k] + i] = (unsigned char)rnd();
 	memcpy(g + l->start[k] + 1000, f + l->start[k] + 8, len - l->start[k] - 8);
 	{
-		struct hmm_trace_reader *r = hmm_trace_reader__open_mem(g, len + 992, &err);
+		struct hmm_trace_reader *r = reader_open_mem(g, len + 992, &err);
 
 		assert_non_null(r);
 		reset_log();
@@ -1118,7 +1145,7 @@ static void test_delta_roundtrip(void **state)
 		assert_true(check_chunks(f, len, CHUNK_DELTA) > 20);
 		free(f);
 		reset_log();
-		r = hmm_trace_reader__open(path, &err);
+		r = reader_open(path, &err);
 		assert_non_null(r);
 		assert_int_equal(hmm_trace_reader__meta(r)->version_minor, HMM_TRACE_VERSION_MINOR);
 		assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n - unknown);
@@ -1184,7 +1211,7 @@ static void test_delta_every_byte_mask(void **state)
 
 		write_recs_coding(path, &want, 64 << 10, HMM_TRACE_CODING_DELTA, levels[li]);
 		reset_log();
-		r = hmm_trace_reader__open(path, &err);
+		r = reader_open(path, &err);
 		assert_non_null(r);
 		assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n);
 		assert_int_equal(hmm_trace_reader__stats(r)->bad_chunks, 0);
@@ -1214,7 +1241,7 @@ static void test_plain_chunks(void **state)
 	fix_header_crc(f);
 	spill(path, f, len);
 	reset_log();
-	r = hmm_trace_reader__open(path, &err);
+	r = reader_open(path, &err);
 	assert_non_null(r);
 	assert_int_equal(hmm_trace_reader__meta(r)->version_minor, 0);
 	assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n);
@@ -1256,7 +1283,7 @@ static void test_unknown_flag(void **state)
 		put16(f + l->start[2] + CHUNK_FLAGS, flags | 0x0100);
 		fix_chunk_crc(f + l->start[2]);
 		reset_log();
-		r = hmm_trace_reader__open_mem(f, len, &err);
+		r = reader_open_mem(f, len, &err);
 		assert_non_null(r);
 		skip = l->nrec[2];
 		assert_int_equal(check_read(r, &want, from, from + skip), want.n - skip);
@@ -1464,7 +1491,7 @@ static void test_delta_spec(void **state)
 					c == BAD_RES_LEN ? 0xfffffff0u : (__u32)res_len, 5);
 		memcpy(g + hdr + clen, f + hdr, len - hdr);
 		reset_log();
-		r = hmm_trace_reader__open_mem(g, len + clen, &err);
+		r = reader_open_mem(g, len + clen, &err);
 		assert_non_null(r);
 		for (i = 0; i < good; i++) {
 			const struct hmm_rec_hdr *rec;
@@ -1519,6 +1546,53 @@ static void test_bad_args(void **state)
 	tmp_free(path);
 }
 
+/* Read-ahead turned on after some records of a chunk: the rest of that chunk comes first, then
+ * the others, each once. A reader closed with the worker ahead of it stops the worker. */
+static void test_readahead_midway(void **state)
+{
+	const struct hmm_rec_hdr *rec;
+	struct hmm_trace_reader *r;
+	struct recs want = {};
+	char *path = tmp_path();
+	size_t i, k;
+	int err;
+
+	(void)state;
+	recs_mixed(&want, 3000);
+	write_recs(path, &want, 8192);
+	for (k = 0; k < 40; k += 13) {
+		r = reader_open(path, &err);
+		assert_non_null(r);
+		for (i = 0; i < k; i++) {
+			assert_int_equal(hmm_trace_reader__next(r, &rec), 1);
+			assert_memory_equal(rec, recs_get(&want, i), rec->size);
+		}
+		assert_int_equal(hmm_trace_reader__readahead(r), 0);
+		assert_int_equal(hmm_trace_reader__readahead(r), 0); /* once is enough */
+		while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
+			assert_true(i < want.n);
+			assert_memory_equal(rec, recs_get(&want, i), recs_get(&want, i)->size);
+			i++;
+		}
+		assert_int_equal(err, 0);
+		assert_int_equal(i, want.n);
+		assert_int_equal(hmm_trace_reader__stats(r)->records, want.n);
+		assert_true(hmm_trace_reader__stats(r)->clean);
+		hmm_trace_reader__close(r);
+	}
+	/* Closed after one record, and before any. */
+	for (k = 0; k < 2; k++) {
+		r = reader_open(path, &err);
+		assert_non_null(r);
+		assert_int_equal(hmm_trace_reader__readahead(r), 0);
+		if (k)
+			assert_int_equal(hmm_trace_reader__next(r, &rec), 1);
+		hmm_trace_reader__close(r);
+	}
+	free(want.buf);
+	tmp_free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1541,8 +1615,13 @@ int main(void)
 		cmocka_unit_test(test_unknown_flag),
 		cmocka_unit_test(test_delta_spec),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_readahead_midway),
 	};
 
+	int failed;
+
 	hmm_set_print(capture);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests_name("trace", tests, NULL, NULL);
+	readahead = true;
+	return failed + cmocka_run_group_tests_name("trace, read-ahead", tests, NULL, NULL);
 }

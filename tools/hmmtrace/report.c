@@ -4,9 +4,11 @@
  * struct hmm_stats only (lib/stats.c), which `record --report` fills live and `report -i` fills
  * from the file: one implementation, so the two documents are equal for the same events.
  */
+#define _GNU_SOURCE /* sched_getaffinity() */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -592,14 +594,21 @@ static void usage(FILE *f)
 struct hmm_trace_reader *open_trace(const char *cmd, const char *path)
 {
 	struct hmm_trace_reader *r;
+	cpu_set_t cpus;
 	int err = 0;
 
 	r = hmm_trace_reader__open(path, &err);
-	if (!r)
+	if (!r) {
 		tool_err("%s: cannot read %s: %s", cmd, path,
 			 err == -EPROTO ? "not an hmmtrace file" :
 			 err == -EPROTONOSUPPORT ? "written by a newer, incompatible hmmtrace" :
 			 strerror(-err));
+		return NULL;
+	}
+	/* Every subcommand reads the whole file: where there is a second CPU, decoding runs
+	 * there, beside the analysis. */
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1)
+		hmm_trace_reader__readahead(r);
 	return r;
 }
 
