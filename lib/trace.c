@@ -1425,11 +1425,10 @@ int hmm_trace_reader__next(struct hmm_trace_reader *r, const struct hmm_rec_hdr 
  * only struct readahead, under its lock. Each batch carries the stats as of its end, and
  * hmm_trace_reader__stats() shows those of the batch being walked: at the end, the same as
  * without read-ahead, as are the records and the warnings, in the same order.
- */
-/*
- * Batches in flight. A side that has to wait is woken only once the other has gone half the
- * queue further (or the file ended), not after each batch: a wakeup crosses CPUs, which costs
- * tens of microseconds in a VM, and one per chunk took a tenth of the time it saved.
+ *
+ * RA_BATCHES batches are in flight. A side that has to wait is woken only once the other has
+ * gone RA_WAKE batches further (or the file ended), not after each one: a wakeup crosses CPUs,
+ * tens of microseconds in a VM, and a 10-million-event file has thousands of chunks.
  */
 #define RA_BATCHES 8
 #define RA_WAKE	   (RA_BATCHES / 2)
@@ -1626,6 +1625,7 @@ int hmm_trace_reader__readahead(struct hmm_trace_reader *r)
 	}
 	return err;
 }
+
 static int parse_header(struct hmm_trace_reader *r)
 {
 	unsigned char *h = NULL, fixed[H_LEN + 4];
