@@ -179,6 +179,25 @@ static inline __u64 get64(const unsigned char *p)
 
 /* The same CRC32 as zlib's crc32() (FORMAT.md); libdeflate's uses PCLMULQDQ where the CPU has it,
  * several times faster than zlib 1.2's tables, and takes a size_t length. */
+/* Room for n elements of size bytes in the array at *arrp (kept), doubling from first: 0 or
+ * -ENOMEM (the array untouched). */
+static int grow_array(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void **arr = arrp, *p;
+	size_t ncap;
+
+	if (n <= *cap)
+		return 0;
+	for (ncap = *cap ? *cap : first; ncap < n; ncap *= 2)
+		;
+	p = realloc(*arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
 static __u32 crc(__u32 c, const unsigned char *p, size_t n)
 {
 	return libdeflate_crc32(c, p, n);
@@ -475,15 +494,8 @@ int hmm_trace_writer__flush(struct hmm_trace_writer *w)
 		return w->err;
 	if (!w->nrecords)
 		return 0;
-	if (w->index_len == w->index_cap) {
-		size_t cap = w->index_cap ? w->index_cap * 2 : 256;
-		__u64 *idx = realloc(w->index, cap * sizeof(*idx));
-
-		if (!idx)
-			return -ENOMEM;
-		w->index = idx;
-		w->index_cap = cap;
-	}
+	if (grow_array(&w->index, &w->index_cap, w->index_len + 1, sizeof(*w->index), 256))
+		return -ENOMEM;
 	/* With a compress_bound() output buffer this cannot run out of room: 0 would be a bug. */
 	if (w->delta)
 		comp = delta_compress(w, c + C_LEN, w->out_cap - C_LEN, &inflated);
@@ -1456,8 +1468,9 @@ struct readahead {
 	struct hmm_trace_read_stats st;
 };
 
-/* Fill one batch with the next chunk, as next() would walk it; 0, or -ENOMEM. */
-static int ra_fill(struct hmm_trace_reader *r, struct ra_batch *b)
+/* Fill one batch with the next chunk, as next() would walk it; at the end of the file, or where
+ * memory runs out (-ENOMEM), the last batch. */
+static void ra_fill(struct hmm_trace_reader *r, struct ra_batch *b)
 {
 	const struct hmm_rec_hdr *rec;
 	unsigned char *t;
@@ -1469,22 +1482,14 @@ static int ra_fill(struct hmm_trace_reader *r, struct ra_batch *b)
 	/* A new chunk, unless read-ahead started in the middle of one: the rest of it first. */
 	if (r->pos >= r->raw_len) {
 		err = r->done ? 0 : next_chunk(r);
-		if (err <= 0) {
-			b->end = true;
-			b->err = err;
-			b->st = r->st;
-			return 0;
-		}
+		if (err <= 0)
+			goto last;
 	}
 	while (chunk_next(r, &rec)) {
-		if (b->n == b->recs_cap) {
-			size_t ncap = b->recs_cap ? b->recs_cap * 2 : 1024;
-			__u32 *p = realloc(b->recs, ncap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			b->recs = p;
-			b->recs_cap = ncap;
+		if (grow_array(&b->recs, &b->recs_cap, b->n + 1, sizeof(*b->recs), 1024)) {
+			b->n = 0;
+			err = -ENOMEM;
+			goto last;
 		}
 		b->recs[b->n++] = (__u32)((const unsigned char *)rec - r->raw);
 	}
@@ -1494,7 +1499,11 @@ static int ra_fill(struct hmm_trace_reader *r, struct ra_batch *b)
 	cap = b->raw_cap, b->raw_cap = r->raw_cap, r->raw_cap = cap;
 	r->raw_len = r->pos = 0;
 	b->st = r->st;
-	return 0;
+	return;
+last:
+	b->end = true;
+	b->err = err;
+	b->st = r->st;
 }
 
 static void *ra_worker(void *arg)
@@ -1518,12 +1527,7 @@ static void *ra_worker(void *arg)
 		b = &ra->b[ra->filled % RA_BATCHES];
 		pthread_mutex_unlock(&ra->lock);
 
-		if (ra_fill(r, b)) {
-			b->n = 0;
-			b->end = true;
-			b->err = -ENOMEM;
-			b->st = r->st;
-		}
+		ra_fill(r, b);
 		end = b->end;
 
 		pthread_mutex_lock(&ra->lock);
