@@ -26,6 +26,10 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <libdeflate.h>
+#if defined(__x86_64__) && defined(__GNUC__) /* gcc and clang */
+#include <immintrin.h>
+#define DELTA_BMI2 /* a second delta decoder, for CPUs with BMI2 (see expand_pdep()) */
+#endif
 #include "internal.h"
 #include "trace.h"
 
@@ -821,8 +825,10 @@ struct hmm_trace_reader {
 	size_t comp_cap;
 	unsigned char *raw; /* ... and its records: next() points into it */
 	size_t raw_cap, raw_len, pos;
-	/* A delta coded chunk: inflated into x, decoded into raw one record at a time by next(). */
+	size_t good_len; /* raw_len, or where a malformed delta coding stopped the decoding */
+	/* A delta coded chunk: inflated into x, decoded into raw as a whole by next_chunk(). */
 	bool delta;
+	bool bmi2; /* decode with delta_decode_bmi2() */
 	unsigned char *x;
 	size_t x_cap;
 	const unsigned char *ctl, *ctl_end, *res, *res_end;
@@ -1055,6 +1061,8 @@ cleanup:
 	return err;
 }
 
+static void decode(struct hmm_trace_reader *r);
+
 /* Load the next intact chunk into r->raw: 1, 0 at the end, or -errno. */
 static int next_chunk(struct hmm_trace_reader *r)
 {
@@ -1173,7 +1181,10 @@ static int next_chunk(struct hmm_trace_reader *r)
 			r->res_end = r->ctl = r->res + res_len;
 			r->ctl_end = r->x + raw_len;
 			memset(r->n_refs, 0, sizeof(r->n_refs));
-			raw_len = records_len;
+			r->raw_len = raw_len = records_len;
+			decode(r);
+		} else {
+			r->good_len = raw_len;
 		}
 		if (r->seq_known && seq != r->next_seq)
 			hmm_log(HMM_LOG_WARN, "trace %s: chunk %llu follows chunk %llu\n", r->name,
@@ -1233,46 +1244,66 @@ static void runs_init(struct byte_runs *t)
 	}
 }
 
+/* The bytes at p that byte mask n selects, put where it says (struct byte_runs): n is not 0.
+ * p has 8 readable bytes: the inflated buffer has slack. */
+static inline __attribute__((always_inline)) __u64 expand_runs(const struct byte_runs *runs,
+							       const unsigned char *p,
+							       unsigned int n)
+{
+	const struct byte_runs *e = &runs[n];
+	__u64 x, l;
+
+	if (__builtin_expect(!e->many, 1)) {
+		/* One or two runs of bytes, all but a few masks (the low bytes of a duration, an
+		 * address or a timestamp; two 4-byte fields in one word): one load, no branch on
+		 * the data. */
+		l = get64(p);
+		return (l & e->m1) << e->s1 | (l >> e->b1 & e->m2) << e->s2;
+	}
+	for (x = 0; n; n &= n - 1)
+		x |= (__u64)*p++ << 8 * __builtin_ctz(n);
+	return x;
+}
+
+#ifdef DELTA_BMI2
+/* The same in two instructions: the byte mask spread to a mask of whole bytes, and the bytes
+ * deposited under it. */
+static inline __attribute__((always_inline, target("bmi2"))) __u64
+expand_pdep(const struct byte_runs *runs, const unsigned char *p, unsigned int n)
+{
+	(void)runs;
+	return _pdep_u64(get64(p), _pdep_u64(n, 0x0101010101010101ULL) * 0xff);
+}
+#endif
+
+typedef __u64 (*expand_fn)(const struct byte_runs *runs, const unsigned char *p, unsigned int n);
+
 /*
  * XOR into out the differences of the words whose bits are set (word base + j for bit j), from
  * the reference ref, their byte masks at *ctl and their bytes at *res, both advanced. left: the
  * residual bytes left, checked and updated; NULL where the caller knows there are enough. -1 on
  * a byte mask of 0 or a residual that ends too soon.
  */
-static inline int xor_words(const struct byte_runs *runs, unsigned char *out,
-			    const unsigned char *ref, __u64 bits, size_t base,
-			    const unsigned char **ctl, const unsigned char **res, size_t *left)
+static inline __attribute__((always_inline)) int
+xor_words(expand_fn expand, const struct byte_runs *runs, unsigned char *out,
+	  const unsigned char *ref, __u64 bits, size_t base, const unsigned char **ctl,
+	  const unsigned char **res, size_t *left)
 {
 	const unsigned char *c = *ctl, *p = *res;
 
 	for (; bits; bits &= bits - 1) {
 		size_t i = base + (size_t)__builtin_ctzll(bits);
 		unsigned int n = *c++;
-		const struct byte_runs *e = &runs[n];
-		__u64 x;
 
 		if (left) {
-			if (*left < e->pop)
+			if (*left < runs[n].pop)
 				return -1;
-			*left -= e->pop;
+			*left -= runs[n].pop;
 		}
-		if (__builtin_expect(!e->many, 1)) {
-			/* One or two runs of bytes, all but a few masks (the low bytes of a duration,
-			 * an address or a timestamp; two 4-byte fields in one word): one load, no
-			 * branch on the data. p has 8 readable bytes: the inflated buffer has slack. */
-			__u64 l = get64(p);
-
-			x = (l & e->m1) << e->s1 | (l >> e->b1 & e->m2) << e->s2;
-		} else {
-			const unsigned char *q = p;
-
-			if (!n)
-				return -1;
-			for (x = 0; n; n &= n - 1)
-				x |= (__u64)*q++ << 8 * __builtin_ctz(n);
-		}
-		p += e->pop;
-		put64(out + 8 * i, get64(ref + 8 * i) ^ (i ? x : x << 32));
+		if (!n)
+			return -1;
+		put64(out + 8 * i, get64(ref + 8 * i) ^ expand(runs, p, n));
+		p += runs[n].pop;
 	}
 	*ctl = c;
 	*res = p;
@@ -1280,84 +1311,131 @@ static inline int xor_words(const struct byte_runs *runs, unsigned char *out,
 }
 
 /*
- * Decode the delta coded record at r->pos (FORMAT.md, "Delta coding") into r->raw: 0, or -1
- * where the coding is malformed (a control stream or residual cut short, a record that would not
- * fit the chunk, a reference that is not there or not the same size, a length out of range).
+ * Decode the delta coded records of the current chunk (FORMAT.md, "Delta coding") into r->raw,
+ * in order, up to the first that is malformed (a control stream or residual cut short, a record
+ * that would not fit the chunk, a reference that is not there or not the same size, a length out
+ * of range): r->good_len is where decoding stopped, r->raw_len where it did not. expand is one
+ * of the functions above: the caller below is built once with each, where the CPU has BMI2.
  */
-static int delta_next(struct hmm_trace_reader *r)
+static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_reader *r,
+							       expand_fn expand)
 {
-	const unsigned char *ctl = r->ctl, *mask, *ref = NULL, *res = r->res;
-	unsigned char *out = r->raw + r->pos;
-	size_t stride, nw, nb, b, left;
-	unsigned int k;
+	const unsigned char *ctl = r->ctl, *ctl_end = r->ctl_end, *res = r->res;
+	const unsigned char *res_end = r->res_end, *mask, *ref;
+	const struct byte_runs *runs = r->runs;
+	size_t pos = 0, raw_len = r->raw_len, stride, nw, nb, b, left;
+	unsigned int k, j;
 	__u16 type, size;
+	__u64 bits;
 
-	if (r->ctl_end - ctl < D_CTL_MIN)
-		return -1;
-	type = get16(ctl);
-	size = get16(ctl + 2);
-	k = ctl[4];
-	stride = ALIGN8(size);
-	nw = stride / 8;
-	nb = (nw + 7) / 8;
-	if (size < sizeof(struct hmm_rec_hdr) || stride > r->raw_len - r->pos ||
-	    (size_t)(r->ctl_end - ctl) - D_CTL_MIN < nb)
-		return -1;
-	if (k) {
-		if (type >= D_TYPES || k > r->n_refs[type])
-			return -1;
-		ref = r->raw + r->refs[type][k - 1];
-		if (get16(ref + 2) != size)
-			return -1;
-		memcpy(out, ref, stride);
-	} else {
-		memset(out, 0, stride);
-		ref = out; /* rare: the first record of its type in the chunk */
-	}
-	mask = ctl + D_CTL_MIN;
-	ctl = mask + nb;
-	/* Mask bits past the last word are zero. */
-	if (nw % 8 && mask[nb - 1] >> (nw % 8))
-		return -1;
-	/* Word 0's difference is 4 bytes: its byte mask is the first, where it differs. */
-	if ((mask[0] & 1) && (ctl == r->ctl_end || *ctl > 0xf))
-		return -1;
-	/*
-	 * Only the words that differ from the reference: its word XOR their coded bytes (read from
-	 * the reference, not back from out: a narrow load of what memcpy() just stored wide would
-	 * wait for it). The mask is taken 64 words at a time, one loop over its set bits.
-	 */
-	for (b = 0; b < nb; b += 8) {
-		/* Up to 8 mask bytes in one load (the inflated buffer has slack), those past nb
-		 * cleared: the control entries that follow them. */
-		__u64 bits = get64(mask + b);
+	for (; pos < raw_len; pos += stride) {
+		unsigned char *out = r->raw + pos;
 
-		left = (size_t)(r->res_end - res);
-		if (nb - b < 8)
-			bits &= (1ULL << 8 * (nb - b)) - 1;
-		if ((size_t)(r->ctl_end - ctl) < pop64(bits))
-			return -1;
-		/* A word takes at most 8 bytes of the residual: where 64 words cannot run past
-		 * its end (all records but those at the end of a chunk), no check per word. */
-		if (__builtin_expect(left >= 64 * 8, 1)) {
-			if (xor_words(r->runs, out, ref, bits, 8 * b, &ctl, &res, NULL))
-				return -1;
-		} else if (xor_words(r->runs, out, ref, bits, 8 * b, &ctl, &res, &left)) {
-			return -1;
+		if (ctl_end - ctl < D_CTL_MIN)
+			break;
+		type = get16(ctl);
+		size = get16(ctl + 2);
+		k = ctl[4];
+		stride = ALIGN8(size);
+		nw = stride / 8;
+		nb = (nw + 7) / 8;
+		if (size < sizeof(struct hmm_rec_hdr) || stride > raw_len - pos ||
+		    (size_t)(ctl_end - ctl) - D_CTL_MIN < nb)
+			break;
+		if (k) {
+			if (type >= D_TYPES || k > r->n_refs[type])
+				break;
+			ref = r->raw + r->refs[type][k - 1];
+			if (get16(ref + 2) != size)
+				break;
+			memcpy(out, ref, stride);
+		} else {
+			memset(out, 0, stride);
+			ref = out; /* rare: the first record of its type in the chunk */
+		}
+		mask = ctl + D_CTL_MIN;
+		ctl = mask + nb;
+		/* Mask bits past the last word are zero. */
+		if (nw % 8 && mask[nb - 1] >> (nw % 8))
+			break;
+		/*
+		 * Only the words that differ from the reference: its word XOR their coded bytes
+		 * (read from the reference, not back from out: a narrow load of what memcpy() just
+		 * stored wide would wait for it). The mask 64 words at a time, one loop over its
+		 * set bits; word 0 before that loop: its difference is the cpu half, 4 bytes at
+		 * most, shifted up.
+		 */
+		for (b = 0; b < nb; b += 8) {
+			/* Up to 8 mask bytes in one load (the inflated buffer has slack), those
+			 * past nb cleared: the control entries that follow them. */
+			bits = get64(mask + b);
+			if (nb - b < 8)
+				bits &= (1ULL << 8 * (nb - b)) - 1;
+			if (!b && (bits & 1)) {
+				unsigned int n = ctl < ctl_end ? *ctl : 0;
+
+				if (!n || n > 0xf || (size_t)(res_end - res) < runs[n].pop)
+					goto bad;
+				put64(out, get64(ref) ^ expand(runs, res, n) << 32);
+				res += runs[n].pop;
+				ctl++;
+				bits &= ~1ULL;
+			}
+			left = (size_t)(res_end - res);
+			if ((size_t)(ctl_end - ctl) < pop64(bits))
+				goto bad;
+			/* A word takes at most 8 bytes of the residual: where 64 words cannot run
+			 * past its end (all records but those at the end of a chunk), no check per
+			 * word. */
+			if (__builtin_expect(left >= 64 * 8, 1)) {
+				if (xor_words(expand, runs, out, ref, bits, 8 * b, &ctl, &res, NULL))
+					goto bad;
+			} else if (xor_words(expand, runs, out, ref, bits, 8 * b, &ctl, &res,
+					     &left)) {
+				goto bad;
+			}
+		}
+		/* Word 0 holds type and size, in clear in the control stream; its cpu half was
+		 * coded. */
+		put64(out, (get64(out) & ~0xffffffffULL) | type | (__u64)size << 16);
+		if (type < D_TYPES) {
+			for (j = D_REFS - 1; j; j--)
+				r->refs[type][j] = r->refs[type][j - 1];
+			r->refs[type][0] = (__u32)pos;
+			if (r->n_refs[type] < D_REFS)
+				r->n_refs[type]++;
 		}
 	}
-	/* Word 0 holds type and size, in clear in the control stream; its cpu half was coded. */
-	put64(out, (get64(out) & ~0xffffffffULL) | type | (__u64)size << 16);
-	r->ctl = ctl;
-	r->res = res;
-	if (type < D_TYPES) {
-		memmove(&r->refs[type][1], &r->refs[type][0],
-			sizeof(r->refs[type][0]) * (D_REFS - 1));
-		r->refs[type][0] = (__u32)r->pos;
-		if (r->n_refs[type] < D_REFS)
-			r->n_refs[type]++;
+bad:
+	r->good_len = pos;
+}
+
+static void delta_decode_generic(struct hmm_trace_reader *r)
+{
+	delta_decode(r, expand_runs);
+}
+
+#ifdef DELTA_BMI2
+static __attribute__((target("bmi2"))) void delta_decode_bmi2(struct hmm_trace_reader *r)
+{
+	delta_decode(r, expand_pdep);
+}
+#endif
+
+static void decode(struct hmm_trace_reader *r)
+{
+#ifdef DELTA_BMI2
+	if (r->bmi2) {
+		delta_decode_bmi2(r);
+		return;
 	}
-	return 0;
+#endif
+	delta_decode_generic(r);
+}
+
+void hmm_trace_reader__portable(struct hmm_trace_reader *r)
+{
+	r->bmi2 = false;
 }
 
 /* A record that does not fit inside a chunk whose CRC held: a writer bug or a forged CRC. The
@@ -1382,7 +1460,7 @@ static int chunk_next(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec
 	while (r->pos < r->raw_len) {
 		const struct hmm_rec_hdr *h = (const void *)(r->raw + r->pos);
 
-		if (r->delta && delta_next(r)) {
+		if (r->pos >= r->good_len) {
 			bad_records(r);
 			continue;
 		}
@@ -1764,6 +1842,9 @@ static struct hmm_trace_reader *reader_open(struct hmm_trace_reader *r, int *err
 		goto cleanup;
 	}
 	runs_init(r->runs);
+#ifdef DELTA_BMI2
+	r->bmi2 = __builtin_cpu_supports("bmi2");
+#endif
 	r->z = libdeflate_alloc_decompressor();
 	if (!r->z) {
 		e = -ENOMEM;

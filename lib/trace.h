@@ -162,6 +162,10 @@ int hmm_trace_reader__rewind(struct hmm_trace_reader *r);
  * in the caller's thread, as before.
  */
 int hmm_trace_reader__readahead(struct hmm_trace_reader *r);
+/* Decode delta coded chunks with the portable code even where the CPU has a faster path (BMI2).
+ * Both read every file the same, records and warnings: the tests and the fuzzer compare them.
+ * Call it before the first next(). */
+void hmm_trace_reader__portable(struct hmm_trace_reader *r);
 const struct hmm_trace_read_stats *hmm_trace_reader__stats(const struct hmm_trace_reader *r);
 void hmm_trace_reader__close(struct hmm_trace_reader *r);
 

@@ -85,14 +85,17 @@ static void reset_log(void)
 /* ---- readers ----------------------------------------------------------------------------- */
 
 /*
- * Every test runs twice (main()): reading in the caller's thread, then with read-ahead, where a
- * worker thread reads and decodes the chunks. The same assertions hold for both: the records,
- * the stats at the end and the warnings do not depend on it.
+ * Every test runs three times (main()): reading in the caller's thread, then with read-ahead,
+ * where a worker thread reads and decodes the chunks, then with the portable delta decoder
+ * where the CPU has a faster one (BMI2). The same assertions hold for all: the records, the
+ * stats at the end and the warnings do not depend on how they were read.
  */
-static bool readahead;
+static bool readahead, portable;
 
 static struct hmm_trace_reader *with_readahead(struct hmm_trace_reader *r)
 {
+	if (r && portable)
+		hmm_trace_reader__portable(r);
 	if (r && readahead)
 		assert_int_equal(hmm_trace_reader__readahead(r), 0);
 	return r;
@@ -1623,5 +1626,8 @@ int main(void)
 	hmm_set_print(capture);
 	failed = cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 	readahead = true;
-	return failed + cmocka_run_group_tests_name("trace, read-ahead", tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("trace, read-ahead", tests, NULL, NULL);
+	readahead = false;
+	portable = true;
+	return failed + cmocka_run_group_tests_name("trace, portable decoding", tests, NULL, NULL);
 }
