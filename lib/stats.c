@@ -85,6 +85,19 @@ struct hist_ent {
 	struct hmm_hist h;
 };
 
+/*
+ * The histograms of one attribution address (a hist key's driver) by metric and label, as they
+ * come into use: a record's samples share its address, so one lookup per record finds them all
+ * (add_sample()). drv: the address's drivers[] index, once driver_index() gave it (-1 before).
+ */
+#define SITE_LABELS 16 /* results, directions, events, uffd reasons; others go to hist_map */
+
+struct hist_site {
+	__u64 driver;
+	long drv;
+	struct hmm_hist *h[HMM_M_MAX][SITE_LABELS];
+};
+
 struct hmm_stats_priv {
 	struct hmm_stats_opts opts;
 	struct kmap owner_map;	/* pid -> owners[] */
@@ -93,9 +106,14 @@ struct hmm_stats_priv {
 	struct kmap mig_map;	/* (dir, driver group) -> migs[] */
 	struct kmap task_map;	/* pid -> inval_tasks[] */
 	struct kmap hist_map;	/* (driver, metric << 16 | label) -> hists[] */
+	struct kmap site_map;	/* driver -> sites[] */
 	struct hist_ent **hists;
 	size_t n_hists;
-	size_t cap_owners, cap_drivers, cap_migs, cap_tasks, cap_hists;
+	struct hist_site **sites;
+	struct hist_site *site;	 /* the current record's: add_sample() */
+	struct hist_site *site0; /* driver 0's */
+	size_t n_sites;
+	size_t cap_owners, cap_drivers, cap_migs, cap_tasks, cap_hists, cap_sites;
 	struct pending pending[MAX_PENDING];
 	size_t n_pending;
 	int err; /* the first allocation failure of the current record */
@@ -263,13 +281,66 @@ nomem:
 	return NULL;
 }
 
-/* Inline where agg.h's per-type sample functions call it: several per record. */
+/* The histograms of driver (struct hist_site), made on first use; NULL where memory ran out. */
+static struct hist_site *site_get(struct hmm_stats *s, __u64 driver)
+{
+	struct hmm_stats_priv *p = s->priv;
+	struct hist_site *site;
+	long i;
+
+	/* Invalidations, read_begin and uffd records: no driver. */
+	if (!driver && p->site0)
+		return p->site0;
+	i = kmap_get(&p->site_map, driver, 0);
+	if (i >= 0)
+		return p->sites[i];
+	if (grow(&p->sites, &p->cap_sites, p->n_sites) || !(site = calloc(1, sizeof(*site))))
+		goto nomem;
+	site->driver = driver;
+	site->drv = -1;
+	if (kmap_put(&p->site_map, driver, 0, p->n_sites)) {
+		free(site);
+		goto nomem;
+	}
+	p->sites[p->n_sites++] = site;
+	if (!driver)
+		p->site0 = site;
+	return site;
+nomem:
+	p->err = -ENOMEM;
+	return NULL;
+}
+
+/* driver_group() of the site's address, looked up once per site. */
+static struct hmm_stats_group *site_group(struct hmm_stats *s, struct hist_site *site, __u64 addr)
+{
+	if (!site)
+		return driver_group(s, addr);
+	if (site->drv < 0)
+		site->drv = driver_index(s, site->driver);
+	return site->drv < 0 ? NULL : s->drivers[site->drv];
+}
+
+/*
+ * Inline where agg.h's per-type sample functions call it: several per record. The histogram from
+ * the record's site (set by the caller, for the address its samples are keyed by) where it is
+ * that key's, through hist_map otherwise.
+ */
 static inline __attribute__((always_inline)) void add_sample(void *ctx,
 							     const struct hmm_hist_key *key,
 							     __u64 v)
 {
-	struct hmm_hist *h = hist_get(ctx, key);
+	struct hmm_stats *s = ctx;
+	struct hist_site *site = s->priv->site;
+	struct hmm_hist *h;
 
+	if (site && site->driver == key->driver && key->label < SITE_LABELS) {
+		h = site->h[key->metric][key->label];
+		if (!h)
+			h = site->h[key->metric][key->label] = hist_get(s, key);
+	} else {
+		h = hist_get(s, key);
+	}
 	if (h)
 		hmm_hist_add(h, v);
 }
@@ -455,9 +526,10 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 
 		end += r->dur_ns;
 		hmm_count_fault(s->c, r);
+		p->site = site_get(s, r->ops);
 		hmm_samples_fault(r, add_sample, s);
 		o = owner_group(s, &r->owner);
-		d = driver_group(s, r->ops);
+		d = site_group(s, p->site, r->ops);
 		if (o) {
 			hmm_count_fault(o->c, r);
 			group_touch(o, rec->ts);
@@ -493,9 +565,10 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		const struct hmm_rec_chain *r = (const void *)rec;
 
 		end += r->dur_ns;
+		p->site = site_get(s, r->ops);
 		hmm_samples_chain(r, add_sample, s);
 		o = owner_group(s, &r->owner);
-		d = driver_group(s, r->ops);
+		d = site_group(s, p->site, r->ops);
 		if (o) {
 			group_touch(o, rec->ts);
 			hmm_hist_add(&o->chain_ns, r->dur_ns);
@@ -516,6 +589,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 
 		end += r->dur_ns;
 		hmm_count_read_begin(s->c);
+		p->site = site_get(s, 0);
 		hmm_samples_read_begin(r, add_sample, s);
 		o = owner_group(s, &r->owner);
 		if (o) {
@@ -533,6 +607,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 
 		end += r->total_ns;
 		hmm_count_migrate(s->c, r);
+		p->site = site_get(s, r->driver);
 		hmm_samples_migrate(r, add_sample, s);
 		o = owner_group(s, &r->owner);
 		d = driver_group(s, addr);
@@ -571,6 +646,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 
 		end += ns;
 		hmm_count_inval(s->c, r, shift);
+		p->site = site_get(s, 0);
 		hmm_samples_inval(r, add_sample, s);
 		o = owner_group(s, &r->owner);
 		if (o) {
@@ -592,6 +668,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 
 		end += r->dur_ns;
 		hmm_count_uffd(s->c, r);
+		p->site = site_get(s, 0);
 		hmm_samples_uffd(r, add_sample, s);
 		o = owner_group(s, &r->task);
 		if (o) {
@@ -674,12 +751,14 @@ void hmm_stats__free(struct hmm_stats *s)
 	free(s->top_chains);
 	if (p) {
 		free_all((void **)p->hists, p->n_hists);
+		free_all((void **)p->sites, p->n_sites);
 		free(p->owner_map.ent);
 		free(p->driver_map.ent);
 		free(p->addr_map.ent);
 		free(p->mig_map.ent);
 		free(p->task_map.ent);
 		free(p->hist_map.ent);
+		free(p->site_map.ent);
 		free(p);
 	}
 	free(s);

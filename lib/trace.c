@@ -804,11 +804,13 @@ int hmm_trace_writer__close(struct hmm_trace_writer *w)
  * A byte mask of the delta coding as at most two runs of set bits: the mask of the first run's
  * bytes (m1, from bit 0) and where they go (s1 bits up), the second's (m2, 0 where there is one
  * run: the bytes after the first b1 bits of the residual, going s2 bits up), and the bytes it
- * selects (pop); many where it has three runs or more, or is 0.
+ * selects (pop); many where it has three runs or more, or is 0. bytes: the mask of all the bytes
+ * it selects, for pdep (expand_pdep()). 32 bytes: an index is a shift.
  */
 struct byte_runs {
 	__u64 m1, m2;
 	__u8 pop, b1, s1, s2, many;
+	__u64 bytes;
 };
 
 struct hmm_trace_reader {
@@ -1227,6 +1229,7 @@ static void runs_init(struct byte_runs *t)
 			if (!(n >> j & 1))
 				continue;
 			e->pop++;
+			e->bytes |= 0xffULL << 8 * j;
 			if (!j || !(n >> (j - 1) & 1) ? ++run == 1 : run == 1) {
 				if (!b1)
 					e->s1 = (__u8)(8 * j);
@@ -1266,13 +1269,11 @@ static inline __attribute__((always_inline)) __u64 expand_runs(const struct byte
 }
 
 #ifdef DELTA_BMI2
-/* The same in two instructions: the byte mask spread to a mask of whole bytes, and the bytes
- * deposited under it. */
+/* The same in one instruction: the bytes deposited under the mask of the bytes selected. */
 static inline __attribute__((always_inline, target("bmi2"))) __u64
 expand_pdep(const struct byte_runs *runs, const unsigned char *p, unsigned int n)
 {
-	(void)runs;
-	return _pdep_u64(get64(p), _pdep_u64(n, 0x0101010101010101ULL) * 0xff);
+	return _pdep_u64(get64(p), runs[n].bytes);
 }
 #endif
 
@@ -1292,7 +1293,7 @@ xor_words(expand_fn expand, const struct byte_runs *runs, unsigned char *out,
 	const unsigned char *c = *ctl, *p = *res;
 
 	for (; bits; bits &= bits - 1) {
-		size_t i = base + (size_t)__builtin_ctzll(bits);
+		size_t i = base + (unsigned int)__builtin_ctzll(bits);
 		unsigned int n = *c++;
 
 		if (left) {
