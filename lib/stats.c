@@ -177,19 +177,13 @@ static __u64 str_hash(const char *s)
 	return h;
 }
 
-static struct hmm_stats_group *owner_group(struct hmm_stats *s, const struct hmm_task *owner)
+/* owner_group() of an owner not seen before. */
+static __attribute__((noinline)) struct hmm_stats_group *owner_new(struct hmm_stats *s,
+								   const struct hmm_task *owner)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct hmm_stats_group *g;
-	long i = kmap_get(&p->owner_map, owner->pid, 0);
 
-	if (i >= 0) {
-		g = s->owners[i];
-		/* The comm of the latest record: a process may exec. */
-		if (owner->pid && memcmp(g->name, owner->comm, HMM_COMM_LEN))
-			name_copy(g->name, owner->comm, HMM_COMM_LEN + 1);
-		return g;
-	}
 	if (grow(&s->owners, &p->cap_owners, s->n_owners) || !(g = calloc(1, sizeof(*g))))
 		goto nomem;
 	g->pid = owner->pid;
@@ -206,6 +200,22 @@ static struct hmm_stats_group *owner_group(struct hmm_stats *s, const struct hmm
 nomem:
 	p->err = -ENOMEM;
 	return NULL;
+}
+
+/* Inline: one or two per record. */
+static inline struct hmm_stats_group *owner_group(struct hmm_stats *s,
+						  const struct hmm_task *owner)
+{
+	long i = kmap_get(&s->priv->owner_map, owner->pid, 0);
+	struct hmm_stats_group *g;
+
+	if (i < 0)
+		return owner_new(s, owner);
+	g = s->owners[i];
+	/* The comm of the latest record: a process may exec. */
+	if (owner->pid && memcmp(g->name, owner->comm, HMM_COMM_LEN))
+		name_copy(g->name, owner->comm, HMM_COMM_LEN + 1);
+	return g;
 }
 
 static const char *driver_name(struct hmm_stats *s, __u64 addr)
@@ -281,19 +291,12 @@ nomem:
 	return NULL;
 }
 
-/* The histograms of driver (struct hist_site), made on first use; NULL where memory ran out. */
-static struct hist_site *site_get(struct hmm_stats *s, __u64 driver)
+/* site_get() of a driver not seen before. */
+static __attribute__((noinline)) struct hist_site *site_new(struct hmm_stats *s, __u64 driver)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct hist_site *site;
-	long i;
 
-	/* Invalidations, read_begin and uffd records: no driver. */
-	if (!driver && p->site0)
-		return p->site0;
-	i = kmap_get(&p->site_map, driver, 0);
-	if (i >= 0)
-		return p->sites[i];
 	if (grow(&p->sites, &p->cap_sites, p->n_sites) || !(site = calloc(1, sizeof(*site))))
 		goto nomem;
 	site->driver = driver;
@@ -309,6 +312,19 @@ static struct hist_site *site_get(struct hmm_stats *s, __u64 driver)
 nomem:
 	p->err = -ENOMEM;
 	return NULL;
+}
+
+/* The histograms of driver (struct hist_site), made on first use; NULL where memory ran out. */
+static inline struct hist_site *site_get(struct hmm_stats *s, __u64 driver)
+{
+	struct hmm_stats_priv *p = s->priv;
+	long i;
+
+	/* Invalidations, read_begin and uffd records: no driver. */
+	if (!driver && p->site0)
+		return p->site0;
+	i = kmap_get(&p->site_map, driver, 0);
+	return i < 0 ? site_new(s, driver) : p->sites[i];
 }
 
 /* driver_group() of the site's address, looked up once per site. */
