@@ -11,7 +11,8 @@
  *            path: `hmmtrace report -i FILE --json >/dev/null` run as a process; the ratios b/a
  *            and c/a are what reading and reporting cost over bare zlib inflation. Then the same
  *            for a delta coded file (delta-read, delta-report): its (a) inflates the delta coded
- *            payload, which is smaller than the records
+ *            payload, which is smaller than the records; and its (b) a second time with the
+ *            portable delta decoder (delta-read-portable), where the CPU has a faster one (BMI2)
  *   stats    hmm_rec_check() + hmm_stats__add() over an in-memory feed of -N records: decoding
  *            and aggregation without the file
  * Output: key=value lines, one per measurement. Rates are per wall-clock second; cpu_ ones per
@@ -457,8 +458,9 @@ cleanup:
 	return err;
 }
 
-/* (b): the full read path, touching every record. */
-static int full_read(const char *path, __u64 *sum, __u64 *records)
+/* (b): the full read path, touching every record; portable: with the portable delta decoder
+ * where the CPU has a faster one (BMI2). */
+static int full_read(const char *path, bool portable, __u64 *sum, __u64 *records)
 {
 	const struct hmm_rec_hdr *rec;
 	struct hmm_trace_reader *r;
@@ -468,6 +470,8 @@ static int full_read(const char *path, __u64 *sum, __u64 *records)
 	r = hmm_trace_reader__open(path, &err);
 	if (!r)
 		return err;
+	if (portable)
+		hmm_trace_reader__portable(r);
 	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
 		s += rec->ts + rec->type;
 		/* The writer's sync points and the symbols are not the feed's. */
@@ -606,6 +610,7 @@ static int read_rounds(struct pool *pool, const char *path, const char *json, co
 	struct hmm_trace_writer_opts o = {.sz = sizeof(o), .coding = coding};
 	double secs, cpu, a[64], b[64], rep[64], rep_cpu[64], ratio[64], rratio[64];
 	double rep2[64], rep2_cpu[64], rratio2[64], st_a[64], st_b[64], st_c[64], st_c2[64];
+	double bp[64], pratio[64];
 	__u64 raw = 0, sum = 0, recs = 0, fsize;
 	int i, err;
 
@@ -618,7 +623,7 @@ static int read_rounds(struct pool *pool, const char *path, const char *json, co
 	/* One untimed round of each: page faults on first use of the buffers, cold caches; and
 	 * the report checked for what it must find. */
 	plain_inflate(path, &raw);
-	full_read(path, &sum, &recs);
+	full_read(path, false, &sum, &recs);
 	if (tool) {
 		err = run_report(tool, path, json, false, &secs, &cpu) ?:
 		      check_report(json, nread) ?:
@@ -637,9 +642,15 @@ static int read_rounds(struct pool *pool, const char *path, const char *json, co
 			break;
 		st0 = steal_s(false);
 		t0 = now_ns();
-		err = full_read(path, &sum, &recs);
+		err = full_read(path, false, &sum, &recs);
 		b[i] = (now_ns() - t0) / 1e9;
 		st_b[i] = steal_s(false) - st0;
+		bp[i] = 0;
+		if (!err && recs == nread && coding == HMM_TRACE_CODING_DELTA) {
+			t0 = now_ns();
+			err = full_read(path, true, &sum, &recs);
+			bp[i] = (now_ns() - t0) / 1e9;
+		}
 		if (err || recs != nread) {
 			fprintf(stderr, "bench_trace: read %llu of %llu records (%d)\n",
 				(unsigned long long)recs, (unsigned long long)nread, err);
@@ -647,6 +658,7 @@ static int read_rounds(struct pool *pool, const char *path, const char *json, co
 			break;
 		}
 		ratio[i] = b[i] / a[i];
+		pratio[i] = bp[i] / a[i];
 		rep[i] = rep_cpu[i] = rratio[i] = rep2[i] = rep2_cpu[i] = rratio2[i] = 0;
 		st_c[i] = st_c2[i] = 0;
 		if (tool) {
@@ -680,6 +692,10 @@ static int read_rounds(struct pool *pool, const char *path, const char *json, co
 	       prefix, (unsigned long long)nread, (unsigned long long)fsize,
 	       (unsigned long long)raw, (double)fsize / nread, median(a, reps), median(b, reps),
 	       median(ratio, reps), nread / median(b, reps), median(st_a, reps), median(st_b, reps));
+	if (coding == HMM_TRACE_CODING_DELTA)
+		printf("%sread-portable events=%llu read_s=%.3f ratio=%.3f read_events_per_s=%.0f\n",
+		       prefix, (unsigned long long)nread, median(bp, reps), median(pratio, reps),
+		       nread / median(bp, reps));
 	if (tool) {
 		printf("%sreport events=%llu inflate_s=%.3f report_s=%.3f report_cpu_s=%.3f "
 		       "ratio=%.3f report_events_per_s=%.0f steal_s=%.2f\n",
