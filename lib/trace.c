@@ -104,6 +104,7 @@
 #define D_RESID_LEN   4
 #define D_PREFIX      8
 #define D_REFS	      4	  /* a record names one of the last 4 of its type in the chunk */
+_Static_assert(!(D_REFS & (D_REFS - 1)), "the reader's reference rings wrap with their u8 head");
 #define D_TYPES	      256 /* types from here on take no reference */
 #define D_CTL_MIN     5	  /* type, size, ref */
 /* The largest DEFLATE stored block. */
@@ -835,8 +836,8 @@ struct hmm_trace_reader {
 	size_t x_cap;
 	const unsigned char *ctl, *ctl_end, *res, *res_end;
 	struct byte_runs runs[256]; /* by byte mask; see xor_words() */
-	__u32 refs[D_TYPES][D_REFS];
-	__u8 n_refs[D_TYPES];
+	__u32 refs[D_TYPES][D_REFS]; /* a ring per type: the latest at head - 1 */
+	__u8 n_refs[D_TYPES], head[D_TYPES];
 	__u64 chunk_off, chunk_bytes; /* of the current chunk, for messages */
 	__u64 next_seq;
 	bool seq_known;
@@ -1325,7 +1326,7 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 	const unsigned char *res_end = r->res_end, *mask, *ref;
 	const struct byte_runs *runs = r->runs;
 	size_t pos = 0, raw_len = r->raw_len, stride, nw, nb, b, left;
-	unsigned int k, j;
+	unsigned int k;
 	__u16 type, size;
 	__u64 bits;
 
@@ -1346,7 +1347,7 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 		if (k) {
 			if (type >= D_TYPES || k > r->n_refs[type])
 				break;
-			ref = r->raw + r->refs[type][k - 1];
+			ref = r->raw + r->refs[type][(r->head[type] - k) % D_REFS];
 			if (get16(ref + 2) != size)
 				break;
 			memcpy(out, ref, stride);
@@ -1400,9 +1401,7 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 		 * coded. */
 		put64(out, (get64(out) & ~0xffffffffULL) | type | (__u64)size << 16);
 		if (type < D_TYPES) {
-			for (j = D_REFS - 1; j; j--)
-				r->refs[type][j] = r->refs[type][j - 1];
-			r->refs[type][0] = (__u32)pos;
+			r->refs[type][r->head[type]++ % D_REFS] = (__u32)pos;
 			if (r->n_refs[type] < D_REFS)
 				r->n_refs[type]++;
 		}
