@@ -41,6 +41,14 @@ static inline void hmm_hist_add(struct hmm_hist *h, __u64 v)
 	h->slots[hmm_hist_slot(v)]++;
 }
 
+/* The same where the caller has v's slot already: several histograms take one value. */
+static inline void hmm_hist_add_slot(struct hmm_hist *h, __u64 v, __u32 slot)
+{
+	h->count++;
+	h->sum += v;
+	h->slots[slot]++;
+}
+
 /* dst += src, field by field: exact, for per-CPU copies as for histograms from other hosts. */
 void hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src);
 

@@ -117,6 +117,10 @@ struct hmm_stats_priv {
 	struct pending pending[MAX_PENDING];
 	size_t n_pending;
 	int err; /* the first allocation failure of the current record */
+	/* The record's main value (a duration) and its histogram slot, which hmm_stats__add()
+	 * computes once for the several histograms that take it: memo(). */
+	__u64 v;
+	__u32 v_slot;
 };
 
 static int grow(void *arrp, size_t *cap, size_t n)
@@ -358,7 +362,15 @@ static inline __attribute__((always_inline)) void add_sample(void *ctx,
 		h = hist_get(s, key);
 	}
 	if (h)
-		hmm_hist_add(h, v);
+		hmm_hist_add_slot(h, v, v == s->priv->v ? s->priv->v_slot : hmm_hist_slot(v));
+}
+
+/* v and its slot for add_sample() and the group histograms: one hmm_hist_slot() per record. */
+static inline __u32 memo(struct hmm_stats_priv *p, __u64 v)
+{
+	p->v = v;
+	p->v_slot = hmm_hist_slot(v);
+	return p->v_slot;
 }
 
 static void group_touch(struct hmm_stats_group *g, __u64 ts)
@@ -539,6 +551,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 	case HMM_REC_FAULT: {
 		const struct hmm_rec_fault *r = (const void *)rec;
 		__u16 res = hmm_fault_result(r->ret);
+		__u32 slot = memo(p, r->dur_ns);
 
 		end += r->dur_ns;
 		hmm_count_fault(s->c, r);
@@ -549,12 +562,12 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		if (o) {
 			hmm_count_fault(o->c, r);
 			group_touch(o, rec->ts);
-			hmm_hist_add(&o->fault_ns, r->dur_ns);
+			hmm_hist_add_slot(&o->fault_ns, r->dur_ns, slot);
 		}
 		if (d) {
 			hmm_count_fault(d->c, r);
 			group_touch(d, rec->ts);
-			hmm_hist_add(&d->fault_ns, r->dur_ns);
+			hmm_hist_add_slot(&d->fault_ns, r->dur_ns, slot);
 		}
 		if (res == HMM_RES_EBUSY) {
 			if (o)
@@ -565,12 +578,12 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		} else if (r->attempt <= 1) {
 			/* A lone call is a chain of one (agg.c, hmm_record_samples()). */
 			if (o) {
-				hmm_hist_add(&o->chain_ns, r->dur_ns);
+				hmm_hist_add_slot(&o->chain_ns, r->dur_ns, slot);
 				if (!o->longest_chain)
 					o->longest_chain = 1;
 			}
 			if (d) {
-				hmm_hist_add(&d->chain_ns, r->dur_ns);
+				hmm_hist_add_slot(&d->chain_ns, r->dur_ns, slot);
 				if (!d->longest_chain)
 					d->longest_chain = 1;
 			}
@@ -579,6 +592,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 	}
 	case HMM_REC_CHAIN: {
 		const struct hmm_rec_chain *r = (const void *)rec;
+		__u32 slot = memo(p, r->dur_ns);
 
 		end += r->dur_ns;
 		p->site = site_get(s, r->ops);
@@ -587,13 +601,13 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		d = site_group(s, p->site, r->ops);
 		if (o) {
 			group_touch(o, rec->ts);
-			hmm_hist_add(&o->chain_ns, r->dur_ns);
+			hmm_hist_add_slot(&o->chain_ns, r->dur_ns, slot);
 			if (r->attempts > o->longest_chain)
 				o->longest_chain = r->attempts;
 		}
 		if (d) {
 			group_touch(d, rec->ts);
-			hmm_hist_add(&d->chain_ns, r->dur_ns);
+			hmm_hist_add_slot(&d->chain_ns, r->dur_ns, slot);
 			if (r->attempts > d->longest_chain)
 				d->longest_chain = r->attempts;
 		}
@@ -620,6 +634,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 		__u64 addr = r->driver ? r->driver : r->caller_ip;
 		__u8 dir = r->dir < HMM_DIR_MAX ? r->dir : HMM_DIR_TO_SYSTEM;
 		struct hmm_stats_mig *m;
+		__u32 slot = memo(p, r->total_ns);
 
 		end += r->total_ns;
 		hmm_count_migrate(s->c, r);
@@ -651,7 +666,7 @@ int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 				m->finalize_ns += r->finalize_ns;
 			}
 			m->total_ns += r->total_ns;
-			hmm_hist_add(&m->total_hist, r->total_ns);
+			hmm_hist_add_slot(&m->total_hist, r->total_ns, slot);
 		}
 		break;
 	}
