@@ -393,6 +393,25 @@ static __u64 file_size(const char *path)
 	return stat(path, &st) ? 0 : (__u64)st.st_size;
 }
 
+/* The smallest and the largest of n values. */
+static double lowest(const double *v, int n)
+{
+	double m = v[0];
+
+	while (--n > 0)
+		m = v[n] < m ? v[n] : m;
+	return m;
+}
+
+static double highest(const double *v, int n)
+{
+	double m = v[0];
+
+	while (--n > 0)
+		m = v[n] > m ? v[n] : m;
+	return m;
+}
+
 static double median(const double *in, int n)
 {
 	double v[64];
@@ -698,15 +717,17 @@ static int read_rounds(struct pool *pool, const char *path, const char *json, co
 		       nread / median(bp, reps));
 	if (tool) {
 		printf("%sreport events=%llu inflate_s=%.3f report_s=%.3f report_cpu_s=%.3f "
-		       "ratio=%.3f report_events_per_s=%.0f steal_s=%.2f\n",
+		       "ratio=%.3f ratio_lo=%.3f ratio_hi=%.3f report_events_per_s=%.0f "
+		       "steal_s=%.2f\n",
 		       prefix, (unsigned long long)nread, median(a, reps), median(rep, reps),
-		       median(rep_cpu, reps), median(rratio, reps), nread / median(rep, reps),
-		       median(st_c, reps));
+		       median(rep_cpu, reps), median(rratio, reps), lowest(rratio, reps),
+		       highest(rratio, reps), nread / median(rep, reps), median(st_c, reps));
 		printf("%sreport-all-cpus events=%llu inflate_s=%.3f report_s=%.3f "
-		       "report_cpu_s=%.3f ratio=%.3f report_events_per_s=%.0f steal_s=%.2f\n",
+		       "report_cpu_s=%.3f ratio=%.3f ratio_lo=%.3f ratio_hi=%.3f "
+		       "report_events_per_s=%.0f steal_s=%.2f\n",
 		       prefix, (unsigned long long)nread, median(a, reps), median(rep2, reps),
-		       median(rep2_cpu, reps), median(rratio2, reps), nread / median(rep2, reps),
-		       median(st_c2, reps));
+		       median(rep2_cpu, reps), median(rratio2, reps), lowest(rratio2, reps),
+		       highest(rratio2, reps), nread / median(rep2, reps), median(st_c2, reps));
 	}
 	fflush(stdout);
 	return 0;
@@ -716,12 +737,12 @@ int main(int argc, char **argv)
 {
 	__u64 nwrite = 4000000, nread = 10000000;
 	const char *dir = "/dev/shm", *tool = NULL, *keep = NULL;
-	int reps = 5, max_level = 4, opt, i, level, err;
+	int reps = 5, read_reps = 0, max_level = 4, opt, i, level, err;
 	char path[4096], json[4200];
 	struct pool pool;
 	double secs, cpu, v[64], c[64];
 
-	while ((opt = getopt(argc, argv, "n:N:r:d:l:t:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:N:r:R:d:l:t:o:")) != -1) {
 		switch (opt) {
 		case 'n':
 			nwrite = strtoull(optarg, NULL, 10);
@@ -731,6 +752,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			reps = atoi(optarg);
+			break;
+		case 'R':
+			read_reps = atoi(optarg);
 			break;
 		case 'd':
 			dir = optarg;
@@ -746,15 +770,18 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-n WRITE_EVENTS] [-N READ_EVENTS] [-r REPS] [-d DIR] "
-				"[-l MAX_LEVEL] [-t HMMTRACE] [-o FILE]\n"
+				"usage: %s [-n WRITE_EVENTS] [-N READ_EVENTS] [-r REPS] [-R READ_REPS] "
+				"[-d DIR] [-l MAX_LEVEL] [-t HMMTRACE] [-o FILE]\n"
+				"  -R N     rounds of the read measurements (default: REPS)\n"
 				"  -o FILE  write one READ_EVENTS-event file with the default options to FILE "
 				"and exit (for profiling)\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (reps < 1 || reps > 64 || !nwrite || !nread || max_level < 1 || max_level > 9) {
+	if (!read_reps)
+		read_reps = reps;
+	if (reps < 1 || reps > 64 || read_reps < 1 || read_reps > 64 || !nwrite || !nread || max_level < 1 || max_level > 9) {
 		fprintf(stderr, "bench_trace: bad arguments\n");
 		return 2;
 	}
@@ -823,9 +850,9 @@ int main(int argc, char **argv)
 
 	/* Reader and report: one file (default options), then (a), (b) and (c) in each round; the
 	 * same for a delta coded file. */
-	err = read_rounds(&pool, path, json, tool, nread, reps, HMM_TRACE_CODING_PLAIN, "");
+	err = read_rounds(&pool, path, json, tool, nread, read_reps, HMM_TRACE_CODING_PLAIN, "");
 	if (!err)
-		err = read_rounds(&pool, path, json, tool, nread, reps, HMM_TRACE_CODING_DELTA,
+		err = read_rounds(&pool, path, json, tool, nread, read_reps, HMM_TRACE_CODING_DELTA,
 				  "delta-");
 	if (err)
 		goto out;

@@ -4,12 +4,13 @@
 # report path (`hmmtrace report --json`) against plain zlib inflation of the same chunks, for a
 # plain and a delta coded file; decoding and aggregation
 # (hmm_stats__add()) from memory; compressed bytes per event. Prints a Markdown section for
-# docs/PERFORMANCE.md. REPS, WRITE_EVENTS, READ_EVENTS, MAX_LEVEL, DIR (a tmpfs: /dev/shm) and
+# docs/PERFORMANCE.md. REPS (rounds of the compressor and the writer), READ_REPS (of the reading
+# and the report, which a shared host's noise spreads most), WRITE_EVENTS, READ_EVENTS, MAX_LEVEL, DIR (a tmpfs: /dev/shm) and
 # CPU (the one to pin to; the last by default) override the defaults.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUTPUT=${OUTPUT:-$ROOT/build}
-REPS=${REPS:-5} WRITE_EVENTS=${WRITE_EVENTS:-4000000} READ_EVENTS=${READ_EVENTS:-10000000}
+REPS=${REPS:-5} READ_REPS=${READ_REPS:-11} WRITE_EVENTS=${WRITE_EVENTS:-4000000} READ_EVENTS=${READ_EVENTS:-10000000}
 MAX_LEVEL=${MAX_LEVEL:-4} DIR=${DIR:-/dev/shm}
 bin=$OUTPUT/tests/bench_trace tool=$OUTPUT/hmmtrace
 make -s -C "$ROOT" OUTPUT="$OUTPUT" "$bin" "$tool" >&2 ||
@@ -22,7 +23,7 @@ load0=$(cut -d' ' -f1 /proc/loadavg)
 CPU=${CPU:-$(($(nproc) - 1))}
 pin=()
 command -v taskset >/dev/null && pin=(taskset -c "$CPU")
-"${pin[@]}" "$bin" -n "$WRITE_EVENTS" -N "$READ_EVENTS" -r "$REPS" -l "$MAX_LEVEL" -d "$DIR" -t "$tool" >"$log" ||
+"${pin[@]}" "$bin" -n "$WRITE_EVENTS" -N "$READ_EVENTS" -r "$REPS" -R "$READ_REPS" -l "$MAX_LEVEL" -d "$DIR" -t "$tool" >"$log" ||
 	{ echo "trace: bench_trace failed" >&2; cat "$log" >&2; exit 1; }
 # field LINE-PREFIX KEY: the value of KEY=... on the line that starts with LINE-PREFIX.
 field() { grep -E "^$1" "$log" | head -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -37,6 +38,7 @@ verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
 # steal LINE-PREFIX KEY: ", hypervisor steal N s" where the median steal of that measurement is
 # not 0 (seconds the vCPUs it ran on were not running: the figure is slower by up to that).
 steal() { awk -v s="$(field "$1" "$2")" 'BEGIN { if (s + 0 > 0) printf ", hypervisor steal %.2f s", s }'; }
+spread() { echo "rounds $(field "$1" ratio_lo) to $(field "$1" ratio_hi)"; } # LINE-PREFIX
 rate() { # LINE-PREFIX: "N events/s (N per CPU-second)"
 	echo "$(num "$(field "$1" events_per_s)") events/s ($(num "$(field "$1" cpu_events_per_s)") per CPU-second)"
 }
@@ -78,7 +80,7 @@ $(awk -v r="$(field "read " raw_bytes)" -v n="$READ_EVENTS" 'BEGIN { printf "%.0
 Compressor alone: libdeflate's one-shot compression of 256 KiB slices of the feed, the ceiling for
 the writer. Writer: $(num "$WRITE_EVENTS") records through \`hmm_trace_writer__add()\` per
 libdeflate level with plain chunks (256 KiB), then delta coded (\`HMM_TRACE_CODING_DELTA\`,
-the default, docs/FORMAT.md); events/s includes open, the tick()s and close. Reading: one $(num "$READ_EVENTS")-event file of plain chunks read $REPS times three
+the default, docs/FORMAT.md); events/s includes open, the tick()s and close. Reading: one $(num "$READ_EVENTS")-event file of plain chunks read $READ_REPS times three
 ways, alternated in each round: (a) plain zlib inflation of the same chunks (pread each chunk's
 payload and run zlib's \`inflate()\` on it, nothing else), (b) \`hmm_trace_reader__next()\` over
 every record (CRC checks, libdeflate inflation, record validation, touching each record) and (c)
@@ -93,7 +95,8 @@ $decoder, whose (a)
 inflates the delta coded payload: less work than the records, so its ratios are against a smaller
 yardstick; its last row sets b, c and c2 against the plain file's (a). Decode + aggregate: \`hmm_rec_check()\` and
 \`hmm_stats__add()\` over $(num "$READ_EVENTS") records of the in-memory feed. Medians of $REPS
-runs; a ratio is the median of the per-round ratios. Steal: the median of the seconds the
+runs ($READ_REPS for reading and the report); a ratio is the median of the per-round ratios, its
+spread (lowest and highest round) beside it. Steal: the median of the seconds the
 hypervisor took from the CPUs a measurement ran on while it ran (\`/proc/stat\`), where not
 0; a shared host's vCPUs are sometimes not running at all, and a measurement that overlaps that
 is slower by up to that much for reasons outside it. c2 needs two vCPUs running at once.
@@ -109,9 +112,9 @@ $(levels delta- "delta coded, ")
 | (b) full read, $(num "$READ_EVENTS") events | $(field "read " read_s) s ($(num "$(field "read " read_events_per_s)") events/s)$(steal "read " read_steal_s) | | |
 | reader overhead, b/a | $(field "read " ratio) | | |
 | (c) \`hmmtrace report --json\`, $(num "$READ_EVENTS") events | $(field "report " report_s) s ($(num "$(field "report " report_events_per_s)") events/s; $(field "report " report_cpu_s) CPU-seconds)$(steal "report " steal_s) | | |
-| report vs plain zlib inflate, c/a (one CPU) | $rratio | <= 1.5 | $(verdict "$rratio" "<=" 1.5) |
+| report vs plain zlib inflate, c/a (one CPU) | $rratio ($(spread "report ")) | <= 1.5 | $(verdict "$rratio" "<=" 1.5) |
 | (c2) \`hmmtrace report --json\` on $(nproc) CPUs | $(field "report-all-cpus " report_s) s ($(num "$(field "report-all-cpus " report_events_per_s)") events/s; $(field "report-all-cpus " report_cpu_s) CPU-seconds)$(steal "report-all-cpus " steal_s) | | |
-| report vs plain zlib inflate, c2/a ($(nproc) CPUs) | $rratio2 | <= 1.5 | $(verdict "$rratio2" "<=" 1.5) |
+| report vs plain zlib inflate, c2/a ($(nproc) CPUs) | $rratio2 ($(spread "report-all-cpus ")) | <= 1.5 | $(verdict "$rratio2" "<=" 1.5) |
 | decode + aggregate (\`hmm_stats__add()\`) | $(num "$stats") events/s ($(num "$stats_cpu") per CPU-second) | >= 5,000,000 events/s | $(verdict "$stats" ">=" 5000000) ($(verdict "$stats_cpu" ">=" 5000000) per CPU-second) |
 | compressed size (plain chunks) | $(field "read " bytes_per_event) B/event ($(num "$(field "read " file_bytes)") bytes) | | |
 | delta coded file (level 1): (a) plain zlib inflate | $(field "delta-read " inflate_s) s ($(field "delta-read " raw_bytes) bytes inflated)$(steal "delta-read " inflate_steal_s) | | |
@@ -119,9 +122,9 @@ $(levels delta- "delta coded, ")
 | delta coded file: reader overhead, b/a | $(field "delta-read " ratio) | | |
 $(if grep -qw bmi2 /proc/cpuinfo; then echo "| delta coded file: (b') full read, portable decoder | $(field "delta-read-portable " read_s) s ($(num "$(field "delta-read-portable " read_events_per_s)") events/s), b'/a $(field "delta-read-portable " ratio) | | |"; fi)
 | delta coded file: (c) \`hmmtrace report --json\` | $(field "delta-report " report_s) s ($(num "$(field "delta-report " report_events_per_s)") events/s; $(field "delta-report " report_cpu_s) CPU-seconds)$(steal "delta-report " steal_s) | | |
-| delta coded file: c/a (one CPU) | $drratio | <= 1.5 | $(verdict "$drratio" "<=" 1.5) |
+| delta coded file: c/a (one CPU) | $drratio ($(spread "delta-report ")) | <= 1.5 | $(verdict "$drratio" "<=" 1.5) |
 | delta coded file: (c2) \`hmmtrace report --json\` on $(nproc) CPUs | $(field "delta-report-all-cpus " report_s) s ($(num "$(field "delta-report-all-cpus " report_events_per_s)") events/s; $(field "delta-report-all-cpus " report_cpu_s) CPU-seconds)$(steal "delta-report-all-cpus " steal_s) | | |
-| delta coded file: c2/a ($(nproc) CPUs) | $drratio2 | <= 1.5 | $(verdict "$drratio2" "<=" 1.5) |
+| delta coded file: c2/a ($(nproc) CPUs) | $drratio2 ($(spread "delta-report-all-cpus ")) | <= 1.5 | $(verdict "$drratio2" "<=" 1.5) |
 | delta coded file: b, c and c2 over the plain file's (a) | $(x_over_plain read_s "delta-read "), $(x_over_plain report_s "delta-report ") and $(x_over_plain report_s "delta-report-all-cpus ") | | |
 | compressed size (delta coded, level 1: the default) | $(field "delta-read " bytes_per_event) B/event ($(num "$(field "delta-read " file_bytes)") bytes) | | |
 
