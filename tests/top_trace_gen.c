@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/trace.h"
+#include "tests/rnd.h"
 
 #define T0	 1000000000000ULL /* 1000 s */
 #define NS	 1000000000ULL
@@ -178,16 +179,6 @@ static void scenario(int seconds)
 		if (s == 2)
 			hmm_trace_writer__lost(w, b + 900000000ULL, 7);
 	}
-}
-
-static __u64 rng = 0x9e3779b97f4a7c15ULL;
-
-static __u64 rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
 }
 
 /* The benchmark feed: rate records per recorded second, 8 owners, a mix like a busy GPU job. */

@@ -41,22 +41,13 @@
 #include "lib/symtab.h"
 #include "lib/trace.h"
 #include "tools/hmm_exporter/prom.h"
+#include "tests/rnd.h"
 
 #define POOL  65536 /* records in the feed's pool, chain triples counted as three */
 #define T0    1000000000000ull
 #define MAXR  32
 #define NSIZE 3
 static const unsigned int sizes[NSIZE] = {1, 10, 1000};
-
-static __u64 rng;
-
-static __u64 rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
-}
 
 static __u64 clock_ns(clockid_t clk)
 {

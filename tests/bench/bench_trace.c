@@ -43,18 +43,9 @@
 #include "lib/stats.h"
 #include "lib/symtab.h"
 #include "lib/trace.h"
+#include "tests/rnd.h"
 
 #define POOL 65536
-
-static __u64 rng = 0x9e3779b97f4a7c15ULL;
-
-static __u64 rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
-}
 
 static __u64 clock_ns(clockid_t clk)
 {

@@ -15,19 +15,9 @@
 #include <string.h>
 
 #include "lib/hist.h"
+#include "tests/rnd.h"
 
 #define LAST_FINITE (HMM_HIST_OVERFLOW - 1)
-
-/* xorshift64*: deterministic, so a failure reproduces. */
-static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
-
-static __u64 rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
 
 static struct hmm_hist *hist_new(void)
 {

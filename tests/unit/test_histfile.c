@@ -18,16 +18,8 @@
 
 #include "lib/hist.h"
 #include "lib/histfile.h"
-
-static __u64 rng_state = 0x243f6a8885a308d3ULL;
-
-static __u64 rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
+#define RND_SEED 0x243f6a8885a308d3ULL
+#include "tests/rnd.h"
 
 static const struct hmm_hist_key fault_ok = { .driver = 0xffffffffc0a01000ULL,
 					      .metric = HMM_M_FAULT_NS, .label = HMM_RES_OK };

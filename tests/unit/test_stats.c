@@ -19,17 +19,8 @@
 #include "lib/agg.h"
 #include "lib/hist.h"
 #include "lib/stats.h"
-
-/* xorshift64*: deterministic, so a failure reproduces. */
-static __u64 rng_state = 0x2545f4914f6cdd1dULL;
-
-static __u64 rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
+#define RND_SEED 0x2545f4914f6cdd1dULL
+#include "tests/rnd.h"
 
 /* Four attribution addresses: two of one driver, one of another, and none. */
 static const __u64 addrs[] = { 0, 0xffffffffc0a01230ULL, 0xffffffffc0a04560ULL,

@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "lib/trace.h"
+#include "tests/rnd.h"
 
 /* From docs/FORMAT.md. */
 #define HDR_LEN_OFF 16
@@ -37,17 +38,6 @@
 #define CHUNK_NREC  24
 #define CHUNK_FLAGS 30
 #define CHUNK_DELTA 0x0001 /* flag: delta coded records */
-
-/* xorshift64*: deterministic, so a failure reproduces. */
-static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
-
-static __u64 rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
 
 static __u64 now_ns(void)
 {
