@@ -32,21 +32,19 @@
 /* 2^HMM_HIST_OCTAVES: the largest finite bound, the upper edge of slot HMM_HIST_OVERFLOW - 1. */
 #define HMM_HIST_MAX_FINITE (1ULL << HMM_HIST_OCTAVES)
 
-/* Record one value: count++, sum += v (plain u64, wraps), one slot++. Inline: replay adds
- * several per event. */
-static inline void hmm_hist_add(struct hmm_hist *h, __u64 v)
-{
-	h->count++;
-	h->sum += v;
-	h->slots[hmm_hist_slot(v)]++;
-}
-
-/* The same where the caller has v's slot already: several histograms take one value. */
+/* Record one value in its slot (hmm_hist_slot(v), which the caller has already: several
+ * histograms take one value): count++, sum += v (plain u64, wraps), one slot++. */
 static inline void hmm_hist_add_slot(struct hmm_hist *h, __u64 v, __u32 slot)
 {
 	h->count++;
 	h->sum += v;
 	h->slots[slot]++;
+}
+
+/* The same, the slot found here. Inline: replay adds several per event. */
+static inline void hmm_hist_add(struct hmm_hist *h, __u64 v)
+{
+	hmm_hist_add_slot(h, v, hmm_hist_slot(v));
 }
 
 /* dst += src, field by field: exact, for per-CPU copies as for histograms from other hosts. */

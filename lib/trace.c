@@ -182,8 +182,6 @@ static inline __u64 get64(const unsigned char *p)
 	return v;
 }
 
-/* The same CRC32 as zlib's crc32() (FORMAT.md); libdeflate's uses PCLMULQDQ where the CPU has it,
- * several times faster than zlib 1.2's tables, and takes a size_t length. */
 /* Room for n elements of size bytes in the array at *arrp (kept), doubling from first: 0 or
  * -ENOMEM (the array untouched). */
 static int grow_array(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
@@ -203,6 +201,8 @@ static int grow_array(void *arrp, size_t *cap, size_t n, size_t size, size_t fir
 	return 0;
 }
 
+/* The same CRC32 as zlib's crc32() (FORMAT.md); libdeflate's uses PCLMULQDQ where the CPU has it,
+ * several times faster than zlib 1.2's tables, and takes a size_t length. */
 static __u32 crc(__u32 c, const unsigned char *p, size_t n)
 {
 	return libdeflate_crc32(c, p, n);
@@ -1334,7 +1334,7 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 		unsigned char *out = r->raw + pos;
 
 		if (ctl_end - ctl < D_CTL_MIN)
-			break;
+			goto stop;
 		type = get16(ctl);
 		size = get16(ctl + 2);
 		k = ctl[4];
@@ -1343,13 +1343,13 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 		nb = (nw + 7) / 8;
 		if (size < sizeof(struct hmm_rec_hdr) || stride > raw_len - pos ||
 		    (size_t)(ctl_end - ctl) - D_CTL_MIN < nb)
-			break;
+			goto stop;
 		if (k) {
 			if (type >= D_TYPES || k > r->n_refs[type])
-				break;
+				goto stop;
 			ref = r->raw + r->refs[type][(r->head[type] - k) % D_REFS];
 			if (get16(ref + 2) != size)
-				break;
+				goto stop;
 			memcpy(out, ref, stride);
 		} else {
 			memset(out, 0, stride);
@@ -1359,7 +1359,7 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 		ctl = mask + nb;
 		/* Mask bits past the last word are zero. */
 		if (nw % 8 && mask[nb - 1] >> (nw % 8))
-			break;
+			goto stop;
 		/*
 		 * Only the words that differ from the reference: its word XOR their coded bytes
 		 * (read from the reference, not back from out: a narrow load of what memcpy() just
@@ -1377,7 +1377,7 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 				unsigned int n = ctl < ctl_end ? *ctl : 0;
 
 				if (!n || n > 0xf || (size_t)(res_end - res) < runs[n].pop)
-					goto bad;
+					goto stop;
 				put64(out, get64(ref) ^ expand(runs, res, n) << 32);
 				res += runs[n].pop;
 				ctl++;
@@ -1385,16 +1385,16 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 			}
 			left = (size_t)(res_end - res);
 			if ((size_t)(ctl_end - ctl) < pop64(bits))
-				goto bad;
+				goto stop;
 			/* A word takes at most 8 bytes of the residual: where 64 words cannot run
 			 * past its end (all records but those at the end of a chunk), no check per
 			 * word. */
 			if (__builtin_expect(left >= 64 * 8, 1)) {
 				if (xor_words(expand, runs, out, ref, bits, 8 * b, &ctl, &res, NULL))
-					goto bad;
+					goto stop;
 			} else if (xor_words(expand, runs, out, ref, bits, 8 * b, &ctl, &res,
 					     &left)) {
-				goto bad;
+				goto stop;
 			}
 		}
 		/* Word 0 holds type and size, in clear in the control stream; its cpu half was
@@ -1406,7 +1406,8 @@ static inline __attribute__((always_inline)) void delta_decode(struct hmm_trace_
 				r->n_refs[type]++;
 		}
 	}
-bad:
+stop:
+	/* The end of the chunk, or the first malformed record. */
 	r->good_len = pos;
 }
 
