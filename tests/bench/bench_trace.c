@@ -384,28 +384,9 @@ static __u64 file_size(const char *path)
 	return stat(path, &st) ? 0 : (__u64)st.st_size;
 }
 
-/* The smallest and the largest of n values. */
-static double lowest(const double *v, int n)
+/* n values (at most 64) sorted into v. */
+static void sorted(const double *in, int n, double *v)
 {
-	double m = v[0];
-
-	while (--n > 0)
-		m = v[n] < m ? v[n] : m;
-	return m;
-}
-
-static double highest(const double *v, int n)
-{
-	double m = v[0];
-
-	while (--n > 0)
-		m = v[n] > m ? v[n] : m;
-	return m;
-}
-
-static double median(const double *in, int n)
-{
-	double v[64];
 	int i, j;
 
 	memcpy(v, in, n * sizeof(*v));
@@ -416,7 +397,31 @@ static double median(const double *in, int n)
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
+}
+
+static double median(const double *in, int n)
+{
+	double v[64];
+
+	sorted(in, n, v);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The smallest and the largest of n values. */
+static double lowest(const double *in, int n)
+{
+	double v[64];
+
+	sorted(in, n, v);
+	return v[0];
+}
+
+static double highest(const double *in, int n)
+{
+	double v[64];
+
+	sorted(in, n, v);
+	return v[n - 1];
 }
 
 /* (a): every chunk's payload read and inflated with zlib, nothing else (layout from

@@ -82,7 +82,8 @@ static void reset_log(void)
  */
 static bool readahead, portable;
 
-static struct hmm_trace_reader *with_readahead(struct hmm_trace_reader *r)
+/* The reader, set up for the group being run. */
+static struct hmm_trace_reader *set_up(struct hmm_trace_reader *r)
 {
 	if (r && portable)
 		hmm_trace_reader__portable(r);
@@ -93,12 +94,12 @@ static struct hmm_trace_reader *with_readahead(struct hmm_trace_reader *r)
 
 static struct hmm_trace_reader *reader_open(const char *path, int *err)
 {
-	return with_readahead(hmm_trace_reader__open(path, err));
+	return set_up(hmm_trace_reader__open(path, err));
 }
 
 static struct hmm_trace_reader *reader_open_mem(const void *data, size_t len, int *err)
 {
-	return with_readahead(hmm_trace_reader__open_mem(data, len, err));
+	return set_up(hmm_trace_reader__open_mem(data, len, err));
 }
 
 /* ---- helpers ----------------------------------------------------------------------------- */
