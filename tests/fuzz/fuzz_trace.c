@@ -63,9 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    pst->unknown_records != st->unknown_records || pst->lost != st->lost ||
 			    pst->truncated_bytes != st->truncated_bytes)
 				abort();
-		}
-		if (pass == 0)
 			hmm_trace_reader__rewind(r);
+		}
 	}
 	(void)hmm_trace_reader__meta(r);
 	hmm_trace_reader__close(r);
