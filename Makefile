@@ -52,14 +52,9 @@ WARNINGS := -Wall -Wextra -Werror
 DEPFLAGS = -MMD -MP
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11
 
-LAB_KERNELS := 6.1 6.12
+# The lab kernel series (tests/vm/lib.sh says where each one's source package comes from).
+LAB_KERNELS := 5.10 6.1 6.12 7.3
 LAB := tests/vm
-lab_src = $(shell $(LAB)/labinfo.sh src $(1))
-LAB_SRC_6.1 := $(call lab_src,6.1)
-LAB_SRC_6.12 := $(call lab_src,6.12)
-# hmm-tests lives in selftests/vm on 6.1 and selftests/mm on 6.12.
-hmm_tests_dir = $(firstword $(wildcard $(LAB_SRC_$(1))/tools/testing/selftests/mm/hmm-tests.c \
-			  $(LAB_SRC_$(1))/tools/testing/selftests/vm/hmm-tests.c))
 
 # clang's own system include dirs for BPF: -target bpf drops them (libbpf-bootstrap).
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -268,21 +263,29 @@ $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MF $@.d -pthread $< -o $@ $(STATIC_LDFLAGS)
 
+# Each lab series' source, as one line (its extracted path: series and package version), rewritten
+# only when it changes, so that what is built from a source package is rebuilt exactly when a new
+# one arrives. Extracting (and, for series from other Debian suites, fetching) happens here, at
+# build time, not when make reads this file.
+$(OUTPUT)/lab/src-%.key: FORCE | $(OUTPUT)/lab
+	$(Q)src=$$($(LAB)/labinfo.sh extract $*) && \
+		{ echo "$$src" | cmp -s - $@ || echo "$$src" >$@; }
+
 # Our copy of the test_hmm ABI (tests/hmm_uapi.h) must equal each source package's header.
-$(OUTPUT)/lab/uapi-check-%.stamp: tests/uapi_check.c tests/hmm_uapi.h $$(LAB_SRC_$$*)/Makefile | $(OUTPUT)/lab
-	$(call msg,UAPI,$(LAB_SRC_$*)/lib/test_hmm_uapi.h)
-	$(Q)$(CC) -fsyntax-only $(WARNINGS) -I$(LAB_SRC_$*)/lib $<
+$(OUTPUT)/lab/uapi-check-%.stamp: tests/uapi_check.c tests/hmm_uapi.h $(OUTPUT)/lab/src-%.key
+	$(call msg,UAPI,linux-source-$*/lib/test_hmm_uapi.h)
+	$(Q)$(CC) -fsyntax-only $(WARNINGS) -I"$$(cat $(OUTPUT)/lab/src-$*.key)/lib" $<
 	$(Q)touch $@
 
 # The kernel's own HMM selftest, built from the same source package as each lab kernel.
-$(OUTPUT)/lab/hmm-tests-%: $$(LAB_SRC_$$*)/Makefile | $(OUTPUT)/lab
+$(OUTPUT)/lab/hmm-tests-%: $(OUTPUT)/lab/src-%.key $(LAB)/build-hmm-tests.sh
 	$(call msg,SELFTEST,$@)
-	$(Q)$(CC) -O2 -w -static -I$(LAB_SRC_$*) -I$(LAB_SRC_$*)/tools/testing/selftests \
-		-isystem $(LAB_SRC_$*)/tools/include/uapi \
-		-o $@ $(call hmm_tests_dir,$*) -lrt -lpthread -lm
+	$(Q)$(LAB)/build-hmm-tests.sh $* $@
 
-$(LAB_SRC_6.1)/Makefile $(LAB_SRC_6.12)/Makefile:
-	$(Q)$(LAB)/labinfo.sh extract $(if $(findstring linux-source-6.12-,$@),6.12,6.1) >/dev/null
+.PHONY: FORCE
+FORCE:
+# Kept between runs: they are what says the source has not changed.
+.SECONDARY: $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/src-$(v).key)
 
 # ---- the lab ------------------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ pkgs=(
 	qemu-system-x86 cpio xz-utils file iproute2 procps
 	# tests
 	libcmocka-dev libjansson-dev tmux jq
+	# tests: hmm-tests of linux-source-5.10 includes <hugetlbfs.h>
+	libhugetlbfs-dev
 	# tests: hmm_exporter (promtool, the fleet test's Prometheus server, node_exporter's textfile)
 	prometheus prometheus-node-exporter
 	# tests: rendering the heatmap (tests/svg-check.sh)

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Build (or reuse) a lab kernel: Debian's linux-source-VERSION, tinyconfig + tests/vm/kernel.config.
-# Usage: build-kernel.sh VERSION        (VERSION: 6.1 or 6.12)
+# Build (or reuse) a lab kernel: Debian's linux-source-VERSION, tinyconfig + tests/vm/kernel.config
+# (the lines for that series: lib.sh, lab_fragment).
+# Usage: build-kernel.sh VERSION        (VERSION: 5.10, 6.1, 6.12 or 7.3)
 # Prints the cache directory that holds bzImage, vmlinux and config. Rebuilds only when the source
 # package version or the fragment changes (both are in the cache key).
 set -euo pipefail
@@ -9,12 +10,14 @@ set -euo pipefail
 [ $# -eq 1 ] || die "usage: build-kernel.sh VERSION (one of: $LAB_KERNELS)"
 ver=$1
 lab_check_version "$ver"
-pkgver=$(lab_pkgver "$ver")
-[ -n "$pkgver" ] || die "linux-source-$ver is not installed: run 'make deps' (as root)"
 for tool in gcc make flex bison bc pahole; do
 	command -v "$tool" >/dev/null || die "'$tool' not found: run 'make deps' (as root)"
 done
 
+# The source first: a series from another Debian suite is fetched into the cache here.
+src=$(lab_extract "$ver")
+pkgver=$(lab_pkgver "$ver")
+[ -n "$pkgver" ] || die "linux-source-$ver is not installed: run 'make deps' (as root)"
 out=$(lab_kernel_dir "$ver")
 if [ -f "$out/stamp" ]; then
 	echo "$out"
@@ -28,7 +31,6 @@ flock 9
 
 log() { echo "build-kernel: $*" >&2; }
 start=$(date +%s)
-src=$(lab_extract "$ver")
 
 build=$out/build
 # A changed fragment is a new key, but kbuild rebuilds only what the changed options touch: seed
@@ -42,9 +44,11 @@ if [ ! -d "$build" ]; then
 	fi
 fi
 mkdir -p "$build"
+fragment=$out/fragment.config
+lab_fragment "$ver" >"$fragment"
 log "configuring $ver ($pkgver) in $build"
 make -s -C "$src" O="$build" tinyconfig >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$LAB_FRAGMENT" >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$fragment" >/dev/null
 make -s -C "$src" O="$build" olddefconfig >&2
 
 # Every line of the fragment must survive olddefconfig: a silently dropped option is a lab that
@@ -53,7 +57,7 @@ missing=0
 while IFS= read -r line; do
 	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 	grep -qx "$line" "$build/.config" || { log "fragment option not in final config: $line"; missing=1; }
-done <"$LAB_FRAGMENT"
+done <"$fragment"
 [ $missing -eq 0 ] || die "kernel config for $ver lost fragment options (see above)"
 
 log "building $ver with -j$(nproc) (about 5 minutes on 2 cores)"
