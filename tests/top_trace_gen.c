@@ -4,6 +4,10 @@
  *
  *   top_trace_gen -o FILE                      the scenario below, 5 recorded seconds
  *   top_trace_gen -o FILE --rate R -s SECONDS  R records per second of a mixed feed (benchmark)
+ *   top_trace_gen -o FILE --scenario golden    every record type and flag, with a header that
+ *                                              names no real machine (tests/golden: the outputs
+ *                                              of every renderer, compared byte for byte)
+ *   --fixed-header                             that header for the other scenarios too
  *
  * The scenario, identical in every recorded second (t0 = 1000 s, CLOCK_MONOTONIC):
  *   pid 1001 alpha  100 faults: 90 of 2048 ns, 10 of 65536 ns (p50 2.05us, p99 65.5us);
@@ -205,21 +209,223 @@ static void feed(unsigned long long rate, int seconds)
 	}
 }
 
+/*
+ * The golden scenario: every record type, every flag and result class a renderer distinguishes,
+ * over 3 recorded seconds with a gap before the last, from a header naming no real machine. Its
+ * outputs (tests/golden) are compared byte for byte, so nothing here may depend on the host.
+ */
+#define NVIDIA 0xffffffffc0003000ULL
+#define CALLER 0xffffffffc0004000ULL
+
+static void clock_sync(__u64 ts)
+{
+	struct hmm_rec_clock c = {.hdr = {.type = HMM_REC_CLOCK, .size = sizeof(c), .ts = ts}};
+
+	c.realtime_ns = 1700000000ULL * NS + (ts - T0);
+	add(&c);
+}
+
+static void golden(void)
+{
+	static const __u64 drivers[3] = {TEST_HMM, NOUVEAU, NVIDIA};
+	static const char *const comms[4] = {"alpha", "beta", "gamma", "kworker/u8:1"};
+	__u64 b;
+	int s, i;
+
+	sym(TEST_HMM, "dmirror_interval_invalidate", "test_hmm");
+	sym(NOUVEAU, "nouveau_svm_invalidate", "nouveau");
+	sym(NVIDIA, "uvm_hmm_invalidate_cb", "nvidia_uvm");
+	sym(CALLER, "dmirror_migrate_to_device", "test_hmm");
+	for (s = 0; s < 3; s++) {
+		b = T0 + (s == 2 ? 5 : s) * NS; /* seconds 2 to 4 are empty */
+		clock_sync(b);
+		for (i = 0; i < 60; i++) {
+			__u64 r = rnd(), ts = b + 1000 + i * 7000000ULL;
+			__u32 o = r % 3, pid = 1001 + o;
+			int res = (r >> 8) % 10;
+			struct hmm_rec_fault f = {.hdr = {.type = HMM_REC_FAULT, .size = sizeof(f),
+							  .ts = ts, .cpu = i % 2}};
+
+			f.dur_ns = 512ULL << ((r >> 12) % 12);
+			f.ret = res < 6 ? 0 : res < 8 ? -16 : res == 8 ? -14 : res == 9 && (r & 1) ? -1 : -12;
+			f.start = 0x7f0000000000ULL + (__u64)pid * 0x10000000ULL + i * 0x40000ULL;
+			f.npages = 16 << ((r >> 16) % 4);
+			f.end = f.start + f.npages * 4096ULL;
+			f.notifier = 0xffff888000000000ULL + pid;
+			f.mm = 0xffff888100000000ULL + pid;
+			f.ops = drivers[o];
+			/* A kthread works on the memory of every third call's owner. */
+			task(&f.caller, i % 3 ? pid : 77, i % 3 ? comms[o] : comms[3]);
+			task(&f.owner, pid, comms[o]);
+			f.attempt = 1;
+			f.flags = (r >> 20) % 4 ? HMM_FAULT_F_FAULT : 0;
+			f.flags |= (r >> 22) % 3 ? 0 : HMM_FAULT_F_WRITE;
+			f.flags |= (r >> 24) % 5 ? HMM_FAULT_F_OWNER_KNOWN : 0;
+			if (!f.ret) {
+				f.scanned = f.npages > HMM_PFN_SCAN_MAX ? HMM_PFN_SCAN_MAX : f.npages;
+				f.valid = f.scanned - (r >> 26) % 3;
+				f.write = f.flags & HMM_FAULT_F_WRITE ? f.valid : 0;
+				f.max_order = (r >> 28) % 2 ? 9 : 0;
+			} else if (f.ret == -14) {
+				f.error = 1;
+			}
+			if (f.ret == -16 && (r >> 30) % 4) {
+				f.cause.found = 1;
+				f.cause.event = (r >> 32) % HMM_EV_MAX;
+				f.cause.start = f.start;
+				f.cause.end = f.end;
+				f.cause.ago_ns = 1000 + (r >> 40) % 100000;
+				task(&f.cause.task, 1003, "gamma");
+			}
+			add(&f);
+		}
+		for (i = 0; i < 4; i++)
+			chain(b + 300000000ULL + i * 1000000ULL, 1002, "beta", NOUVEAU, 2 + i);
+		/* A chain that gave up: -EBUSY to the end, the cause unknown. */
+		{
+			struct hmm_rec_chain c = {.hdr = {.type = HMM_REC_CHAIN, .size = sizeof(c),
+							  .ts = b + 310000000ULL}};
+
+			c.dur_ns = 1000000000ULL + s;
+			c.ret = -16;
+			c.notifier = 0xffff888000000000ULL + 1001;
+			c.mm = 0xffff888100000000ULL + 1001;
+			c.ops = TEST_HMM;
+			task(&c.caller, 1001, "alpha");
+			task(&c.owner, 1001, "alpha");
+			c.attempts = 9;
+			c.busy = 9;
+			add(&c);
+		}
+		for (i = 0; i < 10; i++) {
+			struct hmm_rec_read_begin rb = {.hdr = {.type = HMM_REC_READ_BEGIN,
+								.size = sizeof(rb),
+								.ts = b + 320000000ULL + i * 1000}};
+
+			rb.dur_ns = 100 + i * 50;
+			rb.notifier = 0xffff888000000000ULL + 1001 + i % 3;
+			rb.mm = 0xffff888100000000ULL + 1001 + i % 3;
+			task(&rb.caller, 1001 + i % 3, comms[i % 3]);
+			task(&rb.owner, 1001 + i % 3, comms[i % 3]);
+			add(&rb);
+		}
+		for (i = 0; i < 12; i++) {
+			struct hmm_rec_migrate m = {.hdr = {.type = HMM_REC_MIGRATE, .size = sizeof(m),
+							    .ts = b + 400000000ULL + i * 2000000ULL}};
+			__u32 pid = 1001 + i % 3;
+
+			m.setup_ns = 1000 + i * 100;
+			m.copy_ns = 20000 + i * 1000;
+			m.finalize_ns = 3000;
+			m.total_ns = m.setup_ns + m.copy_ns + m.finalize_ns;
+			m.start = 0x7f0000000000ULL + (__u64)pid * 0x10000000ULL;
+			m.npages = 16 << (i % 4);
+			m.end = m.start + m.npages * 4096ULL;
+			m.mm = 0xffff888100000000ULL + pid;
+			m.driver = drivers[i % 3];
+			m.caller_ip = i % 2 ? CALLER : 0;
+			task(&m.caller, pid, comms[i % 3]);
+			task(&m.owner, pid, comms[i % 3]);
+			m.cpages = m.npages - (i % 5 == 0 ? 4 : 0);
+			m.moved = m.cpages - (i % 4 == 1 ? 3 : 0);
+			m.stayed = m.cpages - m.moved;
+			m.scanned = m.npages;
+			m.dir = i % 3 == 2 ? HMM_DIR_TO_SYSTEM : HMM_DIR_TO_DEVICE;
+			m.flags = HMM_MIG_F_OWNER_KNOWN | HMM_MIG_F_PAGES;
+			if (i == 5)
+				m.flags |= HMM_MIG_F_FAULT;
+			if (i == 8) { /* setup failed: nothing collected, no pages step */
+				m.setup_ret = -22;
+				m.cpages = m.moved = m.stayed = 0;
+				m.copy_ns = m.finalize_ns = 0;
+				m.flags &= ~HMM_MIG_F_PAGES;
+			}
+			if (i == 11) { /* a device eviction: pfns, no mm, no owner */
+				m.flags = HMM_MIG_F_DEVICE | HMM_MIG_F_PAGES;
+				m.start = 0x100000;
+				m.end = m.start + m.npages;
+				m.mm = 0;
+				m.driver = 0;
+				memset(&m.owner, 0, sizeof(m.owner));
+			}
+			add(&m);
+		}
+		for (i = 0; i < 20; i++) {
+			struct hmm_rec_inval v = {.hdr = {.type = HMM_REC_INVAL, .size = sizeof(v),
+							  .ts = b + 500000000ULL + i * 1500000ULL}};
+			__u32 pid = 1001 + i % 3;
+
+			v.start_ns = 800 + i * 300;
+			v.end_ns = 200 + i * 10;
+			v.start = 0x7f0000000000ULL + (__u64)pid * 0x10000000ULL;
+			v.end = v.start + (4096ULL << (i % 6));
+			v.mm = 0xffff888100000000ULL + pid;
+			v.owner_ptr = i % 4 == 0 ? 0xffff888200000000ULL : 0;
+			task(&v.task, i % 5 ? pid : 42, i % 5 ? comms[i % 3] : "khugepaged");
+			task(&v.owner, pid, comms[i % 3]);
+			v.event = i % HMM_EV_MAX;
+			v.flags = (i % 7 ? HMM_INVAL_F_BLOCKABLE : 0) | HMM_INVAL_F_OWNER_KNOWN;
+			if (i == 13) { /* non-blockable start failed: no _end */
+				v.ret = -11;
+				v.end_ns = 0;
+				v.flags = HMM_INVAL_F_NO_END | HMM_INVAL_F_OWNER_KNOWN;
+			}
+			if (i == 19) { /* exit_mmap(): the whole address space */
+				v.start = 0;
+				v.end = ~0ULL;
+			}
+			add(&v);
+		}
+		for (i = 0; i < 6; i++) {
+			struct hmm_rec_uffd u = {.hdr = {.type = HMM_REC_UFFD, .size = sizeof(u),
+							 .ts = b + 600000000ULL + i * 3000000ULL}};
+
+			u.dur_ns = 50000 + i * 20000;
+			u.address = 0x7e0000000000ULL + i * 4096ULL;
+			task(&u.task, 1002, "beta");
+			u.reason = i % HMM_UFFD_MAX;
+			add(&u);
+		}
+		if (s == 1)
+			hmm_trace_writer__lost(w, b + 900000000ULL, 11);
+	}
+}
+
+/* A header that names no real machine, for byte-for-byte comparisons (--fixed-header). */
+static void fixed_header(struct hmm_trace_meta *meta)
+{
+	snprintf(meta->host, sizeof(meta->host), "golden-host");
+	snprintf(meta->release, sizeof(meta->release), "6.12.0-golden");
+	snprintf(meta->boot_id, sizeof(meta->boot_id), "00000000-0000-4000-8000-000000000000");
+	meta->ncpus = 4;
+}
+
+static void golden_meta(struct hmm_trace_meta *meta)
+{
+	fixed_header(meta);
+	meta->aps[HMM_AP_DEVICE_PAGES].state = HMM_AP_FAILED;
+	meta->aps[HMM_AP_DEVICE_PAGES].err = -22;
+	snprintf(meta->aps[HMM_AP_DEVICE_PAGES].reason, sizeof(meta->aps[HMM_AP_DEVICE_PAGES].reason),
+		 "the verifier refused the program");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
 		{"seconds", required_argument, NULL, 's'},
 		{"rate", required_argument, NULL, 'r'},
+		{"scenario", required_argument, NULL, 'S'},
+		{"fixed-header", no_argument, NULL, 'F'},
 		{},
 	};
 	struct hmm_trace_meta meta = {};
-	const char *path = NULL;
+	const char *path = NULL, *scen = "top";
 	unsigned long long rate = 0;
-	int c, seconds = 5, err;
+	int c, seconds = 5, err, fixed = 0;
 	__u32 ap;
 
-	while ((c = getopt_long(argc, argv, "o:s:r:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:s:r:S:F", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			path = optarg;
@@ -230,12 +436,20 @@ int main(int argc, char **argv)
 		case 'r':
 			rate = strtoull(optarg, NULL, 10);
 			break;
+		case 'S':
+			scen = optarg;
+			break;
+		case 'F':
+			fixed = 1;
+			break;
 		default:
 			return 2;
 		}
 	}
-	if (!path || seconds < 1 || seconds > 3600 || (rate && rate > NS)) {
-		fprintf(stderr, "usage: top_trace_gen -o FILE [--rate R] [-s SECONDS]\n");
+	if (!path || seconds < 1 || seconds > 3600 || (rate && rate > NS) ||
+	    (strcmp(scen, "top") && strcmp(scen, "golden"))) {
+		fprintf(stderr, "usage: top_trace_gen -o FILE [--rate R] [-s SECONDS] "
+				"[--scenario top|golden] [--fixed-header]\n");
 		return 2;
 	}
 	hmm_trace_meta_from_system(&meta);
@@ -251,6 +465,10 @@ int main(int argc, char **argv)
 		meta.aps[ap].mode = HMM_MODE_FENTRY;
 		snprintf(meta.aps[ap].func, sizeof(meta.aps[ap].func), "%s", hmm_ap_func(ap));
 	}
+	if (!strcmp(scen, "golden"))
+		golden_meta(&meta);
+	else if (fixed)
+		fixed_header(&meta);
 	w = hmm_trace_writer__open(path, &meta, NULL);
 	if (!w) {
 		fprintf(stderr, "top_trace_gen: %s: %s\n", path, strerror(errno));
@@ -258,6 +476,8 @@ int main(int argc, char **argv)
 	}
 	if (rate)
 		feed(rate, seconds);
+	else if (!strcmp(scen, "golden"))
+		golden();
 	else
 		scenario(seconds);
 	err = hmm_trace_writer__close(w);
