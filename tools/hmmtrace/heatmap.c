@@ -32,7 +32,8 @@ static const char *const panel_title[PANELS] = {
 
 struct heatmap {
 	unsigned int cols;
-	__u64 t0, t1;		      /* time range of the events */
+	__u64 t0, t1;		      /* time range of the events (t0 may be 0: a record can say so) */
+	__u64 n;		      /* samples pass one saw: pass two draws at most these */
 	__u64 *cell[PANELS];	      /* [col * ROWS + row] */
 	__u64 total[PANELS];
 	int lo[PANELS], hi[PANELS];   /* rows in use */
@@ -198,7 +199,7 @@ int cmd_heatmap(int argc, char **argv)
 	const struct hmm_rec_hdr *rec;
 	unsigned long long v;
 	int c, p, err, status = EXIT_OK;
-	__u64 lat, span;
+	__u64 lat, span, later = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i:o:c:h", longopts, NULL)) != -1) {
@@ -244,7 +245,7 @@ int cmd_heatmap(int argc, char **argv)
 	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
 		if (sample(rec, &lat) < 0)
 			continue;
-		if (!h.t0 || rec->ts < h.t0)
+		if (!h.n++ || rec->ts < h.t0)
 			h.t0 = rec->ts;
 		if (rec->ts > h.t1)
 			h.t1 = rec->ts;
@@ -254,12 +255,17 @@ int cmd_heatmap(int argc, char **argv)
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
-	if (!h.t0) {
+	if (!h.n) {
 		tool_err("heatmap: %s has no faults, chains, migrations or invalidations to draw",
 			 path);
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
+	/*
+	 * A file still being written grows between the passes: pass two draws the samples pass one
+	 * measured and no more, and a record outside the measured range (only a file rewritten in
+	 * between has one) is left out rather than drawn past the grid.
+	 */
 	span = h.t1 - h.t0 + 1;
 	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
 		unsigned int col;
@@ -268,7 +274,14 @@ int cmd_heatmap(int argc, char **argv)
 		p = sample(rec, &lat);
 		if (p < 0)
 			continue;
+		if (!h.n || rec->ts < h.t0 || rec->ts > h.t1) {
+			later++;
+			continue;
+		}
+		h.n--;
 		col = (unsigned int)((unsigned __int128)(rec->ts - h.t0) * h.cols / span);
+		if (col >= h.cols)
+			col = h.cols - 1;
 		row = row_of(lat);
 		h.cell[p][col * ROWS + row]++;
 		h.total[p]++;
@@ -277,6 +290,9 @@ int cmd_heatmap(int argc, char **argv)
 		if (row > h.hi[p])
 			h.hi[p] = row;
 	}
+	if (later)
+		tool_err("heatmap: note: %s grew while it was read; the %llu records written after the "
+			 "first pass are not drawn", path, (unsigned long long)later);
 	for (p = 0; p < PANELS; p++)
 		if (h.hi[p] < 0) /* an empty panel still shows its (empty) grid */
 			h.lo[p] = h.hi[p] = 10;
