@@ -27,6 +27,63 @@ static const char *sym_name(const struct hmm_fmt *fmt, __u64 addr)
 	return s ? s->name : NULL;
 }
 
+/* Length of the well-formed UTF-8 sequence at s (at most left bytes), its code point in *cp; or 0
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t left, __u32 *cp)
+{
+	size_t len, i;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (len > left)
+		return 0;
+	*cp = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && *cp < 0x800) || (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)) ||
+	    (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+const char *hmm_term_str(char *buf, size_t n, const char *s, size_t maxlen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, len;
+	__u32 cp;
+
+	if (!n)
+		return buf;
+	while (i < maxlen && u[i] && o + 1 < n) {
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			buf[o++] = u[i++];
+			continue;
+		}
+		len = u[i] >= 0x80 ? utf8_seq(u + i, strnlen(s + i, maxlen - i), &cp) : 0;
+		if (!len) { /* a control byte, or a byte that is not UTF-8: one '?' each */
+			buf[o++] = '?';
+			i++;
+			continue;
+		}
+		if (cp <= 0x9f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+			buf[o++] = '?'; /* a well-formed character that acts on the terminal: one '?' */
+			i += len;
+			continue;
+		}
+		if (o + len >= n)
+			break;
+		memcpy(buf + o, u + i, len);
+		o += len;
+		i += len;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 static void comm_copy(char *dst, const char *src)
 {
 	memcpy(dst, src, HMM_COMM_LEN);
@@ -232,10 +289,10 @@ void hmm_fmt_header(const struct hmm_fmt *fmt)
 static void text_line(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec, __u32 pid,
 		      const char *comm16, __u32 owner, __u64 dur, const char *details)
 {
-	char comm[HMM_COMM_LEN + 1], d[16], ts[24];
+	char comm[HMM_TERM_COMM_LEN], d[16], ts[24];
 	double t = rec->ts >= fmt->base_ts ? (rec->ts - fmt->base_ts) / 1e9 : 0;
 
-	comm_copy(comm, comm16);
+	hmm_term_comm(comm, comm16);
 	hmm_fmt_duration(d, sizeof(d), dur);
 	snprintf(ts, sizeof(ts), "%.6f", t);
 	fprintf(fmt->out, "%-12s %-10s %-7u %-16s %-7u %9s  %s\n", ts, hmm_rec_type_str(rec->type),
@@ -244,21 +301,27 @@ static void text_line(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec, 
 
 static void cause_text(char *buf, size_t n, const struct hmm_cause *c)
 {
-	char comm[HMM_COMM_LEN + 1], ago[16];
+	char comm[HMM_TERM_COMM_LEN], ago[16];
 
 	if (!c->found) {
 		snprintf(buf, n, " cause=unknown");
 		return;
 	}
-	comm_copy(comm, c->task.comm);
+	hmm_term_comm(comm, c->task.comm);
 	hmm_fmt_duration(ago, sizeof(ago), c->ago_ns);
 	snprintf(buf, n, " cause=%s by %s/%u %s ago", hmm_event_str(c->event), comm, c->task.pid,
 		 ago);
 }
 
+/* A driver name for text: from a recording or a kernel symbol table, so through hmm_term_str(). */
+static const char *text_driver(const struct hmm_fmt *fmt, __u64 addr, char *buf, size_t n)
+{
+	return hmm_term_str(buf, n, hmm_fmt_driver(fmt, addr), n);
+}
+
 static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec)
 {
-	char det[320], cause[96] = "";
+	char det[320], cause[96] = "", drv[64];
 
 	switch (rec->type) {
 	case HMM_REC_FAULT: {
@@ -270,7 +333,7 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 			 hmm_result_str(hmm_fault_result(r->ret)),
 			 r->flags & HMM_FAULT_F_FAULT ? "fault" : "snapshot",
 			 r->flags & HMM_FAULT_F_WRITE ? "+write" : "", r->npages,
-			 (unsigned long long)r->start, hmm_fmt_driver(fmt, r->ops), r->attempt,
+			 (unsigned long long)r->start, text_driver(fmt, r->ops, drv, sizeof(drv)), r->attempt,
 			 r->valid, r->flags & HMM_FAULT_F_TRUNCATED ? "+" : "", cause);
 		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
 		break;
@@ -281,7 +344,7 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 		cause_text(cause, sizeof(cause), &r->cause);
 		snprintf(det, sizeof(det), "%s after %u attempts (%u -EBUSY) drv=%s%s",
 			 hmm_result_str(hmm_fault_result(r->ret)), r->attempts, r->busy,
-			 hmm_fmt_driver(fmt, r->ops), cause);
+			 text_driver(fmt, r->ops, drv, sizeof(drv)), cause);
 		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
 		break;
 	}
@@ -304,7 +367,7 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 			 "drv=%s%s",
 			 hmm_dir_str(r->dir), r->flags & HMM_MIG_F_FAULT ? " cpu-fault" : "",
 			 r->flags & HMM_MIG_F_DEVICE ? " evict" : "", r->npages, r->cpages,
-			 r->moved, r->stayed, s, c, f, hmm_fmt_driver(fmt, r->driver),
+			 r->moved, r->stayed, s, c, f, text_driver(fmt, r->driver, drv, sizeof(drv)),
 			 r->setup_ret ? " setup-failed" : "");
 		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->total_ns, det);
 		break;

@@ -22,4 +22,19 @@ int hmm_fmt_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec);
 /* Driver name for a record's attribution address (ops->invalidate or caller). */
 const char *hmm_fmt_driver(const struct hmm_fmt *fmt, __u64 addr);
 
+/*
+ * hmm_term_str() - @s (up to its NUL or @maxlen bytes) as text safe to print on a terminal, in
+ * @buf (@n bytes, always NUL-terminated; the text is cut where it would not fit). Names come from
+ * processes (prctl(PR_SET_NAME)), kernel symbols and recordings, so anyone can choose them; every
+ * text renderer passes them through here. Each byte that is not printable text becomes '?', as
+ * ps(1) and top(1) print them: C0 controls (ESC, BEL, newline ...), DEL, the C1 controls
+ * U+0080..U+009F (terminals may take U+009B as CSI), the bidirectional overrides and isolates
+ * (U+202A..U+202E, U+2066..U+2069: they reorder what follows on the line), and bytes that are not
+ * well-formed UTF-8. Well-formed UTF-8 text otherwise passes unchanged. Returns @buf.
+ */
+const char *hmm_term_str(char *buf, size_t n, const char *s, size_t maxlen);
+/* A task's comm (HMM_COMM_LEN bytes, maybe unterminated) through hmm_term_str(). */
+#define HMM_TERM_COMM_LEN (HMM_COMM_LEN + 1)
+#define hmm_term_comm(buf, comm) hmm_term_str(buf, HMM_TERM_COMM_LEN, comm, HMM_COMM_LEN)
+
 #endif

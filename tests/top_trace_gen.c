@@ -8,6 +8,13 @@
  *                                              names no real machine (tests/golden: the outputs
  *                                              of every renderer, compared byte for byte)
  *   --fixed-header                             that header for the other scenarios too
+ *   top_trace_gen -o FILE --scenario NAME      a hostile recording (valid CRCs, hostile values),
+ *                                              for the tests of issue 19 and the fuzzers:
+ *       names   comms, symbols, drivers, host, release and command with terminal escapes, BEL,
+ *               newlines, DEL, C1 controls, bidi overrides and invalid UTF-8
+ *       ts0     one fault whose timestamp is 0, then ordinary ones
+ *       future  ordinary records and one a century in the future
+ *       empty   a header and no record at all
  *
  * The scenario, identical in every recorded second (t0 = 1000 s, CLOCK_MONOTONIC):
  *   pid 1001 alpha  100 faults: 90 of 2048 ns, 10 of 65536 ns (p50 2.05us, p99 65.5us);
@@ -409,6 +416,51 @@ static void golden_meta(struct hmm_trace_meta *meta)
 		 "the verifier refused the program");
 }
 
+/* ---- hostile recordings: valid files whose values are chosen to break renderers ---------- */
+
+/* Names a process can give itself with prctl(PR_SET_NAME) (15 bytes + NUL) or that a file can
+ * carry: a screen clear and a window title, BEL, newline, DEL, C1 CSI, a bidi override,
+ * invalid UTF-8. */
+static const char *const evil[] = {
+	"ow\x1b[2J\x1b]0;pwn\x07", "line1\nline2", "del\x7f\x9b" "31m", "rtl\xe2\x80\xae" "gpj.exe",
+	"bad\xff\xfe\xc0\xafutf8", "ok-\xc3\xa9t\xc3\xa9",
+};
+
+static void hostile_names_header(struct hmm_trace_meta *meta)
+{
+	snprintf(meta->host, sizeof(meta->host), "host\x1b[31mred\x1b[0m");
+	snprintf(meta->release, sizeof(meta->release), "6.12\r\x1b[Kevil");
+	snprintf(meta->command, sizeof(meta->command), "job \x1b]2;title\x07 --x\ny");
+	snprintf(meta->aps[HMM_AP_USERFAULT].reason, sizeof(meta->aps[HMM_AP_USERFAULT].reason),
+		 "absent\x1b[2J");
+}
+
+static void hostile_names(void)
+{
+	__u64 b = T0 + NS;
+	int i;
+
+	sym(TEST_HMM, "evil_\x1b[2Jinvalidate", "drv\x1b]0;x\x07");
+	for (i = 0; i < 6; i++) {
+		fault(b + i * 1000000ULL, 2000 + i, evil[i], TEST_HMM, 4096, i == 5 ? -16 : 0, 1);
+		migrate(b + 100000000ULL + i * 1000000ULL, 2000 + i, evil[i], HMM_DIR_TO_DEVICE, 8, 8);
+		inval(b + 200000000ULL + i * 1000000ULL, 2000 + i, evil[i], HMM_EV_CLEAR, 1000, 500,
+		      4);
+	}
+	chain(b + 300000000ULL, 2000, evil[0], TEST_HMM, 3);
+}
+
+static void hostile_ts(int future)
+{
+	sym(TEST_HMM, "dmirror_interval_invalidate", "test_hmm");
+	if (!future)
+		fault(0, 1001, "alpha", TEST_HMM, 2048, 0, 1);
+	for (int i = 0; i < 20; i++)
+		fault(T0 + i * 1000000ULL, 1001, "alpha", TEST_HMM, 2048 << (i % 4), 0, 1);
+	if (future) /* 100 years of CLOCK_MONOTONIC after the rest */
+		fault(T0 + 100ULL * 365 * 86400 * NS, 1001, "alpha", TEST_HMM, 2048, 0, 1);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -447,9 +499,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!path || seconds < 1 || seconds > 3600 || (rate && rate > NS) ||
-	    (strcmp(scen, "top") && strcmp(scen, "golden"))) {
+	    !strstr(" top golden names ts0 future empty ", scen) || strchr(scen, ' ') || !*scen) {
 		fprintf(stderr, "usage: top_trace_gen -o FILE [--rate R] [-s SECONDS] "
-				"[--scenario top|golden] [--fixed-header]\n");
+				"[--scenario top|golden|names|ts0|future|empty] [--fixed-header]\n");
 		return 2;
 	}
 	hmm_trace_meta_from_system(&meta);
@@ -469,6 +521,8 @@ int main(int argc, char **argv)
 		golden_meta(&meta);
 	else if (fixed)
 		fixed_header(&meta);
+	if (!strcmp(scen, "names"))
+		hostile_names_header(&meta);
 	w = hmm_trace_writer__open(path, &meta, NULL);
 	if (!w) {
 		fprintf(stderr, "top_trace_gen: %s: %s\n", path, strerror(errno));
@@ -478,7 +532,11 @@ int main(int argc, char **argv)
 		feed(rate, seconds);
 	else if (!strcmp(scen, "golden"))
 		golden();
-	else
+	else if (!strcmp(scen, "ts0") || !strcmp(scen, "future"))
+		hostile_ts(!strcmp(scen, "future"));
+	else if (!strcmp(scen, "names"))
+		hostile_names();
+	else if (!strcmp(scen, "top"))
 		scenario(seconds);
 	err = hmm_trace_writer__close(w);
 	if (werr || err) {

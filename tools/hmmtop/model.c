@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "format.h"
 #include "hist.h"
 #include "model.h"
 
@@ -419,8 +420,8 @@ static void cell_text(const struct top_row *r, enum top_col col, char *buf, size
 		else
 			snprintf(buf, n, "%u", r->pid);
 		break;
-	case TOP_COL_NAME:
-		snprintf(buf, n, "%s", r->g->name);
+	case TOP_COL_NAME: /* a comm (prctl(PR_SET_NAME)) or a driver name: chosen by anyone */
+		hmm_term_str(buf, n, r->g->name, sizeof(r->g->name));
 		break;
 	case TOP_COL_P50:
 	case TOP_COL_P99:
@@ -522,8 +523,9 @@ int top_fmt_not_live(const struct top_model *m, char *buf, size_t n)
 
 	if (n)
 		buf[0] = 0;
+	/* From the trace file when replaying: text anyone could have written. */
 	if (m->src.not_live && m->src.not_live[0])
-		return snprintf(buf, n, "%s", m->src.not_live);
+		return strlen(hmm_term_str(buf, n, m->src.not_live, n));
 	for (ap = 0; ap < HMM_AP_MAX && (size_t)len < n; ap++)
 		if (m->src.not_live_mask & (1u << ap))
 			len += snprintf(buf + len, n - len, "%s%s", len ? "," : "",

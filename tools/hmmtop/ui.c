@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <curses.h>
+#include "format.h"
 #include "hist.h"
 #include "top.h"
 
@@ -203,7 +204,7 @@ static void draw_detail(struct ui *u, int y0, int h)
 	const struct top_row *r = top_model__selected(u->a->m);
 	const struct hmm_stats_group *g;
 	int lw = COLS * 11 / 20, rx = lw + 1, rw = COLS - rx, y, ev;
-	char line[512], a1[16], a2[16];
+	char line[512], a1[16], a2[16], name[HMM_STATS_NAME_LEN], comm[HMM_TERM_COMM_LEN];
 	__u32 i, n;
 
 	attron(attr(u, CP_TITLE, A_BOLD) | A_UNDERLINE);
@@ -214,6 +215,7 @@ static void draw_detail(struct ui *u, int y0, int h)
 		return;
 	}
 	g = r->g;
+	hmm_term_str(name, sizeof(name), g->name, sizeof(g->name));
 	hmm_fmt_duration(a1, sizeof(a1), g->inval_ns);
 	if (u->a->m->group == TOP_BY_OWNER) {
 		__u64 t = 0;
@@ -224,7 +226,7 @@ static void draw_detail(struct ui *u, int y0, int h)
 			 "pid %u %s, since start: %llu faults, %llu -EBUSY, "
 			 "chain %u, migrations %llu/%llu to device/system, %llu invalidations "
 			 "(%s)",
-			 g->pid, g->name, (unsigned long long)g->c[HMM_C_FAULT_CALLS],
+			 g->pid, name, (unsigned long long)g->c[HMM_C_FAULT_CALLS],
 			 (unsigned long long)g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
 			 g->longest_chain,
 			 (unsigned long long)g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE],
@@ -234,7 +236,7 @@ static void draw_detail(struct ui *u, int y0, int h)
 		snprintf(line, sizeof(line),
 			 "driver %s, since start: %llu faults, %llu -EBUSY, "
 			 "chain %u, migrations %llu/%llu to device/system",
-			 g->name, (unsigned long long)g->c[HMM_C_FAULT_CALLS],
+			 name, (unsigned long long)g->c[HMM_C_FAULT_CALLS],
 			 (unsigned long long)g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
 			 g->longest_chain,
 			 (unsigned long long)g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE],
@@ -291,9 +293,9 @@ static void draw_detail(struct ui *u, int y0, int h)
 
 		if (c->cause.found) {
 			hmm_fmt_duration(a2, sizeof(a2), c->cause.ago_ns);
-			snprintf(line, sizeof(line), " tid %u try %u: %s by %u %.16s, %s before",
+			snprintf(line, sizeof(line), " tid %u try %u: %s by %u %s, %s before",
 				 c->tid, c->attempt, hmm_event_str(c->cause.event),
-				 c->cause.task.pid, c->cause.task.comm, a2);
+				 c->cause.task.pid, hmm_term_comm(comm, c->cause.task.comm), a2);
 		} else {
 			snprintf(line, sizeof(line), " tid %u try %u: no invalidation seen", c->tid,
 				 c->attempt);

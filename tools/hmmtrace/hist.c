@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include "hmmtrace.h"
 #include "agg.h"
+#include "format.h"
 #include "hist.h"
 #include "histfile.h"
 #include "ksyms.h"
@@ -63,12 +64,13 @@ static const double quantiles[] = { 0.5, 0.9, 0.99, 0.999 };
 static void hist_report_text(const struct hmm_histfile *f, char **names, int nnames)
 {
 	const __u64 *c = f->counters;
-	char v[5][24], name[40];
+	char v[5][24], name[40], t[512];
 
 	printf("\n HMM histograms: %u host%s, %.3f s counted in all\n", f->hosts,
 	       f->hosts == 1 ? "" : "s", f->duration_ns / 1e9);
+	/* Host names, releases and drivers come from files: through hmm_term_str(). */
 	for (int i = 0; i < nnames; i++)
-		printf("   %s\n", names[i]);
+		printf("   %s\n", hmm_term_str(t, sizeof(t), names[i], sizeof(t)));
 	printf("\n  hmm_range_fault calls %llu (ok %llu, -EBUSY %llu, other errors %llu), pages %llu\n",
 	       (unsigned long long)c[HMM_C_FAULT_CALLS],
 	       (unsigned long long)c[HMM_C_FAULT_RESULT_BASE + HMM_RES_OK],
@@ -105,7 +107,8 @@ static void hist_report_text(const struct hmm_histfile *f, char **names, int nna
 		}
 		fmt_value(v[4], sizeof(v[4]), e->key.metric, hmm_hist_max_bound(&e->h),
 			  e->h.slots[HMM_HIST_OVERFLOW] != 0);
-		printf("  %-36s %-12s %10llu %9s %9s %9s %9s %9s\n", name, e->driver,
+		printf("  %-36s %-12s %10llu %9s %9s %9s %9s %9s\n", name,
+		       hmm_term_str(t, sizeof(t), e->driver, sizeof(e->driver)),
 		       (unsigned long long)total, v[0], v[1], v[2], v[3], v[4]);
 	}
 	printf("\n");

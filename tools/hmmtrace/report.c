@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include "hmmtrace.h"
 #include "agg.h"
+#include "format.h"
 #include "hist.h"
 #include "stats.h"
 #include "symtab.h"
@@ -416,12 +417,13 @@ static void text_groups(FILE *f, struct hmm_stats_group *const *arr, size_t n, b
 		"TIME", "FAULTS", "EBUSY", "CHAIN", "FAULT-P99", "MIGRATE", "INVAL", "MOVED");
 	for (size_t i = 0; s && i < n && i < TOP_N; i++) {
 		const struct hmm_stats_group *g = s[i];
-		char who[48];
+		char who[48], name[sizeof(g->name)];
 
+		hmm_term_str(name, sizeof(name), g->name, sizeof(g->name));
 		if (owner)
-			snprintf(who, sizeof(who), "%u %s", g->pid, g->name);
+			snprintf(who, sizeof(who), "%u %s", g->pid, name);
 		else
-			snprintf(who, sizeof(who), "%s", g->name);
+			snprintf(who, sizeof(who), "%s", name);
 		fprintf(f, "  %-24s %9s %9llu %7llu %6u %9s %9s %9s %9llu\n", who,
 			dur(a, sizeof(a), hmm_stats_group_time(g)),
 			(unsigned long long)g->c[HMM_C_FAULT_CALLS],
@@ -437,15 +439,22 @@ static void text_groups(FILE *f, struct hmm_stats_group *const *arr, size_t n, b
 void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta *m)
 {
 	unsigned int page_size = m->page_size ? m->page_size : 4096;
-	char a[16], b[16], c[16], d[16];
+	char a[16], b[16], c[16], d[16], t1[HMM_TRACE_CMD_LEN], t2[HMM_TRACE_REASON_LEN];
+	char c1[HMM_TERM_COMM_LEN], c2[HMM_TERM_COMM_LEN];
 	struct hmm_stats_mig **migs;
 	struct hmm_stats_task **tasks;
 	struct hmm_hist h;
 	int i;
 
-	fprintf(f, "HMM report: %s, kernel %s, %u CPUs\n", m->host[0] ? m->host : "?",
-		m->release[0] ? m->release : "?", m->ncpus);
-	fprintf(f, "traced: %s", m->command[0] ? m->command : "the whole system");
+	/* Everything from the file is text anyone could choose: through hmm_term_str(). */
+	fprintf(f, "HMM report: %s, ", m->host[0] ? hmm_term_str(t1, sizeof(t1), m->host,
+								 sizeof(m->host)) : "?");
+	fprintf(f, "kernel %s, %u CPUs\n", m->release[0] ? hmm_term_str(t1, sizeof(t1), m->release,
+							      sizeof(m->release)) : "?",
+		m->ncpus);
+	fprintf(f, "traced: %s", m->command[0] ? hmm_term_str(t1, sizeof(t1), m->command,
+							     sizeof(m->command)) :
+						 "the whole system");
 	if (m->filter_pid)
 		fprintf(f, ", calls by pid %u", m->filter_pid);
 	if (m->filter_owner && !m->command[0])
@@ -460,8 +469,11 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 					    "");
 	for (__u32 k = 0; k < m->n_aps && k < HMM_TRACE_MAX_APS; k++)
 		if (m->aps[k].state != HMM_AP_ATTACHED && m->aps[k].state != HMM_AP_DISABLED)
-			fprintf(f, "not live: %s (%s): %s\n", m->aps[k].func,
-				hmm_ap_state_str(m->aps[k].state), m->aps[k].reason);
+			fprintf(f, "not live: %s (%s): %s\n",
+				hmm_term_str(t1, sizeof(t1), m->aps[k].func, sizeof(m->aps[k].func)),
+				hmm_ap_state_str(m->aps[k].state),
+				hmm_term_str(t2, sizeof(t2), m->aps[k].reason,
+					     sizeof(m->aps[k].reason)));
 
 	fprintf(f, "\nhmm_range_fault: %llu calls, %llu pages:",
 		(unsigned long long)s->c[HMM_C_FAULT_CALLS],
@@ -496,14 +508,16 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 	for (size_t k = 0; k < s->n_top_chains; k++) {
 		const struct hmm_stats_chain *ch = &s->top_chains[k];
 
-		fprintf(f, "  %3u attempts %9s  owner %u %.16s  caller %u %.16s  driver %s  ends %s\n",
-			ch->attempts, dur(a, sizeof(a), ch->dur_ns), ch->owner.pid, ch->owner.comm,
-			ch->caller.tid, ch->caller.comm, ch->driver,
+		fprintf(f, "  %3u attempts %9s  owner %u %s  caller %u %s  driver %s  ends %s\n",
+			ch->attempts, dur(a, sizeof(a), ch->dur_ns), ch->owner.pid,
+			hmm_term_comm(c1, ch->owner.comm), ch->caller.tid,
+			hmm_term_comm(c2, ch->caller.comm),
+			hmm_term_str(t1, sizeof(t1), ch->driver, sizeof(ch->driver)),
 			hmm_result_str(hmm_fault_result(ch->ret)));
 		for (__u32 j = 0; j < ch->n_causes; j++)
-			fprintf(f, "      caused by %-15s x%-4u by %u %.16s\n",
+			fprintf(f, "      caused by %-15s x%-4u by %u %s\n",
 				hmm_event_str(ch->causes[j].event), ch->causes[j].count,
-				ch->causes[j].task.pid, ch->causes[j].task.comm);
+				ch->causes[j].task.pid, hmm_term_comm(c1, ch->causes[j].task.comm));
 	}
 
 	fprintf(f, "\nmigrations:\n");
@@ -516,7 +530,8 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 		const struct hmm_stats_mig *x = migs[k];
 
 		fprintf(f, "  %-10s %-12s %7llu %7llu %9llu %9llu %9llu %8.3f %9s %9s %9s\n",
-			hmm_dir_str(x->dir), x->driver, (unsigned long long)x->count,
+			hmm_dir_str(x->dir), hmm_term_str(t1, sizeof(t1), x->driver, sizeof(x->driver)),
+			(unsigned long long)x->count,
 			(unsigned long long)x->cpu_fault, (unsigned long long)x->npages,
 			(unsigned long long)x->moved, (unsigned long long)x->stayed,
 			gbps(x->moved, page_size, x->total_ns), dur(a, sizeof(a), x->setup_ns),
@@ -543,7 +558,7 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 		fprintf(f, "  invalidating tasks, by time:\n");
 	for (size_t k = 0; tasks && k < s->n_inval_tasks && k < TOP_N; k++)
 		fprintf(f, "    %7u %-16s %9llu  pages %10llu  time %s\n", tasks[k]->pid,
-			tasks[k]->comm, (unsigned long long)tasks[k]->count,
+			hmm_term_comm(c1, tasks[k]->comm), (unsigned long long)tasks[k]->count,
 			(unsigned long long)tasks[k]->pages, dur(a, sizeof(a), tasks[k]->ns));
 	free(tasks);
 

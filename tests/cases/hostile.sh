@@ -1,0 +1,77 @@
+#!/bin/bash
+# Hostile recordings (issue 19), made by tests/top_trace_gen: valid files, CRCs and all, whose
+# values are chosen to break the renderers. Run again under ASan and UBSan by the sanitize case.
+#  - names: comms, symbols, drivers, host, release, command and a reason holding terminal escapes,
+#    BEL, newlines, DEL, C1 controls, a bidi override and invalid UTF-8. Every text renderer prints
+#    them as printable text ('?' for each such byte, as ps and top do); JSON keeps them exactly.
+#  - ts0 and future: a record at timestamp 0, one a century ahead: the heatmap draws them and
+#    writes inside its grid (a timestamp of 0 overflowed its cell array).
+#  - empty: a header and no record: every reader says so and exits cleanly.
+. "$(dirname "$0")/../lib.sh"
+
+ht=$OUTPUT/hmmtrace top=$OUTPUT/hmmtop gen=$OUTPUT/tests/top_trace_gen
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+for s in names ts0 future empty; do
+	"$gen" -o $s.hmmtrace --scenario $s || fail "top_trace_gen --scenario $s"
+done
+
+# unsafe FILE: lines holding a byte a terminal would act on, or text that is not UTF-8.
+unsafe() {
+	LC_ALL=C grep -cP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]' "$1"
+	iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 || echo "not UTF-8"
+}
+check_text() {
+	local what=$1 rc
+	shift
+	"$@" >out.txt 2>err.txt
+	rc=$?
+	expect_status "names: $what" $rc 0
+	expect_eq "names: $what: stdout lines a terminal would act on" "$(unsafe out.txt)" 0
+	expect_eq "names: $what: stderr lines a terminal would act on" "$(unsafe err.txt)" 0
+}
+check_text "report" "$ht" report -i names.hmmtrace
+expect_match "names: report shows the host's printable part" "$(cat out.txt)" 'host\?\[31mred\?\[0m'
+expect_match "names: report shows a comm's printable part" "$(cat out.txt)" 'ow\?\[2J\?\]0;pwn\?'
+expect_match "names: report keeps well-formed UTF-8" "$(cat out.txt)" 'ok-été'
+check_text "dump" "$ht" dump -i names.hmmtrace
+expect_match "names: dump prints the driver's printable part" "$(cat out.txt)" 'drv=drv\?\]0;x\?'
+check_text "hist" "$ht" hist -i names.hmmtrace
+check_text "hmmtop -b (owners)" "$top" -b -r names.hmmtrace --speed 0
+expect_match "names: hmmtop -b shows the rows, one '?' per character" "$(cat out.txt)" ' rtl\?gpj\.exe '
+check_text "hmmtop -b (drivers)" "$top" -b -r names.hmmtrace --speed 0 -g driver
+"$ht" dump -i names.hmmtrace --json >out.json
+expect_status "names: dump --json" $? 0
+expect_eq "names: JSON keeps the comm exactly" \
+	"$(jq -r 'select(.type == "fault" and .pid == 2000) | .comm' out.json | head -n 1 | od -An -c | tr -s ' ')" \
+	"$(printf 'ow\033[2J\033]0;pwn\007\n' | od -An -c | tr -s ' ')"
+"$ht" heatmap -i names.hmmtrace -o names.svg
+expect_status "names: heatmap" $? 0
+expect_eq "names: SVG without control bytes" "$(LC_ALL=C grep -cP '[\x00-\x09\x0b-\x1f\x7f]' names.svg)" 0
+
+# Timestamps at 0 and far ahead: drawn, inside the grid.
+for s in ts0 future; do
+	"$ht" heatmap -i $s.hmmtrace -o $s.svg 2>err.txt
+	expect_status "$s: heatmap" $? 0
+	expect_match "$s: all 21 faults drawn" "$(cat $s.svg)" \
+		"hmm_range_fault latency per call \(21 events\)"
+done
+"$ht" report -i ts0.hmmtrace >out.txt 2>err.txt
+expect_status "ts0: report" $? 0
+expect_match "ts0: report counts the record at 0" "$(cat out.txt)" 'hmm_range_fault: 21 calls'
+
+# Empty: a header, no records.
+for c in report dump hist; do
+	"$ht" $c -i empty.hmmtrace >out.txt 2>err.txt
+	expect_status "empty: $c" $? 0
+done
+"$ht" export -i empty.hmmtrace --format chrome -o empty.json 2>err.txt
+expect_status "empty: export" $? 0
+expect_eq "empty: export is a valid trace with no events" "$(jq '.traceEvents | map(select(.ph != "M")) | length' empty.json)" 0
+"$ht" heatmap -i empty.hmmtrace -o empty.svg 2>err.txt
+expect_status "empty: heatmap (nothing to draw)" $? 1
+expect_match "empty: heatmap says why" "$(cat err.txt)" "has no faults, chains, migrations or invalidations"
+"$top" -b -r empty.hmmtrace --speed 0 >out.txt 2>err.txt
+expect_status "empty: hmmtop -b" $? 0
+finish
