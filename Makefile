@@ -179,7 +179,9 @@ $(OUTPUT)/tests/bench_prom: tests/bench/bench_prom.c tools/hmm_exporter/prom.c $
 # runtime (libclang-rt-14-dev) is installed.
 FUZZ_TIME ?= 600
 FUZZ_TRACE := $(OUTPUT)/fuzz/fuzz_trace
-FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace.c lib/trace.c lib/records.c lib/log.c
+# The trace file format (reader, writer and the records they check), as the library has it.
+TRACE_SRCS := lib/trace.c lib/records.c lib/log.c lib/symtab.c lib/ksyms.c
+FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace.c $(TRACE_SRCS)
 # The histogram file reader and merge (the fuzzer fixes up the CRC itself: no switch in the
 # library), and the exporter's HTTP request handling: http.c included by the fuzzer and driven
 # through the system's libmicrohttpd, dynamically linked.

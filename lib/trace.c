@@ -844,6 +844,7 @@ struct hmm_trace_reader {
 	unsigned char *scan;
 	struct hmm_trace_read_stats st;
 	struct readahead *ra; /* hmm_trace_reader__readahead() */
+	struct hmm_symtab *syms; /* the file's HMM_REC_SYM records, as next() passes them */
 };
 
 /* Read up to len bytes at off: how many there were (short at the end of the file), or -errno. */
@@ -1489,7 +1490,7 @@ static int chunk_next(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec
 
 static int ra_next(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec);
 
-int hmm_trace_reader__next(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec)
+static int next_rec(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec)
 {
 	int err;
 
@@ -1504,6 +1505,43 @@ int hmm_trace_reader__next(struct hmm_trace_reader *r, const struct hmm_rec_hdr 
 		if (err <= 0)
 			return err;
 	}
+}
+
+/* The symbols learnt here, in the caller's thread: a writer puts each HMM_REC_SYM record before
+ * the first record naming its address (hmmtrace record), so a reader knows it in time. */
+int hmm_trace_reader__next(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec)
+{
+	int ret = next_rec(r, rec);
+
+	if (ret > 0 && (*rec)->type == HMM_REC_SYM) {
+		if (!r->syms)
+			r->syms = hmm_symtab__new(NULL);
+		if (!r->syms || hmm_symtab__add(r->syms, (const struct hmm_rec_sym *)*rec))
+			return -ENOMEM;
+	}
+	return ret;
+}
+
+struct hmm_symtab *hmm_trace_reader__symtab(struct hmm_trace_reader *r)
+{
+	if (!r->syms)
+		r->syms = hmm_symtab__new(NULL);
+	return r->syms;
+}
+
+int hmm_trace_replay(struct hmm_trace_reader *r, hmm_event_fn fn, void *ctx)
+{
+	const struct hmm_rec_hdr *rec;
+	int err;
+
+	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
+		if (rec->type == HMM_REC_SYM || rec->type == HMM_REC_CLOCK)
+			continue;
+		err = fn(ctx, rec);
+		if (err)
+			return err;
+	}
+	return err;
 }
 
 /* ---- read-ahead ---------------------------------------------------------------------------- */
@@ -1950,6 +1988,7 @@ void hmm_trace_reader__close(struct hmm_trace_reader *r)
 	free(r->raw);
 	free(r->scan);
 	free(r->name);
+	hmm_symtab__free(r->syms);
 	free(r);
 }
 

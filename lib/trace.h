@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "hmmscope.h"
+#include "symtab.h"
 
 /* Format version (docs/FORMAT.md): a reader reads every minor version of its major. */
 #define HMM_TRACE_VERSION_MAJOR 1
@@ -148,6 +149,19 @@ const struct hmm_trace_meta *hmm_trace_reader__meta(const struct hmm_trace_reade
 /* The next record, valid until the next call: 1, 0 at the end, or -errno (I/O error). Damaged
  * chunks and a cut-short end are not errors: they are skipped, warned about and counted. */
 int hmm_trace_reader__next(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec);
+/*
+ * The file's symbols (its HMM_REC_SYM records: attribution address -> symbol and driver), as
+ * next() has passed them: before the first record naming an address, a writer puts its symbol.
+ * Formatters and statistics ask it (struct hmm_fmt.syms, a driver_name callback), so a replay
+ * names drivers as the recording machine did. Owned by the reader; NULL only without memory.
+ */
+struct hmm_symtab *hmm_trace_reader__symtab(struct hmm_trace_reader *r);
+/*
+ * Every event of the file to fn, in order: the records that are bookkeeping of the format (clock
+ * sync points, symbols) are not events; the symbols are learnt on the way (symtab() above).
+ * Returns fn's first non-zero return, 0 at the end, or -errno (I/O error, out of memory).
+ */
+int hmm_trace_replay(struct hmm_trace_reader *r, hmm_event_fn fn, void *ctx);
 /* Start again from the first chunk (stats are reset). */
 int hmm_trace_reader__rewind(struct hmm_trace_reader *r);
 /*

@@ -207,7 +207,9 @@ static int replay_read(struct top_app *a, unsigned long max)
 		}
 		/* Records of a later interval wait; an earlier one (records are ordered by when
 		 * they ended, stamped with when they began) counts in the current interval. */
-		if (rec->ts >= a->boundary && rec->type != HMM_REC_SYM) {
+		if (rec->type == HMM_REC_SYM || rec->type == HMM_REC_CLOCK)
+			continue; /* the reader learns the symbols itself */
+		if (rec->ts >= a->boundary) {
 			if (!a->held) {
 				memcpy(a->hold, rec, rec->size);
 				a->held = true;
@@ -215,8 +217,6 @@ static int replay_read(struct top_app *a, unsigned long max)
 			return 1;
 		}
 		a->held = false;
-		if (rec->type == HMM_REC_SYM)
-			hmm_symtab__add(a->syms, (const struct hmm_rec_sym *)rec);
 		if (replay_keep(a, rec))
 			hmm_stats__add(a->s, rec);
 	}
@@ -553,7 +553,8 @@ int main(int argc, char **argv)
 				 "unknown",
 				 strerror(errno));
 	}
-	a->syms = hmm_symtab__new(ks);
+	/* A replay names drivers from the file's own symbols, which its reader learns. */
+	a->syms = a->r ? hmm_trace_reader__symtab(a->r) : (a->own_syms = hmm_symtab__new(ks));
 	sopts.page_shift = page_shift;
 	sopts.driver_name = driver_name;
 	sopts.ctx = a->syms;
@@ -597,7 +598,7 @@ cleanup:
 	hmm_stats__free(a->s);
 	hmm_trace_reader__close(a->r);
 	hmm_tracer__destroy(a->t);
-	hmm_symtab__free(a->syms);
+	hmm_symtab__free(a->own_syms);
 	hmm_ksyms__free(ks);
 	free(a);
 	return status;

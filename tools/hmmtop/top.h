@@ -25,7 +25,8 @@ enum {
 struct top_app {
 	struct top_model *m;
 	struct hmm_stats *s;
-	struct hmm_symtab *syms;
+	struct hmm_symtab *syms;     /* names drivers: the replay's reader's, or own_syms */
+	struct hmm_symtab *own_syms; /* live: from /proc/kallsyms */
 	struct hmm_tracer *t;	    /* live */
 	struct hmm_trace_reader *r; /* replay */
 	const char *path;	    /* replay file */

@@ -199,27 +199,18 @@ static int replay(struct dump *d, const char *path)
 {
 	struct hmm_trace_reader *r = open_trace("dump", path);
 	const struct hmm_trace_read_stats *st;
-	const struct hmm_rec_hdr *rec;
 	int err, status = EXIT_OK;
 
 	if (!r)
 		return EXIT_PARTIAL;
-	d->fmt.syms = hmm_symtab__new(NULL);
+	d->fmt.syms = hmm_trace_reader__symtab(r);
 	if (!d->fmt.syms) {
 		tool_err("dump: out of memory");
 		hmm_trace_reader__close(r);
 		return EXIT_PARTIAL;
 	}
 	hmm_fmt_header(&d->fmt);
-	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
-		if (rec->type == HMM_REC_SYM) {
-			hmm_symtab__add(d->fmt.syms, (const struct hmm_rec_sym *)rec);
-			continue;
-		}
-		if (rec->type == HMM_REC_CLOCK)
-			continue;
-		on_event(d, rec);
-	}
+	err = hmm_trace_replay(r, on_event, d);
 	fflush(stdout);
 	if (err < 0) {
 		tool_err("dump: reading %s: %s", path, strerror(-err));
@@ -235,7 +226,6 @@ static int replay(struct dump *d, const char *path)
 	warn_damage(path, st);
 	if (d->out_broken)
 		status = EXIT_PARTIAL;
-	hmm_symtab__free(d->fmt.syms);
 	hmm_trace_reader__close(r);
 	return status;
 }

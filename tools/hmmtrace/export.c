@@ -283,6 +283,16 @@ static void export_record(struct exporter *x, const struct hmm_rec_hdr *rec)
 	emit(x, e);
 }
 
+static int export_event(void *ctx, const struct hmm_rec_hdr *rec)
+{
+	struct exporter *x = ctx;
+
+	if (!x->base)
+		x->base = rec->ts;
+	export_record(x, rec);
+	return x->err;
+}
+
 static int by_ts(const void *a, const void *b)
 {
 	const struct step *x = a, *y = b;
@@ -368,7 +378,6 @@ int cmd_export(int argc, char **argv)
 	const char *path = NULL, *format = NULL, *out = NULL;
 	struct hmm_trace_reader *r = NULL;
 	const struct hmm_trace_meta *m;
-	const struct hmm_rec_hdr *rec;
 	int c, err, status = EXIT_OK;
 	json_t *other;
 
@@ -405,7 +414,7 @@ int cmd_export(int argc, char **argv)
 	if (!r)
 		return EXIT_PARTIAL;
 	m = hmm_trace_reader__meta(r);
-	x.syms = hmm_symtab__new(NULL);
+	x.syms = hmm_trace_reader__symtab(r);
 	if (!x.syms) {
 		tool_err("export: out of memory");
 		status = EXIT_PARTIAL;
@@ -418,17 +427,7 @@ int cmd_export(int argc, char **argv)
 		goto cleanup;
 	}
 	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", x.out);
-	while ((err = hmm_trace_reader__next(r, &rec)) > 0 && !x.err) {
-		if (rec->type == HMM_REC_SYM) {
-			hmm_symtab__add(x.syms, (const struct hmm_rec_sym *)rec);
-			continue;
-		}
-		if (rec->type == HMM_REC_CLOCK)
-			continue;
-		if (!x.base)
-			x.base = rec->ts;
-		export_record(&x, rec);
-	}
+	err = hmm_trace_replay(r, export_event, &x);
 	if (err < 0) {
 		tool_err("export: reading %s: %s", path, strerror(-err));
 		status = EXIT_PARTIAL;
@@ -467,7 +466,6 @@ cleanup:
 		fclose(x.out);
 	free(x.names);
 	free(x.steps);
-	hmm_symtab__free(x.syms);
 	hmm_trace_reader__close(r);
 	return status;
 }

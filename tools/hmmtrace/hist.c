@@ -261,6 +261,8 @@ cleanup:
 
 struct trace_ctx {
 	struct hmm_histfile *by_addr;
+	__u64 *counters; /* the histogram file's */
+	unsigned int page_shift;
 	int err;
 	size_t *cache; /* KEY_CACHE slots: key hash -> entry index + 1, so samples skip the scan */
 };
@@ -310,13 +312,21 @@ static void add_sample(void *ctx, const struct hmm_hist_key *key, __u64 value)
 	}
 }
 
+static int trace_event(void *ctx, const struct hmm_rec_hdr *rec)
+{
+	struct trace_ctx *tc = ctx;
+
+	hmm_count_record(tc->counters, rec, tc->page_shift);
+	hmm_record_samples(rec, add_sample, tc);
+	return 0;
+}
+
 static int hist_trace(struct hmm_histfile *f, const char *path)
 {
 	const struct hmm_trace_meta *m;
 	struct trace_ctx tc = { 0 };
-	const struct hmm_rec_hdr *rec;
 	struct hmm_trace_reader *r;
-	struct hmm_symtab *syms = NULL;
+	struct hmm_symtab *syms;
 	unsigned int shift;
 	int err, status = EXIT_OK;
 
@@ -330,18 +340,15 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 	f->start_real_ns = m->start_real_ns;
 	tc.by_addr = hmm_histfile__new(HMM_HISTFILE_TRACE);
 	tc.cache = calloc(KEY_CACHE, sizeof(*tc.cache));
-	syms = hmm_symtab__new(NULL);
+	syms = hmm_trace_reader__symtab(r);
+	tc.counters = f->counters;
+	tc.page_shift = shift;
 	if (!tc.by_addr || !tc.cache || !syms) {
 		tool_err("hist: out of memory");
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
-	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
-		if (rec->type == HMM_REC_SYM)
-			hmm_symtab__add(syms, (const struct hmm_rec_sym *)rec);
-		hmm_count_record(f->counters, rec, shift);
-		hmm_record_samples(rec, add_sample, &tc);
-	}
+	err = hmm_trace_replay(r, trace_event, &tc);
 	if (err < 0 || tc.err) {
 		tool_err("hist: reading %s: %s", path, strerror(-(err < 0 ? err : tc.err)));
 		status = EXIT_PARTIAL;
@@ -365,7 +372,6 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 		}
 	}
 cleanup:
-	hmm_symtab__free(syms);
 	free(tc.cache);
 	hmm_histfile__free(tc.by_addr);
 	hmm_trace_reader__close(r);

@@ -54,7 +54,7 @@ int report_write(FILE *f, const char *path, const struct hmm_stats *s,
 struct hmm_trace_reader *open_trace(const char *cmd, const char *path);
 /* Warn on stderr about what a damaged or cut-short file lost; true if anything was. */
 bool warn_damage(const char *path, const struct hmm_trace_read_stats *st);
-/* Every record of r into s, learning the file's symbols into syms. 0 or -errno. */
-int read_trace(struct hmm_trace_reader *r, struct hmm_stats *s, struct hmm_symtab *syms);
+/* Every event of r into s (the file's symbols: hmm_trace_reader__symtab(r)). 0 or -errno. */
+int read_trace(struct hmm_trace_reader *r, struct hmm_stats *s);
 
 #endif

@@ -645,20 +645,15 @@ bool warn_damage(const char *path, const struct hmm_trace_read_stats *st)
 	return bad;
 }
 
-/* Read a whole trace into stats (and symtab); returns 0 or -errno. */
-int read_trace(struct hmm_trace_reader *r, struct hmm_stats *s, struct hmm_symtab *syms)
+static int add_event(void *ctx, const struct hmm_rec_hdr *rec)
 {
-	const struct hmm_rec_hdr *rec;
-	int err;
+	return hmm_stats__add(ctx, rec);
+}
 
-	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
-		if (rec->type == HMM_REC_SYM)
-			hmm_symtab__add(syms, (const struct hmm_rec_sym *)rec);
-		err = hmm_stats__add(s, rec);
-		if (err)
-			return err;
-	}
-	return err;
+/* Read a whole trace into stats; returns 0 or -errno. */
+int read_trace(struct hmm_trace_reader *r, struct hmm_stats *s)
+{
+	return hmm_trace_replay(r, add_event, s);
 }
 
 static const char *driver_of(void *ctx, __u64 addr)
@@ -709,7 +704,7 @@ int cmd_report(int argc, char **argv)
 	if (!r)
 		return EXIT_PARTIAL;
 	m = hmm_trace_reader__meta(r);
-	syms = hmm_symtab__new(NULL);
+	syms = hmm_trace_reader__symtab(r);
 	sopts.page_shift = m->page_size ? __builtin_ctz(m->page_size) : 12;
 	sopts.driver_name = driver_of;
 	sopts.ctx = syms;
@@ -719,7 +714,7 @@ int cmd_report(int argc, char **argv)
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
-	err = read_trace(r, s, syms);
+	err = read_trace(r, s);
 	if (err < 0) {
 		tool_err("report: reading %s: %s", path, strerror(-err));
 		status = EXIT_PARTIAL;
@@ -740,7 +735,6 @@ int cmd_report(int argc, char **argv)
 		status = EXIT_PARTIAL;
 cleanup:
 	hmm_stats__free(s);
-	hmm_symtab__free(syms);
 	hmm_trace_reader__close(r);
 	return status;
 }
