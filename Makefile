@@ -158,7 +158,7 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBHMM) | $(OUTPUT)/tests/unit
 $(OUTPUT)/tests/bench_trace: tests/bench/bench_trace.c $(LIBHMM) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
-		-ldeflate -lz -lm -lpthread
+		-ldeflate -lz -ljansson -lm -lpthread
 
 # How cost grows with owners, drivers and series (tests/bench/scale.sh): the exporter's renderer
 # and validator are the tool's, not the library's, so they are linked in.
@@ -179,8 +179,10 @@ $(OUTPUT)/tests/bench_prom: tests/bench/bench_prom.c tools/hmm_exporter/prom.c $
 # runtime (libclang-rt-14-dev) is installed.
 FUZZ_TIME ?= 600
 FUZZ_TRACE := $(OUTPUT)/fuzz/fuzz_trace
-# The trace file format (reader, writer and the records they check), as the library has it.
-TRACE_SRCS := lib/trace.c lib/records.c lib/log.c lib/symtab.c lib/ksyms.c
+# The trace file format and everything that reads records: the reader and writer, the record
+# descriptors they check records with, and what those render and aggregate through; the library
+# without the kernel-facing loader (tracer.c, kernel.c: libbpf).
+TRACE_SRCS := $(filter-out lib/tracer.c lib/kernel.c,$(LIB_SRCS))
 FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace.c $(TRACE_SRCS)
 # The histogram file reader and merge (the fuzzer fixes up the CRC itself: no switch in the
 # library), and the exporter's HTTP request handling: http.c included by the fuzzer and driven
@@ -188,7 +190,7 @@ FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace.c $(TRACE_SRCS)
 FUZZ_HISTFILE := $(OUTPUT)/fuzz/fuzz_histfile
 FUZZ_HISTFILE_SRCS := tests/fuzz/fuzz_histfile.c lib/histfile.c lib/hist.c
 FUZZ_HTTP := $(OUTPUT)/fuzz/fuzz_http
-FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/hmm_exporter/prom.c lib/hist.c lib/records.c lib/agg.c
+FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/hmm_exporter/prom.c $(TRACE_SRCS)
 FUZZ_BINS := $(FUZZ_TRACE) $(FUZZ_HISTFILE) $(FUZZ_HTTP)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARNINGS) \
 	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib
@@ -204,7 +206,7 @@ $(FUZZ_TRACE): $(FUZZ_TRACE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(WARNINGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib \
-		$(FUZZ_TRACE_SRCS) -o $@ -ldeflate -lz
+		$(FUZZ_TRACE_SRCS) -o $@ -ldeflate -lz -ljansson -lm -lpthread
 
 $(FUZZ_HISTFILE): $(FUZZ_HISTFILE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h
 	$(call msg,FUZZ,$@)
@@ -215,7 +217,8 @@ $(FUZZ_HTTP): $(FUZZ_HTTP_SRCS) tools/hmm_exporter/http.c $(wildcard tools/hmm_e
 		tools/common.h $(wildcard lib/*.h) bpf/hmmscope.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_HTTP_SRCS) -o $@ -lmicrohttpd -lz -lm
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_HTTP_SRCS) -o $@ -lmicrohttpd -ldeflate -lz -ljansson -lm \
+		-lpthread
 
 # Each target for FUZZ_TIME seconds, one after the other; crashes land in $(OUTPUT)/fuzz/artifacts.
 fuzz: $(FUZZ_BINS)

@@ -18,17 +18,27 @@
 #define HMM_SCHEMA_VERSION 1
 #define HMM_COMM_LEN	   16
 
-/* Record types: numbers are part of the trace file format, never reuse one. */
+/*
+ * Record types, one row each: X(NAME, name, number). Numbers are part of the trace file format:
+ * never reuse one, and keep the rows in order. Userspace knows a type through its descriptor,
+ * lib/rec_<name>.c (lib/rec.h): adding a record type is its BPF program, its struct and row here,
+ * its descriptor and its test (docs/HACKING.md).
+ */
+#define HMM_REC_TYPES(X)                                                                          \
+	X(FAULT, fault, 1)	     /* one hmm_range_fault() call */                             \
+	X(CHAIN, chain, 2)	     /* an -EBUSY retry chain ended (length >= 2) */               \
+	X(READ_BEGIN, read_begin, 3) /* mmu_interval_read_begin() waited for an invalidation */    \
+	X(MIGRATE, migrate, 4)	     /* one migration: setup .. finalize on one pfn array */      \
+	X(INVAL, inval, 5)	     /* one invalidate_range_start .. _end */                     \
+	X(UFFD, uffd, 6)	     /* one handle_userfault() */                                 \
+	X(LOST, lost, 7)	     /* written by userspace: records the ring buffer dropped */  \
+	X(CLOCK, clock, 8)	     /* by userspace: a CLOCK_MONOTONIC <-> CLOCK_REALTIME pair */ \
+	X(SYM, sym, 9)		     /* by userspace: an attribution address's symbol, driver */
+
 enum hmm_rec_type {
-	HMM_REC_FAULT = 1,	/* one hmm_range_fault() call */
-	HMM_REC_CHAIN = 2,	/* an -EBUSY retry chain ended (length >= 2) */
-	HMM_REC_READ_BEGIN = 3, /* mmu_interval_read_begin() waited for an invalidation */
-	HMM_REC_MIGRATE = 4,	/* one migration: setup .. finalize on one pfn array */
-	HMM_REC_INVAL = 5,	/* one invalidate_range_start .. _end */
-	HMM_REC_UFFD = 6,	/* one handle_userfault() */
-	HMM_REC_LOST = 7,	/* written by userspace: records the ring buffer dropped */
-	HMM_REC_CLOCK = 8,	/* written by userspace: a CLOCK_MONOTONIC <-> CLOCK_REALTIME pair */
-	HMM_REC_SYM = 9,	/* written by userspace: an attribution address's symbol and driver */
+#define HMM_REC_ENUM(NAME, name, nr) HMM_REC_##NAME = nr,
+	HMM_REC_TYPES(HMM_REC_ENUM)
+#undef HMM_REC_ENUM
 	HMM_REC_TYPE_MAX,
 };
 

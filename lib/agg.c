@@ -1,54 +1,24 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Records -> counters and histogram samples, mirroring bpf/ (see agg.h). */
+/* Records -> counters and histogram samples, mirroring bpf/ (agg.h), through each record type's
+ * descriptor (lib/rec_*.c); the names of counters and metrics. */
 #include <stdio.h>
 #include "agg.h"
+#include "rec.h"
 
 void hmm_count_record(__u64 c[HMM_C_MAX], const struct hmm_rec_hdr *rec, unsigned int page_shift)
 {
-	switch (rec->type) {
-	case HMM_REC_FAULT:
-		hmm_count_fault(c, (const void *)rec);
-		break;
-	case HMM_REC_READ_BEGIN:
-		hmm_count_read_begin(c);
-		break;
-	case HMM_REC_MIGRATE:
-		hmm_count_migrate(c, (const void *)rec);
-		break;
-	case HMM_REC_INVAL:
-		hmm_count_inval(c, (const void *)rec, page_shift);
-		break;
-	case HMM_REC_UFFD:
-		hmm_count_uffd(c, (const void *)rec);
-		break;
-	case HMM_REC_LOST:
-		hmm_count_lost(c, (const void *)rec);
-		break;
-	}
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+
+	if (d && d->count)
+		d->count(c, rec, page_shift);
 }
 
 void hmm_record_samples(const struct hmm_rec_hdr *rec, hmm_sample_fn fn, void *ctx)
 {
-	switch (rec->type) {
-	case HMM_REC_FAULT:
-		hmm_samples_fault((const void *)rec, fn, ctx);
-		break;
-	case HMM_REC_CHAIN:
-		hmm_samples_chain((const void *)rec, fn, ctx);
-		break;
-	case HMM_REC_READ_BEGIN:
-		hmm_samples_read_begin((const void *)rec, fn, ctx);
-		break;
-	case HMM_REC_MIGRATE:
-		hmm_samples_migrate((const void *)rec, fn, ctx);
-		break;
-	case HMM_REC_INVAL:
-		hmm_samples_inval((const void *)rec, fn, ctx);
-		break;
-	case HMM_REC_UFFD:
-		hmm_samples_uffd((const void *)rec, fn, ctx);
-		break;
-	}
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+
+	if (d && d->samples)
+		d->samples(rec, fn, ctx);
 }
 
 const char *hmm_metric_name(__u16 metric)

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include "format.h"
 #include "internal.h"
+#include "rec.h"
 
 const char *hmm_fmt_driver(const struct hmm_fmt *fmt, __u64 addr)
 {
@@ -16,7 +17,7 @@ const char *hmm_fmt_driver(const struct hmm_fmt *fmt, __u64 addr)
 	return fmt->ksyms ? hmm_ksyms__driver(fmt->ksyms, addr) : "unknown";
 }
 
-static const char *sym_name(const struct hmm_fmt *fmt, __u64 addr)
+const char *hmm_fmt_sym(const struct hmm_fmt *fmt, __u64 addr)
 {
 	const struct hmm_ksym *s;
 
@@ -92,7 +93,7 @@ static void comm_copy(char *dst, const char *src)
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
 
-static void j_task(json_t *o, const char *prefix, const struct hmm_task *t)
+void hmm_json_task(json_t *o, const char *prefix, const struct hmm_task *t)
 {
 	char k[32], comm[HMM_COMM_LEN + 1];
 
@@ -105,7 +106,7 @@ static void j_task(json_t *o, const char *prefix, const struct hmm_task *t)
 	json_object_set_new(o, k, json_string(comm));
 }
 
-static json_t *j_hex(__u64 v)
+json_t *hmm_json_hex(__u64 v)
 {
 	char buf[24];
 
@@ -113,7 +114,7 @@ static json_t *j_hex(__u64 v)
 	return json_string(buf);
 }
 
-static json_t *j_cause(const struct hmm_cause *c)
+json_t *hmm_json_cause(const struct hmm_cause *c)
 {
 	json_t *o;
 
@@ -121,159 +122,30 @@ static json_t *j_cause(const struct hmm_cause *c)
 		return json_null();
 	o = json_object();
 	json_object_set_new(o, "event", json_string(hmm_event_str(c->event)));
-	json_object_set_new(o, "start", j_hex(c->start));
-	json_object_set_new(o, "end", j_hex(c->end));
+	json_object_set_new(o, "start", hmm_json_hex(c->start));
+	json_object_set_new(o, "end", hmm_json_hex(c->end));
 	json_object_set_new(o, "ago_ns", json_integer(c->ago_ns));
-	j_task(o, "", &c->task);
+	hmm_json_task(o, "", &c->task);
 	return o;
 }
 
-static void j_attrib(const struct hmm_fmt *fmt, json_t *o, __u64 addr)
+void hmm_json_attrib(const struct hmm_fmt *fmt, json_t *o, __u64 addr)
 {
-	const char *sym = sym_name(fmt, addr);
+	const char *sym = hmm_fmt_sym(fmt, addr);
 
 	json_object_set_new(o, "driver", json_string(hmm_fmt_driver(fmt, addr)));
 	json_object_set_new(o, "invalidate_fn", sym ? json_string(sym) : json_null());
 }
 
-static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec)
+static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_desc *d,
+			   const struct hmm_rec_hdr *rec)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "type", json_string(hmm_rec_type_str(rec->type)));
+	json_object_set_new(o, "type", json_string(d->name));
 	json_object_set_new(o, "ts_ns", json_integer(rec->ts));
 	json_object_set_new(o, "cpu", json_integer(rec->cpu));
-	switch (rec->type) {
-	case HMM_REC_FAULT: {
-		const struct hmm_rec_fault *r = (const void *)rec;
-
-		json_object_set_new(o, "dur_ns", json_integer(r->dur_ns));
-		json_object_set_new(o, "ret", json_integer(r->ret));
-		json_object_set_new(o, "result",
-				    json_string(hmm_result_str(hmm_fault_result(r->ret))));
-		json_object_set_new(o, "start", j_hex(r->start));
-		json_object_set_new(o, "end", j_hex(r->end));
-		json_object_set_new(o, "npages", json_integer(r->npages));
-		json_object_set_new(o, "fault", json_boolean(r->flags & HMM_FAULT_F_FAULT));
-		json_object_set_new(o, "write", json_boolean(r->flags & HMM_FAULT_F_WRITE));
-		json_object_set_new(o, "attempt", json_integer(r->attempt));
-		json_object_set_new(o, "notifier", j_hex(r->notifier));
-		json_object_set_new(o, "mm", j_hex(r->mm));
-		j_attrib(fmt, o, r->ops);
-		j_task(o, "", &r->caller);
-		j_task(o, "owner_", &r->owner);
-		json_object_set_new(o, "pfn_valid", json_integer(r->valid));
-		json_object_set_new(o, "pfn_write", json_integer(r->write));
-		json_object_set_new(o, "pfn_error", json_integer(r->error));
-		json_object_set_new(o, "pfn_scanned", json_integer(r->scanned));
-		json_object_set_new(o, "pfn_truncated",
-				    json_boolean(r->flags & HMM_FAULT_F_TRUNCATED));
-		json_object_set_new(o, "max_order", json_integer(r->max_order));
-		json_object_set_new(o, "cause", j_cause(&r->cause));
-		break;
-	}
-	case HMM_REC_CHAIN: {
-		const struct hmm_rec_chain *r = (const void *)rec;
-
-		json_object_set_new(o, "dur_ns", json_integer(r->dur_ns));
-		json_object_set_new(o, "ret", json_integer(r->ret));
-		json_object_set_new(o, "result",
-				    json_string(hmm_result_str(hmm_fault_result(r->ret))));
-		json_object_set_new(o, "attempts", json_integer(r->attempts));
-		json_object_set_new(o, "busy", json_integer(r->busy));
-		json_object_set_new(o, "notifier", j_hex(r->notifier));
-		json_object_set_new(o, "mm", j_hex(r->mm));
-		j_attrib(fmt, o, r->ops);
-		j_task(o, "", &r->caller);
-		j_task(o, "owner_", &r->owner);
-		json_object_set_new(o, "cause", j_cause(&r->cause));
-		break;
-	}
-	case HMM_REC_READ_BEGIN: {
-		const struct hmm_rec_read_begin *r = (const void *)rec;
-
-		json_object_set_new(o, "dur_ns", json_integer(r->dur_ns));
-		json_object_set_new(o, "notifier", j_hex(r->notifier));
-		json_object_set_new(o, "mm", j_hex(r->mm));
-		j_task(o, "", &r->caller);
-		j_task(o, "owner_", &r->owner);
-		break;
-	}
-	case HMM_REC_MIGRATE: {
-		const struct hmm_rec_migrate *r = (const void *)rec;
-
-		json_object_set_new(o, "dur_ns", json_integer(r->total_ns));
-		json_object_set_new(o, "setup_ns", json_integer(r->setup_ns));
-		json_object_set_new(o, "copy_ns", json_integer(r->copy_ns));
-		json_object_set_new(o, "finalize_ns", json_integer(r->finalize_ns));
-		json_object_set_new(o, "direction", json_string(hmm_dir_str(r->dir)));
-		json_object_set_new(o, "cpu_fault", json_boolean(r->flags & HMM_MIG_F_FAULT));
-		json_object_set_new(o, "device_range", json_boolean(r->flags & HMM_MIG_F_DEVICE));
-		json_object_set_new(o, "start", j_hex(r->start));
-		json_object_set_new(o, "end", j_hex(r->end));
-		json_object_set_new(o, "npages", json_integer(r->npages));
-		json_object_set_new(o, "cpages", json_integer(r->cpages));
-		json_object_set_new(o, "moved", json_integer(r->moved));
-		json_object_set_new(o, "stayed", json_integer(r->stayed));
-		json_object_set_new(o, "setup_ret", json_integer(r->setup_ret));
-		json_object_set_new(o, "mm", j_hex(r->mm));
-		json_object_set_new(o, "driver", json_string(hmm_fmt_driver(fmt, r->driver)));
-		json_object_set_new(o, "caller_fn", sym_name(fmt, r->caller_ip) ?
-					json_string(sym_name(fmt, r->caller_ip)) : json_null());
-		j_task(o, "", &r->caller);
-		j_task(o, "owner_", &r->owner);
-		break;
-	}
-	case HMM_REC_INVAL: {
-		const struct hmm_rec_inval *r = (const void *)rec;
-
-		json_object_set_new(o, "dur_ns", json_integer(r->start_ns + r->end_ns));
-		json_object_set_new(o, "start_ns", json_integer(r->start_ns));
-		json_object_set_new(o, "end_ns", json_integer(r->end_ns));
-		json_object_set_new(o, "event", json_string(hmm_event_str(r->event)));
-		json_object_set_new(o, "start", j_hex(r->start));
-		json_object_set_new(o, "end", j_hex(r->end));
-		json_object_set_new(o, "blockable", json_boolean(r->flags & HMM_INVAL_F_BLOCKABLE));
-		json_object_set_new(o, "ret", json_integer(r->ret));
-		json_object_set_new(o, "mm", j_hex(r->mm));
-		json_object_set_new(o, "owner", j_hex(r->owner_ptr));
-		j_task(o, "", &r->task);
-		j_task(o, "owner_", &r->owner);
-		break;
-	}
-	case HMM_REC_UFFD: {
-		const struct hmm_rec_uffd *r = (const void *)rec;
-
-		json_object_set_new(o, "dur_ns", json_integer(r->dur_ns));
-		json_object_set_new(o, "reason", json_string(hmm_uffd_reason_str(r->reason)));
-		json_object_set_new(o, "address", j_hex(r->address));
-		json_object_set_new(o, "vm_fault", json_integer(r->ret));
-		j_task(o, "", &r->task);
-		break;
-	}
-	case HMM_REC_LOST: {
-		const struct hmm_rec_lost *r = (const void *)rec;
-
-		json_object_set_new(o, "count", json_integer(r->count));
-		break;
-	}
-	case HMM_REC_CLOCK: {
-		const struct hmm_rec_clock *r = (const void *)rec;
-
-		json_object_set_new(o, "realtime_ns", json_integer(r->realtime_ns));
-		break;
-	}
-	case HMM_REC_SYM: {
-		const struct hmm_rec_sym *r = (const void *)rec;
-
-		json_object_set_new(o, "addr", j_hex(r->addr));
-		json_object_set_new(o, "name", json_stringn(r->name, strnlen(r->name,
-								       sizeof(r->name))));
-		json_object_set_new(o, "driver", json_stringn(r->driver, strnlen(r->driver,
-									  sizeof(r->driver))));
-		break;
-	}
-	}
+	d->json(fmt, rec, o);
 	return o;
 }
 
@@ -286,20 +158,7 @@ void hmm_fmt_header(const struct hmm_fmt *fmt)
 			"COMM", "OWNER", "DURATION", "DETAILS");
 }
 
-static void text_line(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec, __u32 pid,
-		      const char *comm16, __u32 owner, __u64 dur, const char *details)
-{
-	char comm[HMM_TERM_COMM_LEN], d[16], ts[24];
-	double t = rec->ts >= fmt->base_ts ? (rec->ts - fmt->base_ts) / 1e9 : 0;
-
-	hmm_term_comm(comm, comm16);
-	hmm_fmt_duration(d, sizeof(d), dur);
-	snprintf(ts, sizeof(ts), "%.6f", t);
-	fprintf(fmt->out, "%-12s %-10s %-7u %-16s %-7u %9s  %s\n", ts, hmm_rec_type_str(rec->type),
-		pid, comm, owner, d, details);
-}
-
-static void cause_text(char *buf, size_t n, const struct hmm_cause *c)
+void hmm_text_cause(char *buf, size_t n, const struct hmm_cause *c)
 {
 	char comm[HMM_TERM_COMM_LEN], ago[16];
 
@@ -314,110 +173,51 @@ static void cause_text(char *buf, size_t n, const struct hmm_cause *c)
 }
 
 /* A driver name for text: from a recording or a kernel symbol table, so through hmm_term_str(). */
-static const char *text_driver(const struct hmm_fmt *fmt, __u64 addr, char *buf, size_t n)
+const char *hmm_text_driver(const struct hmm_fmt *fmt, __u64 addr, char *buf, size_t n)
 {
 	return hmm_term_str(buf, n, hmm_fmt_driver(fmt, addr), n);
 }
 
-static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec)
+/* One line: when, what, who (the caller and the owner), how long, and the type's details. A type
+ * without a caller (lost records) is a line of its own. */
+static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_desc *d,
+			const struct hmm_rec_hdr *rec)
 {
-	char det[320], cause[96] = "", drv[64];
+	const struct hmm_task *caller = d->caller ? d->caller(rec) : NULL;
+	char det[320], comm[HMM_TERM_COMM_LEN], dur[16], ts[24], ev[16];
+	double t = rec->ts >= fmt->base_ts ? (rec->ts - fmt->base_ts) / 1e9 : 0;
+	size_t i;
 
-	switch (rec->type) {
-	case HMM_REC_FAULT: {
-		const struct hmm_rec_fault *r = (const void *)rec;
-
-		if (r->ret == -EBUSY)
-			cause_text(cause, sizeof(cause), &r->cause);
-		snprintf(det, sizeof(det), "%s %s%s %up [%#llx) drv=%s attempt=%u valid=%u%s%s",
-			 hmm_result_str(hmm_fault_result(r->ret)),
-			 r->flags & HMM_FAULT_F_FAULT ? "fault" : "snapshot",
-			 r->flags & HMM_FAULT_F_WRITE ? "+write" : "", r->npages,
-			 (unsigned long long)r->start, text_driver(fmt, r->ops, drv, sizeof(drv)), r->attempt,
-			 r->valid, r->flags & HMM_FAULT_F_TRUNCATED ? "+" : "", cause);
-		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
-		break;
+	if (!d->text)
+		return;
+	d->text(fmt, rec, det, sizeof(det));
+	if (!caller) {
+		for (i = 0; d->name[i] && i < sizeof(ev) - 1; i++)
+			ev[i] = d->name[i] >= 'a' && d->name[i] <= 'z' ? d->name[i] - 32 : d->name[i];
+		ev[i] = 0;
+		fprintf(fmt->out, "%-12s %-10s %s\n", "-", ev, det);
+		return;
 	}
-	case HMM_REC_CHAIN: {
-		const struct hmm_rec_chain *r = (const void *)rec;
-
-		cause_text(cause, sizeof(cause), &r->cause);
-		snprintf(det, sizeof(det), "%s after %u attempts (%u -EBUSY) drv=%s%s",
-			 hmm_result_str(hmm_fault_result(r->ret)), r->attempts, r->busy,
-			 text_driver(fmt, r->ops, drv, sizeof(drv)), cause);
-		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
-		break;
-	}
-	case HMM_REC_READ_BEGIN: {
-		const struct hmm_rec_read_begin *r = (const void *)rec;
-
-		snprintf(det, sizeof(det), "notifier=%#llx", (unsigned long long)r->notifier);
-		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
-		break;
-	}
-	case HMM_REC_MIGRATE: {
-		const struct hmm_rec_migrate *r = (const void *)rec;
-		char s[16], c[16], f[16];
-
-		hmm_fmt_duration(s, sizeof(s), r->setup_ns);
-		hmm_fmt_duration(c, sizeof(c), r->copy_ns);
-		hmm_fmt_duration(f, sizeof(f), r->finalize_ns);
-		snprintf(det, sizeof(det),
-			 "%s%s%s %up collected=%u moved=%u stayed=%u setup=%s copy=%s final=%s "
-			 "drv=%s%s",
-			 hmm_dir_str(r->dir), r->flags & HMM_MIG_F_FAULT ? " cpu-fault" : "",
-			 r->flags & HMM_MIG_F_DEVICE ? " evict" : "", r->npages, r->cpages,
-			 r->moved, r->stayed, s, c, f, text_driver(fmt, r->driver, drv, sizeof(drv)),
-			 r->setup_ret ? " setup-failed" : "");
-		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->total_ns, det);
-		break;
-	}
-	case HMM_REC_INVAL: {
-		const struct hmm_rec_inval *r = (const void *)rec;
-		char s[16], e[16];
-
-		hmm_fmt_duration(s, sizeof(s), r->start_ns);
-		hmm_fmt_duration(e, sizeof(e), r->end_ns);
-		snprintf(det, sizeof(det), "%s [%#llx-%#llx) start=%s end=%s%s%s",
-			 hmm_event_str(r->event), (unsigned long long)r->start,
-			 (unsigned long long)r->end, s, e,
-			 r->flags & HMM_INVAL_F_BLOCKABLE ? "" : " nonblock",
-			 r->ret ? " EAGAIN" : "");
-		text_line(fmt, rec, r->task.pid, r->task.comm, r->owner.pid,
-			  r->start_ns + r->end_ns, det);
-		break;
-	}
-	case HMM_REC_UFFD: {
-		const struct hmm_rec_uffd *r = (const void *)rec;
-
-		snprintf(det, sizeof(det), "%s addr=%#llx", hmm_uffd_reason_str(r->reason),
-			 (unsigned long long)r->address);
-		text_line(fmt, rec, r->task.pid, r->task.comm, r->task.pid, r->dur_ns, det);
-		break;
-	}
-	case HMM_REC_LOST: {
-		const struct hmm_rec_lost *r = (const void *)rec;
-
-		fprintf(fmt->out, "%-12s %-10s %llu records dropped by the ring buffer\n", "-",
-			"LOST", (unsigned long long)r->count);
-		break;
-	}
-	case HMM_REC_CLOCK:
-	case HMM_REC_SYM:
-		break; /* clock sync points and symbols matter to readers, not to people */
-	}
+	hmm_term_comm(comm, caller->comm);
+	hmm_fmt_duration(dur, sizeof(dur), d->dur ? d->dur(rec) : 0);
+	snprintf(ts, sizeof(ts), "%.6f", t);
+	fprintf(fmt->out, "%-12s %-10s %-7u %-16s %-7u %9s  %s\n", ts, d->name, caller->pid, comm,
+		d->owner ? d->owner(rec)->pid : 0, dur, det);
 }
 
 int hmm_fmt_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec)
 {
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
 	json_t *o;
 	int err = 0;
 
+	if (!d)
+		return 0;
 	if (!fmt->json) {
-		text_record(fmt, rec);
+		text_record(fmt, d, rec);
 		return ferror(fmt->out) ? -EIO : 0;
 	}
-	o = json_record(fmt, rec);
+	o = json_record(fmt, d, rec);
 	if (!o)
 		return -ENOMEM;
 	if (json_dumpf(o, fmt->out, JSON_COMPACT | JSON_PRESERVE_ORDER) || fputc('\n', fmt->out) == EOF)

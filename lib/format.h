@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* One line per record: aligned text or a JSON object (field names in hmmtrace(8)). */
+/* One line per record: aligned text or a JSON object (field names in hmmtrace(8)), each record
+ * type's part written by its descriptor (lib/rec.h) with the helpers below. */
 #ifndef HMMSCOPE_FORMAT_H
 #define HMMSCOPE_FORMAT_H
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <jansson.h>
 #include "hmmscope.h"
 #include "ksyms.h"
 #include "symtab.h"
@@ -21,6 +23,21 @@ void hmm_fmt_header(const struct hmm_fmt *fmt);
 int hmm_fmt_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec);
 /* Driver name for a record's attribution address (ops->invalidate or caller). */
 const char *hmm_fmt_driver(const struct hmm_fmt *fmt, __u64 addr);
+/* The symbol an attribution address is in, or NULL. */
+const char *hmm_fmt_sym(const struct hmm_fmt *fmt, __u64 addr);
+
+/* For the descriptors' renderers (lib/rec_*.c): the same field written the same way everywhere. */
+json_t *hmm_json_hex(__u64 v);
+/* pid, tid and comm, each key prefixed ("" or "owner_"). */
+void hmm_json_task(json_t *o, const char *prefix, const struct hmm_task *t);
+/* The invalidation blamed for an -EBUSY, or null. */
+json_t *hmm_json_cause(const struct hmm_cause *c);
+/* "driver" and "invalidate_fn" of an attribution address. */
+void hmm_json_attrib(const struct hmm_fmt *fmt, json_t *o, __u64 addr);
+/* " cause=EVENT by COMM/PID AGO ago" or " cause=unknown". */
+void hmm_text_cause(char *buf, size_t n, const struct hmm_cause *c);
+/* hmm_fmt_driver() through hmm_term_str(). */
+const char *hmm_text_driver(const struct hmm_fmt *fmt, __u64 addr, char *buf, size_t n);
 
 /*
  * hmm_term_str() - @s (up to its NUL or @maxlen bytes) as text safe to print on a terminal, in

@@ -1,23 +1,34 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Record validation and the names of the contract's enums. */
+/* The record descriptor table, record validation and the names of the contract's enums. */
 #include <errno.h>
 #include "internal.h"
+#include "rec.h"
 
-static const size_t rec_sizes[HMM_REC_TYPE_MAX] = {
-	[HMM_REC_FAULT] = sizeof(struct hmm_rec_fault),
-	[HMM_REC_CHAIN] = sizeof(struct hmm_rec_chain),
-	[HMM_REC_READ_BEGIN] = sizeof(struct hmm_rec_read_begin),
-	[HMM_REC_MIGRATE] = sizeof(struct hmm_rec_migrate),
-	[HMM_REC_INVAL] = sizeof(struct hmm_rec_inval),
-	[HMM_REC_UFFD] = sizeof(struct hmm_rec_uffd),
-	[HMM_REC_LOST] = sizeof(struct hmm_rec_lost),
-	[HMM_REC_CLOCK] = sizeof(struct hmm_rec_clock),
-	[HMM_REC_SYM] = sizeof(struct hmm_rec_sym),
+#define HMM_REC_ENTRY(NAME, name, nr) [HMM_REC_##NAME] = &hmm_rec_##name,
+const struct hmm_rec_desc *const hmm_rec_descs[HMM_REC_TYPE_MAX] = {
+	HMM_REC_TYPES(HMM_REC_ENTRY)
 };
+#undef HMM_REC_ENTRY
+
+/* Every row of HMM_REC_TYPES has its descriptor, and each descriptor says which it is. */
+#define HMM_REC_COUNT(NAME, name, nr) +1
+_Static_assert(HMM_REC_TYPE_MAX == 1 HMM_REC_TYPES(HMM_REC_COUNT),
+	       "HMM_REC_TYPES: numbers 1 .. HMM_REC_TYPE_MAX - 1, each once, in order");
+#undef HMM_REC_COUNT
+
+const struct hmm_rec_desc *hmm_rec_next(const struct hmm_rec_desc *d)
+{
+	for (unsigned int t = d ? d->type + 1 : 0; t < HMM_REC_TYPE_MAX; t++)
+		if (hmm_rec_descs[t])
+			return hmm_rec_descs[t];
+	return NULL;
+}
 
 size_t hmm_rec_min_size(__u16 type)
 {
-	return type < HMM_REC_TYPE_MAX ? rec_sizes[type] : 0;
+	const struct hmm_rec_desc *d = hmm_rec_desc(type);
+
+	return d ? d->size : 0;
 }
 
 /* A newer writer may append fields to a record: a longer record of a known type is fine. */
@@ -36,15 +47,9 @@ int hmm_rec_check(const void *data, size_t len)
 
 const char *hmm_rec_type_str(__u16 type)
 {
-	static const char *const n[HMM_REC_TYPE_MAX] = {
-		[HMM_REC_FAULT] = "fault",	     [HMM_REC_CHAIN] = "chain",
-		[HMM_REC_READ_BEGIN] = "read_begin", [HMM_REC_MIGRATE] = "migrate",
-		[HMM_REC_INVAL] = "inval",	     [HMM_REC_UFFD] = "uffd",
-		[HMM_REC_LOST] = "lost",	     [HMM_REC_CLOCK] = "clock",
-		[HMM_REC_SYM] = "sym",
-	};
+	const struct hmm_rec_desc *d = hmm_rec_desc(type);
 
-	return type < HMM_REC_TYPE_MAX && n[type] ? n[type] : "unknown";
+	return d ? d->name : "unknown";
 }
 
 const char *hmm_event_str(__u8 ev)

@@ -3,139 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "agg.h"
-#include "hist.h"
-#include "stats.h"
-
-/*
- * An open-addressing hash from a 128-bit key to a slot index, linear probing, power-of-two
- * capacity, never more than half full. Values are indexes into the caller's arrays, so the
- * groups themselves never move (callers keep pointers to them).
- */
-struct kmap {
-	struct kmap_ent {
-		__u64 a, b;
-		__u32 val; /* index + 1; 0: empty */
-	} *ent;
-	size_t cap, n;
-};
-
-static inline size_t kmap_hash(__u64 a, __u64 b)
-{
-	__u64 h = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL) * 0xbf58476d1ce4e5b9ULL;
-
-	return (size_t)(h ^ (h >> 31));
-}
-
-/* The value for (a, b), or -1. */
-static inline long kmap_get(const struct kmap *m, __u64 a, __u64 b)
-{
-	size_t i;
-
-	if (!m->cap)
-		return -1;
-	for (i = kmap_hash(a, b) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		const struct kmap_ent *e = &m->ent[i];
-
-		if (!e->val)
-			return -1;
-		if (e->a == a && e->b == b)
-			return e->val - 1;
-	}
-}
-
-static int kmap_put(struct kmap *m, __u64 a, __u64 b, __u32 val)
-{
-	size_t i;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct kmap grown = { .cap = m->cap ? m->cap * 2 : 64 };
-		size_t j;
-
-		grown.ent = calloc(grown.cap, sizeof(*grown.ent));
-		if (!grown.ent)
-			return -ENOMEM;
-		for (j = 0; j < m->cap; j++)
-			if (m->ent[j].val)
-				kmap_put(&grown, m->ent[j].a, m->ent[j].b, m->ent[j].val - 1);
-		free(m->ent);
-		*m = grown;
-	}
-	for (i = kmap_hash(a, b) & (m->cap - 1); m->ent[i].val; i = (i + 1) & (m->cap - 1))
-		;
-	m->ent[i] = (struct kmap_ent){ .a = a, .b = b, .val = val + 1 };
-	m->n++;
-	return 0;
-}
-
-/* Causes of the -EBUSY attempts of chains still running, by (caller tid, notifier). */
-struct pending {
-	__u32 tid;
-	__u64 notifier;
-	__u32 n;
-	__u8 event[HMM_STATS_CHAIN_CAUSES];
-	__u32 count[HMM_STATS_CHAIN_CAUSES];
-	struct hmm_task task[HMM_STATS_CHAIN_CAUSES];
-};
-
-#define MAX_PENDING 256
-
-struct hist_ent {
-	struct hmm_hist_key key;
-	struct hmm_hist h;
-};
-
-/*
- * The histograms of one attribution address (a hist key's driver) by metric and label, as they
- * come into use: a record's samples share its address, so one lookup per record finds them all
- * (add_sample()). drv: the address's drivers[] index, once driver_index() gave it (-1 before).
- */
-#define SITE_LABELS 16 /* results, directions, events, uffd reasons; others go to hist_map */
-
-struct hist_site {
-	__u64 driver;
-	long drv;
-	struct hmm_hist *h[HMM_M_MAX][SITE_LABELS];
-};
-
-struct hmm_stats_priv {
-	struct hmm_stats_opts opts;
-	struct kmap owner_map;	/* pid -> owners[] */
-	struct kmap driver_map; /* hash of name, 0 -> drivers[] */
-	struct kmap addr_map;	/* attribution address -> drivers[] */
-	struct kmap mig_map;	/* (dir, driver group) -> migs[] */
-	struct kmap task_map;	/* pid -> inval_tasks[] */
-	struct kmap hist_map;	/* (driver, metric << 16 | label) -> hists[] */
-	struct kmap site_map;	/* driver -> sites[] */
-	struct hist_ent **hists;
-	size_t n_hists;
-	struct hist_site **sites;
-	struct hist_site *site;	 /* the current record's: add_sample() */
-	struct hist_site *site0; /* driver 0's */
-	size_t n_sites;
-	size_t cap_owners, cap_drivers, cap_migs, cap_tasks, cap_hists, cap_sites;
-	struct pending pending[MAX_PENDING];
-	size_t n_pending;
-	int err; /* the first allocation failure of the current record */
-	/* The record's main value (a duration) and its histogram slot, which hmm_stats__add()
-	 * computes once for the several histograms that take it: memo(). */
-	__u64 v;
-	__u32 v_slot;
-};
+#include "rec.h"
+#include "stats_impl.h"
 
 static int grow(void *arrp, size_t *cap, size_t n)
 {
-	void ***arr = arrp;
-	void **p;
-
-	if (n < *cap)
-		return 0;
-	p = realloc(*arr, (*cap ? *cap * 2 : 16) * sizeof(void *));
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = *cap ? *cap * 2 : 16;
-	return 0;
+	return grow_array(arrp, cap, n, sizeof(void *));
 }
 
 struct hmm_stats *hmm_stats__new(const struct hmm_stats_opts *opts)
@@ -164,14 +37,6 @@ struct hmm_stats *hmm_stats__new(const struct hmm_stats_opts *opts)
 	return s;
 }
 
-static void name_copy(char *dst, const char *src, size_t n)
-{
-	size_t l = strnlen(src, n - 1);
-
-	memcpy(dst, src, l);
-	dst[l] = 0;
-}
-
 static __u64 str_hash(const char *s)
 {
 	__u64 h = 1469598103934665603ULL; /* FNV-1a */
@@ -182,8 +47,7 @@ static __u64 str_hash(const char *s)
 }
 
 /* owner_group() of an owner not seen before. */
-static __attribute__((noinline)) struct hmm_stats_group *owner_new(struct hmm_stats *s,
-								   const struct hmm_task *owner)
+struct hmm_stats_group *stats_owner_new(struct hmm_stats *s, const struct hmm_task *owner)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct hmm_stats_group *g;
@@ -192,7 +56,7 @@ static __attribute__((noinline)) struct hmm_stats_group *owner_new(struct hmm_st
 		goto nomem;
 	g->pid = owner->pid;
 	if (owner->pid)
-		name_copy(g->name, owner->comm, HMM_COMM_LEN + 1);
+		stats_name_copy(g->name, owner->comm, HMM_COMM_LEN + 1);
 	else
 		strcpy(g->name, "?");
 	if (kmap_put(&p->owner_map, owner->pid, 0, s->n_owners)) {
@@ -206,23 +70,7 @@ nomem:
 	return NULL;
 }
 
-/* Inline: one or two per record. */
-static inline struct hmm_stats_group *owner_group(struct hmm_stats *s,
-						  const struct hmm_task *owner)
-{
-	long i = kmap_get(&s->priv->owner_map, owner->pid, 0);
-	struct hmm_stats_group *g;
-
-	if (i < 0)
-		return owner_new(s, owner);
-	g = s->owners[i];
-	/* The comm of the latest record: a process may exec. */
-	if (owner->pid && memcmp(g->name, owner->comm, HMM_COMM_LEN))
-		name_copy(g->name, owner->comm, HMM_COMM_LEN + 1);
-	return g;
-}
-
-static const char *driver_name(struct hmm_stats *s, __u64 addr)
+const char *stats_driver_name(struct hmm_stats *s, __u64 addr)
 {
 	const struct hmm_stats_opts *o = &s->priv->opts;
 	const char *n;
@@ -233,7 +81,7 @@ static const char *driver_name(struct hmm_stats *s, __u64 addr)
 	return n ? n : "unknown";
 }
 
-static long driver_index(struct hmm_stats *s, __u64 addr)
+long stats_driver_index(struct hmm_stats *s, __u64 addr)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct hmm_stats_group *g;
@@ -243,13 +91,13 @@ static long driver_index(struct hmm_stats *s, __u64 addr)
 
 	if (i >= 0)
 		return i;
-	name = driver_name(s, addr);
+	name = stats_driver_name(s, addr);
 	h = str_hash(name);
 	i = kmap_get(&p->driver_map, h, 0);
 	if (i < 0) {
 		if (grow(&s->drivers, &p->cap_drivers, s->n_drivers) || !(g = calloc(1, sizeof(*g))))
 			goto nomem;
-		name_copy(g->name, name, sizeof(g->name));
+		stats_name_copy(g->name, name, sizeof(g->name));
 		if (kmap_put(&p->driver_map, h, 0, s->n_drivers)) {
 			free(g);
 			goto nomem;
@@ -265,14 +113,14 @@ nomem:
 	return -1;
 }
 
-static struct hmm_stats_group *driver_group(struct hmm_stats *s, __u64 addr)
+struct hmm_stats_group *stats_driver_group(struct hmm_stats *s, __u64 addr)
 {
-	long i = driver_index(s, addr);
+	long i = stats_driver_index(s, addr);
 
 	return i < 0 ? NULL : s->drivers[i];
 }
 
-static struct hmm_hist *hist_get(struct hmm_stats *s, const struct hmm_hist_key *key)
+struct hmm_hist *stats_hist_get(struct hmm_stats *s, const struct hmm_hist_key *key)
 {
 	struct hmm_stats_priv *p = s->priv;
 	__u64 b = (__u64)key->metric << 16 | key->label;
@@ -296,7 +144,7 @@ nomem:
 }
 
 /* site_get() of a driver not seen before. */
-static __attribute__((noinline)) struct hist_site *site_new(struct hmm_stats *s, __u64 driver)
+struct hist_site *stats_site_new(struct hmm_stats *s, __u64 driver)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct hist_site *site;
@@ -318,70 +166,7 @@ nomem:
 	return NULL;
 }
 
-/* The histograms of driver (struct hist_site), made on first use; NULL where memory ran out. */
-static inline struct hist_site *site_get(struct hmm_stats *s, __u64 driver)
-{
-	struct hmm_stats_priv *p = s->priv;
-	long i;
-
-	/* Invalidations, read_begin and uffd records: no driver. */
-	if (!driver && p->site0)
-		return p->site0;
-	i = kmap_get(&p->site_map, driver, 0);
-	return i < 0 ? site_new(s, driver) : p->sites[i];
-}
-
-/* driver_group() of the site's address, looked up once per site. */
-static struct hmm_stats_group *site_group(struct hmm_stats *s, struct hist_site *site, __u64 addr)
-{
-	if (!site)
-		return driver_group(s, addr);
-	if (site->drv < 0)
-		site->drv = driver_index(s, site->driver);
-	return site->drv < 0 ? NULL : s->drivers[site->drv];
-}
-
-/*
- * Inline where agg.h's per-type sample functions call it: several per record. The histogram from
- * the record's site (set by the caller, for the address its samples are keyed by) where it is
- * that key's, through hist_map otherwise.
- */
-static inline __attribute__((always_inline)) void add_sample(void *ctx,
-							     const struct hmm_hist_key *key,
-							     __u64 v)
-{
-	struct hmm_stats *s = ctx;
-	struct hist_site *site = s->priv->site;
-	struct hmm_hist *h;
-
-	if (site && site->driver == key->driver && key->label < SITE_LABELS) {
-		h = site->h[key->metric][key->label];
-		if (!h)
-			h = site->h[key->metric][key->label] = hist_get(s, key);
-	} else {
-		h = hist_get(s, key);
-	}
-	if (h)
-		hmm_hist_add_slot(h, v, v == s->priv->v ? s->priv->v_slot : hmm_hist_slot(v));
-}
-
-/* v and its slot for add_sample() and the group histograms: one hmm_hist_slot() per record. */
-static inline __u32 memo(struct hmm_stats_priv *p, __u64 v)
-{
-	p->v = v;
-	p->v_slot = hmm_hist_slot(v);
-	return p->v_slot;
-}
-
-static void group_touch(struct hmm_stats_group *g, __u64 ts)
-{
-	if (!g->first_ts || ts < g->first_ts)
-		g->first_ts = ts;
-	if (ts > g->last_ts)
-		g->last_ts = ts;
-}
-
-static void group_cause(struct hmm_stats_group *g, const struct hmm_rec_fault *r)
+void stats_group_cause(struct hmm_stats_group *g, const struct hmm_rec_fault *r)
 {
 	struct hmm_stats_cause *c = &g->causes[g->n_causes++ % HMM_STATS_CAUSES];
 
@@ -402,7 +187,7 @@ static struct pending *pending_find(struct hmm_stats_priv *p, __u32 tid, __u64 n
 }
 
 /* Remember what caused an -EBUSY, for the chain record that ends its chain. */
-static void pending_add(struct hmm_stats_priv *p, const struct hmm_rec_fault *r)
+void stats_pending_add(struct hmm_stats_priv *p, const struct hmm_rec_fault *r)
 {
 	struct pending *pe = pending_find(p, r->caller.tid, r->notifier);
 	__u32 i;
@@ -437,7 +222,7 @@ static bool chain_longer(const struct hmm_stats_chain *a, const struct hmm_rec_c
 	return a->attempts > r->attempts || (a->attempts == r->attempts && a->dur_ns >= r->dur_ns);
 }
 
-static void top_chain(struct hmm_stats *s, const struct hmm_rec_chain *r, const char *driver)
+void stats_top_chain(struct hmm_stats *s, const struct hmm_rec_chain *r, const char *driver)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct pending *pe = pending_find(p, r->caller.tid, r->notifier);
@@ -462,7 +247,7 @@ static void top_chain(struct hmm_stats *s, const struct hmm_rec_chain *r, const 
 		c->busy = r->busy;
 		c->caller = r->caller;
 		c->owner = r->owner;
-		name_copy(c->driver, driver, sizeof(c->driver));
+		stats_name_copy(c->driver, driver, sizeof(c->driver));
 		if (pe) {
 			for (k = 0; k < pe->n; k++) {
 				c->causes[k].event = pe->event[k];
@@ -481,11 +266,11 @@ static void top_chain(struct hmm_stats *s, const struct hmm_rec_chain *r, const 
 		*pe = p->pending[--p->n_pending];
 }
 
-static struct hmm_stats_mig *mig_get(struct hmm_stats *s, __u8 dir, __u64 addr)
+struct hmm_stats_mig *stats_mig_get(struct hmm_stats *s, __u8 dir, __u64 addr)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct hmm_stats_mig *m;
-	long d = driver_index(s, addr), i;
+	long d = stats_driver_index(s, addr), i;
 
 	if (d < 0)
 		return NULL;
@@ -495,7 +280,7 @@ static struct hmm_stats_mig *mig_get(struct hmm_stats *s, __u8 dir, __u64 addr)
 	if (grow(&s->migs, &p->cap_migs, s->n_migs) || !(m = calloc(1, sizeof(*m))))
 		goto nomem;
 	m->dir = dir;
-	name_copy(m->driver, s->drivers[d]->name, sizeof(m->driver));
+	stats_name_copy(m->driver, s->drivers[d]->name, sizeof(m->driver));
 	if (kmap_put(&p->mig_map, dir, d, s->n_migs)) {
 		free(m);
 		goto nomem;
@@ -507,7 +292,7 @@ nomem:
 	return NULL;
 }
 
-static struct hmm_stats_task *task_get(struct hmm_stats *s, const struct hmm_task *t)
+struct hmm_stats_task *stats_task_get(struct hmm_stats *s, const struct hmm_task *t)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct hmm_stats_task *st;
@@ -518,7 +303,7 @@ static struct hmm_stats_task *task_get(struct hmm_stats *s, const struct hmm_tas
 	if (grow(&s->inval_tasks, &p->cap_tasks, s->n_inval_tasks) || !(st = calloc(1, sizeof(*st))))
 		goto nomem;
 	st->pid = t->pid;
-	name_copy(st->comm, t->comm, sizeof(st->comm));
+	stats_name_copy(st->comm, t->comm, sizeof(st->comm));
 	if (kmap_put(&p->task_map, t->pid, 0, s->n_inval_tasks)) {
 		free(st);
 		goto nomem;
@@ -532,198 +317,23 @@ nomem:
 
 int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 {
-	struct hmm_stats_priv *p = s->priv;
-	unsigned int shift = p->opts.page_shift;
-	struct hmm_stats_group *o = NULL, *d = NULL;
-	__u64 end = rec->ts;
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
 
-	p->err = 0;
-	/* Bookkeeping of the file format, not events: a live consumer never sees them. */
-	if (rec->type == HMM_REC_CLOCK || rec->type == HMM_REC_SYM)
-		return 0;
-	s->records++;
-	if (rec->type < HMM_REC_TYPE_MAX)
-		s->per_type[rec->type]++;
-
-	/* One switch: the totals, the samples and the owner's and driver's counters by type
-	 * (agg.h), as hmm_count_record() and hmm_record_samples() would count them. */
-	switch (rec->type) {
-	case HMM_REC_FAULT: {
-		const struct hmm_rec_fault *r = (const void *)rec;
-		__u16 res = hmm_fault_result(r->ret);
-		__u32 slot = memo(p, r->dur_ns);
-
-		end += r->dur_ns;
-		hmm_count_fault(s->c, r);
-		p->site = site_get(s, r->ops);
-		hmm_samples_fault(r, add_sample, s);
-		o = owner_group(s, &r->owner);
-		d = site_group(s, p->site, r->ops);
-		if (o) {
-			hmm_count_fault(o->c, r);
-			group_touch(o, rec->ts);
-			hmm_hist_add_slot(&o->fault_ns, r->dur_ns, slot);
-		}
-		if (d) {
-			hmm_count_fault(d->c, r);
-			group_touch(d, rec->ts);
-			hmm_hist_add_slot(&d->fault_ns, r->dur_ns, slot);
-		}
-		if (res == HMM_RES_EBUSY) {
-			if (o)
-				group_cause(o, r);
-			if (d)
-				group_cause(d, r);
-			pending_add(p, r);
-		} else if (r->attempt <= 1) {
-			/* A lone call is a chain of one (agg.c, hmm_record_samples()). */
-			if (o) {
-				hmm_hist_add_slot(&o->chain_ns, r->dur_ns, slot);
-				if (!o->longest_chain)
-					o->longest_chain = 1;
-			}
-			if (d) {
-				hmm_hist_add_slot(&d->chain_ns, r->dur_ns, slot);
-				if (!d->longest_chain)
-					d->longest_chain = 1;
-			}
-		}
-		break;
-	}
-	case HMM_REC_CHAIN: {
-		const struct hmm_rec_chain *r = (const void *)rec;
-		__u32 slot = memo(p, r->dur_ns);
-
-		end += r->dur_ns;
-		p->site = site_get(s, r->ops);
-		hmm_samples_chain(r, add_sample, s);
-		o = owner_group(s, &r->owner);
-		d = site_group(s, p->site, r->ops);
-		if (o) {
-			group_touch(o, rec->ts);
-			hmm_hist_add_slot(&o->chain_ns, r->dur_ns, slot);
-			if (r->attempts > o->longest_chain)
-				o->longest_chain = r->attempts;
-		}
-		if (d) {
-			group_touch(d, rec->ts);
-			hmm_hist_add_slot(&d->chain_ns, r->dur_ns, slot);
-			if (r->attempts > d->longest_chain)
-				d->longest_chain = r->attempts;
-		}
-		top_chain(s, r, d ? d->name : driver_name(s, r->ops));
-		break;
-	}
-	case HMM_REC_READ_BEGIN: {
-		const struct hmm_rec_read_begin *r = (const void *)rec;
-
-		end += r->dur_ns;
-		hmm_count_read_begin(s->c);
-		p->site = site_get(s, 0);
-		hmm_samples_read_begin(r, add_sample, s);
-		o = owner_group(s, &r->owner);
-		if (o) {
-			hmm_count_read_begin(o->c);
-			group_touch(o, rec->ts);
-			o->read_begin_ns += r->dur_ns;
-		}
-		break;
-	}
-	case HMM_REC_MIGRATE: {
-		const struct hmm_rec_migrate *r = (const void *)rec;
-		__u64 addr = r->driver ? r->driver : r->caller_ip;
-		__u8 dir = r->dir < HMM_DIR_MAX ? r->dir : HMM_DIR_TO_SYSTEM;
-		struct hmm_stats_mig *m;
-		__u32 slot = memo(p, r->total_ns);
-
-		end += r->total_ns;
-		hmm_count_migrate(s->c, r);
-		p->site = site_get(s, r->driver);
-		hmm_samples_migrate(r, add_sample, s);
-		o = owner_group(s, &r->owner);
-		d = driver_group(s, addr);
-		if (o) {
-			hmm_count_migrate(o->c, r);
-			group_touch(o, rec->ts);
-			o->migrate_ns += r->total_ns;
-		}
-		if (d) {
-			hmm_count_migrate(d->c, r);
-			group_touch(d, rec->ts);
-			d->migrate_ns += r->total_ns;
-		}
-		m = mig_get(s, dir, addr);
-		if (m) {
-			m->count++;
-			m->cpu_fault += !!(r->flags & HMM_MIG_F_FAULT);
-			m->npages += r->npages;
-			m->cpages += r->cpages;
-			m->moved += r->moved;
-			m->stayed += r->stayed;
-			m->setup_ns += r->setup_ns;
-			if (r->flags & HMM_MIG_F_PAGES) {
-				m->copy_ns += r->copy_ns;
-				m->finalize_ns += r->finalize_ns;
-			}
-			m->total_ns += r->total_ns;
-			hmm_hist_add_slot(&m->total_hist, r->total_ns, slot);
-		}
-		break;
-	}
-	case HMM_REC_INVAL: {
-		const struct hmm_rec_inval *r = (const void *)rec;
-		__u64 ns = r->start_ns + r->end_ns;
-		struct hmm_stats_task *t;
-
-		end += ns;
-		hmm_count_inval(s->c, r, shift);
-		p->site = site_get(s, 0);
-		hmm_samples_inval(r, add_sample, s);
-		o = owner_group(s, &r->owner);
-		if (o) {
-			hmm_count_inval(o->c, r, shift);
-			group_touch(o, rec->ts);
-			o->inval_ns += ns;
-		}
-		t = task_get(s, &r->task);
-		if (t) {
-			t->count++;
-			t->pages += hmm_inval_pages(r->start, r->end, shift);
-			t->ns += ns;
-			t->per_event[r->event < HMM_EV_MAX ? r->event : HMM_EV_UNKNOWN]++;
-		}
-		break;
-	}
-	case HMM_REC_UFFD: {
-		const struct hmm_rec_uffd *r = (const void *)rec;
-
-		end += r->dur_ns;
-		hmm_count_uffd(s->c, r);
-		p->site = site_get(s, 0);
-		hmm_samples_uffd(r, add_sample, s);
-		o = owner_group(s, &r->task);
-		if (o) {
-			hmm_count_uffd(o->c, r);
-			group_touch(o, rec->ts);
-		}
-		break;
-	}
-	case HMM_REC_LOST:
-		hmm_count_lost(s->c, (const void *)rec);
-		break;
-	default:
+	s->priv->err = 0;
+	if (!d) {
+		s->records++;
 		s->unknown++;
 		return 0;
 	}
-	if (rec->type != HMM_REC_LOST) {
-		if (!s->first_ts || rec->ts < s->first_ts)
-			s->first_ts = rec->ts;
-		if (rec->ts > s->last_ts)
-			s->last_ts = rec->ts;
-		if (end > s->last_end_ts)
-			s->last_end_ts = end;
-	}
-	return p->err;
+	/* Bookkeeping of the file format, not events: a live consumer never sees them. */
+	if (!d->event)
+		return 0;
+	s->records++;
+	s->per_type[rec->type]++;
+	/* The totals, the samples, the owner's and driver's counters and the time span, by type
+	 * (lib/rec_*.c). */
+	d->stats(s, rec);
+	return s->priv->err;
 }
 
 int hmm_stats__hists(const struct hmm_stats *s,
@@ -783,13 +393,13 @@ void hmm_stats__free(struct hmm_stats *s)
 	if (p) {
 		free_all((void **)p->hists, p->n_hists);
 		free_all((void **)p->sites, p->n_sites);
-		free(p->owner_map.ent);
-		free(p->driver_map.ent);
-		free(p->addr_map.ent);
-		free(p->mig_map.ent);
-		free(p->task_map.ent);
-		free(p->hist_map.ent);
-		free(p->site_map.ent);
+		kmap_free(&p->owner_map);
+		kmap_free(&p->driver_map);
+		kmap_free(&p->addr_map);
+		kmap_free(&p->mig_map);
+		kmap_free(&p->task_map);
+		kmap_free(&p->hist_map);
+		kmap_free(&p->site_map);
 		free(p);
 	}
 	free(s);

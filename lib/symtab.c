@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rec.h"
 #include "symtab.h"
 
 struct hmm_symtab {
@@ -137,24 +138,7 @@ const char *hmm_symtab__name(struct hmm_symtab *st, __u64 addr)
 
 int hmm_rec_addrs(const struct hmm_rec_hdr *rec, __u64 addrs[2])
 {
-	switch (rec->type) {
-	case HMM_REC_FAULT:
-		addrs[0] = ((const struct hmm_rec_fault *)rec)->ops;
-		return addrs[0] ? 1 : 0;
-	case HMM_REC_CHAIN:
-		addrs[0] = ((const struct hmm_rec_chain *)rec)->ops;
-		return addrs[0] ? 1 : 0;
-	case HMM_REC_MIGRATE: {
-		const struct hmm_rec_migrate *r = (const void *)rec;
-		int n = 0;
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
 
-		if (r->driver)
-			addrs[n++] = r->driver;
-		if (r->caller_ip)
-			addrs[n++] = r->caller_ip;
-		return n;
-	}
-	default:
-		return 0;
-	}
+	return d && d->addrs ? (int)d->addrs(rec, addrs) : 0;
 }

@@ -31,6 +31,7 @@
 #define DELTA_BMI2 /* a second delta decoder, for CPUs with BMI2 (see expand_pdep()) */
 #endif
 #include "internal.h"
+#include "rec.h"
 #include "trace.h"
 
 /* Records go to disk in host byte order; the format is little-endian (FORMAT.md). */
@@ -1535,7 +1536,9 @@ int hmm_trace_replay(struct hmm_trace_reader *r, hmm_event_fn fn, void *ctx)
 	int err;
 
 	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
-		if (rec->type == HMM_REC_SYM || rec->type == HMM_REC_CLOCK)
+		const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+
+		if (d && !d->event)
 			continue;
 		err = fn(ctx, rec);
 		if (err)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "rec.h"
 #include "top.h"
 
 #define HMMTOP_VERSION "0.1"
@@ -77,41 +78,17 @@ static const char *driver_name(void *ctx, __u64 addr)
 	return hmm_symtab__driver(ctx, addr);
 }
 
-/* The filters of a live session, applied to a replay: caller (-p) and owner (--owner). */
+/* The filters of a live session, applied to a replay: caller (-p) and owner (--owner). Records
+ * without them (lost events) always count. */
 static bool replay_keep(const struct top_app *a, const struct hmm_rec_hdr *rec)
 {
-	__u32 caller = 0, owner = 0;
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
 
-	if (!a->pid && !a->owner)
+	if ((!a->pid && !a->owner) || !d)
 		return true;
-	switch (rec->type) {
-	case HMM_REC_FAULT:
-		caller = ((const struct hmm_rec_fault *)rec)->caller.pid;
-		owner = ((const struct hmm_rec_fault *)rec)->owner.pid;
-		break;
-	case HMM_REC_CHAIN:
-		caller = ((const struct hmm_rec_chain *)rec)->caller.pid;
-		owner = ((const struct hmm_rec_chain *)rec)->owner.pid;
-		break;
-	case HMM_REC_READ_BEGIN:
-		caller = ((const struct hmm_rec_read_begin *)rec)->caller.pid;
-		owner = ((const struct hmm_rec_read_begin *)rec)->owner.pid;
-		break;
-	case HMM_REC_MIGRATE:
-		caller = ((const struct hmm_rec_migrate *)rec)->caller.pid;
-		owner = ((const struct hmm_rec_migrate *)rec)->owner.pid;
-		break;
-	case HMM_REC_INVAL:
-		caller = ((const struct hmm_rec_inval *)rec)->task.pid;
-		owner = ((const struct hmm_rec_inval *)rec)->owner.pid;
-		break;
-	case HMM_REC_UFFD:
-		caller = owner = ((const struct hmm_rec_uffd *)rec)->task.pid;
-		break;
-	default:
-		return true; /* lost, clock, sym */
-	}
-	return (!a->pid || caller == a->pid) && (!a->owner || owner == a->owner);
+	if (a->pid && d->caller && d->caller(rec)->pid != a->pid)
+		return false;
+	return !a->owner || !d->owner || d->owner(rec)->pid == a->owner;
 }
 
 static void source(struct top_app *a, struct top_source *src)
@@ -207,8 +184,8 @@ static int replay_read(struct top_app *a, unsigned long max)
 		}
 		/* Records of a later interval wait; an earlier one (records are ordered by when
 		 * they ended, stamped with when they began) counts in the current interval. */
-		if (rec->type == HMM_REC_SYM || rec->type == HMM_REC_CLOCK)
-			continue; /* the reader learns the symbols itself */
+		if (hmm_rec_desc(rec->type) && !hmm_rec_desc(rec->type)->event)
+			continue; /* clock and symbol records: the reader learns the symbols itself */
 		if (rec->ts >= a->boundary) {
 			if (!a->held) {
 				memcpy(a->hold, rec, rec->size);

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* HMM_REC_CHAIN: an -EBUSY retry chain ended, first attempt to last return (bpf/hmm.bpf.c). */
+#include <stdio.h>
+#include "format.h"
+#include "rec.h"
+#include "stats_impl.h"
+
+static const struct hmm_task *caller(const struct hmm_rec_hdr *h)
+{
+	return &REC(chain, h)->caller;
+}
+
+static const struct hmm_task *owner(const struct hmm_rec_hdr *h)
+{
+	return &REC(chain, h)->owner;
+}
+
+static __u64 dur(const struct hmm_rec_hdr *h)
+{
+	return REC(chain, h)->dur_ns;
+}
+
+static unsigned int addrs(const struct hmm_rec_hdr *h, __u64 a[2])
+{
+	a[0] = REC(chain, h)->ops;
+	return a[0] ? 1 : 0;
+}
+
+/* A chain has no counters of its own: its attempts counted them (rec_fault.c). */
+static void count(__u64 *c, const struct hmm_rec_hdr *h, unsigned int page_shift)
+{
+	(void)c, (void)h, (void)page_shift;
+}
+
+static inline __attribute__((always_inline)) void samples_chain(const struct hmm_rec_chain *r,
+								hmm_sample_fn fn, void *ctx)
+{
+	__u16 res = hmm_fault_result(r->ret);
+
+	hmm_sample(fn, ctx, r->ops, HMM_M_CHAIN_NS, res, r->dur_ns);
+	hmm_sample(fn, ctx, r->ops, HMM_M_CHAIN_ATTEMPTS, res, r->attempts);
+}
+
+static void samples(const struct hmm_rec_hdr *h, hmm_sample_fn fn, void *ctx)
+{
+	samples_chain(REC(chain, h), fn, ctx);
+}
+
+static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
+{
+	const struct hmm_rec_chain *r = REC(chain, h);
+	struct hmm_stats_priv *p = s->priv;
+	__u32 slot = memo(p, r->dur_ns);
+	struct hmm_stats_group *o, *d;
+
+	p->site = site_get(s, r->ops);
+	samples_chain(r, add_sample, s);
+	o = owner_group(s, &r->owner);
+	d = site_group(s, p->site, r->ops);
+	if (o) {
+		group_touch(o, h->ts);
+		hmm_hist_add_slot(&o->chain_ns, r->dur_ns, slot);
+		if (r->attempts > o->longest_chain)
+			o->longest_chain = r->attempts;
+	}
+	if (d) {
+		group_touch(d, h->ts);
+		hmm_hist_add_slot(&d->chain_ns, r->dur_ns, slot);
+		if (r->attempts > d->longest_chain)
+			d->longest_chain = r->attempts;
+	}
+	stats_top_chain(s, r, d ? d->name : stats_driver_name(s, r->ops));
+	stats_span(s, h->ts, r->dur_ns);
+}
+
+static void text(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, char *buf, size_t n)
+{
+	const struct hmm_rec_chain *r = REC(chain, h);
+	char cause[96], drv[64];
+
+	hmm_text_cause(cause, sizeof(cause), &r->cause);
+	snprintf(buf, n, "%s after %u attempts (%u -EBUSY) drv=%s%s",
+		 hmm_result_str(hmm_fault_result(r->ret)), r->attempts, r->busy,
+		 hmm_text_driver(fmt, r->ops, drv, sizeof(drv)), cause);
+}
+
+static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t *o)
+{
+	const struct hmm_rec_chain *r = REC(chain, h);
+
+	json_object_set_new(o, "dur_ns", json_integer(r->dur_ns));
+	json_object_set_new(o, "ret", json_integer(r->ret));
+	json_object_set_new(o, "result", json_string(hmm_result_str(hmm_fault_result(r->ret))));
+	json_object_set_new(o, "attempts", json_integer(r->attempts));
+	json_object_set_new(o, "busy", json_integer(r->busy));
+	json_object_set_new(o, "notifier", hmm_json_hex(r->notifier));
+	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
+	hmm_json_attrib(fmt, o, r->ops);
+	hmm_json_task(o, "", &r->caller);
+	hmm_json_task(o, "owner_", &r->owner);
+	json_object_set_new(o, "cause", hmm_json_cause(&r->cause));
+}
+
+static const char *title(const struct hmm_rec_hdr *h, char *buf, size_t n)
+{
+	(void)h;
+	snprintf(buf, n, "retry chain");
+	return buf;
+}
+
+const struct hmm_rec_desc hmm_rec_chain = {
+	.type = HMM_REC_CHAIN,
+	.name = "chain",
+	.size = sizeof(struct hmm_rec_chain),
+	.event = true,
+	.caller = caller,
+	.owner = owner,
+	.dur = dur,
+	.addrs = addrs,
+	.count = count,
+	.samples = samples,
+	.stats = stats,
+	.text = text,
+	.json = json,
+	.chrome = HMM_CHROME_SPAN,
+	.title = title,
+	.heat = "-EBUSY retry chain latency (first attempt to last return)",
+};
