@@ -21,47 +21,6 @@ void hmm_record_samples(const struct hmm_rec_hdr *rec, hmm_sample_fn fn, void *c
 		d->samples(rec, fn, ctx);
 }
 
-const char *hmm_metric_name(__u16 metric)
-{
-	static const char *const n[HMM_M_MAX] = {
-		[HMM_M_FAULT_NS] = "fault_ns",
-		[HMM_M_CHAIN_NS] = "chain_ns",
-		[HMM_M_CHAIN_ATTEMPTS] = "chain_attempts",
-		[HMM_M_READ_BEGIN_NS] = "read_begin_ns",
-		[HMM_M_MIGRATE_NS] = "migrate_ns",
-		[HMM_M_MIGRATE_SETUP_NS] = "migrate_setup_ns",
-		[HMM_M_MIGRATE_COPY_NS] = "migrate_copy_ns",
-		[HMM_M_MIGRATE_FINALIZE_NS] = "migrate_finalize_ns",
-		[HMM_M_INVAL_START_NS] = "inval_start_ns",
-		[HMM_M_INVAL_END_NS] = "inval_end_ns",
-		[HMM_M_UFFD_NS] = "uffd_ns",
-	};
-
-	return metric < HMM_M_MAX ? n[metric] : "unknown";
-}
-
-const char *hmm_metric_label(__u16 metric, __u16 label)
-{
-	switch (metric) {
-	case HMM_M_FAULT_NS:
-	case HMM_M_CHAIN_NS:
-	case HMM_M_CHAIN_ATTEMPTS:
-		return hmm_result_str(label);
-	case HMM_M_MIGRATE_NS:
-	case HMM_M_MIGRATE_SETUP_NS:
-	case HMM_M_MIGRATE_COPY_NS:
-	case HMM_M_MIGRATE_FINALIZE_NS:
-		return hmm_dir_str(label);
-	case HMM_M_INVAL_START_NS:
-	case HMM_M_INVAL_END_NS:
-		return hmm_event_str(label);
-	case HMM_M_UFFD_NS:
-		return hmm_uffd_reason_str(label);
-	default:
-		return "";
-	}
-}
-
 const char *hmm_counter_name(unsigned int i, char *buf, size_t n)
 {
 #define RANGE(base, count, name, fn)                                                  \
@@ -92,26 +51,4 @@ const char *hmm_counter_name(unsigned int i, char *buf, size_t n)
 	}
 	snprintf(buf, n, "counter_%u", i);
 	return buf;
-}
-
-unsigned int hmm_metric_label_count(__u16 metric)
-{
-	switch (metric) {
-	case HMM_M_FAULT_NS:
-	case HMM_M_CHAIN_NS:
-	case HMM_M_CHAIN_ATTEMPTS:
-		return HMM_RES_MAX;
-	case HMM_M_MIGRATE_NS:
-	case HMM_M_MIGRATE_SETUP_NS:
-	case HMM_M_MIGRATE_COPY_NS:
-	case HMM_M_MIGRATE_FINALIZE_NS:
-		return HMM_DIR_MAX;
-	case HMM_M_INVAL_START_NS:
-	case HMM_M_INVAL_END_NS:
-		return HMM_EV_MAX;
-	case HMM_M_UFFD_NS:
-		return HMM_UFFD_MAX;
-	default:
-		return 1;
-	}
 }

@@ -7,6 +7,7 @@
 #ifndef HMMSCOPE_AGG_H
 #define HMMSCOPE_AGG_H
 
+#include <stdbool.h>
 #include "hmmscope.h"
 
 /* page_shift: of the machine that recorded (invalidation records keep byte ranges). */
@@ -26,6 +27,38 @@ static inline void hmm_sample(hmm_sample_fn fn, void *ctx, __u64 driver, __u16 m
 }
 
 const char *hmm_counter_name(unsigned int idx, char *buf, size_t n);
+
+/* The label of a metric: results, directions, events, uffd reasons, or none. */
+enum hmm_label_kind {
+	HMM_LBL_NONE = 0,
+	HMM_LBL_RESULT, /* enum hmm_fault_result */
+	HMM_LBL_DIR,	/* enum hmm_migrate_dir */
+	HMM_LBL_EVENT,	/* enum hmm_inval_event */
+	HMM_LBL_REASON, /* enum hmm_uffd_reason */
+	HMM_LBL_MAX,
+};
+
+struct hmm_label_desc {
+	const char *key;    /* its name in Prometheus and JSON ("result"); NULL for none */
+	unsigned int count; /* values 0 .. count - 1 (1 for none) */
+	const char *(*str)(unsigned int value);
+};
+
+extern const struct hmm_label_desc hmm_labels[HMM_LBL_MAX];
+
+/* One row of the metric table (lib/metrics.c): every histogram, in the kernel and out of it. */
+struct hmm_metric_desc {
+	const char *name;	   /* "fault_ns": JSON, histogram files, dump --stats */
+	enum hmm_label_kind label;
+	bool integer;		   /* counts (attempts), not nanoseconds */
+	bool by_driver;		   /* Prometheus: a driver label; otherwise drivers are merged */
+	const char *prom;	   /* its Prometheus family ("..._seconds" for nanoseconds) */
+	const char *help;	   /* and its HELP text */
+	__u64 lo, hi;		   /* the Prometheus family's finite "le" bounds, in the raw unit */
+};
+
+/* The row of a metric; an "unknown" row for a number past the table (a newer file's). */
+const struct hmm_metric_desc *hmm_metric(__u16 metric);
 const char *hmm_metric_name(__u16 metric);
 /* The name of a histogram's label value ("ok", "to_device", "unmap", "minor", ...). */
 const char *hmm_metric_label(__u16 metric, __u16 label);

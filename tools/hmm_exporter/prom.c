@@ -153,49 +153,30 @@ struct hist_family {
 	__u64 lo, hi;	   /* raw bounds: powers of two */
 };
 
-#define NS 1e-9
-/* Durations: 256 ns .. 2^36 ns (68.7 s), every power of two: 29 finite bounds. */
-#define NS_LO (1ULL << 8)
-#define NS_HI (1ULL << 36)
+/*
+ * The histogram families, one per metric of the metric table (lib/metrics.c: name, help, label,
+ * driver label, bounds): filled once, beside their "le" strings (le_init()).
+ */
+static struct hist_family hist_families[HMM_M_MAX];
+#define N_HIST_FAMILIES HMM_M_MAX
 
-static const struct hist_family hist_families[] = {
-	{ HMM_M_FAULT_NS, "hmm_range_fault_duration_seconds",
-	  "Duration of hmm_range_fault() calls, by driver and result.", "result", true, NS, NS_LO,
-	  NS_HI },
-	{ HMM_M_CHAIN_NS, "hmm_fault_chain_duration_seconds",
-	  "Duration of hmm_range_fault() retry chains (first attempt to the last one's return), by "
-	  "driver and final result.",
-	  "result", true, NS, NS_LO, NS_HI },
-	{ HMM_M_CHAIN_ATTEMPTS, "hmm_fault_chain_attempts",
-	  "Attempts per hmm_range_fault() retry chain (1 + the -EBUSY retries), by driver and final "
-	  "result.",
-	  "result", true, 1, 1, 1024 },
-	{ HMM_M_READ_BEGIN_NS, "hmm_interval_read_begin_duration_seconds",
-	  "Time spent in mmu_interval_read_begin() waiting for invalidations to end.", NULL, false,
-	  NS, NS_LO, NS_HI },
-	{ HMM_M_MIGRATE_NS, "hmm_migrate_duration_seconds",
-	  "Duration of device-memory migrations (setup to finalize), by driver and direction.",
-	  "direction", true, NS, NS_LO, NS_HI },
-	{ HMM_M_MIGRATE_SETUP_NS, "hmm_migrate_setup_duration_seconds",
-	  "Time in migrate_vma_setup() / migrate_device_range(), by driver and direction.",
-	  "direction", true, NS, NS_LO, NS_HI },
-	{ HMM_M_MIGRATE_COPY_NS, "hmm_migrate_copy_duration_seconds",
-	  "Time between setup and migrate_*_pages(): the driver's allocation and copy, by driver and "
-	  "direction.",
-	  "direction", true, NS, NS_LO, NS_HI },
-	{ HMM_M_MIGRATE_FINALIZE_NS, "hmm_migrate_finalize_duration_seconds",
-	  "Time from migrate_*_pages() to the end of migrate_*_finalize(), by driver and direction.",
-	  "direction", true, NS, NS_LO, NS_HI },
-	{ HMM_M_INVAL_START_NS, "hmm_invalidate_duration_seconds",
-	  "Time in mmu-notifier invalidate_range_start (every subscriber's callback), by event.",
-	  "event", false, NS, NS_LO, NS_HI },
-	{ HMM_M_INVAL_END_NS, "hmm_invalidate_end_duration_seconds",
-	  "Time in mmu-notifier invalidate_range_end, by event.", "event", false, NS, NS_LO, NS_HI },
-	{ HMM_M_UFFD_NS, "hmm_userfault_duration_seconds",
-	  "Duration of handle_userfault() (userfaultfd faults, resolved), by reason.", "reason",
-	  false, NS, NS_LO, NS_HI },
-};
-#define N_HIST_FAMILIES (sizeof(hist_families) / sizeof(hist_families[0]))
+static void families_init(void)
+{
+	for (__u16 m = 0; m < HMM_M_MAX; m++) {
+		const struct hmm_metric_desc *d = hmm_metric(m);
+
+		hist_families[m] = (struct hist_family){
+			.metric = m,
+			.name = d->prom,
+			.help = d->help,
+			.label = hmm_labels[d->label].key,
+			.driver = d->by_driver,
+			.unit = d->integer ? 1 : 1e-9, /* nanoseconds are exported in seconds */
+			.lo = d->lo,
+			.hi = d->hi,
+		};
+	}
+}
 
 static const struct hist_family *hist_family(__u16 metric)
 {
@@ -205,9 +186,15 @@ static const struct hist_family *hist_family(__u16 metric)
 	return NULL;
 }
 
+static pthread_once_t le_once = PTHREAD_ONCE_INIT;
+static void le_init(void);
+
 size_t prom_le_bounds(__u16 metric, double *le, size_t max)
 {
-	const struct hist_family *f = hist_family(metric);
+	const struct hist_family *f;
+
+	pthread_once(&le_once, le_init);
+	f = hist_family(metric);
 
 	return f ? hmm_hist_default_le(le, max, f->unit, f->lo, f->hi) : 0;
 }
@@ -253,10 +240,9 @@ static void sample_str(struct prom_buf *b, const char *name, const char *suffix,
 static char le_text[sizeof(hist_families) / sizeof(hist_families[0])][PROM_MAX_LE][32];
 static size_t le_count[sizeof(hist_families) / sizeof(hist_families[0])];
 static double le_value[sizeof(hist_families) / sizeof(hist_families[0])][PROM_MAX_LE];
-static pthread_once_t le_once = PTHREAD_ONCE_INIT;
-
 static void le_init(void)
 {
+	families_init();
 	for (size_t f = 0; f < N_HIST_FAMILIES; f++) {
 		const struct hist_family *hf = &hist_families[f];
 
