@@ -28,63 +28,6 @@ const char *hmm_fmt_sym(const struct hmm_fmt *fmt, __u64 addr)
 	return s ? s->name : NULL;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (at most left bytes), its code point in *cp; or 0
- * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t left, __u32 *cp)
-{
-	size_t len, i;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (len > left)
-		return 0;
-	*cp = s[0] & (0x7f >> len);
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && *cp < 0x800) || (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)) ||
-	    (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-const char *hmm_term_str(char *buf, size_t n, const char *s, size_t maxlen)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, o = 0, len;
-	__u32 cp;
-
-	if (!n)
-		return buf;
-	while (i < maxlen && u[i] && o + 1 < n) {
-		if (u[i] >= 0x20 && u[i] < 0x7f) {
-			buf[o++] = u[i++];
-			continue;
-		}
-		len = u[i] >= 0x80 ? utf8_seq(u + i, strnlen(s + i, maxlen - i), &cp) : 0;
-		if (!len) { /* a control byte, or a byte that is not UTF-8: one '?' each */
-			buf[o++] = '?';
-			i++;
-			continue;
-		}
-		if (cp <= 0x9f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
-			buf[o++] = '?'; /* a well-formed character that acts on the terminal: one '?' */
-			i += len;
-			continue;
-		}
-		if (o + len >= n)
-			break;
-		memcpy(buf + o, u + i, len);
-		o += len;
-		i += len;
-	}
-	buf[o] = 0;
-	return buf;
-}
-
 static void comm_copy(char *dst, const char *src)
 {
 	memcpy(dst, src, HMM_COMM_LEN);
@@ -93,7 +36,9 @@ static void comm_copy(char *dst, const char *src)
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
 
-void hmm_json_task(json_t *o, const char *prefix, const struct hmm_task *t)
+/* The flat task fields dump --json wrote before the task objects ("pid", "owner_pid" ...): kept one
+ * release as aliases (hmmtrace(8), JSON). */
+static void json_task_flat(json_t *o, const char *prefix, const struct hmm_task *t)
 {
 	char k[32], comm[HMM_COMM_LEN + 1];
 
@@ -103,16 +48,9 @@ void hmm_json_task(json_t *o, const char *prefix, const struct hmm_task *t)
 	snprintf(k, sizeof(k), "%stid", prefix);
 	json_object_set_new(o, k, json_integer(t->tid));
 	snprintf(k, sizeof(k), "%scomm", prefix);
-	json_object_set_new(o, k, json_string(comm));
+	json_object_set_new(o, k, hmm_json_str(comm, sizeof(comm)));
 }
 
-json_t *hmm_json_hex(__u64 v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, (uint64_t)v);
-	return json_string(buf);
-}
 
 json_t *hmm_json_cause(const struct hmm_cause *c)
 {
@@ -125,7 +63,8 @@ json_t *hmm_json_cause(const struct hmm_cause *c)
 	json_object_set_new(o, "start", hmm_json_hex(c->start));
 	json_object_set_new(o, "end", hmm_json_hex(c->end));
 	json_object_set_new(o, "ago_ns", json_integer(c->ago_ns));
-	hmm_json_task(o, "", &c->task);
+	json_object_set_new(o, "task", hmm_json_task(&c->task));
+	json_task_flat(o, "", &c->task); /* alias, one release */
 	return o;
 }
 
@@ -133,8 +72,8 @@ void hmm_json_attrib(const struct hmm_fmt *fmt, json_t *o, __u64 addr)
 {
 	const char *sym = hmm_fmt_sym(fmt, addr);
 
-	json_object_set_new(o, "driver", json_string(hmm_fmt_driver(fmt, addr)));
-	json_object_set_new(o, "invalidate_fn", sym ? json_string(sym) : json_null());
+	json_object_set_new(o, "driver", hmm_json_str(hmm_fmt_driver(fmt, addr), SIZE_MAX));
+	json_object_set_new(o, "invalidate_fn", sym ? hmm_json_str(sym, SIZE_MAX) : json_null());
 }
 
 static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_desc *d,
@@ -146,6 +85,14 @@ static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_desc 
 	json_object_set_new(o, "ts_ns", json_integer(rec->ts));
 	json_object_set_new(o, "cpu", json_integer(rec->cpu));
 	d->json(fmt, rec, o);
+	if (d->caller)
+		json_object_set_new(o, "caller", hmm_json_task(d->caller(rec)));
+	if (d->owner)
+		json_object_set_new(o, "owner", hmm_json_task(d->owner(rec)));
+	if (d->caller)
+		json_task_flat(o, "", d->caller(rec));
+	if (d->owner)
+		json_task_flat(o, "owner_", d->owner(rec));
 	return o;
 }
 
@@ -203,6 +150,13 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_desc *d,
 	snprintf(ts, sizeof(ts), "%.6f", t);
 	fprintf(fmt->out, "%-12s %-10s %-7u %-16s %-7u %9s  %s\n", ts, d->name, caller->pid, comm,
 		d->owner ? d->owner(rec)->pid : 0, dur, det);
+}
+
+json_t *hmm_fmt_json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec)
+{
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+
+	return d ? json_record(fmt, d, rec) : NULL;
 }
 
 int hmm_fmt_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec)

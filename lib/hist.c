@@ -179,65 +179,81 @@ size_t hmm_hist_default_le(double *le, size_t max, double unit, __u64 lo, __u64 
 	return n;
 }
 
-/* Whether any integer falls in the slot: those that cannot hold one only clutter a chart. */
-static bool slot_holds_integer(__u32 slot)
+/* The chart row (octave) of a slot: 0 for 0 and 1, k for (2^(k-1), 2^k], the last for overflow. */
+static unsigned int chart_row(__u32 slot)
 {
-	if (slot == 0 || slot >= HMM_HIST_OVERFLOW)
-		return true;
-	return hmm_hist_slot((__u64)floor(hmm_hist_slot_upper(slot))) == slot;
-}
-
-static void slot_label(char *buf, size_t n, __u32 slot, double div)
-{
-	if (slot == 0)
-		snprintf(buf, n, "0");
-	else if (slot >= HMM_HIST_OVERFLOW)
-		snprintf(buf, n, "%.4g -> inf", hmm_hist_slot_lower(slot) / div);
-	else
-		snprintf(buf, n, "%.4g -> %.4g", hmm_hist_slot_lower(slot) / div,
-			 hmm_hist_slot_upper(slot) / div);
-}
-
-static void print_row(FILE *f, const char *label, __u64 count, __u64 max, int width)
-{
-	/* double: count * width may not fit in 64 bits. */
-	int bar = max ? (int)((double)count * width / (double)max) : 0;
-	int i;
-
-	fprintf(f, "%24s : %-10llu |", label, (unsigned long long)count);
-	for (i = 0; i < width; i++)
-		fputc(i < bar ? '*' : ' ', f);
-	fputs("|\n", f);
-}
-
-int hmm_hist_fprint(FILE *f, const struct hmm_hist *h, const char *unit_name, double unit_div,
-		    int width)
-{
-	__u32 i, first = HMM_HIST_SLOTS, last = 0;
-	__u64 max = 0;
-	char label[64];
-
-	if (!f || !h || width < 0 || !isfinite(unit_div) || !(unit_div > 0))
-		return -EINVAL;
-	for (i = 0; i < HMM_HIST_SLOTS; i++) {
-		if (!h->slots[i])
-			continue;
-		if (first == HMM_HIST_SLOTS)
-			first = i;
-		last = i;
-		if (h->slots[i] > max)
-			max = h->slots[i];
-	}
-	if (first == HMM_HIST_SLOTS)
+	if (slot <= 1)
 		return 0;
+	if (slot >= HMM_HIST_OVERFLOW)
+		return HMM_CHART_ROWS - 1;
+	return (slot - 2) / HMM_HIST_SUB + 1;
+}
 
-	snprintf(label, sizeof(label), "%s", unit_name ? unit_name : "");
-	fprintf(f, "%24s : %-10s  %s\n", label, "count", "distribution");
-	for (i = first; i <= last; i++) {
-		if (!h->slots[i] && !slot_holds_integer(i))
+size_t hmm_hist_chart(const struct hmm_hist *h, bool integer, double div,
+		      struct hmm_chart_row rows[HMM_CHART_ROWS])
+{
+	__u64 count[HMM_CHART_ROWS] = { 0 };
+	int lo = -1, hi = -1, k;
+	size_t n = 0;
+
+	for (__u32 s = 0; s < HMM_HIST_SLOTS; s++)
+		count[chart_row(s)] += h->slots[s];
+	for (k = 0; k < HMM_CHART_ROWS; k++) {
+		if (!count[k])
 			continue;
-		slot_label(label, sizeof(label), i, unit_div);
-		print_row(f, label, h->slots[i], max, width);
+		lo = lo < 0 ? k : lo;
+		hi = k;
+	}
+	if (lo < 0)
+		return 0;
+	for (k = lo; k <= hi; k++, n++) {
+		struct hmm_chart_row *r = &rows[n];
+		__u64 a = k ? (1ULL << (k - 1)) + 1 : 0, b = k ? 1ULL << (k - 1) << 1 : 1;
+
+		r->count = count[k];
+		if (integer && k == HMM_CHART_ROWS - 1)
+			snprintf(r->label, sizeof(r->label), "> %llu", (unsigned long long)(b >> 1));
+		else if (integer && k == 0)
+			snprintf(r->label, sizeof(r->label), "%s", h->slots[0] ? "0 - 1" : "1");
+		else if (integer && a == b)
+			snprintf(r->label, sizeof(r->label), "%llu", (unsigned long long)a);
+		else if (integer)
+			snprintf(r->label, sizeof(r->label), "%llu - %llu", (unsigned long long)a,
+				 (unsigned long long)b);
+		else if (k == 0)
+			snprintf(r->label, sizeof(r->label), "0 -> %g", 1 / div);
+		else if (k == HMM_CHART_ROWS - 1)
+			snprintf(r->label, sizeof(r->label), "%g -> ...",
+				 ldexp(1, HMM_HIST_OCTAVES) / div);
+		else
+			snprintf(r->label, sizeof(r->label), "%g -> %g", ldexp(1, k - 1) / div,
+				 ldexp(1, k) / div);
+	}
+	return n;
+}
+
+int hmm_chart_fprint(FILE *f, const char *indent, const char *unit,
+		     const struct hmm_chart_row *rows, size_t n, int width)
+{
+	__u64 max = 0;
+	size_t i;
+
+	if (!f || width < 0 || width > 200)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		max = rows[i].count > max ? rows[i].count : max;
+	if (!n)
+		return 0;
+	fprintf(f, "%s%24s : %-10s %s\n", indent, unit, "count", "distribution");
+	for (i = 0; i < n; i++) {
+		/* 128 bits: count * width may not fit in 64. */
+		int bar = (int)((unsigned __int128)rows[i].count * width / max);
+
+		fprintf(f, "%s%24s : %-10llu |", indent, rows[i].label,
+			(unsigned long long)rows[i].count);
+		for (int c = 0; c < width; c++)
+			fputc(c < bar ? '*' : ' ', f);
+		fputs("|\n", f);
 	}
 	return ferror(f) ? -EIO : 0;
 }

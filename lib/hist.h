@@ -104,14 +104,27 @@ int hmm_hist_fold(const struct hmm_hist *h, const double *le, size_t n_le, doubl
 size_t hmm_hist_default_le(double *le, size_t max, double unit, __u64 lo, __u64 hi);
 
 /*
- * hmm_hist_fprint() - a bcc-style bar chart of h to f.
- * One row per slot from the lowest to the highest non-empty one (slots that can hold no integer,
- * such as (1, 1.09], are left out): the range in raw / unit_div, the count, and a bar scaled so
- * that the largest count is width characters. Prints nothing for an empty histogram. Returns 0,
- * -EINVAL for bad arguments or -EIO when writing fails.
+ * The one text chart (bcc's print_log2_hist()): a row per octave of the grid, (2^(k-1), 2^k] raw
+ * units, row 0 holding 0 and 1 and the last row everything past 2^HMM_HIST_OCTAVES, from the
+ * lowest to the highest non-empty row. Sub-buckets are summed: a chart is read at a glance, the
+ * JSON has them all. Model and view apart: hmm_hist_chart() makes the rows (the report prints
+ * them with hmm_chart_fprint(), hmmtop draws them with curses).
  */
-int hmm_hist_fprint(FILE *f, const struct hmm_hist *h, const char *unit_name, double unit_div,
-		    int width);
+#define HMM_CHART_ROWS (HMM_HIST_OCTAVES + 2)
+
+struct hmm_chart_row {
+	char label[48]; /* durations: "0.256 -> 0.512" (raw / div); integers: "2", "3 - 4" */
+	__u64 count;
+};
+
+/* The rows of h; @integer: label each row by the integers it holds (attempts: "1", "2",
+ * "3 - 4", "5 - 8"), otherwise by its range in raw units / @div. Returns how many (0: empty). */
+size_t hmm_hist_chart(const struct hmm_hist *h, bool integer, double div,
+		      struct hmm_chart_row rows[HMM_CHART_ROWS]);
+/* A header (@unit, "count", "distribution") and a bar per row, the largest count @width
+ * characters wide, each line after @indent. 0, -EINVAL or -EIO. */
+int hmm_chart_fprint(FILE *f, const char *indent, const char *unit,
+		     const struct hmm_chart_row *rows, size_t n, int width);
 
 /*
  * hmm_fmt_duration() - ns as a short human string with 3 significant digits:

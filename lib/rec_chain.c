@@ -96,8 +96,6 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "notifier", hmm_json_hex(r->notifier));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
 	hmm_json_attrib(fmt, o, r->ops);
-	hmm_json_task(o, "", &r->caller);
-	hmm_json_task(o, "owner_", &r->owner);
 	json_object_set_new(o, "cause", hmm_json_cause(&r->cause));
 }
 

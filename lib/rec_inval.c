@@ -108,9 +108,7 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "blockable", json_boolean(r->flags & HMM_INVAL_F_BLOCKABLE));
 	json_object_set_new(o, "ret", json_integer(r->ret));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
-	json_object_set_new(o, "owner", hmm_json_hex(r->owner_ptr));
-	hmm_json_task(o, "", &r->task);
-	hmm_json_task(o, "owner_", &r->owner);
+	json_object_set_new(o, "owner_ptr", hmm_json_hex(r->owner_ptr));
 }
 
 static const char *title(const struct hmm_rec_hdr *h, char *buf, size_t n)

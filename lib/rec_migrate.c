@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* HMM_REC_MIGRATE: one migration, setup to finalize on one pfn array (bpf/migrate.bpf.c). */
+#include <stdint.h>
 #include <stdio.h>
 #include "format.h"
 #include "rec.h"
@@ -148,10 +149,8 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "stayed", json_integer(r->stayed));
 	json_object_set_new(o, "setup_ret", json_integer(r->setup_ret));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
-	json_object_set_new(o, "driver", json_string(hmm_fmt_driver(fmt, r->driver)));
-	json_object_set_new(o, "caller_fn", caller_fn ? json_string(caller_fn) : json_null());
-	hmm_json_task(o, "", &r->caller);
-	hmm_json_task(o, "owner_", &r->owner);
+	json_object_set_new(o, "driver", hmm_json_str(hmm_fmt_driver(fmt, r->driver), SIZE_MAX));
+	json_object_set_new(o, "caller_fn", caller_fn ? hmm_json_str(caller_fn, SIZE_MAX) : json_null());
 }
 
 static const char *title(const struct hmm_rec_hdr *h, char *buf, size_t n)

@@ -11,9 +11,8 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 
 	(void)fmt;
 	json_object_set_new(o, "addr", hmm_json_hex(r->addr));
-	json_object_set_new(o, "name", json_stringn(r->name, strnlen(r->name, sizeof(r->name))));
-	json_object_set_new(o, "driver",
-			    json_stringn(r->driver, strnlen(r->driver, sizeof(r->driver))));
+	json_object_set_new(o, "name", hmm_json_str(r->name, sizeof(r->name)));
+	json_object_set_new(o, "driver", hmm_json_str(r->driver, sizeof(r->driver)));
 }
 
 const struct hmm_rec_desc hmm_rec_sym = {

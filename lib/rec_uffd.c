@@ -66,7 +66,6 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "reason", json_string(hmm_uffd_reason_str(r->reason)));
 	json_object_set_new(o, "address", hmm_json_hex(r->address));
 	json_object_set_new(o, "vm_fault", json_integer(r->ret));
-	hmm_json_task(o, "", &r->task);
 }
 
 static const char *title(const struct hmm_rec_hdr *h, char *buf, size_t n)

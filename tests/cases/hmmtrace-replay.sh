@@ -58,7 +58,7 @@ expect_status "export" $? 0
 ce() { jq "[.traceEvents[] | select($1)] | length" "$dir/trace.json"; }
 expect_eq "export: fault slices" "$(ce '.ph == "X" and .cat == "fault"')" 705
 expect_eq "export: migration slices" "$(ce '.ph == "X" and .cat == "migrate"')" 30
-expect_eq "export: invalidation slices" "$(ce '.ph == "X" and .cat == "invalidate"')" 75
+expect_eq "export: invalidation slices" "$(ce '.ph == "X" and .cat == "inval"')" 75
 expect_eq "export: chain spans" "$(ce '.ph == "b"') $(ce '.ph == "e"')" "25 25"
 expect_eq "export: lost events" "$(ce '.ph == "i"')" 1
 expect_eq "export: process names" \

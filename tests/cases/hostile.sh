@@ -71,7 +71,7 @@ expect_status "empty: export" $? 0
 expect_eq "empty: export is a valid trace with no events" "$(jq '.traceEvents | map(select(.ph != "M")) | length' empty.json)" 0
 "$ht" heatmap -i empty.hmmtrace -o empty.svg 2>err.txt
 expect_status "empty: heatmap (nothing to draw)" $? 1
-expect_match "empty: heatmap says why" "$(cat err.txt)" "has no faults, chains, migrations or invalidations"
+expect_match "empty: heatmap says why" "$(cat err.txt)" "has no events with a duration to draw"
 "$top" -b -r empty.hmmtrace --speed 0 >out.txt 2>err.txt
 expect_status "empty: hmmtop -b" $? 0
 finish

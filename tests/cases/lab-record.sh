@@ -104,7 +104,7 @@ check_workload() {
 	ce() { jq "[.traceEvents[] | select($1)] | length" "$out/trace.json"; }
 	expect_eq "$v: fault slices" "$(ce '.ph == "X" and .cat == "fault"')" "$(rq .faults.calls)"
 	expect_eq "$v: migration slices" "$(ce '.ph == "X" and .cat == "migrate"')" "$(rq '[.migrations[].count] | add')"
-	expect_eq "$v: invalidation slices" "$(ce '.ph == "X" and .cat == "invalidate"')" \
+	expect_eq "$v: invalidation slices" "$(ce '.ph == "X" and .cat == "inval"')" \
 		"$(rq '[.invalidations.by_event[].count] | add')"
 	expect_ge "$v: pages-in-flight counter samples" "$(ce '.ph == "C"')" 1
 	expect_eq "$v: the generator's process is named" \

@@ -97,8 +97,8 @@ expect_row "row 1 (by FLT/s)" 1 "$ALPHA"
 expect_row "row 2" 2 "$BETA"
 expect_row "row 3" 3 "$GAMMA"
 expect_screen "detail pane of the selected row" 'pid 1001 alpha, since start: 500 faults, 0 -EBUSY'
-expect_screen "its latency histogram" '1\.878 -> 2\.048 : 450 +\|\*+ *\|'
-expect_screen "its slow bucket" '60\.1 -> 65\.54 : 50 +\|\*+ *\|'
+expect_screen "its latency histogram" '1\.024 -> 2\.048 : 450 +\|\*+ *\|'
+expect_screen "its slow bucket" '32\.768 -> 65\.536 : 50 +\|\*+ *\|'
 
 echo "== selection: the detail pane follows"
 keys Down

@@ -557,14 +557,16 @@ static void test_fold_rejects(void **state)
 
 /* ---- text ----------------------------------------------------------------------------------- */
 
-static char *print_to_string(const struct hmm_hist *h, int width, int *ret)
+static char *print_to_string(const struct hmm_hist *h, bool integer, int width, int *ret)
 {
+	struct hmm_chart_row rows[HMM_CHART_ROWS];
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, n;
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	*ret = hmm_hist_fprint(f, h, "us", 1000, width);
+	n = hmm_hist_chart(h, integer, integer ? 1 : 1000, rows);
+	*ret = hmm_chart_fprint(f, "", integer ? "attempts" : "us", rows, n, width);
 	fclose(f);
 	return buf;
 }
@@ -578,51 +580,69 @@ static int count_lines(const char *s)
 	return n;
 }
 
-static void test_fprint(void **state)
+static void test_chart(void **state)
 {
+	struct hmm_chart_row rows[HMM_CHART_ROWS];
 	struct hmm_hist *h = hist_new();
 	char *out;
 	int ret, i;
 
 	(void)state;
-	out = print_to_string(h, 40, &ret);
+	out = print_to_string(h, false, 40, &ret);
 	assert_int_equal(ret, 0);
 	assert_string_equal(out, "");
 	free(out);
 
+	/* 1024 ns is the upper edge of (512, 1024]; 2048 of (1024, 2048]: two rows of octaves. */
 	for (i = 0; i < 4; i++)
 		hmm_hist_add(h, 1024);
 	hmm_hist_add(h, 2048);
-	out = print_to_string(h, 40, &ret);
+	out = print_to_string(h, false, 40, &ret);
 	assert_int_equal(ret, 0);
-	/* Header, then slots 81 (1024) .. 89 (2048): 9 rows. */
-	assert_int_equal(count_lines(out), 10);
+	assert_int_equal(count_lines(out), 3);
 	assert_non_null(strstr(out, "count"));
 	assert_non_null(strstr(out, "distribution"));
 	assert_non_null(strstr(
-		out, "0.939 -> 1.024 : 4          |****************************************|\n"));
+		out, "0.512 -> 1.024 : 4          |****************************************|\n"));
 	assert_non_null(strstr(
-		out, "1.878 -> 2.048 : 1          |**********                              |\n"));
+		out, "1.024 -> 2.048 : 1          |**********                              |\n"));
 	free(out);
 
-	/* 1 and 2 ns: the slots between them hold no integer and are left out. */
+	/* 0, 1 and 2 ns, and one past the grid: every row between is shown, empty ones too. */
 	memset(h, 0, sizeof(*h));
 	hmm_hist_add(h, 0);
 	hmm_hist_add(h, 1);
 	hmm_hist_add(h, 2);
 	hmm_hist_add(h, (1ULL << 40) + 1);
-	out = print_to_string(h, 10, &ret);
+	out = print_to_string(h, false, 10, &ret);
 	assert_int_equal(ret, 0);
-	assert_non_null(strstr(out, "                       0 : 1          |**********|\n"));
-	assert_non_null(strstr(out, "0 -> 0.001 : 1"));
-	assert_non_null(strstr(out, "0.001834 -> 0.002 : 1"));
-	assert_non_null(strstr(out, "1.1e+09 -> inf : 1"));
-	assert_null(strstr(out, "0.001091"));
+	assert_non_null(strstr(out, "0 -> 0.001 : 2          |**********|\n"));
+	assert_non_null(strstr(out, "0.001 -> 0.002 : 1          |*****     |\n"));
+	assert_non_null(strstr(out, "1.09951e+09 -> ... : 1"));
+	assert_int_equal(count_lines(out), 1 + HMM_CHART_ROWS);
 	free(out);
 
-	assert_int_equal(hmm_hist_fprint(stderr, h, "us", 0, 40), -EINVAL);
-	assert_int_equal(hmm_hist_fprint(stderr, h, "us", 1, -1), -EINVAL);
-	assert_int_equal(hmm_hist_fprint(NULL, h, "us", 1, 40), -EINVAL);
+	/* Integers (attempts) are labelled by the integers each row holds. */
+	memset(h, 0, sizeof(*h));
+	for (i = 1; i <= 9; i++)
+		hmm_hist_add(h, i);
+	assert_int_equal(hmm_hist_chart(h, true, 1, rows), 5);
+	assert_string_equal(rows[0].label, "1");
+	assert_int_equal(rows[0].count, 1);
+	assert_string_equal(rows[1].label, "2");
+	assert_string_equal(rows[2].label, "3 - 4");
+	assert_int_equal(rows[2].count, 2);
+	assert_string_equal(rows[3].label, "5 - 8");
+	assert_int_equal(rows[3].count, 4);
+	assert_string_equal(rows[4].label, "9 - 16");
+	hmm_hist_add(h, 0);
+	hmm_hist_add(h, (1ULL << 40) + 1);
+	assert_int_equal(hmm_hist_chart(h, true, 1, rows), HMM_CHART_ROWS);
+	assert_string_equal(rows[0].label, "0 - 1");
+	assert_string_equal(rows[HMM_CHART_ROWS - 1].label, "> 1099511627776");
+
+	assert_int_equal(hmm_chart_fprint(stderr, "", "us", rows, 1, -1), -EINVAL);
+	assert_int_equal(hmm_chart_fprint(NULL, "", "us", rows, 1, 40), -EINVAL);
 	free(h);
 }
 
@@ -689,7 +709,7 @@ int main(void)
 		cmocka_unit_test(test_fold_overflow_only),
 		cmocka_unit_test(test_fold_sub_octave_edges),
 		cmocka_unit_test(test_fold_rejects),
-		cmocka_unit_test(test_fprint),
+		cmocka_unit_test(test_chart),
 		cmocka_unit_test(test_fmt_duration),
 	};
 

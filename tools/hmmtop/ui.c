@@ -148,46 +148,33 @@ static void draw_table(struct ui *u, int y0, int rows)
 			    : "(waiting for the first interval)");
 }
 
-/* The histogram as bars, bcc-style rows but only the buckets that hold something, so a wide
- * spread still fits the pane. Labels are in microseconds. */
+/* The histogram as the one text chart (hist.h: a row per octave, in microseconds), cut to the
+ * pane's height with a line saying how many rows did not fit. */
 static void draw_hist(struct ui *u, const struct hmm_hist *h, int y, int x, int w, int hmax)
 {
-	int bar = w - 42, n = 0, len, i, shown = 0, nonempty = 0;
-	char label[64], line[256];
+	struct hmm_chart_row rows[HMM_CHART_ROWS];
+	int bar = w - 42, n = 0, len, i;
+	size_t nrows, r;
+	char line[256];
 	__u64 max = 0;
-	__u32 s;
 
 	if (bar < 5 || hmax <= 1)
 		return;
-	for (s = 0; s < HMM_HIST_SLOTS; s++) {
-		if (h->slots[s])
-			nonempty++;
-		if (h->slots[s] > max)
-			max = h->slots[s];
-	}
+	nrows = hmm_hist_chart(h, false, 1000, rows);
+	for (r = 0; r < nrows; r++)
+		max = rows[r].count > max ? rows[r].count : max;
 	snprintf(line, sizeof(line), "%24s : %-10s  %s", "usecs", "count", "distribution");
 	mvaddnstr(y + n++, x, line, w);
-	for (s = 0; s < HMM_HIST_SLOTS && n < hmax; s++) {
-		if (!h->slots[s])
-			continue;
-		if (n == hmax - 1 && shown < nonempty - 1) {
-			snprintf(line, sizeof(line), "%24s   (%d more buckets)", "...",
-				 nonempty - shown);
+	for (r = 0; r < nrows && n < hmax; r++) {
+		if (n == hmax - 1 && r < nrows - 1) {
+			snprintf(line, sizeof(line), "%24s   (%zu more rows)", "...", nrows - r);
 			mvaddnstr(y + n++, x, line, w);
 			break;
 		}
-		if (s == 0)
-			snprintf(label, sizeof(label), "0");
-		else if (s >= HMM_HIST_OVERFLOW)
-			snprintf(label, sizeof(label), "%.4g -> inf",
-				 hmm_hist_slot_lower(s) / 1000);
-		else
-			snprintf(label, sizeof(label), "%.4g -> %.4g",
-				 hmm_hist_slot_lower(s) / 1000, hmm_hist_slot_upper(s) / 1000);
-		len = snprintf(line, sizeof(line), "%24s : %-10llu ", label,
-			       (unsigned long long)h->slots[s]);
+		snprintf(line, sizeof(line), "%24.47s : %-10llu ", rows[r].label,
+			 (unsigned long long)rows[r].count);
 		mvaddnstr(y + n, x, line, w);
-		len = (int)((double)h->slots[s] * bar / (double)max);
+		len = max ? (int)((double)rows[r].count * bar / (double)max) : 0;
 		attron(attr(u, CP_BAR, A_BOLD));
 		mvaddch(y + n, x + 38, '|');
 		for (i = 0; i < bar; i++)
@@ -195,7 +182,6 @@ static void draw_hist(struct ui *u, const struct hmm_hist *h, int y, int x, int 
 		addch('|');
 		attroff(attr(u, CP_BAR, A_BOLD));
 		n++;
-		shown++;
 	}
 }
 

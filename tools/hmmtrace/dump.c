@@ -135,17 +135,7 @@ static json_t *json_counters(const __u64 *c)
 static json_t *json_hist(const struct hmm_hist_key *k, const struct hmm_hist *h,
 			 const struct hmm_fmt *fmt)
 {
-	json_t *o = json_object();
-
-	json_object_set_new(o, "metric", json_string(hmm_metric_name(k->metric)));
-	json_object_set_new(o, "label", json_string(hmm_metric_label(k->metric, k->label)));
-	json_object_set_new(o, "driver", json_string(hmm_fmt_driver(fmt, k->driver)));
-	json_object_set_new(o, "driver_addr", json_integer(k->driver));
-	json_object_set_new(o, "count", json_integer(h->count));
-	json_object_set_new(o, "sum", json_integer(h->sum));
-	json_object_set_new(o, "p50", json_integer(hmm_hist_quantile(h, 0.5, NULL)));
-	json_object_set_new(o, "p99", json_integer(hmm_hist_quantile(h, 0.99, NULL)));
-	return o;
+	return hmm_json_hist_key(k, hmm_fmt_driver(fmt, k->driver), h);
 }
 
 struct kh_ctx {

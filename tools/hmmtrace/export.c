@@ -9,12 +9,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include "hmmtrace.h"
-#include "agg.h"
+#include "format.h"
+#include "rec.h"
 #include "symtab.h"
 #include "trace.h"
 
@@ -28,12 +30,12 @@ struct name {
 struct step {
 	__u64 ts;
 	__s64 delta;
-	__u8 kind; /* 0: fault pages, 1: migrate pages */
+	__u8 kind; /* the record type whose pages they are */
 };
 
 struct exporter {
 	FILE *out;
-	struct hmm_symtab *syms;
+	struct hmm_fmt fmt; /* the records' JSON, with the file's symbols */
 	__u64 base; /* ts of the first record: the file's time 0 */
 	bool first_event;
 	struct name *names;
@@ -103,7 +105,7 @@ static void remember(struct exporter *x, const struct hmm_task *t)
 	n->comm[HMM_COMM_LEN] = 0;
 }
 
-static void step(struct exporter *x, __u64 ts, __u64 dur, __u64 pages, __u8 kind)
+static void step(struct exporter *x, __u64 ts, __u64 dur, __u64 pages, __u16 kind)
 {
 	if (!pages)
 		return;
@@ -123,162 +125,74 @@ static void step(struct exporter *x, __u64 ts, __u64 dur, __u64 pages, __u8 kind
 						.kind = kind };
 }
 
-static json_t *slice(struct exporter *x, const char *name, const char *cat,
-		     const struct hmm_task *t, __u64 ts, __u64 dur)
+/* An event at ts on a task's track (the tracks of lost events: pid 0). */
+static json_t *event(struct exporter *x, const char *ph, const char *name, const char *cat,
+		     const struct hmm_task *t, __u64 ts)
 {
 	json_t *e = json_object();
 
 	json_object_set_new(e, "name", json_string(name));
 	json_object_set_new(e, "cat", json_string(cat));
-	json_object_set_new(e, "ph", json_string("X"));
+	json_object_set_new(e, "ph", json_string(ph));
 	json_object_set_new(e, "ts", json_real(us(x, ts)));
-	json_object_set_new(e, "dur", json_real(dur / 1000.0));
-	json_object_set_new(e, "pid", json_integer(t->pid));
-	json_object_set_new(e, "tid", json_integer(t->tid));
-	remember(x, t);
+	json_object_set_new(e, "pid", json_integer(t ? t->pid : 0));
+	json_object_set_new(e, "tid", json_integer(t ? t->tid : 0));
+	if (t)
+		remember(x, t);
 	return e;
 }
 
-static json_t *hex(__u64 v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "%#llx", (unsigned long long)v);
-	return json_string(b);
-}
-
-static json_t *owner_str(const struct hmm_task *o)
-{
-	char b[48];
-
-	snprintf(b, sizeof(b), "%u %.16s", o->pid, o->comm);
-	return json_string(b);
-}
-
+/*
+ * One record as its descriptor says it shows (lib/rec.h): a slice on its caller's track, an async
+ * span (retry chains) or a global instant (lost events), named by its title, in the category of
+ * its type, with the record's own JSON (what dump --json writes) as args.
+ */
 static void export_record(struct exporter *x, const struct hmm_rec_hdr *rec)
 {
-	json_t *e = NULL, *a = json_object();
-	char name[64];
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+	const struct hmm_task *t;
+	json_t *e, *args;
+	char title[64], id[24];
+	__u64 dur;
 
-	switch (rec->type) {
-	case HMM_REC_FAULT: {
-		const struct hmm_rec_fault *r = (const void *)rec;
-
-		e = slice(x, "hmm_range_fault", "fault", &r->caller, rec->ts, r->dur_ns);
-		json_object_set_new(a, "result", json_string(hmm_result_str(hmm_fault_result(r->ret))));
-		json_object_set_new(a, "ret", json_integer(r->ret));
-		json_object_set_new(a, "pages", json_integer(r->npages));
-		json_object_set_new(a, "start", hex(r->start));
-		json_object_set_new(a, "attempt", json_integer(r->attempt));
-		json_object_set_new(a, "owner", owner_str(&r->owner));
-		json_object_set_new(a, "driver", json_string(hmm_symtab__driver(x->syms, r->ops)));
-		if (hmm_fault_result(r->ret) == HMM_RES_EBUSY && r->cause.found)
-			json_object_set_new(a, "cause", json_string(hmm_event_str(r->cause.event)));
-		step(x, rec->ts, r->dur_ns, r->npages, 0);
-		break;
+	if (!d || d->chrome == HMM_CHROME_NONE)
+		return;
+	t = d->caller ? d->caller(rec) : NULL;
+	dur = d->dur ? d->dur(rec) : 0;
+	d->title(rec, title, sizeof(title));
+	args = hmm_fmt_json(&x->fmt, rec);
+	if (!args) {
+		x->err = -ENOMEM;
+		return;
 	}
-	case HMM_REC_CHAIN: {
-		const struct hmm_rec_chain *r = (const void *)rec;
-		json_t *b = json_object();
-		char id[24];
-
-		snprintf(id, sizeof(id), "%#llx", (unsigned long long)++x->chain_id);
-		remember(x, &r->caller);
-		json_object_set_new(b, "name", json_string("retry chain"));
-		json_object_set_new(b, "cat", json_string("chain"));
-		json_object_set_new(b, "ph", json_string("b"));
-		json_object_set_new(b, "id", json_string(id));
-		json_object_set_new(b, "ts", json_real(us(x, rec->ts)));
-		json_object_set_new(b, "pid", json_integer(r->caller.pid));
-		json_object_set_new(b, "tid", json_integer(r->caller.tid));
-		json_object_set_new(a, "attempts", json_integer(r->attempts));
-		json_object_set_new(a, "busy", json_integer(r->busy));
-		json_object_set_new(a, "result", json_string(hmm_result_str(hmm_fault_result(r->ret))));
-		json_object_set_new(a, "owner", owner_str(&r->owner));
-		json_object_set_new(a, "driver", json_string(hmm_symtab__driver(x->syms, r->ops)));
-		json_object_set_new(b, "args", a);
-		emit(x, b);
-		e = json_object();
-		json_object_set_new(e, "name", json_string("retry chain"));
-		json_object_set_new(e, "cat", json_string("chain"));
-		json_object_set_new(e, "ph", json_string("e"));
+	switch (d->chrome) {
+	case HMM_CHROME_SLICE:
+		e = event(x, "X", title, d->name, t, rec->ts);
+		json_object_set_new(e, "dur", json_real(dur / 1000.0));
+		if (d->pages)
+			step(x, rec->ts, dur, d->pages(rec), rec->type);
+		break;
+	case HMM_CHROME_SPAN:
+		snprintf(id, sizeof(id), "0x%llx", (unsigned long long)++x->chain_id);
+		e = event(x, "b", title, d->name, t, rec->ts);
 		json_object_set_new(e, "id", json_string(id));
-		json_object_set_new(e, "ts", json_real(us(x, rec->ts + r->dur_ns)));
-		json_object_set_new(e, "pid", json_integer(r->caller.pid));
-		json_object_set_new(e, "tid", json_integer(r->caller.tid));
+		json_object_set_new(e, "args", args);
+		emit(x, e);
+		e = event(x, "e", title, d->name, t, rec->ts + dur);
+		json_object_set_new(e, "id", json_string(id));
 		x->slices[rec->type]++;
 		emit(x, e);
 		return;
-	}
-	case HMM_REC_READ_BEGIN: {
-		const struct hmm_rec_read_begin *r = (const void *)rec;
-
-		e = slice(x, "mmu_interval_read_begin", "wait", &r->caller, rec->ts, r->dur_ns);
-		json_object_set_new(a, "owner", owner_str(&r->owner));
-		break;
-	}
-	case HMM_REC_MIGRATE: {
-		const struct hmm_rec_migrate *r = (const void *)rec;
-
-		snprintf(name, sizeof(name), "migrate %s", hmm_dir_str(r->dir));
-		e = slice(x, name, "migrate", &r->caller, rec->ts, r->total_ns);
-		json_object_set_new(a, "npages", json_integer(r->npages));
-		json_object_set_new(a, "collected", json_integer(r->cpages));
-		json_object_set_new(a, "moved", json_integer(r->moved));
-		json_object_set_new(a, "stayed", json_integer(r->stayed));
-		json_object_set_new(a, "setup_us", json_real(r->setup_ns / 1000.0));
-		json_object_set_new(a, "copy_us", json_real(r->copy_ns / 1000.0));
-		json_object_set_new(a, "finalize_us", json_real(r->finalize_ns / 1000.0));
-		json_object_set_new(a, "cpu_fault", json_boolean(r->flags & HMM_MIG_F_FAULT));
-		json_object_set_new(a, "owner", owner_str(&r->owner));
-		json_object_set_new(a, "driver", json_string(hmm_symtab__driver(
-							   x->syms, r->driver ? r->driver : r->caller_ip)));
-		step(x, rec->ts, r->total_ns, r->npages, 1);
-		break;
-	}
-	case HMM_REC_INVAL: {
-		const struct hmm_rec_inval *r = (const void *)rec;
-
-		snprintf(name, sizeof(name), "invalidate %s", hmm_event_str(r->event));
-		e = slice(x, name, "invalidate", &r->task, rec->ts, r->start_ns);
-		json_object_set_new(a, "start", hex(r->start));
-		json_object_set_new(a, "end", hex(r->end));
-		json_object_set_new(a, "end_us", json_real(r->end_ns / 1000.0));
-		json_object_set_new(a, "blockable", json_boolean(r->flags & HMM_INVAL_F_BLOCKABLE));
-		json_object_set_new(a, "ret", json_integer(r->ret));
-		json_object_set_new(a, "owner", owner_str(&r->owner));
-		break;
-	}
-	case HMM_REC_UFFD: {
-		const struct hmm_rec_uffd *r = (const void *)rec;
-
-		snprintf(name, sizeof(name), "userfault %s", hmm_uffd_reason_str(r->reason));
-		e = slice(x, name, "userfault", &r->task, rec->ts, r->dur_ns);
-		json_object_set_new(a, "address", hex(r->address));
-		break;
-	}
-	case HMM_REC_LOST: {
-		const struct hmm_rec_lost *r = (const void *)rec;
-
-		e = json_object();
-		json_object_set_new(e, "name", json_string("events lost"));
-		json_object_set_new(e, "cat", json_string("lost"));
-		json_object_set_new(e, "ph", json_string("i"));
+	case HMM_CHROME_INSTANT:
+		e = event(x, "i", title, d->name, NULL, rec->ts);
 		json_object_set_new(e, "s", json_string("g"));
-		json_object_set_new(e, "ts", json_real(us(x, rec->ts)));
-		json_object_set_new(e, "pid", json_integer(0));
-		json_object_set_new(e, "tid", json_integer(0));
-		json_object_set_new(a, "count", json_integer(r->count));
 		break;
-	}
+	case HMM_CHROME_NONE:
 	default:
-		break;
-	}
-	if (!e) {
-		json_decref(a);
+		json_decref(args);
 		return;
 	}
-	json_object_set_new(e, "args", a);
+	json_object_set_new(e, "args", args);
 	x->slices[rec->type]++;
 	emit(x, e);
 }
@@ -302,9 +216,10 @@ static int by_ts(const void *a, const void *b)
 	return (x->delta > y->delta) - (x->delta < y->delta); /* ends before starts */
 }
 
+/* Pages in flight, one counter per record type that has pages (faults, migrations). */
 static void export_counters(struct exporter *x)
 {
-	__s64 level[2] = {};
+	__s64 level[HMM_REC_TYPE_MAX] = {};
 
 	qsort(x->steps, x->n_steps, sizeof(*x->steps), by_ts);
 	for (size_t i = 0; i < x->n_steps; i++) {
@@ -321,8 +236,9 @@ static void export_counters(struct exporter *x)
 		json_object_set_new(e, "ph", json_string("C"));
 		json_object_set_new(e, "ts", json_real(us(x, s->ts)));
 		json_object_set_new(e, "pid", json_integer(0));
-		json_object_set_new(a, "fault", json_integer(level[0]));
-		json_object_set_new(a, "migrate", json_integer(level[1]));
+		for (const struct hmm_rec_desc *d = hmm_rec_next(NULL); d; d = hmm_rec_next(d))
+			if (d->pages)
+				json_object_set_new(a, d->name, json_integer(level[d->type]));
 		json_object_set_new(e, "args", a);
 		emit(x, e);
 	}
@@ -337,7 +253,7 @@ static void meta_event(struct exporter *x, const char *what, __u32 pid, __u32 ti
 	json_object_set_new(e, "ph", json_string("M"));
 	json_object_set_new(e, "pid", json_integer(pid));
 	json_object_set_new(e, "tid", json_integer(tid));
-	json_object_set_new(a, "name", json_string(name));
+	json_object_set_new(a, "name", hmm_json_str(name, SIZE_MAX));
 	json_object_set_new(e, "args", a);
 	emit(x, e);
 }
@@ -414,8 +330,8 @@ int cmd_export(int argc, char **argv)
 	if (!r)
 		return EXIT_PARTIAL;
 	m = hmm_trace_reader__meta(r);
-	x.syms = hmm_trace_reader__symtab(r);
-	if (!x.syms) {
+	x.fmt.syms = hmm_trace_reader__symtab(r);
+	if (!x.fmt.syms) {
 		tool_err("export: out of memory");
 		status = EXIT_PARTIAL;
 		goto cleanup;
@@ -436,9 +352,9 @@ int cmd_export(int argc, char **argv)
 	export_names(&x);
 	/* Where ts 0 is: the recording's first record, with the wall clock of the start. */
 	other = json_object();
-	json_object_set_new(other, "host", json_string(m->host));
-	json_object_set_new(other, "kernel", json_string(m->release));
-	json_object_set_new(other, "command", json_string(m->command));
+	json_object_set_new(other, "host", hmm_json_str(m->host, sizeof(m->host)));
+	json_object_set_new(other, "kernel", hmm_json_str(m->release, sizeof(m->release)));
+	json_object_set_new(other, "command", hmm_json_str(m->command, sizeof(m->command)));
 	json_object_set_new(other, "ts0_monotonic_ns", json_integer(x.base));
 	json_object_set_new(other, "start_monotonic_ns", json_integer(m->start_mono_ns));
 	json_object_set_new(other, "start_realtime_ns", json_integer(m->start_real_ns));
@@ -454,13 +370,11 @@ int cmd_export(int argc, char **argv)
 			 strerror(x.err == -ENOMEM ? ENOMEM : EIO));
 		status = EXIT_PARTIAL;
 	}
-	fprintf(stderr, "hmmtrace: exported %llu faults, %llu retry chains, %llu migrations, "
-		"%llu invalidations, %llu waits, %llu userfaults\n",
-		(unsigned long long)x.slices[HMM_REC_FAULT], (unsigned long long)x.slices[HMM_REC_CHAIN],
-		(unsigned long long)x.slices[HMM_REC_MIGRATE],
-		(unsigned long long)x.slices[HMM_REC_INVAL],
-		(unsigned long long)x.slices[HMM_REC_READ_BEGIN],
-		(unsigned long long)x.slices[HMM_REC_UFFD]);
+	fprintf(stderr, "hmmtrace: exported");
+	for (const struct hmm_rec_desc *d = hmm_rec_next(NULL); d; d = hmm_rec_next(d))
+		if (d->chrome != HMM_CHROME_NONE)
+			fprintf(stderr, " %s %llu", d->name, (unsigned long long)x.slices[d->type]);
+	fputc('\n', stderr);
 cleanup:
 	if (x.out && x.out != stdout)
 		fclose(x.out);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * hmmtrace heatmap: latency over time as a self-contained SVG, one panel each for faults, retry
- * chains, migrations and invalidations (Brendan Gregg's latency heat maps): time across in
- * equal columns, latency up in power-of-two rows, colour by how many events fell in the cell.
- * Bimodal tails show as two bands, periodic stalls as repeating hot columns.
+ * hmmtrace heatmap: latency over time as a self-contained SVG, one panel per record type that has
+ * one (its descriptor's heat title, lib/rec.h: faults, retry chains, read_begin waits, migrations,
+ * invalidations, userfaults), Brendan Gregg's latency heat maps: time across in equal columns,
+ * latency up in power-of-two rows, colour by how many events fell in the cell. Bimodal tails show
+ * as two bands, periodic stalls as repeating hot columns.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,25 +14,22 @@
 #include <string.h>
 #include "hmmtrace.h"
 #include "hist.h"
+#include "rec.h"
 #include "trace.h"
 
 #define ROWS	  41 /* latency octaves: [2^r, 2^(r+1)) ns, r = 0 .. 40 (the last is "more") */
-#define PANELS	  4
+#define PANELS	  HMM_REC_TYPE_MAX /* at most one per record type */
 #define MAX_COLS  2000
 #define CELL_H	  12
 #define LEFT	  70  /* room for the latency axis */
 #define TOP	  30
 #define PANEL_GAP 50
 
-static const char *const panel_title[PANELS] = {
-	"hmm_range_fault latency per call",
-	"-EBUSY retry chain latency (first attempt to last return)",
-	"migration latency (setup to finalize)",
-	"invalidation latency (range_start callbacks)",
-};
-
 struct heatmap {
 	unsigned int cols;
+	int n_panels;
+	const struct hmm_rec_desc *panel[PANELS]; /* in type order */
+	int panel_of[HMM_REC_TYPE_MAX];		  /* a type's panel, or -1 */
 	__u64 t0, t1;		      /* time range of the events (t0 may be 0: a record can say so) */
 	__u64 n;		      /* samples pass one saw: pass two draws at most these */
 	__u64 *cell[PANELS];	      /* [col * ROWS + row] */
@@ -44,7 +42,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: hmmtrace heatmap -i FILE -o OUT.svg [--columns N]\n"
 		   "Draw a latency heatmap of a recording as a self-contained SVG: time across (N\n"
 		   "equal columns), latency up (one row per power of two), colour by event count;\n"
-		   "one panel each for faults, retry chains, migrations and invalidations.\n\n"
+		   "one panel per event type with a duration (faults, retry chains, read_begin\n"
+		   "waits, migrations, invalidations, userfaults).\n\n"
 		   "  -i, --input FILE   the trace file written by `hmmtrace record`\n"
 		   "  -o, --output OUT   the SVG file to write\n"
 		   "  -c, --columns N    time columns (default 100, at most %d)\n"
@@ -52,24 +51,14 @@ static void usage(FILE *f)
 }
 
 /* Which panel and latency a record contributes, or -1. */
-static int sample(const struct hmm_rec_hdr *rec, __u64 *lat)
+static int sample(const struct heatmap *h, const struct hmm_rec_hdr *rec, __u64 *lat)
 {
-	switch (rec->type) {
-	case HMM_REC_FAULT:
-		*lat = ((const struct hmm_rec_fault *)rec)->dur_ns;
-		return 0;
-	case HMM_REC_CHAIN:
-		*lat = ((const struct hmm_rec_chain *)rec)->dur_ns;
-		return 1;
-	case HMM_REC_MIGRATE:
-		*lat = ((const struct hmm_rec_migrate *)rec)->total_ns;
-		return 2;
-	case HMM_REC_INVAL:
-		*lat = ((const struct hmm_rec_inval *)rec)->start_ns;
-		return 3;
-	default:
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+
+	if (!d || h->panel_of[rec->type] < 0)
 		return -1;
-	}
+	*lat = d->dur(rec);
+	return h->panel_of[rec->type];
 }
 
 static int row_of(__u64 v)
@@ -125,7 +114,7 @@ static int write_svg(const struct heatmap *h, const char *path, const char *titl
 	FILE *f;
 	int p, r;
 
-	for (p = 0; p < PANELS; p++)
+	for (p = 0; p < h->n_panels; p++)
 		height += (h->hi[p] - h->lo[p] + 1) * CELL_H + PANEL_GAP;
 	f = fopen(path, "w");
 	if (!f)
@@ -141,7 +130,7 @@ static int write_svg(const struct heatmap *h, const char *path, const char *titl
 		(h->t1 - h->t0) / 1e9, h->cols, (h->t1 - h->t0) / 1e6 / h->cols,
 		(unsigned long long)lost, lost ? " (the ring buffer was full: cells are short)" : "");
 	y = TOP;
-	for (p = 0; p < PANELS; p++) {
+	for (p = 0; p < h->n_panels; p++) {
 		__u64 max = 0;
 		int rows = h->hi[p] - h->lo[p] + 1;
 
@@ -149,7 +138,7 @@ static int write_svg(const struct heatmap *h, const char *path, const char *titl
 			if (h->cell[p][k] > max)
 				max = h->cell[p][k];
 		fprintf(f, "<g class=\"panel\" id=\"panel%d\">\n<text x=\"%d\" y=\"%u\">%s (%llu "
-			"events)</text>\n", p, LEFT, y + 10, panel_title[p],
+			"events)</text>\n", p, LEFT, y + 10, h->panel[p]->heat,
 			(unsigned long long)h->total[p]);
 		y += 16;
 		for (r = h->hi[p]; r >= h->lo[p]; r--) {
@@ -231,7 +220,15 @@ int cmd_heatmap(int argc, char **argv)
 	r = open_trace("heatmap", path);
 	if (!r)
 		return EXIT_PARTIAL;
-	for (p = 0; p < PANELS; p++) {
+	for (p = 0; p < HMM_REC_TYPE_MAX; p++)
+		h.panel_of[p] = -1;
+	for (const struct hmm_rec_desc *d = hmm_rec_next(NULL); d; d = hmm_rec_next(d)) {
+		if (d->heat && d->dur) {
+			h.panel_of[d->type] = h.n_panels;
+			h.panel[h.n_panels++] = d;
+		}
+	}
+	for (p = 0; p < h.n_panels; p++) {
 		h.cell[p] = calloc((size_t)h.cols * ROWS, sizeof(__u64));
 		h.lo[p] = ROWS;
 		h.hi[p] = -1;
@@ -243,7 +240,7 @@ int cmd_heatmap(int argc, char **argv)
 	}
 	/* Pass one: the time range; pass two: the cells. */
 	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
-		if (sample(rec, &lat) < 0)
+		if (sample(&h, rec, &lat) < 0)
 			continue;
 		if (!h.n++ || rec->ts < h.t0)
 			h.t0 = rec->ts;
@@ -256,8 +253,7 @@ int cmd_heatmap(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!h.n) {
-		tool_err("heatmap: %s has no faults, chains, migrations or invalidations to draw",
-			 path);
+		tool_err("heatmap: %s has no events with a duration to draw", path);
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
@@ -271,7 +267,7 @@ int cmd_heatmap(int argc, char **argv)
 		unsigned int col;
 		int row;
 
-		p = sample(rec, &lat);
+		p = sample(&h, rec, &lat);
 		if (p < 0)
 			continue;
 		if (!h.n || rec->ts < h.t0 || rec->ts > h.t1) {
@@ -293,7 +289,7 @@ int cmd_heatmap(int argc, char **argv)
 	if (later)
 		tool_err("heatmap: note: %s grew while it was read; the %llu records written after the "
 			 "first pass are not drawn", path, (unsigned long long)later);
-	for (p = 0; p < PANELS; p++)
+	for (p = 0; p < h.n_panels; p++)
 		if (h.hi[p] < 0) /* an empty panel still shows its (empty) grid */
 			h.lo[p] = h.hi[p] = 10;
 	warn_damage(path, hmm_trace_reader__stats(r));
@@ -305,7 +301,7 @@ int cmd_heatmap(int argc, char **argv)
 		status = EXIT_PARTIAL;
 	}
 cleanup:
-	for (p = 0; p < PANELS; p++)
+	for (p = 0; p < h.n_panels; p++)
 		free(h.cell[p]);
 	hmm_trace_reader__close(r);
 	return status;

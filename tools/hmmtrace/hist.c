@@ -17,6 +17,7 @@
 #include "hmmtrace.h"
 #include "agg.h"
 #include "format.h"
+#include "output.h"
 #include "hist.h"
 #include "histfile.h"
 #include "ksyms.h"
@@ -130,20 +131,15 @@ static void hist_report_json(const struct hmm_histfile *f, char **names, int nna
 	json_object_set_new(o, "counters", c);
 	for (size_t i = 0; i < f->n; i++) {
 		const struct hmm_histfile_entry *e = &f->e[i];
-		json_t *x = json_object(), *b = json_object();
+		/* A file's histograms are keyed by driver name: no address goes with them. */
+		struct hmm_hist_key k = { .metric = e->key.metric, .label = e->key.label };
+		json_t *x = hmm_json_hist_key(&k, e->driver, &e->h), *b = json_object();
 		bool ovf;
 
-		json_object_set_new(x, "metric", json_string(hmm_metric_name(e->key.metric)));
-		json_object_set_new(x, "label", json_string(hmm_metric_label(e->key.metric, e->key.label)));
-		json_object_set_new(x, "driver", json_string(e->driver));
-		json_object_set_new(x, "count", json_integer(hmm_hist_total(&e->h)));
-		json_object_set_new(x, "sum", json_integer(e->h.sum));
-		json_object_set_new(x, "p50", json_integer(hmm_hist_quantile(&e->h, 0.5, NULL)));
-		json_object_set_new(x, "p90", json_integer(hmm_hist_quantile(&e->h, 0.9, NULL)));
-		json_object_set_new(x, "p99", json_integer(hmm_hist_quantile(&e->h, 0.99, &ovf)));
+		/* Before the histogram objects were one, hist wrote these two: aliases, one
+		 * release. */
+		hmm_hist_quantile(&e->h, 0.99, &ovf);
 		json_object_set_new(x, "p99_overflow", json_boolean(ovf));
-		json_object_set_new(x, "p999", json_integer(hmm_hist_quantile(&e->h, 0.999, NULL)));
-		json_object_set_new(x, "max", json_integer(hmm_hist_max_bound(&e->h)));
 		/* Non-empty slots by index (hmm_hist_slot()), for exact checks and re-merging. */
 		for (__u32 s = 0; s < HMM_HIST_SLOTS; s++)
 			if (e->h.slots[s]) {

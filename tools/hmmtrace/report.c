@@ -24,61 +24,17 @@
 
 #define TOP_N 10
 
-static json_t *j_u64(__u64 v)
-{
-	return json_integer((json_int_t)v);
-}
-
-static json_t *j_comm(const char *comm)
-{
-	return json_stringn(comm, strnlen(comm, HMM_COMM_LEN));
-}
-
-/* count, sum and bucket-bound quantiles of one histogram (raw unit). */
+/* A histogram of durations, or of counts (attempts): output.h, one writer for all. */
 static json_t *j_hist(const struct hmm_hist *h)
 {
-	json_t *o = json_object();
-	bool ovf = false;
-
-	json_object_set_new(o, "count", j_u64(h->count));
-	json_object_set_new(o, "sum", j_u64(h->sum));
-	json_object_set_new(o, "p50", j_u64(hmm_hist_quantile(h, 0.50, NULL)));
-	json_object_set_new(o, "p90", j_u64(hmm_hist_quantile(h, 0.90, NULL)));
-	json_object_set_new(o, "p99", j_u64(hmm_hist_quantile(h, 0.99, &ovf)));
-	json_object_set_new(o, "max", j_u64(hmm_hist_max_bound(h)));
-	json_object_set_new(o, "overflow", json_boolean(h->slots[HMM_HIST_OVERFLOW] != 0));
-	return o;
+	return hmm_json_hist(h, false);
 }
 
-/* The non-empty buckets: [upper bound, count] pairs, for plotting and exact merging. */
-static json_t *j_buckets(const struct hmm_hist *h)
+/* The buckets of a histogram object, a second time under the keys they had before the
+ * histogram objects carried them ("latency_buckets" ...): an alias, one release. */
+static void alias_buckets(json_t *o, const char *key, json_t *hist)
 {
-	json_t *a = json_array();
-
-	for (__u32 s = 0; s < HMM_HIST_SLOTS; s++) {
-		json_t *b;
-
-		if (!h->slots[s])
-			continue;
-		b = json_array();
-		if (s == HMM_HIST_OVERFLOW)
-			json_array_append_new(b, json_string("+Inf"));
-		else
-			json_array_append_new(b, json_real(hmm_hist_slot_upper(s)));
-		json_array_append_new(b, j_u64(h->slots[s]));
-		json_array_append_new(a, b);
-	}
-	return a;
-}
-
-static json_t *j_task(const struct hmm_task *t)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "pid", json_integer(t->pid));
-	json_object_set_new(o, "tid", json_integer(t->tid));
-	json_object_set_new(o, "comm", j_comm(t->comm));
-	return o;
+	json_object_set(o, key, json_object_get(hist, "buckets"));
 }
 
 /* ---- ordering ------------------------------------------------------------------------------- */
@@ -139,31 +95,31 @@ static json_t *j_group(const struct hmm_stats_group *g, bool owner)
 
 	if (owner)
 		json_object_set_new(o, "pid", json_integer(g->pid));
-	json_object_set_new(o, owner ? "comm" : "driver", json_string(g->name));
-	json_object_set_new(o, "time_ns", j_u64(hmm_stats_group_time(g)));
-	json_object_set_new(o, "faults", j_u64(g->c[HMM_C_FAULT_CALLS]));
-	json_object_set_new(o, "fault_pages", j_u64(g->c[HMM_C_FAULT_PAGES]));
-	json_object_set_new(o, "ebusy", j_u64(g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]));
+	json_object_set_new(o, owner ? "comm" : "driver", hmm_json_str(g->name, sizeof(g->name)));
+	json_object_set_new(o, "time_ns", hmm_json_u64(hmm_stats_group_time(g)));
+	json_object_set_new(o, "faults", hmm_json_u64(g->c[HMM_C_FAULT_CALLS]));
+	json_object_set_new(o, "fault_pages", hmm_json_u64(g->c[HMM_C_FAULT_PAGES]));
+	json_object_set_new(o, "ebusy", hmm_json_u64(g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]));
 	json_object_set_new(o, "longest_chain", json_integer(g->longest_chain));
 	json_object_set_new(o, "fault_ns", j_hist(&g->fault_ns));
 	json_object_set_new(o, "chain_ns", j_hist(&g->chain_ns));
 	json_object_set_new(o, "migrations_to_device",
-			    j_u64(g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE]));
+			    hmm_json_u64(g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE]));
 	json_object_set_new(o, "migrations_to_system",
-			    j_u64(g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_SYSTEM]));
+			    hmm_json_u64(g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_SYSTEM]));
 	json_object_set_new(o, "pages_moved",
-			    j_u64(g->c[HMM_C_MIGRATE_MOVED_BASE] + g->c[HMM_C_MIGRATE_MOVED_BASE + 1]));
-	json_object_set_new(o, "pages_stayed", j_u64(g->c[HMM_C_MIGRATE_STAYED_BASE] +
+			    hmm_json_u64(g->c[HMM_C_MIGRATE_MOVED_BASE] + g->c[HMM_C_MIGRATE_MOVED_BASE + 1]));
+	json_object_set_new(o, "pages_stayed", hmm_json_u64(g->c[HMM_C_MIGRATE_STAYED_BASE] +
 						     g->c[HMM_C_MIGRATE_STAYED_BASE + 1]));
-	json_object_set_new(o, "migrate_ns", j_u64(g->migrate_ns));
+	json_object_set_new(o, "migrate_ns", hmm_json_u64(g->migrate_ns));
 	if (owner) {
 		__u64 inv = 0;
 
 		for (int e = 0; e < HMM_EV_MAX; e++)
 			inv += g->c[HMM_C_INVAL_BASE + e];
-		json_object_set_new(o, "invalidations", j_u64(inv));
-		json_object_set_new(o, "inval_ns", j_u64(g->inval_ns));
-		json_object_set_new(o, "read_begin_ns", j_u64(g->read_begin_ns));
+		json_object_set_new(o, "invalidations", hmm_json_u64(inv));
+		json_object_set_new(o, "inval_ns", hmm_json_u64(g->inval_ns));
+		json_object_set_new(o, "read_begin_ns", hmm_json_u64(g->read_begin_ns));
 	}
 	return o;
 }
@@ -183,16 +139,16 @@ static json_t *j_meta(const struct hmm_trace_meta *m)
 {
 	json_t *o = json_object(), *nl = json_array();
 
-	json_object_set_new(o, "host", json_string(m->host));
-	json_object_set_new(o, "kernel", json_string(m->release));
-	json_object_set_new(o, "boot_id", json_string(m->boot_id));
+	json_object_set_new(o, "host", hmm_json_str(m->host, sizeof(m->host)));
+	json_object_set_new(o, "kernel", hmm_json_str(m->release, sizeof(m->release)));
+	json_object_set_new(o, "boot_id", hmm_json_str(m->boot_id, sizeof(m->boot_id)));
 	json_object_set_new(o, "ncpus", json_integer(m->ncpus));
 	json_object_set_new(o, "page_size", json_integer(m->page_size));
-	json_object_set_new(o, "command", json_string(m->command));
-	json_object_set_new(o, "start_realtime_ns", j_u64(m->start_real_ns));
+	json_object_set_new(o, "command", hmm_json_str(m->command, sizeof(m->command)));
+	json_object_set_new(o, "start_realtime_ns", hmm_json_u64(m->start_real_ns));
 	json_object_set_new(o, "filter_pid", json_integer(m->filter_pid));
 	json_object_set_new(o, "filter_owner", json_integer(m->filter_owner));
-	json_object_set_new(o, "filter_min_dur_ns", j_u64(m->filter_min_dur_ns));
+	json_object_set_new(o, "filter_min_dur_ns", hmm_json_u64(m->filter_min_dur_ns));
 	for (__u32 i = 0; i < m->n_aps && i < HMM_TRACE_MAX_APS; i++) {
 		const struct hmm_trace_ap *a = &m->aps[i];
 		json_t *e;
@@ -200,9 +156,9 @@ static json_t *j_meta(const struct hmm_trace_meta *m)
 		if (a->state == HMM_AP_ATTACHED || a->state == HMM_AP_DISABLED)
 			continue;
 		e = json_object();
-		json_object_set_new(e, "func", json_string(a->func));
+		json_object_set_new(e, "func", hmm_json_str(a->func, sizeof(a->func)));
 		json_object_set_new(e, "state", json_string(hmm_ap_state_str(a->state)));
-		json_object_set_new(e, "reason", json_string(a->reason));
+		json_object_set_new(e, "reason", hmm_json_str(a->reason, sizeof(a->reason)));
 		json_array_append_new(nl, e);
 	}
 	json_object_set_new(o, "not_live", nl);
@@ -220,51 +176,51 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 	int i;
 
 	json_object_set_new(o, "recording", j_meta(m));
-	json_object_set_new(o, "events", j_u64(s->records - s->per_type[HMM_REC_LOST]));
-	json_object_set_new(o, "lost", j_u64(s->c[HMM_C_RINGBUF_DROPS]));
-	json_object_set_new(o, "first_ts_ns", j_u64(s->first_ts));
-	json_object_set_new(o, "duration_ns", j_u64(s->last_end_ts - s->first_ts));
+	json_object_set_new(o, "events", hmm_json_u64(s->records - s->per_type[HMM_REC_LOST]));
+	json_object_set_new(o, "lost", hmm_json_u64(s->c[HMM_C_RINGBUF_DROPS]));
+	json_object_set_new(o, "first_ts_ns", hmm_json_u64(s->first_ts));
+	json_object_set_new(o, "duration_ns", hmm_json_u64(s->last_end_ts - s->first_ts));
 
-	json_object_set_new(f, "calls", j_u64(s->c[HMM_C_FAULT_CALLS]));
-	json_object_set_new(f, "pages", j_u64(s->c[HMM_C_FAULT_PAGES]));
+	json_object_set_new(f, "calls", hmm_json_u64(s->c[HMM_C_FAULT_CALLS]));
+	json_object_set_new(f, "pages", hmm_json_u64(s->c[HMM_C_FAULT_PAGES]));
 	for (i = 0; i < HMM_RES_MAX; i++)
-		json_object_set_new(res, hmm_result_str(i), j_u64(s->c[HMM_C_FAULT_RESULT_BASE + i]));
+		json_object_set_new(res, hmm_result_str(i), hmm_json_u64(s->c[HMM_C_FAULT_RESULT_BASE + i]));
 	json_object_set_new(f, "results", res);
 	hmm_stats__metric(s, HMM_M_FAULT_NS, -1, &h);
 	json_object_set_new(f, "latency_ns", j_hist(&h));
-	json_object_set_new(f, "latency_buckets", j_buckets(&h));
+	alias_buckets(f, "latency_buckets", json_object_get(f, "latency_ns"));
 	hmm_stats__metric(s, HMM_M_CHAIN_NS, -1, &h);
 	json_object_set_new(f, "chain_latency_ns", j_hist(&h));
-	json_object_set_new(f, "chain_latency_buckets", j_buckets(&h));
+	alias_buckets(f, "chain_latency_buckets", json_object_get(f, "chain_latency_ns"));
 	hmm_stats__metric(s, HMM_M_READ_BEGIN_NS, -1, &h);
 	json_object_set_new(f, "read_begin_wait_ns", j_hist(&h));
 	json_object_set_new(o, "faults", f);
 
-	json_object_set_new(ch, "chains", j_u64(s->per_type[HMM_REC_CHAIN]));
-	json_object_set_new(ch, "retries", j_u64(s->c[HMM_C_CHAIN_RETRIES]));
-	json_object_set_new(ch, "ebusy", j_u64(s->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]));
+	json_object_set_new(ch, "chains", hmm_json_u64(s->per_type[HMM_REC_CHAIN]));
+	json_object_set_new(ch, "retries", hmm_json_u64(s->c[HMM_C_CHAIN_RETRIES]));
+	json_object_set_new(ch, "ebusy", hmm_json_u64(s->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]));
 	hmm_stats__metric(s, HMM_M_CHAIN_ATTEMPTS, -1, &h);
-	json_object_set_new(ch, "attempts", j_hist(&h));
-	json_object_set_new(ch, "attempts_buckets", j_buckets(&h));
+	json_object_set_new(ch, "attempts", hmm_json_hist(&h, true));
+	alias_buckets(ch, "attempts_buckets", json_object_get(ch, "attempts"));
 	a = json_array();
 	for (size_t k = 0; k < s->n_top_chains; k++) {
 		const struct hmm_stats_chain *c = &s->top_chains[k];
 		json_t *e = json_object(), *cs = json_array();
 
-		json_object_set_new(e, "ts_ns", j_u64(c->ts));
+		json_object_set_new(e, "ts_ns", hmm_json_u64(c->ts));
 		json_object_set_new(e, "attempts", json_integer(c->attempts));
 		json_object_set_new(e, "busy", json_integer(c->busy));
-		json_object_set_new(e, "dur_ns", j_u64(c->dur_ns));
+		json_object_set_new(e, "dur_ns", hmm_json_u64(c->dur_ns));
 		json_object_set_new(e, "result", json_string(hmm_result_str(hmm_fault_result(c->ret))));
-		json_object_set_new(e, "owner", j_task(&c->owner));
-		json_object_set_new(e, "caller", j_task(&c->caller));
-		json_object_set_new(e, "driver", json_string(c->driver));
+		json_object_set_new(e, "owner", hmm_json_task(&c->owner));
+		json_object_set_new(e, "caller", hmm_json_task(&c->caller));
+		json_object_set_new(e, "driver", hmm_json_str(c->driver, sizeof(c->driver)));
 		for (__u32 j = 0; j < c->n_causes; j++) {
 			json_t *x = json_object();
 
 			json_object_set_new(x, "event", json_string(hmm_event_str(c->causes[j].event)));
 			json_object_set_new(x, "count", json_integer(c->causes[j].count));
-			json_object_set_new(x, "task", j_task(&c->causes[j].task));
+			json_object_set_new(x, "task", hmm_json_task(&c->causes[j].task));
 			json_array_append_new(cs, x);
 		}
 		json_object_set_new(e, "causes", cs);
@@ -279,17 +235,17 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 		json_t *e = json_object();
 
 		json_object_set_new(e, "direction", json_string(hmm_dir_str(x->dir)));
-		json_object_set_new(e, "driver", json_string(x->driver));
-		json_object_set_new(e, "count", j_u64(x->count));
-		json_object_set_new(e, "cpu_fault", j_u64(x->cpu_fault));
-		json_object_set_new(e, "npages", j_u64(x->npages));
-		json_object_set_new(e, "collected", j_u64(x->cpages));
-		json_object_set_new(e, "moved", j_u64(x->moved));
-		json_object_set_new(e, "stayed", j_u64(x->stayed));
+		json_object_set_new(e, "driver", hmm_json_str(x->driver, sizeof(x->driver)));
+		json_object_set_new(e, "count", hmm_json_u64(x->count));
+		json_object_set_new(e, "cpu_fault", hmm_json_u64(x->cpu_fault));
+		json_object_set_new(e, "npages", hmm_json_u64(x->npages));
+		json_object_set_new(e, "collected", hmm_json_u64(x->cpages));
+		json_object_set_new(e, "moved", hmm_json_u64(x->moved));
+		json_object_set_new(e, "stayed", hmm_json_u64(x->stayed));
 		json_object_set_new(e, "gb_per_s", json_real(gbps(x->moved, page_size, x->total_ns)));
-		json_object_set_new(e, "setup_ns", j_u64(x->setup_ns));
-		json_object_set_new(e, "copy_ns", j_u64(x->copy_ns));
-		json_object_set_new(e, "finalize_ns", j_u64(x->finalize_ns));
+		json_object_set_new(e, "setup_ns", hmm_json_u64(x->setup_ns));
+		json_object_set_new(e, "copy_ns", hmm_json_u64(x->copy_ns));
+		json_object_set_new(e, "finalize_ns", hmm_json_u64(x->finalize_ns));
 		json_object_set_new(e, "total_ns", j_hist(&x->total_hist));
 		json_array_append_new(mig, e);
 	}
@@ -304,8 +260,8 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 			continue;
 		e = json_object();
 		json_object_set_new(e, "event", json_string(hmm_event_str(i)));
-		json_object_set_new(e, "count", j_u64(s->c[HMM_C_INVAL_BASE + i]));
-		json_object_set_new(e, "pages", j_u64(s->c[HMM_C_INVAL_PAGES_BASE + i]));
+		json_object_set_new(e, "count", hmm_json_u64(s->c[HMM_C_INVAL_BASE + i]));
+		json_object_set_new(e, "pages", hmm_json_u64(s->c[HMM_C_INVAL_PAGES_BASE + i]));
 		hmm_stats__metric(s, HMM_M_INVAL_START_NS, i, &h);
 		json_object_set_new(e, "start_ns", j_hist(&h));
 		hmm_stats__metric(s, HMM_M_INVAL_END_NS, i, &h);
@@ -313,7 +269,7 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(inv, "by_event", a);
-	json_object_set_new(inv, "eagain", j_u64(s->c[HMM_C_INVAL_EAGAIN]));
+	json_object_set_new(inv, "eagain", hmm_json_u64(s->c[HMM_C_INVAL_EAGAIN]));
 	a = json_array();
 	tasks = (void *)sorted((void *const *)s->inval_tasks, s->n_inval_tasks, by_task_time);
 	for (size_t k = 0; tasks && k < s->n_inval_tasks && k < TOP_N; k++) {
@@ -321,13 +277,13 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 		json_t *e = json_object(), *pe = json_object();
 
 		json_object_set_new(e, "pid", json_integer(t->pid));
-		json_object_set_new(e, "comm", json_string(t->comm));
-		json_object_set_new(e, "count", j_u64(t->count));
-		json_object_set_new(e, "pages", j_u64(t->pages));
-		json_object_set_new(e, "time_ns", j_u64(t->ns));
+		json_object_set_new(e, "comm", hmm_json_str(t->comm, sizeof(t->comm)));
+		json_object_set_new(e, "count", hmm_json_u64(t->count));
+		json_object_set_new(e, "pages", hmm_json_u64(t->pages));
+		json_object_set_new(e, "time_ns", hmm_json_u64(t->ns));
 		for (int ev = 0; ev < HMM_EV_MAX; ev++)
 			if (t->per_event[ev])
-				json_object_set_new(pe, hmm_event_str(ev), j_u64(t->per_event[ev]));
+				json_object_set_new(pe, hmm_event_str(ev), hmm_json_u64(t->per_event[ev]));
 		json_object_set_new(e, "by_event", pe);
 		json_array_append_new(a, e);
 	}
@@ -349,43 +305,13 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 
 /* ---- the same report as text ---------------------------------------------------------------- */
 
-/*
- * A bcc-style power-of-two histogram: the log-linear slots summed per octave, so a report shows
- * a few lines, not the 8 sub-buckets of each octave. Slots 8e+2 .. 8e+9 are (2^e, 2^(e+1)].
- */
-static void text_log2(FILE *f, const struct hmm_hist *h, const char *unit, double div)
+/* A histogram as the one text chart (hist.h), 40 characters wide. */
+static void text_chart(FILE *f, const struct hmm_hist *h, const char *unit, bool integer,
+		       double div)
 {
-	__u64 oct[HMM_HIST_OCTAVES + 2] = {}, max = 0;
-	int lo = -1, hi = -1, e;
+	struct hmm_chart_row rows[HMM_CHART_ROWS];
 
-	for (__u32 s = 0; s < HMM_HIST_SLOTS; s++) {
-		e = s <= 1 ? 0 : s == HMM_HIST_OVERFLOW ? HMM_HIST_OCTAVES + 1 : (int)(s - 2) / 8 + 1;
-		oct[e] += h->slots[s];
-	}
-	for (e = 0; e <= HMM_HIST_OCTAVES + 1; e++) {
-		if (!oct[e])
-			continue;
-		lo = lo < 0 ? e : lo;
-		hi = e;
-		max = oct[e] > max ? oct[e] : max;
-	}
-	if (lo < 0)
-		return;
-	fprintf(f, "  %24s : %-10s %s\n", unit, "count", "distribution");
-	for (e = lo; e <= hi; e++) {
-		int bar = (int)(oct[e] * 40 / max);
-		char range[48];
-
-		if (e == 0)
-			snprintf(range, sizeof(range), "0 -> %g", 1 / div);
-		else if (e == HMM_HIST_OCTAVES + 1)
-			snprintf(range, sizeof(range), "%g -> ...", ldexp(1, HMM_HIST_OCTAVES) / div);
-		else
-			snprintf(range, sizeof(range), "%g -> %g", ldexp(1, e - 1) / div,
-				 ldexp(1, e) / div);
-		fprintf(f, "  %24s : %-10llu |%-40.*s|\n", range, (unsigned long long)oct[e], bar,
-			"****************************************");
-	}
+	hmm_chart_fprint(f, "  ", unit, rows, hmm_hist_chart(h, integer, div, rows), 40);
 }
 
 static const char *dur(char *buf, size_t n, __u64 ns)
@@ -492,7 +418,7 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 	hmm_stats__metric(s, HMM_M_FAULT_NS, -1, &h);
 	if (h.count) {
 		fprintf(f, "\n  latency per call:\n");
-		text_log2(f, &h, "us", 1000);
+		text_chart(f, &h, "us", false, 1000);
 	}
 
 	fprintf(f, "\n-EBUSY retry chains: %llu chains, %llu retries (%llu -EBUSY returns)\n",
@@ -502,7 +428,7 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 	if (s->per_type[HMM_REC_CHAIN]) {
 		hmm_stats__metric(s, HMM_M_CHAIN_ATTEMPTS, -1, &h);
 		fprintf(f, "  attempts per chain:\n");
-		text_log2(f, &h, "attempts", 1);
+		text_chart(f, &h, "attempts", true, 1);
 		fprintf(f, "  longest:\n");
 	}
 	for (size_t k = 0; k < s->n_top_chains; k++) {

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <bpf/bpf.h>
 #include "hmmtrace.h"
+#include "output.h"
 #include "agg.h"
 #include "hist.h"
 #include "ksyms.h"
@@ -135,13 +136,9 @@ static void print_json(const struct totals *t, long long lost, double secs)
 
 			if (!x->count)
 				continue;
-			e = json_object();
-			json_object_set_new(e, "metric", json_string(hmm_metric_name(m)));
-			json_object_set_new(e, "label", json_string(hmm_metric_label(m, l)));
-			json_object_set_new(e, "count", json_integer(x->count));
-			json_object_set_new(e, "sum", json_integer(x->sum));
-			json_object_set_new(e, "p50", json_integer(hmm_hist_quantile(x, 0.5, NULL)));
-			json_object_set_new(e, "p99", json_integer(hmm_hist_quantile(x, 0.99, NULL)));
+			/* Over all drivers: the key's driver is 0, and no name goes with it. */
+			e = hmm_json_hist_key(&(struct hmm_hist_key){ .metric = m, .label = l }, NULL,
+					      x);
 			json_array_append_new(h, e);
 		}
 	json_object_set_new(o, "hists", h);
