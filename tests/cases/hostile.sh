@@ -46,6 +46,14 @@ expect_status "names: dump --json" $? 0
 expect_eq "names: JSON keeps the comm exactly" \
 	"$(jq -r 'select(.type == "fault" and .pid == 2000) | .comm' out.json | head -n 1 | od -An -c | tr -s ' ')" \
 	"$(printf 'ow\033[2J\033]0;pwn\007\n' | od -An -c | tr -s ' ')"
+# A name that is not UTF-8 cannot be a JSON string as it is: each such byte is U+FFFD, and the
+# field is there (jansson refuses the string, which left the field out).
+expect_eq "names: every fault has its caller's comm" \
+	"$(jq -s '[.[] | select(.type == "fault" and (.caller.comm | type) == "string")] | length' out.json)" \
+	"$(jq -s '[.[] | select(.type == "fault")] | length' out.json)"
+expect_eq "names: invalid UTF-8 as U+FFFD" \
+	"$(jq -r 'select(.type == "fault" and .caller.pid == 2004) | .caller.comm' out.json | head -n 1)" \
+	"$(printf 'bad\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdutf8')"
 "$ht" heatmap -i names.hmmtrace -o names.svg
 expect_status "names: heatmap" $? 0
 expect_eq "names: SVG without control bytes" "$(LC_ALL=C grep -cP '[\x00-\x09\x0b-\x1f\x7f]' names.svg)" 0
