@@ -74,13 +74,13 @@ TOOL_LDLIBS := $(STATIC_LDFLAGS) -lbpf -lelf -ldeflate -lz -ljansson -lm -lpthre
 
 TOOLS := hmmtrace hmm_exporter hmmtop
 TOOL_BINS := $(patsubst %,$(OUTPUT)/%,$(TOOLS))
-hmmtrace_SRCS := $(wildcard tools/hmmtrace/*.c) tools/common.c
+hmmtrace_SRCS := $(wildcard tools/hmmtrace/*.c) tools/common.c tools/opt.c
 # Debian's libmicrohttpd.a needs GnuTLS, which cannot link statically: notls.c stands in for it
 # in static builds (SANITIZE=1 links dynamically, against the real GnuTLS).
 hmm_exporter_SRCS := $(filter-out $(if $(STATIC_LDFLAGS),,%/notls.c),$(wildcard tools/hmm_exporter/*.c)) \
-	tools/common.c
+	tools/common.c tools/opt.c
 hmm_exporter_LDLIBS := -lmicrohttpd -lpthread
-hmmtop_SRCS := $(wildcard tools/hmmtop/*.c) tools/common.c
+hmmtop_SRCS := $(wildcard tools/hmmtop/*.c) tools/common.c tools/opt.c
 # ncursesw and its terminfo reader, static like everything else (the lab's batch mode needs no
 # terminfo).
 hmmtop_LDLIBS := -lncursesw -ltinfo

@@ -52,18 +52,32 @@ bad:
 int tool_parse_pid(const char *opt, const char *arg, __u32 *out)
 {
 	unsigned long long v;
-	char path[64];
 	int err;
 
 	err = tool_parse_u64(opt, arg, 1, 4194304, &v); /* PID_MAX_LIMIT */
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), "/proc/%llu", v);
-	if (access(path, F_OK)) {
-		tool_err("%s: no process %llu", opt, v);
-		return -ESRCH;
-	}
 	*out = v;
+	return 0;
+}
+
+int tool_check_pids(const struct hmm_tracer_opts *opts)
+{
+	const struct {
+		const char *opt;
+		__u32 pid;
+	} p[] = { { "--pid", opts->pid }, { "--owner", opts->owner } };
+	char path[64];
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		if (!p[i].pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u", p[i].pid);
+		if (access(path, F_OK)) {
+			tool_err("%s: no process %u", p[i].opt, p[i].pid);
+			return -ESRCH;
+		}
+	}
 	return 0;
 }
 

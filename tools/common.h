@@ -16,7 +16,11 @@ void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse an unsigned number for option `opt` within [min, max]; prints why on failure. */
 int tool_parse_u64(const char *opt, const char *arg, unsigned long long min,
 		   unsigned long long max, unsigned long long *out);
+/* A pid (1 .. PID_MAX_LIMIT); whether it is running is for tool_check_pids(): a replay filters
+ * on processes long gone. */
 int tool_parse_pid(const char *opt, const char *arg, __u32 *out);
+/* Live tracing of --pid or --owner: the process must exist. 0, or -ESRCH after saying so. */
+int tool_check_pids(const struct hmm_tracer_opts *opts);
 int tool_parse_mode(const char *arg, enum hmm_attach_mode *out);
 /*
  * --paths LIST: the kernel paths to trace, comma-separated: fault (hmm_range_fault and

@@ -53,7 +53,7 @@ bad_opt() { # EXPECTED_STATUS REGEX ARGS...
 	expect_status "hmm_exporter $*" $rc "$want"
 	expect_match "hmm_exporter $* message" "$out" "$re"
 }
-bad_opt 2 "unrecognized option" --frobnicate
+bad_opt 2 "unknown option .--frobnicate." --frobnicate
 bad_opt 2 "--interval: 'abc' is not a number" --interval abc
 bad_opt 2 "--interval: 0 is out of range" -i 0
 bad_opt 2 "expected ADDR:PORT" --listen nocolon

@@ -21,41 +21,60 @@
 #include <grp.h>
 #include <pwd.h>
 #include "exporter.h"
+#include "../opt.h"
 #include "hist.h"
 #include "ksyms.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hmm_exporter [OPTIONS]\n"
-		"Export Linux HMM and device-memory migration statistics to Prometheus, from\n"
-		"hmmscope's in-kernel aggregation (no per-event traffic).\n\n"
-		"  -l, --listen ADDR:PORT  serve /metrics there (default 127.0.0.1:%d; IPv6 as\n"
-		"                          [ADDR]:PORT; port 0 picks a free one)\n"
-		"  -t, --textfile DIR      write DIR/hmm.prom every interval, atomically, for\n"
-		"                          node_exporter's textfile collector (no HTTP unless\n"
-		"                          --listen is given too)\n"
-		"  -i, --interval SECONDS  textfile interval (default 15)\n"
-		"      --once              count for one interval, write the textfile (or stdout\n"
-		"                          without --textfile) once and exit\n"
-		"  -m, --mode MODE         attach mode: auto (default), fentry or kprobe\n"
-		"      --paths LIST        trace only these kernel paths, comma-separated: fault,\n"
-		"                          migrate, inval, uffd or all (default); fewer, cheaper\n"
-		"      --per-process N     also per-process counters, labelled pid and comm for\n"
-		"                          at most N (1..1000) owner processes, pid=\"other\" for\n"
-		"                          the rest\n"
-		"  -u, --user USER         run as USER once the programs are attached and the port\n"
-		"                          is open (the textfile DIR must be writable by USER)\n"
-		"      --validate FILE     check FILE ('-': stdin) in the text format against the\n"
-		"                          exporter's invariants, then exit (0: valid, 1: not)\n"
-		"  -v, --verbose           libbpf and libmicrohttpd messages (-vv: debug)\n"
-		"  -V, --version           print the version\n"
-		"  -h, --help              this text\n\n"
-		"Exit status: 0 stopped by SIGINT/SIGTERM (or --once done); 1 runtime error\n"
-		"(cannot listen, cannot write the textfile); 2 bad usage; 3 the BPF programs\n"
-		"could not be loaded (no BTF, no privileges).\n",
-		HMM_EXPORTER_PORT);
-}
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const struct tool_opt exporter_opts[] = {
+	TOOL_OPT('l', "listen", "ADDR:PORT",
+		 "serve /metrics there (default 127.0.0.1:" STR(HMM_EXPORTER_PORT) "; IPv6 as\n"
+		 "[ADDR]:PORT; port 0 picks a free one)",
+		 tool_opt_str, listen),
+	TOOL_OPT('t', "textfile", "DIR",
+		 "write DIR/hmm.prom every interval, atomically, for\n"
+		 "node_exporter's textfile collector (no HTTP unless\n"
+		 "--listen is given too)",
+		 tool_opt_str, textfile),
+	TOOL_OPT('i', "interval", "SECONDS", "textfile interval (default 15)", tool_opt_u64,
+		 interval, .min = 1, .max = 86400),
+	TOOL_OPT(0, "once", NULL,
+		 "count for one interval, write the textfile (or stdout\n"
+		 "without --textfile) once and exit",
+		 tool_opt_flag, once),
+	OPT_MODE(OPT_MODE_HELP),
+	OPT_PATHS,
+	TOOL_OPT(0, "per-process", "N",
+		 "also per-process counters, labelled pid and comm for\n"
+		 "at most N (1..1000) owner processes, pid=\"other\" for\n"
+		 "the rest",
+		 tool_opt_u64, per_process, .min = 1, .max = 1000),
+	TOOL_OPT('u', "user", "USER",
+		 "run as USER once the programs are attached and the port\n"
+		 "is open (the textfile DIR must be writable by USER)",
+		 tool_opt_str, user),
+	TOOL_OPT(0, "validate", "FILE",
+		 "check FILE ('-': stdin) in the text format against the\n"
+		 "exporter's invariants, then exit (0: valid, 1: not)",
+		 tool_opt_str, validate),
+	OPT_VERBOSE("libbpf and libmicrohttpd messages (-vv: debug)"),
+	OPT_VERSION,
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct tool_cmd exporter_cmd = {
+	.prog = "hmm_exporter",
+	.usage = "Usage: hmm_exporter [OPTIONS]\n",
+	.about = "Export Linux HMM and device-memory migration statistics to Prometheus, from\n"
+		 "hmmscope's in-kernel aggregation (no per-event traffic).",
+	.opts = exporter_opts,
+	.epilogue = "Exit status: 0 stopped by SIGINT/SIGTERM (or --once done); 1 runtime error\n"
+		    "(cannot listen, cannot write the textfile); 2 bad usage; 3 the BPF programs\n"
+		    "could not be loaded (no BTF, no privileges).\n",
+};
 
 /* ---- snapshot ------------------------------------------------------------------------------ */
 
@@ -429,89 +448,48 @@ static int validate_file(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ONCE = 256, OPT_PER_PROCESS, OPT_VALIDATE, OPT_PATHS };
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "textfile", required_argument, NULL, 't' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "per-process", required_argument, NULL, OPT_PER_PROCESS },
-		{ "paths", required_argument, NULL, OPT_PATHS },
-		{ "user", required_argument, NULL, 'u' },
-		{ "validate", required_argument, NULL, OPT_VALIDATE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .aggregate = true, .events = false };
-	const char *listen_spec = NULL, *textfile = NULL, *user = NULL;
+	struct tool_opts to = { .tracer = { .sz = sizeof(to.tracer), .aggregate = true },
+				.interval = 15 };
+	struct hmm_tracer_opts opts;
+	const char *listen_spec, *textfile, *user;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	char default_listen[32], shown[128] = "";
-	unsigned long long interval = 15, per_process = 0;
+	unsigned long long interval, per_process;
 	struct http_server *http = NULL;
 	struct exporter *e = NULL;
 	struct utsname un;
-	bool once = false, ipv6 = false;
-	int c, fd = -1, status = EXP_OK, err;
+	bool once, ipv6 = false;
+	int first, fd = -1, status = EXP_OK, err;
 	double next;
 
 	tool_name = "hmm_exporter";
 	hmm_set_print(tool_print);
-	while ((c = getopt_long(argc, argv, "l:t:i:m:u:vVh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'u':
-			user = optarg;
-			break;
-		case 'l':
-			listen_spec = optarg;
-			break;
-		case 't':
-			textfile = optarg;
-			break;
-		case 'i':
-			if (tool_parse_u64("--interval", optarg, 1, 86400, &interval))
-				return EXP_USAGE;
-			break;
-		case OPT_ONCE:
-			once = true;
-			break;
-		case 'm':
-			if (tool_parse_mode(optarg, &opts.mode))
-				return EXP_USAGE;
-			break;
-		case OPT_PATHS:
-			if (tool_parse_paths(optarg, &opts.skip_mask))
-				return EXP_USAGE;
-			break;
-		case OPT_PER_PROCESS:
-			if (tool_parse_u64("--per-process", optarg, 1, 1000, &per_process))
-				return EXP_USAGE;
-			opts.per_owner = true;
-			break;
-		case OPT_VALIDATE:
-			return validate_file(optarg);
-		case 'v':
-			tool_verbose++;
-			break;
-		case 'V':
-			printf("hmm_exporter %s (record schema %d)\n", HMM_EXPORTER_VERSION,
-			       HMM_SCHEMA_VERSION);
-			return EXP_OK;
-		case 'h':
-			usage(stdout);
-			return EXP_OK;
-		default:
-			usage(stderr);
-			return EXP_USAGE;
-		}
+	first = tool_parse(&exporter_cmd, argc, argv, &to);
+	if (first < 0)
+		return EXP_USAGE;
+	if (to.help)
+		return EXP_OK;
+	if (to.version) {
+		printf("hmm_exporter %s (record schema %d)\n", HMM_EXPORTER_VERSION,
+		       HMM_SCHEMA_VERSION);
+		return EXP_OK;
 	}
-	if (optind < argc) {
-		tool_err("unexpected argument '%s' (see --help)", argv[optind]);
+	if (to.validate)
+		return validate_file(to.validate);
+	if (first < argc) {
+		tool_err("unexpected argument '%s' (see --help)", argv[first]);
 		return EXP_USAGE;
 	}
+	opts = to.tracer;
+	opts.per_owner = to.per_process > 0;
+	listen_spec = to.listen;
+	textfile = to.textfile;
+	user = to.user;
+	interval = to.interval;
+	per_process = to.per_process;
+	once = to.once;
+	tool_verbose = to.verbose;
 	if (user && lookup_user(user, &uid, &gid)) {
 		tool_err("--user: no such user '%s' in /etc/passwd (a name, or UID[:GID])", user);
 		return EXP_USAGE;

@@ -15,48 +15,55 @@
 #include <unistd.h>
 #include "rec.h"
 #include "top.h"
+#include "../opt.h"
 
 #define HMMTOP_VERSION "0.1"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hmmtop [OPTIONS]\n"
-		"       hmmtop -r FILE [--speed N] [OPTIONS]\n"
-		"Show HMM activity per owner process or per driver, refreshed every interval: "
-		"faults\n"
-		"and their latency, -EBUSY retries, migrations each way, invalidations; live from "
-		"the\n"
-		"kernel, or replayed from a trace file written by `hmmtrace record`.\n\n"
-		"  -d, --delay SECS     refresh interval in seconds (default 1; 0.05 .. 3600)\n"
-		"  -p, --pid PID        only calls made by process PID\n"
-		"      --owner PID      only work on memory owned by process PID (the mm owner)\n"
-		"  -b, --batch          print the table as text each interval, no full-screen "
-		"view\n"
-		"  -n, --iterations N   stop after N intervals\n"
-		"  -r, --replay FILE    play a trace file instead of tracing live\n"
-		"      --speed N        replay at N times the recorded speed (default 1; 0: as "
-		"fast\n"
-		"                       as possible)\n"
-		"  -s, --sort COLUMN    sort by COLUMN (a column title, e.g. FLT/s, P99, NAME;\n"
-		"                       default FLT/s)\n"
-		"  -g, --group GROUP    rows per owner (default) or per driver\n"
-		"  -k, --kprobe         attach with kprobes (same as --mode kprobe)\n"
-		"  -m, --mode MODE      attach mode: auto (default), fentry or kprobe\n"
-		"      --paths LIST     trace only these kernel paths, comma-separated: fault,\n"
-		"                       migrate, inval, uffd or all (default); fewer, cheaper\n"
-		"  -v, --verbose        more messages from the loader (-vv: libbpf's too)\n"
-		"  -h, --help           this text\n"
-		"  -V, --version        the version\n\n"
-		"Keys: q quit, Up/Down/PgUp/PgDn/Home/End select, s or > next sort column, < "
-		"previous,\n"
-		"r reverse order, p filter by pid, g owner/driver rows, space pause, n next "
-		"interval,\n"
-		"h or ? help. See hmmtop(8).\n\n"
-		"Exit status: 0 ok; 1 runtime error (terminal unusable, not a trace file); 2 bad "
-		"usage;\n"
-		"3 nothing could be attached.\n");
-}
+static const struct tool_opt top_opts[] = {
+	TOOL_OPT('d', "delay", "SECS", "refresh interval in seconds (default 1; 0.05 .. 3600)",
+		 tool_opt_double, delay, .min = 50, .max = 3600 * 1000),
+	OPT_PID,
+	OPT_OWNER,
+	TOOL_OPT('b', "batch", NULL, "print the table as text each interval, no full-screen view",
+		 tool_opt_flag, batch),
+	TOOL_OPT('n', "iterations", "N", "stop after N intervals", tool_opt_u64, iterations,
+		 .min = 1, .max = 1ULL << 40),
+	TOOL_OPT('r', "replay", "FILE", "play a trace file instead of tracing live", tool_opt_str,
+		 input),
+	TOOL_OPT(0, "speed", "N",
+		 "replay at N times the recorded speed (default 1; 0: as fast\n"
+		 "as possible)",
+		 tool_opt_double, speed, .max = 1000000ULL * 1000),
+	TOOL_OPT('s', "sort", "COLUMN",
+		 "sort by COLUMN (a column title, e.g. FLT/s, P99, NAME;\n"
+		 "default FLT/s)",
+		 tool_opt_str, sort),
+	TOOL_OPT('g', "group", "GROUP", "rows per owner (default) or per driver", tool_opt_str,
+		 group),
+	TOOL_OPT('k', "kprobe", NULL, "attach with kprobes (same as --mode kprobe)", tool_opt_flag,
+		 kprobe, .flags = TOOL_OPT_LIVE),
+	OPT_MODE(OPT_MODE_HELP),
+	OPT_PATHS,
+	OPT_VERBOSE("more messages from the loader (-vv: libbpf's too)"),
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_END,
+};
+
+static const struct tool_cmd top_cmd = {
+	.prog = "hmmtop",
+	.usage = "Usage: hmmtop [OPTIONS]\n"
+		 "       hmmtop -r FILE [--speed N] [OPTIONS]\n",
+	.about = "Show HMM activity per owner process or per driver, refreshed every interval: faults\n"
+		 "and their latency, -EBUSY retries, migrations each way, invalidations; live from the\n"
+		 "kernel, or replayed from a trace file written by `hmmtrace record`.",
+	.opts = top_opts,
+	.epilogue = "Keys: q quit, Up/Down/PgUp/PgDn/Home/End select, s or > next sort column, < previous,\n"
+		    "r reverse order, p filter by pid, g owner/driver rows, space pause, n next interval,\n"
+		    "h or ? help. See hmmtop(8).\n\n"
+		    "Exit status: 0 ok; 1 runtime error (terminal unusable, not a trace file); 2 bad usage;\n"
+		    "3 nothing could be attached.\n",
+};
 
 static double now_s(void)
 {
@@ -367,153 +374,73 @@ static int open_replay(struct top_app *a, unsigned int *page_shift)
 	return EXIT_OK;
 }
 
-static int parse_secs(const char *opt, const char *arg, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v)) {
-		tool_err("%s: '%s' is not a number", opt, arg);
-		return -EINVAL;
-	}
-	if (v < min || v > max) {
-		tool_err("%s: %s is out of range (%g..%g)", opt, arg, min, max);
-		return -ERANGE;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_pid(const char *opt, const char *arg, __u32 *out)
-{
-	unsigned long long v;
-
-	if (tool_parse_u64(opt, arg, 1, 4194304, &v)) /* PID_MAX_LIMIT */
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	enum { OPT_OWNER = 256, OPT_SPEED, OPT_PATHS };
-	static const struct option longopts[] = {
-		{"delay", required_argument, NULL, 'd'},
-		{"pid", required_argument, NULL, 'p'},
-		{"owner", required_argument, NULL, OPT_OWNER},
-		{"batch", no_argument, NULL, 'b'},
-		{"iterations", required_argument, NULL, 'n'},
-		{"replay", required_argument, NULL, 'r'},
-		{"speed", required_argument, NULL, OPT_SPEED},
-		{"sort", required_argument, NULL, 's'},
-		{"group", required_argument, NULL, 'g'},
-		{"kprobe", no_argument, NULL, 'k'},
-		{"mode", required_argument, NULL, 'm'},
-		{"paths", required_argument, NULL, OPT_PATHS},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{},
-	};
-	struct hmm_tracer_opts opts = {.sz = sizeof(opts), .events = true};
+	struct tool_opts to = { .tracer = { .sz = sizeof(to.tracer), .events = true },
+				.delay = 1, .speed = 1 };
+	struct hmm_tracer_opts opts;
 	struct hmm_stats_opts sopts = {.sz = sizeof(sopts)};
 	struct top_app *a;
 	struct hmm_ksyms *ks = NULL;
-	unsigned long long v;
 	unsigned int page_shift;
-	double secs = 1;
-	bool batch = false;
-	int c, sort = -1, group = TOP_BY_OWNER, status = EXIT_OK;
+	double secs;
+	bool batch;
+	int first, sort = -1, group = TOP_BY_OWNER, status = EXIT_OK;
 
 	tool_name = "hmmtop";
 	hmm_set_print(tool_print);
+	first = tool_parse(&top_cmd, argc, argv, &to);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (to.help)
+		return EXIT_OK;
+	if (to.version) {
+		printf("hmmtop %s (hmmscope, record schema %d)\n", HMMTOP_VERSION, HMM_SCHEMA_VERSION);
+		return EXIT_OK;
+	}
+	if (first < argc) {
+		tool_err("unexpected argument '%s' (see --help)", argv[first]);
+		return EXIT_USAGE;
+	}
+	if (to.sort) {
+		sort = top_col_by_name(to.sort);
+		if (sort < 0) {
+			tool_err("--sort: no column '%s' (see --help and hmmtop(8))", to.sort);
+			return EXIT_USAGE;
+		}
+	}
+	if (to.group && !strcmp(to.group, "driver")) {
+		group = TOP_BY_DRIVER;
+	} else if (to.group && strcmp(to.group, "owner")) {
+		tool_err("--group: '%s' is not one of owner, driver", to.group);
+		return EXIT_USAGE;
+	}
+	/* A replay has no attach points: what only live tracing uses is refused, not ignored. */
+	if (to.input && (to.kprobe || tool_given("mode") || tool_given("paths"))) {
+		tool_err("-r replays a recording: %s is for live tracing",
+			 to.kprobe ? "-k" : tool_given("mode") ? "--mode" : "--paths");
+		return EXIT_USAGE;
+	}
+	if (!to.input && to.speed_set) {
+		tool_err("--speed is for a replay (-r FILE)");
+		return EXIT_USAGE;
+	}
+	opts = to.tracer;
+	if (to.kprobe)
+		opts.mode = HMM_MODE_KPROBE;
+	tool_verbose = to.verbose;
+	secs = to.delay;
+	batch = to.batch;
 	a = calloc(1, sizeof(*a));
 	if (!a) {
 		tool_err("out of memory");
 		return EXIT_FAIL;
 	}
-	a->speed = 1;
-	while ((c = getopt_long(argc, argv, "d:p:bn:r:s:g:km:vhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (parse_secs("--delay", optarg, 0.05, 3600, &secs))
-				goto usage_err;
-			break;
-		case 'p':
-			if (parse_pid("--pid", optarg, &a->pid))
-				goto usage_err;
-			break;
-		case OPT_OWNER:
-			if (parse_pid("--owner", optarg, &a->owner))
-				goto usage_err;
-			break;
-		case 'b':
-			batch = true;
-			break;
-		case 'n':
-			if (tool_parse_u64("--iterations", optarg, 1, 1ULL << 40, &v))
-				goto usage_err;
-			a->count = v;
-			break;
-		case 'r':
-			a->path = optarg;
-			break;
-		case OPT_SPEED:
-			if (parse_secs("--speed", optarg, 0, 1e6, &a->speed))
-				goto usage_err;
-			break;
-		case 's':
-			sort = top_col_by_name(optarg);
-			if (sort < 0) {
-				tool_err("--sort: no column '%s' (see --help and hmmtop(8))",
-					 optarg);
-				goto usage_err;
-			}
-			break;
-		case 'g':
-			if (!strcmp(optarg, "owner")) {
-				group = TOP_BY_OWNER;
-			} else if (!strcmp(optarg, "driver")) {
-				group = TOP_BY_DRIVER;
-			} else {
-				tool_err("--group: '%s' is not one of owner, driver", optarg);
-				goto usage_err;
-			}
-			break;
-		case 'k':
-			opts.mode = HMM_MODE_KPROBE;
-			break;
-		case 'm':
-			if (tool_parse_mode(optarg, &opts.mode))
-				goto usage_err;
-			break;
-		case OPT_PATHS:
-			if (tool_parse_paths(optarg, &opts.skip_mask))
-				goto usage_err;
-			break;
-		case 'v':
-			tool_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			free(a);
-			return EXIT_OK;
-		case 'V':
-			printf("hmmtop %s (hmmscope, record schema %d)\n", HMMTOP_VERSION,
-			       HMM_SCHEMA_VERSION);
-			free(a);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			goto usage_err;
-		}
-	}
-	if (optind < argc) {
-		tool_err("unexpected argument '%s' (see --help)", argv[optind]);
-		goto usage_err;
-	}
+	a->pid = opts.pid;
+	a->owner = opts.owner;
+	a->count = to.iterations;
+	a->path = to.input;
+	a->speed = to.speed;
 	a->interval_ns = (__u64)(secs * 1e9 + 0.5);
 
 	page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
@@ -579,7 +506,4 @@ cleanup:
 	hmm_ksyms__free(ks);
 	free(a);
 	return status;
-usage_err:
-	free(a);
-	return EXIT_USAGE;
 }

@@ -36,27 +36,33 @@ struct dump {
 	unsigned int page_shift;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: hmmtrace dump [OPTIONS]\n"
-		   "       hmmtrace dump -i FILE [--json]\n"
-		   "Print HMM events as they happen, until Ctrl-C or the duration ends; then a summary\n"
-		   "on stderr, lost events included. With -i, replay a recording in the same format.\n\n"
-		   "  -i, --input FILE    replay the events of a trace file (hmmtrace record)\n"
-		   "  -p, --pid PID       only calls made by process PID\n"
-		   "      --owner PID     only work on memory owned by process PID (the mm owner)\n"
-		   "      --min-us US     only events that took at least US microseconds\n"
-		   "  -d, --duration S    stop after S seconds\n"
-		   "  -j, --json          JSON lines (one object per event; fields in hmmtrace(8))\n"
-		   "  -m, --mode MODE     attach mode: auto (default), fentry or kprobe\n"
-		   "  -b, --ringbuf-kb KB ring buffer size (default 4096)\n"
-		   "      --paths LIST    trace only these kernel paths, comma-separated: fault,\n"
-		   "                      migrate, inval, uffd or all (default); fewer, cheaper\n"
-		   "  -s, --stats FILE    also aggregate in the kernel; at the end write its counters\n"
-		   "                      and histograms beside the same statistics derived from the\n"
-		   "                      events, as JSON (they are equal when nothing was lost)\n"
-		   "  -h, --help          this text\n");
-}
+static const struct tool_opt dump_opts[] = {
+	OPT_INPUT("FILE", "replay the events of a trace file (hmmtrace record)"),
+	OPT_PID,
+	OPT_OWNER,
+	OPT_MIN_US,
+	OPT_DURATION("stop after S seconds"),
+	OPT_JSON("JSON lines (one object per event; fields in hmmtrace(8))"),
+	OPT_MODE(OPT_MODE_HELP),
+	OPT_RINGBUF_KB,
+	OPT_PATHS,
+	TOOL_OPT('s', "stats", "FILE",
+		 "also aggregate in the kernel; at the end write its counters\n"
+		 "and histograms beside the same statistics derived from the\n"
+		 "events, as JSON (they are equal when nothing was lost)",
+		 tool_opt_str, stats, .flags = TOOL_OPT_LIVE),
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct tool_cmd dump_cmd = {
+	.prog = "hmmtrace dump",
+	.usage = "Usage: hmmtrace dump [OPTIONS]\n"
+		 "       hmmtrace dump -i FILE [--json]\n",
+	.about = "Print HMM events as they happen, until Ctrl-C or the duration ends; then a summary\n"
+		 "on stderr, lost events included. With -i, replay a recording in the same format.",
+	.opts = dump_opts,
+};
 
 static void ev_sample(void *ctx, const struct hmm_hist_key *key, __u64 v)
 {
@@ -222,68 +228,29 @@ static int replay(struct dump *d, const char *path)
 
 int cmd_dump(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "owner", required_argument, NULL, 'O' },
-		{ "min-us", required_argument, NULL, 'M' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "ringbuf-kb", required_argument, NULL, 'b' },
-		{ "paths", required_argument, NULL, OPT_PATHS },
-		{ "stats", required_argument, NULL, 's' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .events = true, .aggregate = false };
+	struct hmm_tracer_opts opts;
 	struct dump d = { .fmt = { .out = stdout } };
-	unsigned long long duration = 0;
-	const char *stats_path = NULL, *input = NULL;
+	struct tool_opts to = { .tracer = { .sz = sizeof(opts), .events = true } };
+	unsigned long long duration;
+	const char *stats_path;
 	FILE *stats_f = NULL;
-	bool live_opts = false;
 	struct hmm_tracer *t = NULL;
-	int c, err, status = EXIT_OK;
+	int err, status = EXIT_OK;
 	double deadline = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:d:jm:b:s:i:h", longopts, NULL)) != -1) {
-		live_opts |= c != 'j' && c != 'i' && c != 'h';
-		switch (parse_tracer_opt(c, optarg, &opts, &duration)) {
-		case -1:
-			return EXIT_USAGE;
-		case 1:
-			continue;
-		}
-		switch (c) {
-		case 'i':
-			input = optarg;
-			break;
-		case 'j':
-			d.fmt.json = true;
-			break;
-		case 's':
-			stats_path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
+	if (cmd_parse(&dump_cmd, argc, argv, &to, 0, &status) < 0)
+		return status;
+	opts = to.tracer;
+	duration = to.duration;
+	stats_path = to.stats;
+	d.fmt.json = to.json;
+	if (to.input) {
+		if (tool_live_given()) {
+			tool_err("dump: %s is for live tracing; with -i only --json applies",
+				 tool_live_given());
 			return EXIT_USAGE;
 		}
-	}
-	if (optind < argc) {
-		tool_err("dump: unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (input) {
-		if (live_opts) {
-			tool_err("dump: with -i only --json applies (filters and tracing options are "
-				 "for live tracing)");
-			return EXIT_USAGE;
-		}
-		return replay(&d, input);
+		return replay(&d, to.input);
 	}
 	if (stats_path) {
 		/* Opened now: after attaching, dump keeps no privileges to open files with. */

@@ -47,18 +47,23 @@ struct exporter {
 	int err;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: hmmtrace export -i FILE --format chrome [-o OUT]\n"
-		   "Convert a recording into Chrome trace-event JSON for Perfetto UI\n"
-		   "(ui.perfetto.dev) or chrome://tracing: faults, migrations and waits as slices on\n"
-		   "per-thread tracks, invalidations on the invalidating thread, retry chains as async\n"
-		   "spans, pages in flight as counters, process and thread names as metadata.\n\n"
-		   "  -i, --input FILE    the trace file written by `hmmtrace record`\n"
-		   "  -f, --format FMT    chrome (the only format so far)\n"
-		   "  -o, --output OUT    write to OUT instead of standard output\n"
-		   "  -h, --help          this text\n");
-}
+static const struct tool_opt export_opts[] = {
+	OPT_INPUT("FILE", "the trace file written by `hmmtrace record`"),
+	TOOL_OPT('f', "format", "FMT", "chrome (the only format so far)", tool_opt_str, format),
+	OPT_OUTPUT("OUT", "write to OUT instead of standard output"),
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct tool_cmd export_cmd = {
+	.prog = "hmmtrace export",
+	.usage = "Usage: hmmtrace export -i FILE --format chrome [-o OUT]\n",
+	.about = "Convert a recording into Chrome trace-event JSON for Perfetto UI\n"
+		 "(ui.perfetto.dev) or chrome://tracing: faults, migrations and waits as slices on\n"
+		 "per-thread tracks, invalidations on the invalidating thread, retry chains as async\n"
+		 "spans, pages in flight as counters, process and thread names as metadata.",
+	.opts = export_opts,
+};
 
 static double us(const struct exporter *x, __u64 ts)
 {
@@ -283,47 +288,29 @@ static void export_names(struct exporter *x)
 
 int cmd_export(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	struct exporter x = { .out = stdout, .first_event = true };
-	const char *path = NULL, *format = NULL, *out = NULL;
+	const char *path, *format, *out;
 	struct hmm_trace_reader *r = NULL;
 	const struct hmm_trace_meta *m;
-	int c, err, status = EXIT_OK;
+	struct tool_opts to = { 0 };
+	int err, status = EXIT_OK;
 	json_t *other;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:f:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			path = optarg;
-			break;
-		case 'f':
-			format = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (!path || optind < argc) {
-		tool_err("export: %s (see --help)", path ? "unexpected argument" :
-			 "-i FILE is required");
+	if (cmd_parse(&export_cmd, argc, argv, &to, 0, &status) < 0)
+		return status;
+	path = to.input;
+	format = to.format;
+	out = to.output;
+	if (!path) {
+		tool_err("export: -i FILE is required (see --help)");
 		return EXIT_USAGE;
 	}
-	if (!format || strcmp(format, "chrome")) {
-		tool_err("export: --format %s: the formats are: chrome", format ? format : "missing;");
+	if (!format) {
+		tool_err("export: --format is required: chrome (the only format so far)");
+		return EXIT_USAGE;
+	}
+	if (strcmp(format, "chrome")) {
+		tool_err("export: --format %s: the formats are: chrome", format);
 		return EXIT_USAGE;
 	}
 	r = open_trace("export", path);

@@ -20,6 +20,7 @@
 #define ROWS	  41 /* latency octaves: [2^r, 2^(r+1)) ns, r = 0 .. 40 (the last is "more") */
 #define PANELS	  HMM_REC_TYPE_MAX /* at most one per record type */
 #define MAX_COLS  2000
+#define HEATMAP_MAX_COLS "2000" /* MAX_COLS, for --help */
 #define CELL_H	  12
 #define LEFT	  70  /* room for the latency axis */
 #define TOP	  30
@@ -37,18 +38,24 @@ struct heatmap {
 	int lo[PANELS], hi[PANELS];   /* rows in use */
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: hmmtrace heatmap -i FILE -o OUT.svg [--columns N]\n"
-		   "Draw a latency heatmap of a recording as a self-contained SVG: time across (N\n"
-		   "equal columns), latency up (one row per power of two), colour by event count;\n"
-		   "one panel per event type with a duration (faults, retry chains, read_begin\n"
-		   "waits, migrations, invalidations, userfaults).\n\n"
-		   "  -i, --input FILE   the trace file written by `hmmtrace record`\n"
-		   "  -o, --output OUT   the SVG file to write\n"
-		   "  -c, --columns N    time columns (default 100, at most %d)\n"
-		   "  -h, --help         this text\n", MAX_COLS);
-}
+static const struct tool_opt heatmap_opts[] = {
+	OPT_TRACE_INPUT,
+	OPT_OUTPUT("OUT", "the SVG file to write"),
+	TOOL_OPT('c', "columns", "N", "time columns (default 100, at most " HEATMAP_MAX_COLS ")",
+		 tool_opt_u64, columns, .min = 1, .max = MAX_COLS),
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct tool_cmd heatmap_cmd = {
+	.prog = "hmmtrace heatmap",
+	.usage = "Usage: hmmtrace heatmap -i FILE -o OUT.svg [--columns N]\n",
+	.about = "Draw a latency heatmap of a recording as a self-contained SVG: time across (N\n"
+		 "equal columns), latency up (one row per power of two), colour by event count;\n"
+		 "one panel per event type with a duration (faults, retry chains, read_begin\n"
+		 "waits, migrations, invalidations, userfaults).",
+	.opts = heatmap_opts,
+};
 
 /* Which panel and latency a record contributes, or -1. */
 static int sample(const struct heatmap *h, const struct hmm_rec_hdr *rec, __u64 *lat)
@@ -175,46 +182,22 @@ static int write_svg(const struct heatmap *h, const char *path, const char *titl
 
 int cmd_heatmap(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "columns", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	struct heatmap h = { .cols = 100 };
-	const char *path = NULL, *out = NULL;
+	const char *path, *out;
 	struct hmm_trace_reader *r = NULL;
 	const struct hmm_rec_hdr *rec;
-	unsigned long long v;
-	int c, p, err, status = EXIT_OK;
+	struct tool_opts to = { 0 };
+	int p, err, status = EXIT_OK;
 	__u64 lat, span, later = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:o:c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			path = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'c':
-			if (tool_parse_u64("--columns", optarg, 1, MAX_COLS, &v))
-				return EXIT_USAGE;
-			h.cols = v;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (!path || !out || optind < argc) {
-		tool_err("heatmap: %s (see --help)", optind < argc ? "unexpected argument" :
-			 "-i FILE and -o OUT.svg are required");
+	if (cmd_parse(&heatmap_cmd, argc, argv, &to, 0, &status) < 0)
+		return status;
+	path = to.input;
+	out = to.output;
+	if (to.columns)
+		h.cols = to.columns;
+	if (!path || !out) {
+		tool_err("heatmap: -i FILE and -o OUT.svg are required (see --help)");
 		return EXIT_USAGE;
 	}
 	r = open_trace("heatmap", path);

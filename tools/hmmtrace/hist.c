@@ -24,24 +24,29 @@
 #include "symtab.h"
 #include "trace.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: hmmtrace hist [-d SECONDS] [-m MODE] [-o FILE] [--json]\n"
-		   "       hmmtrace hist -i TRACE [-o FILE] [--json]\n"
-		   "       hmmtrace hist merge [-o FILE] [--json] FILE...\n"
-		   "Histograms and counters of this host, from in-kernel aggregation (system-wide,\n"
-		   "until Ctrl-C or the duration ends) or from a recording, written to a histogram\n"
-		   "file (-o) or shown as a report; 'merge' combines many hosts' files into one report\n"
-		   "(or file) with exact percentiles-by-bucket.\n\n"
-		   "  -d, --duration S   live: stop after S seconds\n"
-		   "  -i, --input TRACE  from a recording (hmmtrace record) instead of live maps\n"
-		   "  -m, --mode MODE    live: attach mode auto (default), fentry or kprobe\n"
-		   "  -o, --output FILE  write a histogram file (atomically) instead of the report\n"
-		   "  -j, --json         the report as one JSON document\n"
-		   "  -h, --help         this text\n\n"
-		   "Percentiles are upper bounds of their bucket (at most 9%% above the true value),\n"
-		   "exact after any merge. See hmmtrace(8), HISTOGRAM FILES.\n");
-}
+static const struct tool_opt hist_opts[] = {
+	OPT_DURATION("live: stop after S seconds"),
+	OPT_INPUT("TRACE", "from a recording (hmmtrace record) instead of live maps"),
+	OPT_MODE("live: attach mode auto (default), fentry or kprobe"),
+	OPT_OUTPUT("FILE", "write a histogram file (atomically) instead of the report"),
+	OPT_JSON("the report as one JSON document"),
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct tool_cmd hist_cmd = {
+	.prog = "hmmtrace hist",
+	.usage = "Usage: hmmtrace hist [-d SECONDS] [-m MODE] [-o FILE] [--json]\n"
+		 "       hmmtrace hist -i TRACE [-o FILE] [--json]\n"
+		 "       hmmtrace hist merge [-o FILE] [--json] FILE...\n",
+	.about = "Histograms and counters of this host, from in-kernel aggregation (system-wide,\n"
+		 "until Ctrl-C or the duration ends) or from a recording, written to a histogram\n"
+		 "file (-o) or shown as a report; 'merge' combines many hosts' files into one report\n"
+		 "(or file) with exact percentiles-by-bucket.",
+	.opts = hist_opts,
+	.epilogue = "Percentiles are upper bounds of their bucket (at most 9% above the true value),\n"
+		    "exact after any merge. See hmmtrace(8), HISTOGRAM FILES.\n",
+};
 
 /* ---- report -------------------------------------------------------------------------------- */
 
@@ -435,21 +440,13 @@ cleanup:
 
 int cmd_hist(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	enum hmm_attach_mode mode = HMM_MODE_AUTO;
-	const char *out = NULL, *input = NULL;
-	unsigned long long duration = 0;
+	struct tool_opts to = { 0 };
+	enum hmm_attach_mode mode;
+	const char *out, *input;
+	unsigned long long duration;
 	struct hmm_histfile *f = NULL;
-	bool json = false, merge = false, mode_set = false;
-	int c, status;
+	bool json, merge = false;
+	int status, first;
 	char *name = NULL;
 
 	if (argc > 1 && !strcmp(argv[1], "merge")) {
@@ -457,47 +454,26 @@ int cmd_hist(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+d:i:m:o:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (tool_parse_u64("--duration", optarg, 1, 86400 * 365, &duration))
-				return EXIT_USAGE;
-			break;
-		case 'i':
-			input = optarg;
-			break;
-		case 'm':
-			if (tool_parse_mode(optarg, &mode))
-				return EXIT_USAGE;
-			mode_set = true;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	first = cmd_parse(&hist_cmd, argc, argv, &to, -1, &status);
+	if (first < 0)
+		return status;
+	mode = to.tracer.mode;
+	out = to.output;
+	input = to.input;
+	duration = to.duration;
+	json = to.json;
 	if (merge) {
-		if (input || duration || mode_set) {
+		if (input || tool_live_given()) {
 			tool_err("hist merge: -i, -d and -m do not apply to merge");
 			return EXIT_USAGE;
 		}
-		return hist_merge(argc - optind, argv + optind, out, json);
+		return hist_merge(argc - first, argv + first, out, json);
 	}
-	if (optind < argc) {
-		tool_err("hist: unexpected argument '%s' (did you mean 'hist merge'?)", argv[optind]);
+	if (first < argc) {
+		tool_err("hist: unexpected argument '%s' (did you mean 'hist merge'?)", argv[first]);
 		return EXIT_USAGE;
 	}
-	if (input && (duration || mode_set)) {
+	if (input && tool_live_given()) {
 		tool_err("hist: -d and -m are for live counting, not with -i");
 		return EXIT_USAGE;
 	}

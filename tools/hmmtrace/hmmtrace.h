@@ -3,6 +3,7 @@
 #define HMMTRACE_H
 
 #include "../common.h"
+#include "../opt.h"
 
 /* One file per subcommand (bpftool's struct cmd table). */
 int cmd_probe(int argc, char **argv);
@@ -30,15 +31,13 @@ int warn_not_live(const struct hmm_ap_report *r, size_t n);
  * opened (destroy it). Returns EXIT_OK or the exit status to leave with. */
 int start_tracer(const struct hmm_tracer_opts *opts, const char *cmd, struct hmm_tracer **out);
 
-/* getopt code of --paths (long only). */
-#define OPT_PATHS 0x100
-
-/* The tracing options dump and record share: -p/--pid, --owner, --min-us, -d/--duration,
- * -m/--mode, -b/--ringbuf-kb, --paths (their getopt codes 'p', 'O', 'M', 'd', 'm', 'b',
- * OPT_PATHS). Returns 1 when c was one of them and parsed, 0 when it is not one of them, -1 for
- * a bad value (reported). */
-int parse_tracer_opt(int c, const char *arg, struct hmm_tracer_opts *opts,
-		     unsigned long long *duration);
+/*
+ * A subcommand's options (its rows, opt.h) into *to, and its arguments checked: at most
+ * max_args of them (-1: any). Returns the index of the first argument, or -1 with *status set:
+ * EXIT_OK after --help, EXIT_USAGE after saying what is wrong.
+ */
+int cmd_parse(const struct tool_cmd *cmd, int argc, char **argv, struct tool_opts *to,
+	      int max_args, int *status);
 
 /* report.c: the report of a struct hmm_stats, shared by `record --report` and `report`. */
 struct hmm_stats;

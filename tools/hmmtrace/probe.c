@@ -39,6 +39,8 @@ int start_tracer(const struct hmm_tracer_opts *opts, const char *cmd, struct hmm
 	int err;
 
 	*out = NULL;
+	if (tool_check_pids(opts))
+		return EXIT_USAGE;
 	t = hmm_tracer__open(opts);
 	if (!t) {
 		tool_err("%s: %s", cmd, strerror(errno));
@@ -60,50 +62,25 @@ int start_tracer(const struct hmm_tracer_opts *opts, const char *cmd, struct hmm
 	return EXIT_OK;
 }
 
-int parse_tracer_opt(int c, const char *arg, struct hmm_tracer_opts *opts,
-		     unsigned long long *duration)
-{
-	unsigned long long v;
 
-	switch (c) {
-	case 'p':
-		return tool_parse_pid("--pid", arg, &opts->pid) ? -1 : 1;
-	case 'O':
-		return tool_parse_pid("--owner", arg, &opts->owner) ? -1 : 1;
-	case 'M':
-		if (tool_parse_u64("--min-us", arg, 0, 3600ULL * 1000000, &v))
-			return -1;
-		opts->min_dur_ns = v * 1000;
-		return 1;
-	case 'd':
-		return tool_parse_u64("--duration", arg, 1, 86400 * 365, duration) ? -1 : 1;
-	case 'm':
-		return tool_parse_mode(arg, &opts->mode) ? -1 : 1;
-	case 'b':
-		if (tool_parse_u64("--ringbuf-kb", arg, 4, 1 << 20, &v))
-			return -1;
-		opts->ringbuf_bytes = v * 1024;
-		return 1;
-	case OPT_PATHS:
-		return tool_parse_paths(arg, &opts->skip_mask) ? -1 : 1;
-	default:
-		return 0;
-	}
-}
+static const struct tool_opt probe_opts[] = {
+	OPT_MODE("auto (fentry where allowed, else kprobe), fentry or kprobe"),
+	OPT_JSON("one JSON document instead of the table"),
+	OPT_HELP,
+	OPT_END,
+};
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: hmmtrace probe [--mode auto|fentry|kprobe] [--json]\n"
-		   "Show the kernel release, BTF, lockdown, privileges and kprobe support, then load\n"
-		   "and attach every attach point and show which are live, in which mode, and why\n"
-		   "the others are not. Attach points that cannot attach here still have their\n"
-		   "programs loaded (never attached) to prove they relocate and verify on this kernel.\n\n"
-		   "  -m, --mode MODE  auto (fentry where allowed, else kprobe), fentry or kprobe\n"
-		   "  -j, --json       one JSON document instead of the table\n"
-		   "  -h, --help       this text\n\n"
-		   "Exit status: 0 every attach point this kernel has is live; 1 some are not;\n"
-		   "2 bad usage; 3 nothing could be attached.\n");
-}
+static const struct tool_cmd probe_cmd = {
+	.prog = "hmmtrace probe",
+	.usage = "Usage: hmmtrace probe [--mode auto|fentry|kprobe] [--json]\n",
+	.about = "Show the kernel release, BTF, lockdown, privileges and kprobe support, then load\n"
+		 "and attach every attach point and show which are live, in which mode, and why\n"
+		 "the others are not. Attach points that cannot attach here still have their\n"
+		 "programs loaded (never attached) to prove they relocate and verify on this kernel.",
+	.opts = probe_opts,
+	.epilogue = "Exit status: 0 every attach point this kernel has is live; 1 some are not;\n"
+		    "2 bad usage; 3 nothing could be attached.\n",
+};
 
 static json_t *json_report(const struct hmm_kernel_info *ki, const struct hmm_ap_report *r,
 			   size_t n, enum hmm_attach_mode mode)
@@ -135,38 +112,21 @@ static json_t *json_report(const struct hmm_kernel_info *ki, const struct hmm_ap
 
 int cmd_probe(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .aggregate = true, .verify = true };
+	struct tool_opts to = { .tracer = { .sz = sizeof(to.tracer), .aggregate = true,
+					    .verify = true } };
+	struct hmm_tracer_opts opts;
 	const struct hmm_ap_report *rep;
 	struct hmm_kernel_info ki;
 	struct hmm_tracer *t;
 	size_t n = 0, live = 0, present = 0;
-	bool json = false;
-	int c, err, status;
+	bool json;
+	int err, status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (tool_parse_mode(optarg, &opts.mode))
-				return EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	if (cmd_parse(&probe_cmd, argc, argv, &to, 0, &status) < 0)
+		return status;
+	opts = to.tracer;
+	json = to.json;
+
 	if (optind < argc) {
 		tool_err("probe: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;

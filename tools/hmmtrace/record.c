@@ -29,31 +29,42 @@ struct recorder {
 	int err; /* the first write error: recording stops */
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: hmmtrace record -o FILE [OPTIONS] [-- COMMAND [ARGS...]]\n"
-		   "Record HMM events into FILE: system-wide, or for the memory of COMMAND and of the\n"
-		   "children it forks, until COMMAND exits, the duration ends, or SIGINT/SIGTERM.\n"
-		   "Then print one line: events, lost events, bytes and the compression ratio.\n\n"
-		   "  -o, --output FILE    the trace file (created or truncated)\n"
-		   "  -p, --pid PID        only calls made by process PID\n"
-		   "      --owner PID      only work on memory owned by process PID (the mm owner)\n"
-		   "      --min-us US      only events that took at least US microseconds\n"
-		   "  -d, --duration S     stop after S seconds\n"
-		   "  -m, --mode MODE      attach mode: auto (default), fentry or kprobe\n"
-		   "  -b, --ringbuf-kb KB  ring buffer size (default 4096)\n"
-		   "      --paths LIST     trace only these kernel paths, comma-separated: fault,\n"
-		   "                       migrate, inval, uffd or all (default); fewer, cheaper\n"
-		   "      --flush-ms MS    write buffered events at least this often (default 1000):\n"
-		   "                       at most this much is lost if hmmtrace is killed\n"
-		   "      --coding C       delta (default: each record coded against an earlier one\n"
-		   "                       of its type, twice as fast to write) or plain (readable by\n"
-		   "                       format 1.0 readers)\n"
-		   "      --report FILE    also write the report (as `hmmtrace report --json`) of the\n"
-		   "                       recorded events, computed while recording\n"
-		   "  -h, --help           this text\n\n"
-		   "With COMMAND, its exit status is record's own exit status.\n");
-}
+static const struct tool_opt record_opts[] = {
+	OPT_OUTPUT("FILE", "the trace file (created or truncated)"),
+	OPT_PID,
+	OPT_OWNER,
+	OPT_MIN_US,
+	OPT_DURATION("stop after S seconds"),
+	OPT_MODE(OPT_MODE_HELP),
+	OPT_RINGBUF_KB,
+	OPT_PATHS,
+	TOOL_OPT(0, "flush-ms", "MS",
+		 "write buffered events at least this often (default 1000):\n"
+		 "at most this much is lost if hmmtrace is killed",
+		 tool_opt_u64, flush_ms, .min = 1, .max = 3600 * 1000),
+	TOOL_OPT(0, "coding", "C",
+		 "delta (default: each record coded against an earlier one\n"
+		 "of its type, twice as fast to write) or plain (readable by\n"
+		 "format 1.0 readers)",
+		 tool_opt_str, coding),
+	TOOL_OPT(0, "report", "FILE",
+		 "also write the report (as `hmmtrace report --json`) of the\n"
+		 "recorded events, computed while recording",
+		 tool_opt_str, report),
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct tool_cmd record_cmd = {
+	.prog = "hmmtrace record",
+	.usage = "Usage: hmmtrace record -o FILE [OPTIONS] [-- COMMAND [ARGS...]]\n",
+	.about = "Record HMM events into FILE: system-wide, or for the memory of COMMAND and of the\n"
+		 "children it forks, until COMMAND exits, the duration ends, or SIGINT/SIGTERM.\n"
+		 "Then print one line: events, lost events, bytes and the compression ratio.",
+	.opts = record_opts,
+	.epilogue = "With COMMAND, its exit status is record's own exit status.\n",
+	.stop_at_arg = true,
+};
 
 static __u64 now_ns(clockid_t clk)
 {
@@ -170,75 +181,39 @@ static const char *driver_of(void *ctx, __u64 addr)
 
 int cmd_record(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "owner", required_argument, NULL, 'O' },
-		{ "min-us", required_argument, NULL, 'M' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "ringbuf-kb", required_argument, NULL, 'b' },
-		{ "paths", required_argument, NULL, OPT_PATHS },
-		{ "flush-ms", required_argument, NULL, 'F' },
-		{ "report", required_argument, NULL, 'R' },
-		{ "coding", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .events = true };
+	struct hmm_tracer_opts opts;
 	struct hmm_trace_writer_opts wopts = { .sz = sizeof(wopts) };
 	struct hmm_stats_opts sopts = { .sz = sizeof(sopts) };
-	const char *path = NULL, *report_path = NULL;
+	struct tool_opts to = { .tracer = { .sz = sizeof(opts), .events = true } };
+	const char *path, *report_path;
 	struct recorder r = {};
 	struct hmm_trace_meta *meta = NULL;
 	struct hmm_ksyms *ks = NULL;
 	struct hmm_tracer *t = NULL;
 	FILE *report_f = NULL;
-	unsigned long long v, duration = 0;
-	int c, err, status = EXIT_OK, release = -1, wstatus;
+	unsigned long long duration;
+	int err, status = EXIT_OK, release = -1, wstatus, first;
 	bool have_cmd;
 	double start = 0, deadline = 0;
 	pid_t child = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:p:d:m:b:h", longopts, NULL)) != -1) {
-		switch (parse_tracer_opt(c, optarg, &opts, &duration)) {
-		case -1:
-			return EXIT_USAGE;
-		case 1:
-			continue;
-		}
-		switch (c) {
-		case 'o':
-			path = optarg;
-			break;
-		case 'F':
-			if (tool_parse_u64("--flush-ms", optarg, 1, 3600 * 1000, &v))
-				return EXIT_USAGE;
-			wopts.flush_ms = v;
-			break;
-		case 'R':
-			report_path = optarg;
-			break;
-		case 'C':
-			if (!strcmp(optarg, "delta")) {
-				wopts.coding = HMM_TRACE_CODING_DELTA;
-			} else if (!strcmp(optarg, "plain")) {
-				wopts.coding = HMM_TRACE_CODING_PLAIN;
-			} else {
-				tool_err("record: --coding %s: the codings are delta and plain", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	first = cmd_parse(&record_cmd, argc, argv, &to, -1, &status);
+	if (first < 0)
+		return status;
+	opts = to.tracer;
+	duration = to.duration;
+	path = to.output;
+	report_path = to.report;
+	wopts.flush_ms = to.flush_ms;
+	if (to.coding && !strcmp(to.coding, "delta")) {
+		wopts.coding = HMM_TRACE_CODING_DELTA;
+	} else if (to.coding && !strcmp(to.coding, "plain")) {
+		wopts.coding = HMM_TRACE_CODING_PLAIN;
+	} else if (to.coding) {
+		tool_err("record: --coding %s: the codings are delta and plain", to.coding);
+		return EXIT_USAGE;
 	}
-	have_cmd = optind < argc;
+	have_cmd = first < argc;
 	if (!path) {
 		tool_err("record: -o FILE is required (see --help)");
 		return EXIT_USAGE;
@@ -279,9 +254,9 @@ int cmd_record(int argc, char **argv)
 		goto cleanup;
 	}
 	if (have_cmd) {
-		child = tool_start_held(argv + optind, &release);
+		child = tool_start_held(argv + first, &release);
 		if (child < 0) {
-			tool_err("record: cannot start '%s': %s", argv[optind], strerror(errno));
+			tool_err("record: cannot start '%s': %s", argv[first], strerror(errno));
 			child = 0;
 			status = EXIT_PARTIAL;
 			goto cleanup;
@@ -294,7 +269,7 @@ int cmd_record(int argc, char **argv)
 	status = start_tracer(&opts, "record", &t);
 	if (status != EXIT_OK)
 		goto cleanup;
-	fill_meta(meta, &opts, t, have_cmd ? argv + optind : NULL);
+	fill_meta(meta, &opts, t, have_cmd ? argv + first : NULL);
 	r.w = hmm_trace_writer__open(path, meta, &wopts);
 	if (!r.w) {
 		tool_err("record: cannot create %s: %s", path, strerror(errno));

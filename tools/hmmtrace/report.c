@@ -519,17 +519,22 @@ int report_write(FILE *f, const char *path, const struct hmm_stats *s,
 
 /* ---- report -i FILE ---------------------------------------------------------------------- */
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: hmmtrace report -i FILE [--json]\n"
-		   "Analyse a recording: fault latency per call and per retry chain, -EBUSY retry\n"
-		   "chains with their causes, migrations by direction and driver, invalidations by\n"
-		   "event type and task, the top owner processes and drivers by time, lost events\n"
-		   "and the attach points that were not live.\n\n"
-		   "  -i, --input FILE  the trace file written by `hmmtrace record`\n"
-		   "  -j, --json        one JSON document (fields in hmmtrace(8))\n"
-		   "  -h, --help        this text\n");
-}
+static const struct tool_opt report_opts[] = {
+	OPT_TRACE_INPUT,
+	OPT_JSON("one JSON document (fields in hmmtrace(8))"),
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct tool_cmd report_cmd = {
+	.prog = "hmmtrace report",
+	.usage = "Usage: hmmtrace report -i FILE [--json]\n",
+	.about = "Analyse a recording: fault latency per call and per retry chain, -EBUSY retry\n"
+		 "chains with their causes, migrations by direction and driver, invalidations by\n"
+		 "event type and task, the top owner processes and drivers by time, lost events\n"
+		 "and the attach points that were not live.",
+	.opts = report_opts,
+};
 
 /* Open a trace, say what is wrong with it if it cannot be read. */
 struct hmm_trace_reader *open_trace(const char *cmd, const char *path)
@@ -589,41 +594,22 @@ static const char *driver_of(void *ctx, __u64 addr)
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	struct hmm_stats_opts sopts = { .sz = sizeof(sopts) };
+	struct tool_opts to = { 0 };
 	struct hmm_trace_reader *r = NULL;
 	const struct hmm_trace_meta *m;
 	struct hmm_symtab *syms = NULL;
 	struct hmm_stats *s = NULL;
-	const char *path = NULL;
-	int c, err, status = EXIT_OK;
-	bool json = false;
+	const char *path;
+	int err, status = EXIT_OK;
+	bool json;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			path = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (!path || optind < argc) {
-		tool_err("report: %s (see --help)", path ? "unexpected argument" :
-			 "-i FILE is required");
+	if (cmd_parse(&report_cmd, argc, argv, &to, 0, &status) < 0)
+		return status;
+	path = to.input;
+	json = to.json;
+	if (!path) {
+		tool_err("report: -i FILE is required (see --help)");
 		return EXIT_USAGE;
 	}
 	r = open_trace("report", path);

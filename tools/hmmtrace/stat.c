@@ -35,23 +35,31 @@ static int add_hist(void *ctx, const struct hmm_hist_key *k, const struct hmm_hi
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: hmmtrace stat [OPTIONS] -- COMMAND [ARGS...]\n"
-		   "       hmmtrace stat -a [-d SECONDS] [OPTIONS]\n"
-		   "Count HMM activity with in-kernel aggregation only (no per-event records) and print\n"
-		   "the totals: for the memory of COMMAND (the process it starts), or system-wide.\n\n"
-		   "  -a, --all-cpus      system-wide, until Ctrl-C or the duration ends\n"
-		   "  -d, --duration S    with -a: stop after S seconds\n"
-		   "  -j, --json          one JSON document\n"
-		   "  -m, --mode MODE     attach mode: auto (default), fentry or kprobe\n"
-		   "      --paths LIST    trace only these kernel paths, comma-separated: fault,\n"
-		   "                      migrate, inval, uffd or all (default); fewer, cheaper\n"
-		   "  -P, --prog-stats    also print what each BPF program cost: runs, total and\n"
-		   "                      average run time, as the kernel measured them\n"
-		   "  -h, --help          this text\n\n"
-		   "COMMAND's exit status is stat's own exit status.\n");
-}
+static const struct tool_opt stat_opts[] = {
+	TOOL_OPT('a', "all-cpus", NULL, "system-wide, until Ctrl-C or the duration ends",
+		 tool_opt_flag, all_cpus),
+	OPT_DURATION("with -a: stop after S seconds"),
+	OPT_JSON("one JSON document"),
+	OPT_MODE(OPT_MODE_HELP),
+	OPT_PATHS,
+	TOOL_OPT('P', "prog-stats", NULL,
+		 "also print what each BPF program cost: runs, total and\n"
+		 "average run time, as the kernel measured them",
+		 tool_opt_flag, prog_stats),
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct tool_cmd stat_cmd = {
+	.prog = "hmmtrace stat",
+	.usage = "Usage: hmmtrace stat [OPTIONS] -- COMMAND [ARGS...]\n"
+		 "       hmmtrace stat -a [-d SECONDS] [OPTIONS]\n",
+	.about = "Count HMM activity with in-kernel aggregation only (no per-event records) and print\n"
+		 "the totals: for the memory of COMMAND (the process it starts), or system-wide.",
+	.opts = stat_opts,
+	.epilogue = "COMMAND's exit status is stat's own exit status.\n",
+	.stop_at_arg = true,
+};
 
 static void print_hist_line(const char *what, const struct hmm_hist *h)
 {
@@ -160,60 +168,27 @@ static int print_prog(void *ctx, const struct hmm_prog_stats *st)
 
 int cmd_stat(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all-cpus", no_argument, NULL, 'a' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "prog-stats", no_argument, NULL, 'P' },
-		{ "paths", required_argument, NULL, OPT_PATHS },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct hmm_tracer_opts opts = { .sz = sizeof(opts), .aggregate = true };
-	unsigned long long duration = 0;
+	struct hmm_tracer_opts opts;
+	struct tool_opts to = { .tracer = { .sz = sizeof(opts), .aggregate = true } };
+	unsigned long long duration;
 	struct hmm_tracer *t = NULL;
 	struct totals *tot = NULL;
-	bool all = false, json = false, prog_stats = false;
+	bool all, json, prog_stats;
 	int stats_fd = -1;
-	int c, status = EXIT_OK, release = -1, wstatus;
+	int status = EXIT_OK, release = -1, wstatus, first;
 	double start, deadline = 0;
 	pid_t child = 0;
 	char what[256];
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+ad:jm:Ph", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'P':
-			prog_stats = true;
-			break;
-		case 'a':
-			all = true;
-			break;
-		case 'd':
-			if (tool_parse_u64("--duration", optarg, 1, 86400 * 365, &duration))
-				return EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'm':
-			if (tool_parse_mode(optarg, &opts.mode))
-				return EXIT_USAGE;
-			break;
-		case OPT_PATHS:
-			if (tool_parse_paths(optarg, &opts.skip_mask))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (all == (optind < argc)) {
+	first = cmd_parse(&stat_cmd, argc, argv, &to, -1, &status);
+	if (first < 0)
+		return status;
+	opts = to.tracer;
+	duration = to.duration;
+	all = to.all_cpus;
+	json = to.json;
+	prog_stats = to.prog_stats;
+	if (all == (first < argc)) {
 		tool_err("stat: give either -a or -- COMMAND (see --help)");
 		return EXIT_USAGE;
 	}
@@ -227,10 +202,10 @@ int cmd_stat(int argc, char **argv)
 		return EXIT_PARTIAL;
 	}
 	if (!all) {
-		snprintf(what, sizeof(what), "'%s'", argv[optind]);
-		child = tool_start_held(argv + optind, &release);
+		snprintf(what, sizeof(what), "'%s'", argv[first]);
+		child = tool_start_held(argv + first, &release);
 		if (child < 0) {
-			tool_err("stat: cannot start '%s': %s", argv[optind], strerror(errno));
+			tool_err("stat: cannot start '%s': %s", argv[first], strerror(errno));
 			status = EXIT_PARTIAL;
 			goto cleanup;
 		}
