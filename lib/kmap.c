@@ -35,16 +35,14 @@ void kmap_free(struct kmap *m)
 	m->cap = m->n = 0;
 }
 
-int grow_array(void *arrp, size_t *cap, size_t n, size_t elem)
+int grow_array_slow(void *arrp, size_t *cap, size_t n, size_t elem)
 {
 	void **arr = arrp;
 	size_t ncap;
 	void *p;
 
-	if (n < *cap)
-		return 0;
 	ncap = *cap ? *cap * 2 : 16;
-	while (ncap <= n)
+	while (ncap < n)
 		ncap *= 2;
 	p = realloc(*arr, ncap * elem);
 	if (!p)

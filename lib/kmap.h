@@ -47,9 +47,13 @@ int kmap_put(struct kmap *m, __u64 a, __u64 b, __u32 val);
 void kmap_free(struct kmap *m);
 
 /*
- * The library's one growth helper: make room in *arr (elements of size elem, capacity *cap) for
- * index n, doubling from 16. 0 or -ENOMEM (the array is unchanged then).
+ * The library's one growth helper: room for n elements of size elem in the array at *arr
+ * (capacity *cap), doubling from 16. 0 or -ENOMEM (the array is unchanged then).
  */
-int grow_array(void *arr, size_t *cap, size_t n, size_t elem);
+int grow_array_slow(void *arr, size_t *cap, size_t n, size_t elem);
+static inline int grow_array(void *arr, size_t *cap, size_t n, size_t elem)
+{
+	return n <= *cap ? 0 : grow_array_slow(arr, cap, n, elem);
+}
 
 #endif /* HMMSCOPE_KMAP_H */

@@ -8,7 +8,7 @@
 
 static int grow(void *arrp, size_t *cap, size_t n)
 {
-	return grow_array(arrp, cap, n, sizeof(void *));
+	return grow_array(arrp, cap, n + 1, sizeof(void *)); /* room for index n */
 }
 
 struct hmm_stats *hmm_stats__new(const struct hmm_stats_opts *opts)
