@@ -36,6 +36,14 @@ void tool_err(const char *fmt, ...)
 	(void)fmt; /* the handler reports a failed render; nothing else to see here */
 }
 
+double tool_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static struct hmm_hist h_ok, h_busy, h_mig;
 static __u64 counters[HMM_C_MAX];
 static const struct prom_hist hists[] = {
@@ -110,7 +118,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("fuzz_http: listening socket");
 		abort();
 	}
-	server = start(&fake, lfd, MHD_USE_ERROR_LOG);
+	server = start(&fake, lfd, MHD_USE_ERROR_LOG, CONNECTION_LIMIT);
 	if (!server)
 		abort();
 	return 0;

@@ -364,7 +364,9 @@ static int listen_on(const char *spec, bool *ipv6, char *shown, size_t shown_n)
 		goto fail;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, &sa.sa, salen) || listen(fd, 128)) {
+	/* A long backlog: past it the kernel drops connection requests, and a scrape behind a burst
+	 * of connections would retry after 1 s, 3 s, 7 s ... (the kernel caps it at somaxconn). */
+	if (bind(fd, &sa.sa, salen) || listen(fd, SOMAXCONN)) {
 		tool_err("cannot listen on %s: %s%s", spec, strerror(errno),
 			 errno == EADDRINUSE ? " (another exporter running? choose --listen)" :
 			 errno == EACCES ? " (ports below 1024 need CAP_NET_BIND_SERVICE)" : "");
