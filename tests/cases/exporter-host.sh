@@ -141,6 +141,20 @@ expect_match "bad HTTP version" "$(raw 'GET / HTTP/9.9\r\n\r\n')" "^HTTP/1.1 505
 # while the rest of the request is still arriving, which discards the answer).
 out=$(raw "GET / HTTP/1.1\r\nHost: x\r\nX: $(head -c 40000 /dev/zero | tr '\0' a)\r\n\r\n" 2>/dev/null)
 expect_match "huge header: 4xx or reset" "${out:-reset}" "^(HTTP/1.1 4[0-9][0-9]|reset)"
+# RFC 9112: a target in absolute form is served (3.2.2); an HTTP/1.1 request without exactly one
+# valid Host is a 400 (3.2); a %00 does not cut the path short.
+expect_match "absolute form" "$(raw 'GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')" "^HTTP/1.1 200"
+expect_match "absolute form, upper-case scheme, no path" "$(raw 'GET HTTP://x:1 HTTP/1.1\r\nHost: x\r\n\r\n')" "^HTTP/1.1 200"
+expect_match "absolute form, unknown path" "$(raw 'GET http://x/metricsx HTTP/1.1\r\nHost: x\r\n\r\n')" "^HTTP/1.1 404"
+expect_match "absolute form, empty authority" "$(raw 'GET http:///metrics HTTP/1.1\r\nHost: x\r\n\r\n')" "^HTTP/1.1 400"
+expect_match "/metrics%00" "$(raw 'GET /metrics%00 HTTP/1.1\r\nHost: x\r\n\r\n')" "^HTTP/1.1 404"
+expect_match "/%6detrics" "$(raw 'GET /%6detrics HTTP/1.1\r\nHost: x\r\n\r\n')" "^HTTP/1.1 200"
+expect_match "HTTP/1.1 without Host" "$(raw 'GET /metrics HTTP/1.1\r\n\r\n')" "^HTTP/1.1 400"
+expect_match "HEAD without Host" "$(raw 'HEAD / HTTP/1.1\r\n\r\n')" "^HTTP/1.1 400"
+expect_match "two Hosts" "$(raw 'GET /metrics HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n')" "^HTTP/1.1 400"
+expect_match "Host with a space" "$(raw 'GET /metrics HTTP/1.1\r\nHost: a b\r\n\r\n')" "^HTTP/1.1 400"
+expect_match "Host [::1]:9435" "$(raw 'GET /metrics HTTP/1.1\r\nHost: [::1]:9435\r\n\r\n')" "^HTTP/1.1 200"
+expect_match "HTTP/1.0 without Host" "$(raw 'GET /metrics HTTP/1.0\r\n\r\n')" "^HTTP/1.1 200"
 raw 'GARBAGE\r\n\r\n' >/dev/null
 raw '\x00\x01\x02\xff\r\n\r\n' >/dev/null
 raw 'GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n' >/dev/null

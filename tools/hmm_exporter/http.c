@@ -2,7 +2,9 @@
 /*
  * The HTTP front end, on libmicrohttpd: GET/HEAD /metrics (gzip when the client accepts it),
  * GET/HEAD / (a short page), 404 elsewhere, 405 for other methods. libmicrohttpd parses the
- * requests and answers malformed ones with 400 itself.
+ * requests and answers malformed ones with 400 itself; the handler adds what RFC 9112 asks and
+ * libmicrohttpd 0.9.75 does not check: 400 for an HTTP/1.1 request without exactly one valid
+ * Host, and request targets in absolute form ("http://host/metrics") accepted.
  *
  * One internal thread serves every connection. Clients that stall must not keep a scrape out:
  * libmicrohttpd's own timeout is an idle timeout, which a client sending a byte a second never
@@ -335,16 +337,123 @@ static void *reaper(void *arg)
 
 /* ---- requests ------------------------------------------------------------------------------ */
 
+/* Whether s is a valid Host value or absolute-form authority: uri-host [":" port] (RFC 3986
+ * 3.2), checked by its characters (no userinfo, spaces or controls). */
+static bool valid_authority(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = s[i];
+
+		if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') &&
+		    !(ch >= '0' && ch <= '9') && !strchr("-._~%!$&'()*+,;=:[]", ch))
+			return false;
+	}
+	return true;
+}
+
+struct host_count {
+	unsigned int n;
+	bool bad;
+};
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct host_count *hc = cls;
+
+	(void)kind;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_HOST)) {
+		hc->n++;
+		if (!value || !valid_authority(value, strlen(value)))
+			hc->bad = true;
+	}
+	return MHD_YES;
+}
+
+/* RFC 9112 3.2: an HTTP/1.1 request has exactly one Host, any request at most one, and a Host
+ * value must be valid; a server answers 400 otherwise. */
+static bool host_ok(struct MHD_Connection *c, const char *version)
+{
+	struct host_count hc = { 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &hc);
+	if (hc.bad || hc.n > 1)
+		return false;
+	return hc.n == 1 || !strcmp(version, MHD_HTTP_VERSION_1_0);
+}
+
+/*
+ * The path of a request target: an origin-form target ("/metrics") as it is; an absolute-form one
+ * ("http://host:9435/metrics", which RFC 9112 3.2.2 requires servers to accept) without its
+ * scheme and authority, an empty path being "/". NULL for an absolute-form target whose authority
+ * is empty or malformed (RFC 9110 4.2.1). Anything else is returned as it is, and matches no page.
+ */
+static const char *target_path(const char *url)
+{
+	size_t skip, alen;
+
+	if (!strncasecmp(url, "http://", 7))
+		skip = 7;
+	else if (!strncasecmp(url, "https://", 8))
+		skip = 8;
+	else
+		return url;
+	url += skip;
+	alen = strcspn(url, "/");
+	if (!alen || !valid_authority(url, alen))
+		return NULL;
+	return url[alen] ? url + alen : "/";
+}
+
+static int hex(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * libmicrohttpd's unescaping of the path and arguments (%XX to its byte, in place), but for %00,
+ * which is left as it is: the handler gets a NUL-terminated path, and a NUL there would end it
+ * early ("/metrics%00" would be served as "/metrics"). Left escaped, it matches no page.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+
+	(void)cls;
+	(void)c;
+	for (const char *r = s; *r;) {
+		int hi = *r == '%' ? hex(r[1]) : -1, lo = hi >= 0 ? hex(r[2]) : -1;
+
+		if (lo >= 0 && (hi || lo)) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return w - s;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *h = cls;
+	const char *path;
 
-	(void)version;
 	(void)upload_data;
 	if (!*con_cls)
 		request_begun(h, c);
+	if (!host_ok(c, version))
+		return text(c, MHD_HTTP_BAD_REQUEST,
+			    "bad request: HTTP/1.1 needs exactly one valid Host header\n");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		*upload_data_size = 0; /* a body, if any, is not read */
 		return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD are served\n");
@@ -358,9 +467,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (!strcmp(url, "/metrics"))
+	path = target_path(url);
+	if (!path)
+		return text(c, MHD_HTTP_BAD_REQUEST, "bad request: malformed request target\n");
+	if (!strcmp(path, "/metrics"))
 		return metrics(h, c);
-	if (!strcmp(url, "/"))
+	if (!strcmp(path, "/"))
 		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", (char *)index_html,
 			     sizeof(index_html) - 1, false, NULL);
 	return text(c, MHD_HTTP_NOT_FOUND, "not found: see /metrics\n");
@@ -448,6 +560,7 @@ static struct http_server *start(struct exporter *e, int fd, unsigned int flags,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
