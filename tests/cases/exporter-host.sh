@@ -193,6 +193,14 @@ expect_eq "no file descriptors leaked" "$fds_after" "$fds_before"
 expect_eq "serving after the abuse" "$(curl -s -o /dev/null -w '%{http_code}' "$url/metrics")" 200
 echo "exporter RSS: $(awk '/VmRSS/ { print $2, $3 }' /proc/$epid/status)"
 
+# SIGHUP, SIGUSR1 and SIGUSR2 are ignored (there is nothing to reload), as the man page says.
+for sig in HUP USR1 USR2; do kill -s "$sig" "$epid"; done
+sleep 0.5
+kill -0 "$epid" 2>/dev/null && echo "ok: alive after SIGHUP, SIGUSR1 and SIGUSR2" ||
+	fail "SIGHUP, SIGUSR1 or SIGUSR2 killed the exporter"
+expect_eq "serving after SIGHUP, SIGUSR1 and SIGUSR2" "$(curl -s -o /dev/null -w '%{http_code}' "$url/metrics")" 200
+grep -q '^\.SH SIGNALS' "$man" && echo "ok: the man page has SIGNALS" || fail "no SIGNALS in $man"
+
 kill -TERM "$epid"; wait "$epid"; rc=$?
 expect_status "SIGTERM" $rc 0
 

@@ -552,6 +552,10 @@ int main(int argc, char **argv)
 	if (uname(&un) == 0)
 		snprintf(e->release, sizeof(e->release), "%s", un.release);
 	signal(SIGPIPE, SIG_IGN);
+	/* Nothing to reload: the options are fixed at start (hmm_exporter(8), SIGNALS). */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	tool_signals();
 
 	e->t = hmm_tracer__open(&opts);
