@@ -209,6 +209,31 @@ expect_status "SIGTERM" $rc 0
 expect_status "--once" $? 0
 promcheck "--once" "$work/once.prom"
 
+# ---- write errors: named with the output and errno; no partial textfile ----------------------
+out=$("$ex" --once --interval 1 2>&1 >/dev/full); rc=$?
+expect_status "--once >/dev/full" $rc 1
+expect_match "--once >/dev/full message" "$out" "cannot write the metrics to stdout: No space left on device"
+# A full file system, on a tmpfs in a mount namespace of its own (gone when the command ends).
+full=$work/full
+mkdir -p "$full"
+out=$(unshare -m bash -c '
+	mount -t tmpfs -o size=64k hmmfull "$1" || exit 99
+	echo old >"$1/hmm.prom"
+	head -c 1M /dev/zero >"$1/fill" 2>/dev/null
+	"$2" --once --interval 1 --textfile "$1" 2>&1
+	echo "status $?"
+	echo "files: $(ls -A "$1" | tr "\n" " ")"
+	echo "hmm.prom: $(cat "$1/hmm.prom")"' _ "$full" "$ex")
+if [ $? -eq 99 ]; then
+	echo "note: cannot mount a tmpfs here: the full-disk case is not checked"
+else
+	expect_match "--textfile on a full file system: status" "$out" "^status 1$"
+	expect_match "--textfile on a full file system: message" "$out" \
+		"cannot write $full/hmm.prom: No space left on device"
+	expect_match "--textfile on a full file system: no temporary file left" "$out" "^files: fill hmm.prom $"
+	expect_match "--textfile on a full file system: hmm.prom as it was" "$out" "^hmm.prom: old$"
+fi
+
 # ---- --per-process: nothing attaches here, so only the other series, at zero -----------------
 "$ex" --once --interval 1 --per-process 3 >"$work/pp.prom" 2>"$work/pp.err"
 expect_status "--once --per-process 3" $? 0

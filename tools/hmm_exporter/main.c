@@ -265,6 +265,27 @@ cleanup:
 	return err;
 }
 
+/* --once without --textfile: the metrics on stdout. */
+static int write_stdout(struct exporter *e)
+{
+	struct prom_buf b = { 0 };
+	int err;
+
+	err = exporter_render(e, &b);
+	if (err) {
+		tool_err("cannot render the metrics: %s", strerror(-err));
+		goto cleanup;
+	}
+	errno = 0;
+	if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout)) {
+		err = errno ? -errno : -EIO;
+		tool_err("cannot write the metrics to stdout: %s", strerror(-err));
+	}
+cleanup:
+	prom_buf_free(&b);
+	return err;
+}
+
 /*
  * --user: a name from /etc/passwd (read with fgetpwent(), which works in a static binary, where
  * getpwnam() would need glibc's NSS modules), or UID[:GID]. 0 or -1.
@@ -625,21 +646,8 @@ int main(int argc, char **argv)
 
 		if ((textfile || once) && now >= next) {
 			if (once) {
-				if (textfile) {
-					status = write_textfile(e, textfile) ? EXP_ERROR : EXP_OK;
-				} else {
-					struct prom_buf b = { 0 };
-
-					err = exporter_render(e, &b);
-					if (err) {
-						tool_err("cannot render: %s", strerror(-err));
-						status = EXP_ERROR;
-					} else if (fwrite(b.data, 1, b.len, stdout) != b.len ||
-						   fflush(stdout)) {
-						status = EXP_ERROR;
-					}
-					prom_buf_free(&b);
-				}
+				err = textfile ? write_textfile(e, textfile) : write_stdout(e);
+				status = err ? EXP_ERROR : EXP_OK;
 				break;
 			}
 			write_textfile(e, textfile); /* a failure is reported; the next may work */
