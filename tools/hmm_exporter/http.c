@@ -320,15 +320,16 @@ static void *reaper(void *arg)
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stop) {
-		double now = tool_now_s(), next;
+		double now = tool_now_s();
+		long long next_ns;
 		struct timespec ts;
 
 		while (h->head && h->head->since + REQUEST_TIMEOUT_S <= now)
 			push_out(h, h->head);
 		/* The list is in deadline order, and a connection added later waits longer. */
-		next = (h->head ? h->head->since : now) + REQUEST_TIMEOUT_S;
-		ts.tv_sec = (time_t)next;
-		ts.tv_nsec = (long)((next - (double)ts.tv_sec) * 1e9);
+		next_ns = ((h->head ? h->head->since : now) + REQUEST_TIMEOUT_S) * 1e9;
+		ts.tv_sec = next_ns / 1000000000;
+		ts.tv_nsec = next_ns % 1000000000;
 		pthread_cond_timedwait(&h->wake, &h->lock, &ts);
 	}
 	pthread_mutex_unlock(&h->lock);
