@@ -256,6 +256,11 @@ $(OUTPUT)/tests/top_trace_gen: tests/top_trace_gen.c $(LIBHMM) | $(OUTPUT)/tests
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
 		-lbpf -lelf -ldeflate -lz -ljansson -lm
 all: $(OUTPUT)/tests/top_trace_gen
+# Slow and idle HTTP clients for the exporter's crowd test (tests/cases/exporter-crowd.sh).
+$(OUTPUT)/tests/http_crowd: tests/http_crowd.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MF $@.d $< -o $@
+all: $(OUTPUT)/tests/http_crowd
 # The model is hmmtop's, not the library's: its unit test links it in.
 $(OUTPUT)/tests/unit/test_top_model: tests/unit/test_top_model.c tools/hmmtop/model.c $(LIBHMM) \
 		| $(OUTPUT)/tests/unit

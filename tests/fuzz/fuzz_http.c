@@ -12,10 +12,13 @@
  * The metrics are a fixed, made-up state (as tests/unit/test_prom.c builds them), rendered once by
  * the exporter's own prom.c. Invariants: the server never crashes, leaks or hangs; whatever comes
  * back begins with an HTTP/1.x status line; a 200 for /metrics carries exactly the rendered text
- * (gunzipped when it says gzip) and a 200 for / the index page. libmicrohttpd itself is the
+ * (gunzipped when it says gzip) and a 200 for / the index page; a first request that must be
+ * refused gets no 200 (an HTTP/1.1 GET or HEAD without Host, or with %00 in its path: issue 19).
+ * libmicrohttpd itself is the
  * system's, not instrumented, so coverage guides through our handler and the sanitizers watch
  * what crosses into it. `make fuzz`, tests/cases/fuzz-http.sh.
  */
+#define _GNU_SOURCE /* memmem(), memrchr() */
 #include <errno.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -34,6 +37,14 @@ int tool_verbose;
 void tool_err(const char *fmt, ...)
 {
 	(void)fmt; /* the handler reports a failed render; nothing else to see here */
+}
+
+double tool_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static struct hmm_hist h_ok, h_busy, h_mig;
@@ -110,7 +121,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("fuzz_http: listening socket");
 		abort();
 	}
-	server = start(&fake, lfd, MHD_USE_ERROR_LOG);
+	server = start(&fake, lfd, MHD_USE_ERROR_LOG, CONNECTION_LIMIT);
 	if (!server)
 		abort();
 	return 0;
@@ -228,6 +239,56 @@ static void check_response(const char *r, size_t n)
 		abort(); /* only /metrics is compressed */
 }
 
+/* Whether a line of in (after optional blanks) starts with "host", case aside: loose on purpose,
+ * so that whatever libmicrohttpd could take for a Host header counts. */
+static bool any_host_line(const char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+
+		if (i && in[i - 1] != '\r' && in[i - 1] != '\n')
+			continue;
+		while (k < n && (in[k] == ' ' || in[k] == '\t'))
+			k++;
+		if (n - k >= 4 && !strncasecmp(in + k, "host", 4))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether the first request must not get a 200: a GET or HEAD request line (up to the first LF,
+ * less a CR before it, as libmicrohttpd reads it) whose origin-form path has %00 before any '?',
+ * or that ends in " HTTP/1.1" with no Host anywhere (RFC 9112 3.2). Not a line with a NUL byte:
+ * libmicrohttpd 0.9.75 hands the handler C strings, cut at the first NUL ("GET /metrics\0x" is
+ * served as /metrics), and nothing after the NUL can be seen from here.
+ */
+static bool must_refuse(const char *in, size_t n)
+{
+	const char *sp, *q;
+	size_t len = 0, m;
+
+	if (n >= 5 && !memcmp(in, "GET /", 5))
+		m = 4;
+	else if (n >= 6 && !memcmp(in, "HEAD /", 6))
+		m = 5;
+	else
+		return false;
+	while (len < n && in[len] != '\n')
+		len++;
+	if (len && in[len - 1] == '\r')
+		len--;
+	if (memchr(in, '\0', len))
+		return false;
+	sp = memrchr(in, ' ', len);
+	if (sp > in + m) {
+		q = memchr(in + m, '?', sp - (in + m));
+		if (memmem(in + m, (q ? q : sp) - (in + m), "%00", 3))
+			return true;
+	}
+	return len >= 9 && !memcmp(in + len - 9, " HTTP/1.1", 9) && !any_host_line(in, n);
+}
+
 static unsigned int connections(void)
 {
 	const union MHD_DaemonInfo *i;
@@ -297,5 +358,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(sv[1]);
 	check_response(resp, got);
+	if (got >= 12 && !memcmp(resp + 8, " 200", 4) && must_refuse((const char *)data, size)) {
+		fprintf(stderr, "fuzz_http: a 200 for a request without Host or with %%00 in its "
+				"path\n");
+		abort();
+	}
 	return 0;
 }

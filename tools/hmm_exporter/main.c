@@ -284,6 +284,27 @@ cleanup:
 	return err;
 }
 
+/* --once without --textfile: the metrics on stdout. */
+static int write_stdout(struct exporter *e)
+{
+	struct prom_buf b = { 0 };
+	int err;
+
+	err = exporter_render(e, &b);
+	if (err) {
+		tool_err("cannot render the metrics: %s", strerror(-err));
+		goto cleanup;
+	}
+	errno = 0;
+	if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout)) {
+		err = errno ? -errno : -EIO;
+		tool_err("cannot write the metrics to stdout: %s", strerror(-err));
+	}
+cleanup:
+	prom_buf_free(&b);
+	return err;
+}
+
 /*
  * --user: a name from /etc/passwd (read with fgetpwent(), which works in a static binary, where
  * getpwnam() would need glibc's NSS modules), or UID[:GID]. 0 or -1.
@@ -383,7 +404,9 @@ static int listen_on(const char *spec, bool *ipv6, char *shown, size_t shown_n)
 		goto fail;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, &sa.sa, salen) || listen(fd, 128)) {
+	/* A long backlog: past it the kernel drops connection requests, and a scrape behind a burst
+	 * of connections would retry after 1 s, 3 s, 7 s ... (the kernel caps it at somaxconn). */
+	if (bind(fd, &sa.sa, salen) || listen(fd, SOMAXCONN)) {
 		tool_err("cannot listen on %s: %s%s", spec, strerror(errno),
 			 errno == EADDRINUSE ? " (another exporter running? choose --listen)" :
 			 errno == EACCES ? " (ports below 1024 need CAP_NET_BIND_SERVICE)" : "");
@@ -528,6 +551,10 @@ int main(int argc, char **argv)
 	if (uname(&un) == 0)
 		snprintf(e->release, sizeof(e->release), "%s", un.release);
 	signal(SIGPIPE, SIG_IGN);
+	/* Nothing to reload: the options are fixed at start (hmm_exporter(8), SIGNALS). */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	tool_signals();
 
 	e->t = hmm_tracer__open(&opts);
@@ -597,21 +624,8 @@ int main(int argc, char **argv)
 
 		if ((textfile || once) && now >= next) {
 			if (once) {
-				if (textfile) {
-					status = write_textfile(e, textfile) ? EXP_ERROR : EXP_OK;
-				} else {
-					struct prom_buf b = { 0 };
-
-					err = exporter_render(e, &b);
-					if (err) {
-						tool_err("cannot render: %s", strerror(-err));
-						status = EXP_ERROR;
-					} else if (fwrite(b.data, 1, b.len, stdout) != b.len ||
-						   fflush(stdout)) {
-						status = EXP_ERROR;
-					}
-					prom_buf_free(&b);
-				}
+				err = textfile ? write_textfile(e, textfile) : write_stdout(e);
+				status = err ? EXP_ERROR : EXP_OK;
 				break;
 			}
 			write_textfile(e, textfile); /* a failure is reported; the next may work */
