@@ -12,8 +12,9 @@
  * backlog behind the stalled clients. So the connections waiting for a request are kept here in
  * a list, oldest first: one that has not sent a complete request REQUEST_TIMEOUT_S after it was
  * accepted (or after its previous response) is closed by a reaper thread, and past the
- * connection limit each new connection pushes out the one that has waited longest. So a scrape,
- * which sends its request at once, gets in however many clients stall.
+ * connection limit each new connection pushes out the one that has waited longest (but not a
+ * young one whose request is already arriving: victim()). So a scrape, which sends its request
+ * at once, gets in however many clients stall.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
 #include <zlib.h>
 #include "exporter.h"
@@ -40,6 +42,10 @@
 #define FD_MARGIN 32
 /* Seconds a connection has to send a complete request (line and headers). */
 #define REQUEST_TIMEOUT_S 5
+/* Past the limit, a connection this young with bytes of its request already in its socket (a
+ * scrape sends its request at once) is not pushed out: at thousands of reconnects a second, the
+ * limit's worth of newer connections can come between its accept and the read of its request. */
+#define REQUEST_GRACE_S 1.0
 /* libmicrohttpd's idle timeout: a client that stops reading its response. */
 #define IDLE_TIMEOUT_S 10
 
@@ -234,6 +240,25 @@ static void push_out(struct http_server *h, struct conn *c)
 	shutdown(c->fd, SHUT_RDWR);
 }
 
+/* Bytes from the client not read yet. */
+static bool pending(int fd)
+{
+	char b;
+
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/* Past the limit, with c just accepted: the connection that goes. The one that has waited
+ * longest, unless it is young and its request is arriving; c itself when all are (or when none
+ * other waits: all are being answered). */
+static struct conn *victim(struct http_server *h, struct conn *c)
+{
+	for (struct conn *v = h->head; v && v != c; v = v->next)
+		if (v->since + REQUEST_GRACE_S <= c->since || !pending(v->fd))
+			return v;
+	return c;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
@@ -256,10 +281,13 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		pthread_mutex_lock(&h->lock);
 		h->n_live++;
 		wait_begin(h, c);
-		/* Past the limit, the one that has waited longest goes: c itself when none other
-		 * waits (all are being answered). */
-		while (h->n_live > h->limit && h->head)
-			push_out(h, h->head);
+		while (h->n_live > h->limit && h->head) {
+			struct conn *v = victim(h, c);
+
+			push_out(h, v);
+			if (v == c)
+				break;
+		}
 		pthread_mutex_unlock(&h->lock);
 		break;
 	case MHD_CONNECTION_NOTIFY_CLOSED:
