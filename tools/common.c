@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE /* asprintf() */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include "common.h"
@@ -132,6 +134,69 @@ int tool_parse_paths(const char *arg, __u32 *skip_mask)
 	}
 	*skip_mask = ((1u << HMM_AP_MAX) - 1) & ~want;
 	return 0;
+}
+
+const char *tool_out_name(const struct tool_out *o)
+{
+	return o->path ? o->path : "standard output";
+}
+
+int tool_out_open(struct tool_out *o, const char *path)
+{
+	int fd, err;
+
+	memset(o, 0, sizeof(*o));
+	if (!path || !strcmp(path, "-")) {
+		o->f = stdout;
+		return 0;
+	}
+	o->path = path;
+	if (asprintf(&o->tmp, "%s.XXXXXX", path) < 0) {
+		o->tmp = NULL;
+		tool_err("cannot create %s: %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	fd = mkstemp(o->tmp);
+	if (fd < 0 || fchmod(fd, 0644) || !(o->f = fdopen(fd, "w"))) {
+		err = -errno;
+		tool_err("cannot create %s: %s", path, strerror(-err));
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		free(o->tmp);
+		o->tmp = NULL;
+		return err;
+	}
+	return 0;
+}
+
+int tool_out_close(struct tool_out *o, bool ok)
+{
+	int err = 0;
+
+	if (!o->f)
+		return -EBADF;
+	/* A write that failed set the error flag (and errno at the time); the final flush
+	 * retries what is buffered, so its errno is the real one. */
+	errno = 0;
+	if (fflush(o->f) || ferror(o->f))
+		err = o->err ? o->err : errno ? -errno : -EIO;
+	if (o->path) {
+		if (!err && fsync(fileno(o->f)))
+			err = -errno;
+		if (fclose(o->f) && !err)
+			err = errno ? -errno : -EIO;
+		if (!err && ok && rename(o->tmp, o->path))
+			err = -errno;
+		if (err || !ok)
+			unlink(o->tmp);
+		free(o->tmp);
+	}
+	o->f = NULL;
+	if (err)
+		tool_err("cannot write %s: %s", tool_out_name(o), strerror(-err));
+	return err ? err : ok ? 0 : -ECANCELED;
 }
 
 int tool_print(enum hmm_log_level level, const char *fmt, va_list args)

@@ -4,6 +4,7 @@
 #define HMMSCOPE_TOOLS_COMMON_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <stdbool.h>
 #include "hmmscope.h"
@@ -29,6 +30,28 @@ int tool_parse_mode(const char *arg, enum hmm_attach_mode *out);
  * attach points not named. 0, or -EINVAL with a message.
  */
 int tool_parse_paths(const char *arg, __u32 *skip_mask);
+
+/*
+ * An output, written whole or not at all: a file is written to a temporary file beside it and
+ * renamed over it only once everything was written (a full disk leaves the old file, or none,
+ * never a partial one); NULL or "-" is standard output. Every write error is kept, and
+ * tool_out_close() names the output and the real errno.
+ */
+struct tool_out {
+	FILE *f;
+	const char *path; /* NULL: standard output */
+	char *tmp;	  /* the temporary file, until renamed */
+	int err;	  /* a write error a caller saw first (-errno), if any */
+};
+
+/* 0, or -errno after saying why (the directory, permissions ...). */
+int tool_out_open(struct tool_out *o, const char *path);
+/* Flush and check everything written: on success (and ok) the file takes its name; otherwise it
+ * is removed (standard output cannot be). Says "cannot write OUTPUT: ERRNO" on an error. 0, or
+ * -errno; -ECANCELED when !ok (the caller said why). */
+int tool_out_close(struct tool_out *o, bool ok);
+/* The name of an output in messages: its path, or "standard output". */
+const char *tool_out_name(const struct tool_out *o);
 
 /* lib/ and libbpf messages to stderr: warnings always, the rest with -v. */
 int tool_print(enum hmm_log_level level, const char *fmt, va_list args);

@@ -288,11 +288,11 @@ static int run_batch(struct top_app *a)
 			break;
 		if (err < 0 && !a->err)
 			break;
-		if (top_print_batch(a->m, stdout, a->what, 1 << 16)) {
-			tool_err("writing the output: %s", strerror(errno));
+		errno = 0;
+		if (top_print_batch(a->m, stdout, a->what, 1 << 16) || fflush(stdout)) {
+			tool_err("cannot write standard output: %s", strerror(errno ? errno : EIO));
 			return EXIT_FAIL;
 		}
-		fflush(stdout);
 		if (a->count && ++n >= a->count)
 			break;
 		if (a->err || a->ended)

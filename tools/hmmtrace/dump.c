@@ -31,7 +31,8 @@ struct dump {
 	struct hmm_fmt fmt;
 	unsigned long long count[HMM_REC_TYPE_MAX];
 	unsigned long long total;
-	bool out_broken;
+	int out_err; /* the first error writing the events (-errno): they are counted, not shown */
+	unsigned long long shown;
 	struct ev_stats *stats;
 	unsigned int page_shift;
 };
@@ -90,16 +91,31 @@ static int on_event(void *ctx, const struct hmm_rec_hdr *rec)
 		hmm_count_record(d->stats->counters, rec, d->page_shift);
 		hmm_record_samples(rec, ev_sample, d->stats);
 	}
-	if (d->out_broken)
-		return 0;
 	if (!d->fmt.base_ts)
 		d->fmt.base_ts = rec->ts;
 	if (rec->type < HMM_REC_TYPE_MAX)
 		d->count[rec->type]++;
 	d->total++;
+	if (d->out_err)
+		return 0;
+	/* A full disk or a closed pipe: stop printing, still count, say so at the end. */
+	errno = 0;
 	if (hmm_fmt_record(&d->fmt, rec))
-		d->out_broken = true; /* e.g. a closed pipe: stop printing, still count */
+		d->out_err = errno ? -errno : -EIO;
+	else
+		d->shown++;
 	return 0;
+}
+
+/* The end of the events: flush them, and where writing failed say so, with how many made it. */
+static void out_check(struct dump *d)
+{
+	errno = 0;
+	if ((fflush(d->fmt.out) || ferror(d->fmt.out)) && !d->out_err)
+		d->out_err = errno ? -errno : -EIO;
+	if (d->out_err)
+		tool_err("dump: cannot write standard output: %s (%llu of %llu events written)",
+			 strerror(-d->out_err), d->shown, d->total);
 }
 
 static void summary(struct hmm_tracer *t, const struct dump *d, int ncpus)
@@ -207,7 +223,7 @@ static int replay(struct dump *d, const char *path)
 	}
 	hmm_fmt_header(&d->fmt);
 	err = hmm_trace_replay(r, on_event, d);
-	fflush(stdout);
+	out_check(d);
 	if (err < 0) {
 		tool_err("dump: reading %s: %s", path, strerror(-err));
 		status = EXIT_PARTIAL;
@@ -220,7 +236,7 @@ static int replay(struct dump *d, const char *path)
 	fprintf(stderr, "\nlost %llu (ring buffer full while recording)\n",
 		(unsigned long long)st->lost);
 	warn_damage(path, st);
-	if (d->out_broken)
+	if (d->out_err)
 		status = EXIT_PARTIAL;
 	hmm_trace_reader__close(r);
 	return status;
@@ -298,7 +314,9 @@ int cmd_dump(int argc, char **argv)
 	/* Drain what is already in the ring buffer before the summary. */
 	while (hmm_tracer__poll(t, 0) > 0)
 		;
-	fflush(stdout);
+	out_check(&d);
+	if (d.out_err)
+		status = EXIT_PARTIAL;
 	summary(t, &d, libbpf_num_possible_cpus());
 	if (stats_f && write_stats(t, &d, stats_f, stats_path))
 		status = EXIT_PARTIAL;

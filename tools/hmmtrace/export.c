@@ -73,9 +73,10 @@ static double us(const struct exporter *x, __u64 ts)
 static void emit(struct exporter *x, json_t *e)
 {
 	if (!x->err) {
+		errno = 0;
 		if (fputs(x->first_event ? "\n" : ",\n", x->out) == EOF ||
 		    json_dumpf(e, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER))
-			x->err = -EIO;
+			x->err = errno ? -errno : -EIO; /* the real cause, for the message */
 		x->first_event = false;
 	}
 	json_decref(e);
@@ -293,6 +294,7 @@ int cmd_export(int argc, char **argv)
 	struct hmm_trace_reader *r = NULL;
 	const struct hmm_trace_meta *m;
 	struct tool_opts to = { 0 };
+	struct tool_out o = { 0 };
 	int err, status = EXIT_OK;
 	json_t *other;
 
@@ -323,14 +325,16 @@ int cmd_export(int argc, char **argv)
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
-	if (out && !(x.out = fopen(out, "w"))) {
-		tool_err("export: cannot create %s: %s", out, strerror(errno));
-		x.out = stdout;
+	/* -o: written whole or not at all (a temporary file, renamed at the end). */
+	if (tool_out_open(&o, out)) {
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
+	x.out = o.f;
 	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", x.out);
 	err = hmm_trace_replay(r, export_event, &x);
+	if (x.err) /* the output failed: reading stopped there, the input is not to blame */
+		goto done;
 	if (err < 0) {
 		tool_err("export: reading %s: %s", path, strerror(-err));
 		status = EXIT_PARTIAL;
@@ -352,10 +356,14 @@ int cmd_export(int argc, char **argv)
 	json_decref(other);
 	fputs("}\n", x.out);
 	warn_damage(path, hmm_trace_reader__stats(r));
-	if (x.err || fflush(x.out) || ferror(x.out)) {
-		tool_err("export: writing %s failed: %s", out ? out : "standard output",
-			 strerror(x.err == -ENOMEM ? ENOMEM : EIO));
+done:
+	if (x.err == -ENOMEM)
+		tool_err("export: out of memory");
+	else if (x.err)
+		o.err = x.err;
+	if (tool_out_close(&o, !x.err) || x.err) {
 		status = EXIT_PARTIAL;
+		goto cleanup;
 	}
 	fprintf(stderr, "hmmtrace: exported");
 	for (const struct hmm_rec_desc *d = hmm_rec_next(NULL); d; d = hmm_rec_next(d))
@@ -363,8 +371,8 @@ int cmd_export(int argc, char **argv)
 			fprintf(stderr, " %s %llu", d->name, (unsigned long long)x.slices[d->type]);
 	fputc('\n', stderr);
 cleanup:
-	if (x.out && x.out != stdout)
-		fclose(x.out);
+	if (o.f)
+		tool_out_close(&o, false);
 	free(x.names);
 	free(x.steps);
 	hmm_trace_reader__close(r);

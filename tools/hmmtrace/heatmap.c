@@ -113,19 +113,15 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-static int write_svg(const struct heatmap *h, const char *path, const char *title, __u64 lost)
+static void write_svg(const struct heatmap *h, FILE *f, const char *title, __u64 lost)
 {
 	unsigned int cw = h->cols <= 100 ? 8 : h->cols <= 400 ? 3 : 2;
 	unsigned int width = LEFT + h->cols * cw + 20, height = TOP, y;
 	char c[48], lbl[16];
-	FILE *f;
 	int p, r;
 
 	for (p = 0; p < h->n_panels; p++)
 		height += (h->hi[p] - h->lo[p] + 1) * CELL_H + PANEL_GAP;
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
 		   "viewBox=\"0 0 %u %u\" font-family=\"sans-serif\" font-size=\"10\">\n"
@@ -175,9 +171,6 @@ static int write_svg(const struct heatmap *h, const char *path, const char *titl
 		y += PANEL_GAP - 16;
 	}
 	fputs("</svg>\n", f);
-	if (fclose(f))
-		return -EIO;
-	return 0;
 }
 
 int cmd_heatmap(int argc, char **argv)
@@ -187,6 +180,7 @@ int cmd_heatmap(int argc, char **argv)
 	struct hmm_trace_reader *r = NULL;
 	const struct hmm_rec_hdr *rec;
 	struct tool_opts to = { 0 };
+	struct tool_out o;
 	int p, err, status = EXIT_OK;
 	__u64 lat, span, later = 0;
 
@@ -276,13 +270,16 @@ int cmd_heatmap(int argc, char **argv)
 		if (h.hi[p] < 0) /* an empty panel still shows its (empty) grid */
 			h.lo[p] = h.hi[p] = 10;
 	warn_damage(path, hmm_trace_reader__stats(r));
-	err = write_svg(&h, out, hmm_trace_reader__meta(r)->command[0] ?
-			hmm_trace_reader__meta(r)->command : "system-wide recording",
-			hmm_trace_reader__stats(r)->lost);
-	if (err) {
-		tool_err("heatmap: cannot write %s: %s", out, strerror(-err));
+	/* Written whole or not at all (a temporary file, renamed at the end). */
+	if (tool_out_open(&o, out)) {
 		status = EXIT_PARTIAL;
+		goto cleanup;
 	}
+	write_svg(&h, o.f, hmm_trace_reader__meta(r)->command[0] ?
+		  hmm_trace_reader__meta(r)->command : "system-wide recording",
+		  hmm_trace_reader__stats(r)->lost);
+	if (tool_out_close(&o, true))
+		status = EXIT_PARTIAL;
 cleanup:
 	for (p = 0; p < h.n_panels; p++)
 		free(h.cell[p]);

@@ -173,6 +173,7 @@ static char *describe(const struct hmm_histfile *f, const char *path)
 
 static int output(struct hmm_histfile *f, const char *out, bool json, char **names, int nnames)
 {
+	struct tool_out o;
 	int err;
 
 	hmm_histfile__sort(f);
@@ -186,11 +187,12 @@ static int output(struct hmm_histfile *f, const char *out, bool json, char **nam
 			f->hosts, f->hosts == 1 ? "" : "s");
 		return EXIT_OK;
 	}
+	tool_out_open(&o, NULL);
 	if (json)
 		hist_report_json(f, names, nnames);
 	else
 		hist_report_text(f, names, nnames);
-	return EXIT_OK;
+	return tool_out_close(&o, true) ? EXIT_PARTIAL : EXIT_OK;
 }
 
 /* ---- sources ------------------------------------------------------------------------------- */

@@ -166,6 +166,11 @@ int cmd_probe(int argc, char **argv)
 		       present);
 	}
 	status = live == 0 ? EXIT_NONE : live < present ? EXIT_PARTIAL : EXIT_OK;
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		tool_err("probe: cannot write standard output: %s", strerror(errno ? errno : EIO));
+		status = EXIT_PARTIAL;
+	}
 	hmm_tracer__destroy(t);
 	return status;
 }

@@ -596,6 +596,7 @@ int cmd_report(int argc, char **argv)
 {
 	struct hmm_stats_opts sopts = { .sz = sizeof(sopts) };
 	struct tool_opts to = { 0 };
+	struct tool_out out;
 	struct hmm_trace_reader *r = NULL;
 	const struct hmm_trace_meta *m;
 	struct hmm_symtab *syms = NULL;
@@ -633,17 +634,21 @@ int cmd_report(int argc, char **argv)
 		goto cleanup;
 	}
 	warn_damage(path, hmm_trace_reader__stats(r));
+	tool_out_open(&out, NULL);
 	if (json) {
 		json_t *o = report_json(s, m);
 
-		if (!o || json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER))
+		if (!o) {
+			tool_err("report: out of memory");
 			status = EXIT_PARTIAL;
-		fputc('\n', stdout);
+		}
+		json_dumpf(o, out.f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		fputc('\n', out.f);
 		json_decref(o);
 	} else {
-		report_text(stdout, s, m);
+		report_text(out.f, s, m);
 	}
-	if (fflush(stdout))
+	if (tool_out_close(&out, true))
 		status = EXIT_PARTIAL;
 cleanup:
 	hmm_stats__free(s);

@@ -179,6 +179,7 @@ int cmd_stat(int argc, char **argv)
 	double start, deadline = 0;
 	pid_t child = 0;
 	char what[256];
+	struct tool_out out;
 
 	first = cmd_parse(&stat_cmd, argc, argv, &to, -1, &status);
 	if (first < 0)
@@ -249,10 +250,14 @@ int cmd_stat(int argc, char **argv)
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
+	tool_out_open(&out, NULL);
 	if (json)
 		print_json(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start);
 	else
 		print_text(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start, what);
+	/* COMMAND's status is stat's, unless the totals could not be written. */
+	if (tool_out_close(&out, true))
+		status = EXIT_PARTIAL;
 	if (prog_stats)
 		hmm_tracer__prog_stats(t, print_prog, NULL);
 cleanup:
