@@ -132,6 +132,7 @@ struct hmm_trace_read_stats {
 	__u64 bad_chunk_bytes;
 	__u64 truncated_bytes;	/* after the last complete chunk of a file cut short */
 	__u64 lost;		/* sum of the lost records' counts */
+	__u64 dup_chunks;	/* skipped: a chunk numbered behind one already read (a copy) */
 	bool clean;		/* a valid footer was found: the writer closed the file */
 	bool has_totals;	/* totals below came from the footer */
 	struct hmm_trace_totals totals;

@@ -9,6 +9,7 @@
 
 #include <libdeflate.h>
 #include "internal.h"
+#include "kmap.h"
 #include "rec.h"
 #include "symtab.h"
 #include "trace.h"
@@ -37,6 +38,7 @@ struct hmm_trace_reader {
 	__u64 chunk_off, chunk_bytes; /* of the current chunk, for messages */
 	__u64 next_seq;
 	bool seq_known;
+	struct kmap seqs_read; /* the chunks read, by sequence number: a copy is skipped */
 	unsigned char *scan;
 	struct hmm_trace_read_stats st;
 	struct readahead *ra; /* hmm_trace_reader__readahead() */

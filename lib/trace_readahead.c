@@ -31,6 +31,7 @@ struct ra_batch {
 	struct hmm_trace_read_stats st;
 	bool end; /* the last batch: next() returns err once its records are walked */
 	int err;
+	struct hmm_log_buf log; /* the warnings reading it gave: printed when it is taken */
 };
 
 struct readahead {
@@ -105,7 +106,9 @@ static void *ra_worker(void *arg)
 		b = &ra->b[ra->filled % RA_BATCHES];
 		pthread_mutex_unlock(&ra->lock);
 
+		hmm_log_capture(&b->log);
 		ra_fill(r, b);
+		hmm_log_capture(NULL);
 		end = b->end;
 
 		pthread_mutex_lock(&ra->lock);
@@ -147,6 +150,7 @@ int trace_ra_next(struct hmm_trace_reader *r, const struct hmm_rec_hdr **rec)
 		pthread_mutex_unlock(&ra->lock);
 		ra->cur = b;
 		ra->st = b->st;
+		hmm_log_flush(&b->log);
 		r->rac = (struct ra_cursor){ .raw = b->raw, .recs = b->recs, .n = b->n };
 	}
 }
@@ -163,6 +167,8 @@ void trace_ra_stop(struct hmm_trace_reader *r)
 	pthread_join(ra->thread, NULL);
 	ra->stop = false;
 	ra->filled = ra->taken = ra->released = 0;
+	for (size_t i = 0; i < RA_BATCHES; i++) /* what it read ahead is read again */
+		hmm_log_buf_free(&ra->b[i].log);
 	ra->cur = NULL;
 	memset(&r->rac, 0, sizeof(r->rac));
 	memset(&ra->st, 0, sizeof(ra->st));
@@ -185,6 +191,7 @@ void trace_ra_free(struct readahead *ra)
 	for (i = 0; i < RA_BATCHES; i++) {
 		free(ra->b[i].raw);
 		free(ra->b[i].recs);
+		hmm_log_buf_free(&ra->b[i].log);
 	}
 	pthread_mutex_destroy(&ra->lock);
 	pthread_cond_destroy(&ra->cond);

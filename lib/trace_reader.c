@@ -230,6 +230,17 @@ static int read_footer(struct hmm_trace_reader *r, __u64 size)
 	r->st.totals.last_ts = get64(f + F_LAST_TS);
 	for (i = 0; i < n_types && i < HMM_REC_TYPE_MAX; i++)
 		r->st.totals.per_type[i] = get64(f + F_PER_TYPE + 8 * i);
+	/* An intact file reads exactly what its writer counted: anything else was changed after. */
+	if (!r->st.bad_chunks && !r->st.dup_chunks &&
+	    (r->st.totals.records != r->st.records + r->st.unknown_records ||
+	     r->st.totals.lost != r->st.lost))
+		hmm_log(HMM_LOG_WARN,
+			"trace %s: its footer counts %llu records (%llu lost), %llu were read (%llu "
+			"lost): the file was changed after it was written\n",
+			r->name, (unsigned long long)r->st.totals.records,
+			(unsigned long long)r->st.totals.lost,
+			(unsigned long long)(r->st.records + r->st.unknown_records),
+			(unsigned long long)r->st.lost);
 	if (r->off + len < size)
 		hmm_log(HMM_LOG_WARN, "trace %s: %llu bytes after the footer ignored\n", r->name,
 			(unsigned long long)(size - r->off - len));
@@ -298,6 +309,19 @@ int trace_next_chunk(struct hmm_trace_reader *r)
 			return 0;
 		}
 		/* The header's CRC held, so its length can be trusted to step over the chunk. */
+		if (kmap_get(&r->seqs_read, seq, 0) >= 0) {
+			/* A writer numbers its chunks 0, 1, 2 ...: a number read already is a copy (a
+			 * file put together wrongly), and counting it would count its records twice.
+			 * (Only a number read: one forged chunk numbered far ahead hides nothing.) */
+			r->st.dup_chunks++;
+			hmm_log(HMM_LOG_WARN,
+				"trace %s: chunk %llu at byte %llu was read already: skipped, %u records "
+				"not counted twice\n",
+				r->name, (unsigned long long)seq, (unsigned long long)r->off,
+				get32(h + C_NRECORDS));
+			r->off += bytes;
+			continue;
+		}
 		if (flags & ~CF_KNOWN) {
 			/* A newer writer's coding: walking the payload as records misreads it. */
 			char why[64];
@@ -365,6 +389,8 @@ int trace_next_chunk(struct hmm_trace_reader *r)
 				(unsigned long long)seq, (unsigned long long)r->next_seq - 1);
 		r->seq_known = true;
 		r->next_seq = seq + 1;
+		if (kmap_put(&r->seqs_read, seq, 0, 0))
+			return -ENOMEM;
 		r->chunk_off = r->off;
 		r->chunk_bytes = bytes;
 		r->off += bytes;
@@ -580,6 +606,16 @@ static int parse_header(struct hmm_trace_reader *r)
 	m->version_major = major;
 	m->version_minor = minor;
 	m->schema = get32(h + H_SCHEMA);
+	/* Records are read as this library lays them out: a schema it does not know would be
+	 * misread, not skipped (hist merge refuses a mismatch too). */
+	if (m->schema == 0 || m->schema > HMM_SCHEMA_VERSION) {
+		hmm_log(HMM_LOG_WARN,
+			"%s: record schema %u, this reader reads schemas 1 to %u: %s\n", r->name,
+			m->schema, HMM_SCHEMA_VERSION,
+			m->schema ? "written by a newer hmmscope, use that" : "a damaged header");
+		err = -EPROTONOSUPPORT;
+		goto cleanup;
+	}
 	m->ncpus = get32(h + H_NCPUS);
 	m->page_size = get32(h + H_PAGE_SIZE);
 	m->start_mono_ns = get64(h + H_START_MONO);
@@ -695,6 +731,7 @@ int hmm_trace_reader__rewind(struct hmm_trace_reader *r)
 	r->done = false;
 	r->raw_len = r->pos = 0;
 	r->seq_known = false;
+	kmap_free(&r->seqs_read);
 	if (r->ra) {
 		err = trace_ra_start(r);
 		if (err) { /* reading goes on in this thread */
@@ -726,6 +763,7 @@ void hmm_trace_reader__close(struct hmm_trace_reader *r)
 	free(r->raw);
 	free(r->scan);
 	free(r->name);
+	kmap_free(&r->seqs_read);
 	hmm_symtab__free(r->syms);
 	free(r);
 }

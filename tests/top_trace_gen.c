@@ -15,6 +15,10 @@
  *       ts0     one fault whose timestamp is 0, then ordinary ones
  *       future  ordinary records and one a century in the future
  *       empty   a header and no record at all
+ *   --schema N        a header saying record schema N (its CRC right)
+ *   --chunk-bytes N   chunks of N bytes of records (the writer's option; 4096 at least)
+ *   --dup-chunk K     chunk K (0-based) a second time right after itself, CRCs and all: the file
+ *                     a careless concatenation makes
  *
  * The scenario, identical in every recorded second (t0 = 1000 s, CLOCK_MONOTONIC):
  *   pid 1001 alpha  100 faults: 90 of 2048 ns, 10 of 65536 ns (p50 2.05us, p99 65.5us);
@@ -461,6 +465,57 @@ static void hostile_ts(int future)
 		fault(T0 + 100ULL * 365 * 86400 * NS, 1001, "alpha", TEST_HMM, 2048, 0, 1);
 }
 
+/* Chunk k of the file a second time, right after itself (docs/FORMAT.md: the header's length at
+ * byte 16; a chunk: "HMMC", CRC, header length at +8, payload length at +12). */
+static int dup_chunk(const char *path, int k)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *b = NULL, *o;
+	size_t len = 0, off, n, i;
+	long sz;
+
+	if (!f || fseek(f, 0, SEEK_END) || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+	    !(b = malloc(sz)) || fread(b, 1, sz, f) != (size_t)sz)
+		goto fail;
+	fclose(f);
+	len = sz;
+	memcpy(&n, b + 16, 4);
+	off = n & 0xffffffff;
+	for (i = 0; off + 16 <= len && !memcmp(b + off, "HMMC", 4); i++) {
+		__u32 hdr, comp;
+
+		memcpy(&hdr, b + off + 8, 4);
+		memcpy(&comp, b + off + 12, 4);
+		n = (size_t)hdr + comp;
+		if ((int)i == k) {
+			o = malloc(len + n);
+			if (!o)
+				goto fail;
+			memcpy(o, b, off + n);
+			memcpy(o + off + n, b + off, n);
+			memcpy(o + off + 2 * n, b + off + n, len - off - n);
+			f = fopen(path, "wb");
+			if (!f || fwrite(o, 1, len + n, f) != len + n || fclose(f)) {
+				free(o);
+				goto fail;
+			}
+			free(o);
+			free(b);
+			return 0;
+		}
+		off += n;
+	}
+	fprintf(stderr, "top_trace_gen: %s has no chunk %d\n", path, k);
+	free(b);
+	return 1;
+fail:
+	fprintf(stderr, "top_trace_gen: duplicating a chunk of %s failed\n", path);
+	if (f)
+		fclose(f);
+	free(b);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -469,15 +524,20 @@ int main(int argc, char **argv)
 		{"rate", required_argument, NULL, 'r'},
 		{"scenario", required_argument, NULL, 'S'},
 		{"fixed-header", no_argument, NULL, 'F'},
+		{"schema", required_argument, NULL, 'H'},
+		{"chunk-bytes", required_argument, NULL, 'B'},
+		{"dup-chunk", required_argument, NULL, 'D'},
 		{},
 	};
 	struct hmm_trace_meta meta = {};
 	const char *path = NULL, *scen = "top";
 	unsigned long long rate = 0;
-	int c, seconds = 5, err, fixed = 0;
+	struct hmm_trace_writer_opts wopts = {.sz = sizeof(wopts)};
+	int c, seconds = 5, err, fixed = 0, dup = -1;
+	long schema = -1;
 	__u32 ap;
 
-	while ((c = getopt_long(argc, argv, "o:s:r:S:F", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:s:r:S:FH:B:D:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			path = optarg;
@@ -493,6 +553,15 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			fixed = 1;
+			break;
+		case 'H':
+			schema = strtol(optarg, NULL, 10);
+			break;
+		case 'B':
+			wopts.chunk_bytes = strtoull(optarg, NULL, 10);
+			break;
+		case 'D':
+			dup = atoi(optarg);
 			break;
 		default:
 			return 2;
@@ -523,7 +592,9 @@ int main(int argc, char **argv)
 		fixed_header(&meta);
 	if (!strcmp(scen, "names"))
 		hostile_names_header(&meta);
-	w = hmm_trace_writer__open(path, &meta, NULL);
+	if (schema >= 0)
+		meta.schema = (__u32)schema;
+	w = hmm_trace_writer__open(path, &meta, &wopts);
 	if (!w) {
 		fprintf(stderr, "top_trace_gen: %s: %s\n", path, strerror(errno));
 		return 1;
@@ -544,5 +615,5 @@ int main(int argc, char **argv)
 			strerror(-(werr ? werr : err)));
 		return 1;
 	}
-	return 0;
+	return dup >= 0 ? dup_chunk(path, dup) : 0;
 }

@@ -205,6 +205,9 @@ int tool_print(enum hmm_log_level level, const char *fmt, va_list args)
 		return 0;
 	if (level == HMM_LOG_INFO && tool_verbose < 1)
 		return 0;
+	/* The library's warnings read as the tool's own (the libbpf ones say "libbpf: " too). */
+	if (level == HMM_LOG_WARN)
+		fprintf(stderr, "%s: ", tool_name);
 	return vfprintf(stderr, fmt, args);
 }
 

@@ -69,6 +69,19 @@ done
 expect_status "ts0: report" $? 0
 expect_match "ts0: report counts the record at 0" "$(cat out.txt)" 'hmm_range_fault: 21 calls'
 
+# A chunk that comes twice (a careless concatenation): its records count once, with a warning.
+"$gen" -o one.hmmtrace --chunk-bytes 4096 && "$gen" -o dup.hmmtrace --chunk-bytes 4096 --dup-chunk 2
+"$ht" report -i dup.hmmtrace --json >dup.json 2>err.txt
+expect_status "duplicated chunk: report" $? 0
+expect_eq "duplicated chunk: faults counted once" "$(jq .faults.calls dup.json)" \
+	"$("$ht" report -i one.hmmtrace --json 2>/dev/null | jq .faults.calls)"
+expect_match "duplicated chunk: said" "$(cat err.txt)" "chunk 2 at byte [0-9]+ was read already"
+# A header naming a record schema this reader does not know: refused, not misread.
+"$gen" -o schema.hmmtrace --scenario golden --schema 999
+"$ht" report -i schema.hmmtrace >/dev/null 2>err.txt
+expect_status "schema 999: report" $? 1
+expect_match "schema 999: says why" "$(cat err.txt)" "record schema 999, this reader reads schemas 1 to"
+
 # Empty: a header, no records.
 for c in report dump hist; do
 	"$ht" $c -i empty.hmmtrace >out.txt 2>err.txt

@@ -407,7 +407,7 @@ static void test_meta(void **state)
 	memset(m->release, 'r', sizeof(m->release) - 1);
 	snprintf(m->boot_id, sizeof(m->boot_id), "0e4a36f2-5b6c-4d5e-9f10-1a2b3c4d5e6f");
 	memset(m->command, 'c', sizeof(m->command) - 1);
-	m->schema = 7;
+	m->schema = HMM_SCHEMA_VERSION;
 	m->start_mono_ns = 123456789;
 	m->start_real_ns = 1763700000000000000ull;
 	m->filter_pid = 42;
@@ -1339,7 +1339,7 @@ static size_t make_delta_chunk(unsigned char *out, __u32 records_len, const void
 {
 	unsigned char *payload = calloc(1, 16 + ctl_len + res_len);
 	size_t plen = 8 + res_len + ctl_len;
-	__u64 seq = 0;
+	__u64 seq = 99; /* a number the file's own chunks do not have: not taken for a copy */
 	z_stream z = {};
 	__u32 comp;
 
@@ -1514,6 +1514,69 @@ static void test_delta_spec(void **state)
 	tmp_free(path);
 }
 
+/* Issue 19: a header naming a record schema this reader does not know is refused (it would be
+ * misread, not skipped), and a chunk that comes twice is read once. */
+static void test_schema_and_copies(void **state)
+{
+	struct hmm_trace_meta *m = meta_new();
+	struct hmm_trace_writer *w;
+	struct hmm_trace_reader *r;
+	const struct hmm_trace_read_stats *st;
+	struct recs want = {};
+	char *path = tmp_path();
+	unsigned char *f, *g;
+	size_t len, hdr, clen;
+	__u32 bad[] = { 0, HMM_SCHEMA_VERSION + 1, 999 };
+	int err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* The writer takes schema 0 as "this one": write 1 and change it, CRC and all. */
+		m->schema = bad[i] ? bad[i] : 1;
+		w = hmm_trace_writer__open(path, m, NULL);
+		assert_non_null(w);
+		assert_int_equal(hmm_trace_writer__close(w), 0);
+		f = slurp(path, &len);
+		if (!bad[i]) {
+			put32(f + 24, 0); /* H_SCHEMA */
+			fix_header_crc(f);
+		}
+		reset_log();
+		r = reader_open_mem(f, len, &err);
+		assert_null(r);
+		assert_int_equal(err, -EPROTONOSUPPORT);
+		assert_non_null(strstr(all_warnings, "record schema"));
+		free(f);
+	}
+
+	/* Chunk 0 twice in a row: its records come back once, with a warning. */
+	recs_add(&want, HMM_REC_UFFD, sizeof(struct hmm_rec_uffd));
+	recs_add(&want, HMM_REC_LOST, sizeof(struct hmm_rec_lost));
+	write_recs(path, &want, 4096);
+	f = slurp(path, &len);
+	hdr = get32(f + HDR_LEN_OFF);
+	clen = get32(f + hdr + 8) + get32(f + hdr + 12); /* the chunk's header and payload */
+	g = malloc(len + clen);
+	memcpy(g, f, hdr + clen);
+	memcpy(g + hdr + clen, f + hdr, len - hdr);
+	reset_log();
+	r = reader_open_mem(g, len + clen, &err);
+	assert_non_null(r);
+	assert_int_equal(check_read(r, &want, SIZE_MAX, 0), want.n);
+	st = hmm_trace_reader__stats(r);
+	assert_int_equal(st->dup_chunks, 1);
+	assert_int_equal(st->records, want.n);
+	assert_int_equal(st->bad_chunks, 0);
+	assert_non_null(strstr(all_warnings, "was read already"));
+	hmm_trace_reader__close(r);
+	free(g);
+	free(f);
+	free(want.buf);
+	free(m);
+	unlink(path);
+	free(path);
+}
+
 static void test_bad_args(void **state)
 {
 	struct hmm_trace_writer_opts o = {.sz = sizeof(o), .level = 11};
@@ -1608,6 +1671,7 @@ int main(void)
 		cmocka_unit_test(test_plain_chunks),
 		cmocka_unit_test(test_unknown_flag),
 		cmocka_unit_test(test_delta_spec),
+		cmocka_unit_test(test_schema_and_copies),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_readahead_midway),
 	};

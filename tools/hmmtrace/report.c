@@ -561,7 +561,7 @@ struct hmm_trace_reader *open_trace(const char *cmd, const char *path)
 /* What a damaged file cost, on stderr; true when anything was lost. */
 bool warn_damage(const char *path, const struct hmm_trace_read_stats *st)
 {
-	bool bad = st->bad_chunks || st->truncated_bytes || !st->clean;
+	bool bad = st->bad_chunks || st->truncated_bytes || !st->clean || st->dup_chunks;
 
 	if (st->bad_chunks)
 		tool_err("warning: %s: %llu damaged chunks (%llu bytes) skipped", path,
@@ -570,6 +570,9 @@ bool warn_damage(const char *path, const struct hmm_trace_read_stats *st)
 		tool_err("warning: %s was not closed cleanly (hmmtrace killed, or a full disk); "
 			 "%llu bytes after the last complete chunk were lost", path,
 			 (unsigned long long)st->truncated_bytes);
+	if (st->dup_chunks)
+		tool_err("warning: %s: %llu chunks that were read already skipped (copies)", path,
+			 (unsigned long long)st->dup_chunks);
 	if (st->unknown_records)
 		tool_err("note: %s: %llu records of types this hmmtrace does not know were skipped",
 			 path, (unsigned long long)st->unknown_records);
