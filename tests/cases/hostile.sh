@@ -69,6 +69,13 @@ done
 expect_status "ts0: report" $? 0
 expect_match "ts0: report counts the record at 0" "$(cat out.txt)" 'hmm_range_fault: 21 calls'
 
+# hmmtop -r --speed 0 passes over time without events instead of printing a table per empty
+# interval (a record a century ahead meant 3e9 tables; a day's gap 86,400).
+timeout 20 "$top" -b -r future.hmmtrace --speed 0 >out.txt 2>err.txt
+expect_status "future: hmmtop -b --speed 0 ends" $? 0
+expect_eq "future: hmmtop -b --speed 0 tables" "$(grep -c '^hmmtop replay' out.txt)" 2
+expect_match "future: the gap is said" "$(cat err.txt)" "of the recording without events passed over"
+
 # A chunk that comes twice (a careless concatenation): its records count once, with a warning.
 "$gen" -o one.hmmtrace --chunk-bytes 4096 && "$gen" -o dup.hmmtrace --chunk-bytes 4096 --dup-chunk 2
 "$ht" report -i dup.hmmtrace --json >dup.json 2>err.txt

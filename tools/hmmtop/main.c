@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "hist.h"
 #include "rec.h"
 #include "top.h"
 #include "../opt.h"
@@ -238,10 +239,40 @@ void top_pump(struct top_app *a, int ms)
 	}
 }
 
+/*
+ * The next interval holds nothing and the next record is further on: unpaced (--speed 0) the empty
+ * intervals between are not shown, one table each (a day's gap was 86,400 of them); paced, a gap
+ * longer than GAP_S is not waited through either (a record a century ahead would never come).
+ * Says so once per gap. Returns the recorded time passed over.
+ */
+#define GAP_S 60
+
+static __u64 skip_gap(struct top_app *a)
+{
+	__u64 next, skip;
+	char d[32];
+
+	if (!a->held || a->ended)
+		return 0;
+	/* The interval about to be read ends at boundary: it is empty when the next record is at
+	 * or past it. Skip to the interval that holds that record. */
+	next = ((const struct hmm_rec_hdr *)(const void *)a->hold)->ts;
+	if (next < a->boundary)
+		return 0;
+	skip = ((next - a->boundary) / a->interval_ns + 1) * a->interval_ns;
+	if (a->speed != 0 && skip < GAP_S * 1000000000ULL)
+		return 0;
+	a->boundary += skip;
+	hmm_fmt_duration(d, sizeof(d), skip);
+	if (a->batch)
+		tool_err("replay: %s of the recording without events passed over", d);
+	return skip;
+}
+
 int top_tick(struct top_app *a)
 {
 	struct top_source src;
-	__u64 elapsed;
+	__u64 elapsed, skipped = 0;
 	int err;
 
 	if (a->t) {
@@ -252,6 +283,7 @@ int top_tick(struct top_app *a)
 	} else {
 		if (a->ended)
 			return 1;
+		skipped = skip_gap(a);
 		err = replay_read(a, 0);
 		if (err < 0) {
 			a->err = err;
@@ -264,6 +296,7 @@ int top_tick(struct top_app *a)
 		elapsed = a->interval_ns;
 	}
 	source(a, &src);
+	src.skipped_ns = skipped;
 	err = top_model__update(a->m, a->s, elapsed, &src);
 	schedule(a);
 	return err;
@@ -441,6 +474,7 @@ int main(int argc, char **argv)
 	a->count = to.iterations;
 	a->path = to.input;
 	a->speed = to.speed;
+	a->batch = batch;
 	a->interval_ns = (__u64)(secs * 1e9 + 0.5);
 
 	page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));

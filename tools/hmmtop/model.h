@@ -84,6 +84,8 @@ struct top_source {
 	__u64 lost;	      /* events lost so far: ring-buffer and state drops, or lost records */
 	__u32 not_live_mask;  /* attach points not live, 1 << enum hmm_attach_point */
 	const char *not_live; /* or their names, comma-separated (replay: from the trace) */
+	__u64 skipped_ns;     /* replay: recorded time without events passed over before this
+				 interval (not an interval: counts in the uptime, not in rates) */
 };
 
 struct top_model {

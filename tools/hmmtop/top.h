@@ -35,6 +35,7 @@ struct top_app {
 	unsigned long count; /* -n: stop after this many intervals; 0: never */
 	__u32 pid, owner;    /* filters (in the kernel live, here in a replay) */
 	bool paused;
+	bool batch;	     /* -b: text on stdout, notes on stderr (the full screen shows them) */
 	bool ended;	     /* replay: every record was shown */
 	int err;	     /* a reading error, reported at exit */
 	char what[300];	     /* "live" or "replay FILE" */
