@@ -202,6 +202,7 @@ static int replay_read(struct top_app *a, unsigned long max)
 			return 1;
 		}
 		a->held = false;
+		a->taken++;
 		if (replay_keep(a, rec))
 			hmm_stats__add(a->s, rec);
 	}
@@ -252,7 +253,7 @@ static __u64 skip_gap(struct top_app *a)
 	__u64 next, skip;
 	char d[32];
 
-	if (!a->held || a->ended)
+	if (!a->held || a->ended || a->taken)
 		return 0;
 	/* The interval about to be read ends at boundary: it is empty when the next record is at
 	 * or past it. Skip to the interval that holds that record. */
@@ -293,6 +294,7 @@ int top_tick(struct top_app *a)
 		if (a->eof)
 			a->ended = true; /* this is the last interval */
 		a->boundary += a->interval_ns;
+		a->taken = 0;
 		elapsed = a->interval_ns;
 	}
 	source(a, &src);

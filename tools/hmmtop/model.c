@@ -315,7 +315,7 @@ int top_model__update(struct top_model *m, const struct hmm_stats *s, __u64 elap
 	if (src)
 		m->src = *src;
 	m->elapsed_ns = elapsed_ns;
-	m->session_ns += elapsed_ns + src->skipped_ns;
+	m->session_ns += elapsed_ns + (src ? src->skipped_ns : 0);
 	m->intervals++;
 	return top_model__refresh(m, s);
 }

@@ -50,6 +50,8 @@ struct top_app {
 	bool eof;	  /* every record was read */
 	__u64 boundary;	  /* end of the interval being read (record time) */
 	bool held;	  /* hold[] is the first record of a later interval */
+	__u64 taken;	  /* records taken into the interval being read (an empty one may be
+			     passed over: skip_gap()) */
 	__u64 hold[8192]; /* aligned room for one record (hdr.size is 16 bits) */
 };
 
