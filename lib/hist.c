@@ -13,14 +13,25 @@
 /* Relative tolerance when matching an exported bound to a slot edge (see hmm_hist_fold()). */
 #define EDGE_REL_TOL 1e-9
 
-void hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src)
+/* a += b, saturating at 2^64 - 1: true when it did. */
+static inline bool add_sat(__u64 *a, __u64 b)
 {
+	if (__builtin_add_overflow(*a, b, a)) {
+		*a = ~0ULL;
+		return true;
+	}
+	return false;
+}
+
+bool hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src)
+{
+	bool sat = add_sat(&dst->count, src->count);
 	__u32 i;
 
-	dst->count += src->count;
-	dst->sum += src->sum;
+	sat |= add_sat(&dst->sum, src->sum);
 	for (i = 0; i < HMM_HIST_SLOTS; i++)
-		dst->slots[i] += src->slots[i];
+		sat |= add_sat(&dst->slots[i], src->slots[i]);
+	return sat;
 }
 
 __u64 hmm_hist_total(const struct hmm_hist *h)

@@ -48,7 +48,9 @@ static inline void hmm_hist_add(struct hmm_hist *h, __u64 v)
 }
 
 /* dst += src, field by field: exact, for per-CPU copies as for histograms from other hosts. */
-void hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src);
+/* Counts that would pass 2^64 stay at 2^64 - 1 (a wrap would read as a small count): true when
+ * any did. */
+bool hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src);
 
 /*
  * Sum of the slots. Equal to h->count for a histogram read at rest; a per-CPU copy read while

@@ -49,7 +49,7 @@ int hmm_histfile__add(struct hmm_histfile *f, const struct hmm_hist_key *key, co
 		e = &f->e[i];
 		if (e->key.metric == key->metric && e->key.label == key->label &&
 		    !strncmp(e->driver, driver, HMM_HISTFILE_DRIVER_LEN - 1)) {
-			hmm_hist_merge(&e->h, h);
+			f->saturated |= hmm_hist_merge(&e->h, h);
 			return 0;
 		}
 	}
@@ -75,8 +75,13 @@ int hmm_histfile__merge(struct hmm_histfile *dst, const struct hmm_histfile *src
 {
 	int err;
 
-	for (size_t i = 0; i < HMM_C_MAX; i++)
-		dst->counters[i] += src->counters[i];
+	for (size_t i = 0; i < HMM_C_MAX; i++) {
+		if (__builtin_add_overflow(dst->counters[i], src->counters[i], &dst->counters[i])) {
+			dst->counters[i] = ~0ULL;
+			dst->saturated = true;
+		}
+	}
+	dst->saturated |= src->saturated;
 	for (size_t i = 0; i < src->n; i++) {
 		err = hmm_histfile__add(dst, &src->e[i].key, src->e[i].driver, &src->e[i].h);
 		if (err)
@@ -280,12 +285,14 @@ struct hmm_histfile *hmm_histfile__read_mem(const void *data, size_t len, int *e
 	return f;
 }
 
+#define HISTFILE_MAX (64u << 20)
+
 struct hmm_histfile *hmm_histfile__read(const char *path, int *err)
 {
 	struct hmm_histfile *f = NULL;
 	unsigned char *buf = NULL;
 	struct stat st;
-	size_t off = 0;
+	size_t off = 0, cap;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -297,26 +304,47 @@ struct hmm_histfile *hmm_histfile__read(const char *path, int *err)
 		*err = -errno;
 		goto out;
 	}
-	/* A fleet's file is small: refuse anything absurd before allocating. */
-	if (st.st_size > 64 << 20) {
+	/* A fleet's file is small: refuse anything absurd before allocating. A pipe (hist merge
+	 * <(ssh host cat x.hist)) has no size: it is read to its end, up to the same limit. */
+	if (st.st_size > HISTFILE_MAX) {
 		*err = -EFBIG;
 		goto out;
 	}
-	buf = malloc(st.st_size ? st.st_size : 1);
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size : 65536;
+	buf = malloc(cap ? cap : 1);
 	if (!buf) {
 		*err = -ENOMEM;
 		goto out;
 	}
-	while (off < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + off, st.st_size - off);
+	for (;;) {
+		ssize_t r;
 
+		if (off == cap) {
+			unsigned char *nb;
+
+			if (S_ISREG(st.st_mode))
+				break;
+			if (cap >= HISTFILE_MAX || !(nb = realloc(buf, 2 * cap))) {
+				*err = cap >= HISTFILE_MAX ? -EFBIG : -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + off, cap - off);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0) {
-			*err = r < 0 ? -errno : -EBADMSG;
+		if (r < 0) {
+			*err = -errno;
 			goto out;
 		}
+		if (r == 0)
+			break;
 		off += r;
+	}
+	if (S_ISREG(st.st_mode) && off != (size_t)st.st_size) {
+		*err = -EBADMSG; /* shorter than it said: changed while read */
+		goto out;
 	}
 	f = hmm_histfile__read_mem(buf, off, err);
 out:

@@ -74,6 +74,7 @@ struct hmm_histfile {
 	size_t n;
 	size_t cap;
 	struct hmm_histfile_entry *e;
+	bool saturated; /* a merge had a count pass 2^64: it stays at 2^64 - 1 */
 };
 
 struct hmm_histfile *hmm_histfile__new(enum hmm_histfile_source source);

@@ -678,6 +678,7 @@ cleanup:
 struct hmm_trace_reader *hmm_trace_reader__open(const char *path, int *err)
 {
 	struct hmm_trace_reader *r = calloc(1, sizeof(*r));
+	struct stat st;
 	int e;
 
 	if (!r) {
@@ -688,6 +689,15 @@ struct hmm_trace_reader *hmm_trace_reader__open(const char *path, int *err)
 	if (r->fd < 0) {
 		e = -errno;
 		hmm_log(HMM_LOG_WARN, "%s: %s\n", path, strerror(-e));
+		free(r);
+		goto fail;
+	}
+	/* A trace is read by offset: damage is stepped over, a file is read twice (heatmap). */
+	if (fstat(r->fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		e = -ESPIPE;
+		hmm_log(HMM_LOG_WARN, "%s: a pipe or a device, not a file: trace files are read by "
+			"offset (damage is skipped by seeking); save it to a file first\n", path);
+		close(r->fd);
 		free(r);
 		goto fail;
 	}

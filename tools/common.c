@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include "common.h"
+#include "trace.h"
 
 const char *tool_name = "hmmscope";
 int tool_verbose;
@@ -134,6 +136,26 @@ int tool_parse_paths(const char *arg, __u32 *skip_mask)
 	}
 	*skip_mask = ((1u << HMM_AP_MAX) - 1) & ~want;
 	return 0;
+}
+
+struct hmm_trace_reader *tool_open_trace(const char *who, const char *path, bool readahead)
+{
+	struct hmm_trace_reader *r;
+	cpu_set_t cpus;
+	int err = 0;
+
+	r = hmm_trace_reader__open(path, &err);
+	if (!r) {
+		tool_err("%s: cannot read %s: %s", who, path,
+			 err == -EPROTO ? "not an hmmtrace file" :
+			 err == -EPROTONOSUPPORT ? "written by a newer, incompatible hmmtrace" :
+			 err == -ESPIPE ? "not a regular file (a pipe?): save it to a file first" :
+			 strerror(-err));
+		return NULL;
+	}
+	if (readahead && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1)
+		hmm_trace_reader__readahead(r);
+	return r;
 }
 
 const char *tool_out_name(const struct tool_out *o)

@@ -53,6 +53,12 @@ int tool_out_close(struct tool_out *o, bool ok);
 /* The name of an output in messages: its path, or "standard output". */
 const char *tool_out_name(const struct tool_out *o);
 
+struct hmm_trace_reader;
+/* Open a trace file; on failure say why ("WHO: cannot read PATH: not an hmmtrace file", "written
+ * by a newer, incompatible hmmtrace", "not a regular file (a pipe?)", errno) and return NULL.
+ * readahead: decode in a second thread where the process may run on two CPUs. */
+struct hmm_trace_reader *tool_open_trace(const char *who, const char *path, bool readahead);
+
 /* lib/ and libbpf messages to stderr: warnings always, the rest with -v. */
 int tool_print(enum hmm_log_level level, const char *fmt, va_list args);
 /* SIGINT/SIGTERM set tool_exiting; nothing else happens in the handler. */

@@ -89,6 +89,30 @@ expect_match "duplicated chunk: said" "$(cat err.txt)" "chunk 2 at byte [0-9]+ w
 expect_status "schema 999: report" $? 1
 expect_match "schema 999: says why" "$(cat err.txt)" "record schema 999, this reader reads schemas 1 to"
 
+# A pipe given as input: said plainly (it was "Illegal seek"); a histogram file through a pipe is
+# read to its end (hist merge <(ssh host cat x.hist)).
+mkfifo fifo
+(cat golden.hmmtrace >fifo &)
+"$ht" report -i fifo >/dev/null 2>err.txt
+expect_status "a pipe: report" $? 1
+expect_match "a pipe: says so" "$(cat err.txt)" "not a regular file \(a pipe\?\): save it to a file first"
+"$gen" -o golden.hmmtrace --scenario golden
+"$ht" hist -i golden.hmmtrace -o g.hist 2>/dev/null
+(cat g.hist >fifo &)
+"$ht" hist merge fifo --json >out.json 2>err.txt
+expect_status "a pipe: hist merge" $? 0
+expect_eq "a pipe: hist merge read it" "$(jq .hosts out.json)" 1
+# The same host's file twice: the counts would count twice: said.
+"$ht" hist merge g.hist g.hist >/dev/null 2>err.txt
+expect_match "hist merge of one file twice: said" "$(cat err.txt)" "the same counts, counted twice"
+# The heatmap reads a damaged file twice: each warning is said once.
+"$gen" -o dmg.hmmtrace --chunk-bytes 4096
+printf 'X' | dd of=dmg.hmmtrace bs=1 seek=5000 conv=notrunc 2>/dev/null
+"$ht" heatmap -i dmg.hmmtrace -o dmg.svg 2>err.txt
+expect_status "damaged: heatmap" $? 0
+expect_eq "damaged: heatmap says each warning once" "$(grep -c 'skipped' err.txt)" \
+	"$("$ht" report -i dmg.hmmtrace 2>&1 >/dev/null | grep -c 'skipped')"
+
 # Empty: a header, no records.
 for c in report dump hist; do
 	"$ht" $c -i empty.hmmtrace >out.txt 2>err.txt

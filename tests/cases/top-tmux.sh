@@ -212,11 +212,11 @@ head -c 4096 /dev/urandom >"$tmp/garbage"
 start 120 40 "$TOP" -r "$tmp/garbage"
 restored "not a trace"
 expect_eq "not a trace: exit status" "$(cat "$tmp/rc")" 1
-expect_match "not a trace: message" "$(cat "$tmp/err")" "garbage is not an hmmscope trace file"
+expect_match "not a trace: message" "$(cat "$tmp/err")" "replay: cannot read .*garbage: not an hmmtrace file"
 start 120 40 "$TOP" -r "$tmp/no-such-file"
 restored "missing file"
 expect_eq "missing file: exit status" "$(cat "$tmp/rc")" 1
-expect_match "missing file: message" "$(cat "$tmp/err")" "cannot open .*no-such-file: No such file"
+expect_match "missing file: message" "$(cat "$tmp/err")" "replay: cannot read .*no-such-file: No such file"
 
 echo "== live where nothing can be attached (this repository's development machines)"
 if "$OUTPUT/hmmtrace" probe >/dev/null 2>&1; [ $? -eq 3 ]; then

@@ -154,6 +154,35 @@ static unsigned char *file_image(size_t *len)
 	return buf;
 }
 
+/* Issue 19: a merge whose counts would pass 2^64 keeps them at 2^64 - 1 and says so (they
+ * wrapped to small numbers); a merge that does not overflow says nothing. */
+static void test_merge_saturates(void **state)
+{
+	struct hmm_histfile *a = hmm_histfile__new(HMM_HISTFILE_MERGE), *b;
+	struct hmm_hist all = {}, big = {};
+
+	(void)state;
+	b = host("b", 10, &all);
+	assert_int_equal(hmm_histfile__merge(a, b), 0);
+	assert_false(a->saturated);
+	b->counters[HMM_C_FAULT_CALLS] = ~0ULL - 5;
+	big.count = ~0ULL - 1;
+	big.slots[3] = ~0ULL - 1;
+	big.sum = 7;
+	assert_int_equal(hmm_histfile__add(b, &fault_ok, "test_hmm", &big), 0);
+	assert_int_equal(hmm_histfile__merge(a, b), 0);
+	assert_int_equal(hmm_histfile__merge(a, b), 0); /* slot 3: 2 * (2^64 - 2) */
+	assert_true(a->saturated);
+	assert_int_equal(a->counters[HMM_C_FAULT_CALLS], ~0ULL);
+	for (size_t i = 0; i < a->n; i++)
+		if (a->e[i].key.metric == HMM_M_FAULT_NS) {
+			assert_int_equal(a->e[i].h.count, ~0ULL);
+			assert_int_equal(a->e[i].h.slots[3], ~0ULL);
+		}
+	hmm_histfile__free(a);
+	hmm_histfile__free(b);
+}
+
 static void test_bad_files(void **state)
 {
 	struct hmm_histfile *f;
@@ -206,6 +235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_merge_exact),
+		cmocka_unit_test(test_merge_saturates),
 		cmocka_unit_test(test_bad_files),
 	};
 

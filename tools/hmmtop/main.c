@@ -379,19 +379,11 @@ static int open_replay(struct top_app *a, unsigned int *page_shift)
 	const struct hmm_trace_meta *meta;
 	size_t len = 0;
 	__u32 i;
-	int err = 0;
 
-	a->r = hmm_trace_reader__open(a->path, &err);
-	if (!a->r) {
-		if (err == -EPROTO)
-			tool_err("%s is not an hmmscope trace file (written by `hmmtrace record`)",
-				 a->path);
-		else if (err == -EPROTONOSUPPORT)
-			tool_err("%s: a trace format version this hmmtop cannot read", a->path);
-		else
-			tool_err("cannot open %s: %s", a->path, strerror(-err));
+	/* Without read-ahead: a replay is paced, the reading is not what it waits for. */
+	a->r = tool_open_trace("replay", a->path, false);
+	if (!a->r)
 		return EXIT_FAIL;
-	}
 	meta = hmm_trace_reader__meta(a->r);
 	if (meta->page_size > 1 && !(meta->page_size & (meta->page_size - 1)))
 		*page_shift = __builtin_ctz(meta->page_size);

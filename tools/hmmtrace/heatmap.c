@@ -183,6 +183,7 @@ int cmd_heatmap(int argc, char **argv)
 	struct tool_out o;
 	int p, err, status = EXIT_OK;
 	__u64 lat, span, later = 0;
+	hmm_print_fn quiet;
 
 	if (cmd_parse(&heatmap_cmd, argc, argv, &to, 0, &status) < 0)
 		return status;
@@ -240,6 +241,8 @@ int cmd_heatmap(int argc, char **argv)
 	 * between has one) is left out rather than drawn past the grid.
 	 */
 	span = h.t1 - h.t0 + 1;
+	/* Pass two reads the same chunks again: its warnings were pass one's, said already. */
+	quiet = hmm_set_print(NULL);
 	while ((err = hmm_trace_reader__next(r, &rec)) > 0) {
 		unsigned int col;
 		int row;
@@ -263,6 +266,7 @@ int cmd_heatmap(int argc, char **argv)
 		if (row > h.hi[p])
 			h.hi[p] = row;
 	}
+	hmm_set_print(quiet);
 	if (later)
 		tool_err("heatmap: note: %s grew while it was read; the %llu records written after the "
 			 "first pass are not drawn", path, (unsigned long long)later);

@@ -395,9 +395,16 @@ static const char *histfile_strerror(int err)
 	}
 }
 
+/* What tells two histogram files apart: the same host over the same window is the same counts. */
+struct window {
+	char host[HMM_HISTFILE_STR_LEN];
+	__u64 start_real_ns, duration_ns;
+};
+
 static int hist_merge(int argc, char **argv, const char *out, bool json)
 {
 	struct hmm_histfile *all = NULL, *f;
+	struct window *seen;
 	char **names;
 	int err, status = EXIT_OK, n = 0;
 
@@ -406,8 +413,9 @@ static int hist_merge(int argc, char **argv, const char *out, bool json)
 		return EXIT_USAGE;
 	}
 	names = calloc(argc, sizeof(*names));
+	seen = calloc(argc, sizeof(*seen));
 	all = hmm_histfile__new(HMM_HISTFILE_MERGE);
-	if (!names || !all) {
+	if (!names || !seen || !all) {
 		tool_err("hist merge: out of memory");
 		status = EXIT_PARTIAL;
 		goto cleanup;
@@ -421,6 +429,17 @@ static int hist_merge(int argc, char **argv, const char *out, bool json)
 			goto cleanup;
 		}
 		names[n++] = describe(f, argv[i]);
+		snprintf(seen[i].host, sizeof(seen[i].host), "%s", f->host);
+		seen[i].start_real_ns = f->start_real_ns;
+		seen[i].duration_ns = f->duration_ns;
+		for (int j = 0; j < i && f->host[0]; j++)
+			if (!strcmp(seen[j].host, f->host) &&
+			    seen[j].start_real_ns == f->start_real_ns &&
+			    seen[j].duration_ns == f->duration_ns) {
+				tool_err("hist merge: warning: %s is host %s over the same window as %s: "
+					 "the same counts, counted twice", argv[i], seen[i].host, argv[j]);
+				break;
+			}
 		if (i == 0)
 			snprintf(all->release, sizeof(all->release), "%s", f->release);
 		err = hmm_histfile__merge(all, f);
@@ -431,11 +450,14 @@ static int hist_merge(int argc, char **argv, const char *out, bool json)
 			goto cleanup;
 		}
 	}
+	if (all->saturated)
+		tool_err("hist merge: warning: some counts passed 2^64: they stay at 2^64 - 1");
 	status = output(all, out, json, names, n);
 cleanup:
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	free(seen);
 	hmm_histfile__free(all);
 	return status;
 }

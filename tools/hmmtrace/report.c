@@ -536,26 +536,12 @@ static const struct tool_cmd report_cmd = {
 	.opts = report_opts,
 };
 
-/* Open a trace, say what is wrong with it if it cannot be read. */
+/* Open a trace, say what is wrong with it if it cannot be read (tools/common.c); every hmmtrace
+ * command reads the whole file: where there is a second CPU, decoding runs there, beside the
+ * analysis. */
 struct hmm_trace_reader *open_trace(const char *cmd, const char *path)
 {
-	struct hmm_trace_reader *r;
-	cpu_set_t cpus;
-	int err = 0;
-
-	r = hmm_trace_reader__open(path, &err);
-	if (!r) {
-		tool_err("%s: cannot read %s: %s", cmd, path,
-			 err == -EPROTO ? "not an hmmtrace file" :
-			 err == -EPROTONOSUPPORT ? "written by a newer, incompatible hmmtrace" :
-			 strerror(-err));
-		return NULL;
-	}
-	/* Every subcommand reads the whole file: where there is a second CPU, decoding runs
-	 * there, beside the analysis. */
-	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1)
-		hmm_trace_reader__readahead(r);
-	return r;
+	return tool_open_trace(cmd, path, true);
 }
 
 /* What a damaged file cost, on stderr; true when anything was lost. */
