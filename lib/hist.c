@@ -28,7 +28,9 @@ bool hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src)
 	bool sat = add_sat(&dst->count, src->count);
 	__u32 i;
 
-	sat |= add_sat(&dst->sum, src->sum);
+	/* The sum wraps, as hmm_hist_add() and the BPF side add it: merged per-CPU copies equal
+	 * the same values added in one place. */
+	dst->sum += src->sum;
 	for (i = 0; i < HMM_HIST_SLOTS; i++)
 		sat |= add_sat(&dst->slots[i], src->slots[i]);
 	return sat;

@@ -48,8 +48,8 @@ static inline void hmm_hist_add(struct hmm_hist *h, __u64 v)
 }
 
 /* dst += src, field by field: exact, for per-CPU copies as for histograms from other hosts. */
-/* Counts that would pass 2^64 stay at 2^64 - 1 (a wrap would read as a small count): true when
- * any did. */
+/* Counts (count, slots) that would pass 2^64 stay at 2^64 - 1 (a wrap would read as a small
+ * count): true when any did. The sum wraps, as hmm_hist_add() adds it. */
 bool hmm_hist_merge(struct hmm_hist *dst, const struct hmm_hist *src);
 
 /*
