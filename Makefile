@@ -191,7 +191,12 @@ FUZZ_HISTFILE := $(OUTPUT)/fuzz/fuzz_histfile
 FUZZ_HISTFILE_SRCS := tests/fuzz/fuzz_histfile.c lib/histfile.c lib/hist.c
 FUZZ_HTTP := $(OUTPUT)/fuzz/fuzz_http
 FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/hmm_exporter/prom.c $(TRACE_SRCS)
-FUZZ_BINS := $(FUZZ_TRACE) $(FUZZ_HISTFILE) $(FUZZ_HTTP)
+# Every renderer of the tools on arbitrary trace bytes: hmmtrace's commands (but main()) and
+# hmmtop's model, linked with the whole library.
+FUZZ_RENDER := $(OUTPUT)/fuzz/fuzz_render
+FUZZ_RENDER_SRCS := tests/fuzz/fuzz_render.c $(LIB_SRCS) tools/common.c tools/opt.c \
+	$(filter-out tools/hmmtrace/main.c,$(wildcard tools/hmmtrace/*.c)) tools/hmmtop/model.c
+FUZZ_BINS := $(FUZZ_TRACE) $(FUZZ_HISTFILE) $(FUZZ_HTTP) $(FUZZ_RENDER)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARNINGS) \
 	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib
 FUZZ_RT = $(wildcard $(shell $(CLANG) -print-resource-dir 2>/dev/null)/lib/linux/$\
@@ -220,6 +225,12 @@ $(FUZZ_HTTP): $(FUZZ_HTTP_SRCS) tools/hmm_exporter/http.c $(wildcard tools/hmm_e
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_HTTP_SRCS) -o $@ -lmicrohttpd -ldeflate -lz -ljansson -lm \
 		-lpthread
 
+$(FUZZ_RENDER): $(FUZZ_RENDER_SRCS) $(wildcard lib/*.h tools/*.h tools/*/*.h) bpf/hmmscope.h $(SKEL)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(OUTPUT)/include -Itools/hmmtop $(FUZZ_RENDER_SRCS) -o $@ \
+		-lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
+
 # Each target for FUZZ_TIME seconds, one after the other; crashes land in $(OUTPUT)/fuzz/artifacts.
 fuzz: $(FUZZ_BINS)
 	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-trace $(OUTPUT)/fuzz/corpus-histfile \
@@ -233,6 +244,12 @@ fuzz: $(FUZZ_BINS)
 	$(Q)$(FUZZ_HTTP) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/http.dict \
 		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/ \
 		$(OUTPUT)/fuzz/corpus-http tests/fuzz/corpus/http
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-render && $(MAKE) -s $(OUTPUT)/tests/top_trace_gen && \
+		for s in golden top names ts0 future empty; do \
+			$(OUTPUT)/tests/top_trace_gen -o $(OUTPUT)/fuzz/corpus-render/seed-$$s \
+				--scenario $$s -s 1 --chunk-bytes 4096 || exit 1; done
+	$(Q)$(FUZZ_RENDER) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/trace.dict -close_fd_mask=3 \
+		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/render- $(OUTPUT)/fuzz/corpus-render
 
 # ---- tests and lab binaries ---------------------------------------------------------------------
 

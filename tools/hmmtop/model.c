@@ -251,7 +251,8 @@ int top_model__refresh(struct top_model *m, const struct hmm_stats *s)
 			continue;
 		m->rows[m->n_rows++] = all[i];
 	}
-	qsort_r(m->rows, m->n_rows, sizeof(*m->rows), cmp_rows, m);
+	if (m->n_rows) /* rows may be NULL when there are none: qsort_r() takes no NULL */
+		qsort_r(m->rows, m->n_rows, sizeof(*m->rows), cmp_rows, m);
 
 	m->selected = 0;
 	if (p->has_sel && p->sel_group == m->group) {

@@ -227,7 +227,8 @@ static void export_counters(struct exporter *x)
 {
 	__s64 level[HMM_REC_TYPE_MAX] = {};
 
-	qsort(x->steps, x->n_steps, sizeof(*x->steps), by_ts);
+	if (x->n_steps) /* NULL when there are none: qsort() takes no NULL */
+		qsort(x->steps, x->n_steps, sizeof(*x->steps), by_ts);
 	for (size_t i = 0; i < x->n_steps; i++) {
 		const struct step *s = &x->steps[i];
 		json_t *e, *a;
