@@ -188,7 +188,7 @@ FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace.c $(TRACE_SRCS)
 # library), and the exporter's HTTP request handling: http.c included by the fuzzer and driven
 # through the system's libmicrohttpd, dynamically linked.
 FUZZ_HISTFILE := $(OUTPUT)/fuzz/fuzz_histfile
-FUZZ_HISTFILE_SRCS := tests/fuzz/fuzz_histfile.c lib/histfile.c lib/hist.c
+FUZZ_HISTFILE_SRCS := tests/fuzz/fuzz_histfile.c lib/histfile.c lib/hist.c lib/kmap.c
 FUZZ_HTTP := $(OUTPUT)/fuzz/fuzz_http
 FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/hmm_exporter/prom.c $(TRACE_SRCS)
 # Every renderer of the tools on arbitrary trace bytes: hmmtrace's commands (but main()) and
