@@ -264,6 +264,8 @@ static __always_inline int fault_exit(struct hmm_range *range, int ret, bool btf
 			c->attempts = attempt;
 			c->busy = attempt - 1;
 			c->cause = ch->cause;
+			c->flags = 0;
+			c->__pad = 0;
 			rec_submit(c);
 		}
 	}

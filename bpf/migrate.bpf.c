@@ -142,7 +142,8 @@ static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
 	rec->dir = m->dir;
 	rec->flags = m->flags | (m->owner_known ? HMM_MIG_F_OWNER_KNOWN : 0) |
 		     (m->pages_entry ? HMM_MIG_F_PAGES : 0);
-	__builtin_memset(rec->__pad, 0, sizeof(rec->__pad));
+	rec->__pad = 0;
+	rec->span = 0;
 	rec_submit(rec);
 }
 

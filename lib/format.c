@@ -60,6 +60,11 @@ static json_t *j_cause(const struct hmm_cause *c)
 {
 	json_t *o;
 
+	if (!c->found && (c->flags & HMM_CAUSE_F_LOCK_DROPPED)) {
+		o = json_object();
+		json_object_set_new(o, "lock_dropped", json_true());
+		return o;
+	}
 	if (!c->found)
 		return json_null();
 	o = json_object();
@@ -100,6 +105,7 @@ static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *
 		json_object_set_new(o, "fault", json_boolean(r->flags & HMM_FAULT_F_FAULT));
 		json_object_set_new(o, "write", json_boolean(r->flags & HMM_FAULT_F_WRITE));
 		json_object_set_new(o, "attempt", json_integer(r->attempt));
+		json_object_set_new(o, "unlocked", json_boolean(r->flags & HMM_FAULT_F_UNLOCKED));
 		json_object_set_new(o, "notifier", j_hex(r->notifier));
 		json_object_set_new(o, "mm", j_hex(r->mm));
 		j_attrib(fmt, o, r->ops);
@@ -124,6 +130,10 @@ static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *
 				    json_string(hmm_result_str(hmm_fault_result(r->ret))));
 		json_object_set_new(o, "attempts", json_integer(r->attempts));
 		json_object_set_new(o, "busy", json_integer(r->busy));
+		json_object_set_new(o, "unlocked",
+				    json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_UNLOCKED));
+		json_object_set_new(o, "timeout",
+				    json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT));
 		json_object_set_new(o, "notifier", j_hex(r->notifier));
 		json_object_set_new(o, "mm", j_hex(r->mm));
 		j_attrib(fmt, o, r->ops);
@@ -152,12 +162,14 @@ static json_t *json_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *
 		json_object_set_new(o, "direction", json_string(hmm_dir_str(r->dir)));
 		json_object_set_new(o, "cpu_fault", json_boolean(r->flags & HMM_MIG_F_FAULT));
 		json_object_set_new(o, "device_range", json_boolean(r->flags & HMM_MIG_F_DEVICE));
+		json_object_set_new(o, "large", json_boolean(r->flags & HMM_MIG_F_LARGE));
 		json_object_set_new(o, "start", j_hex(r->start));
 		json_object_set_new(o, "end", j_hex(r->end));
 		json_object_set_new(o, "npages", json_integer(r->npages));
 		json_object_set_new(o, "cpages", json_integer(r->cpages));
 		json_object_set_new(o, "moved", json_integer(r->moved));
 		json_object_set_new(o, "stayed", json_integer(r->stayed));
+		json_object_set_new(o, "span", json_integer(r->span));
 		json_object_set_new(o, "setup_ret", json_integer(r->setup_ret));
 		json_object_set_new(o, "mm", j_hex(r->mm));
 		json_object_set_new(o, "driver", json_string(hmm_fmt_driver(fmt, r->driver)));
@@ -247,7 +259,8 @@ static void cause_text(char *buf, size_t n, const struct hmm_cause *c)
 	char comm[HMM_COMM_LEN + 1], ago[16];
 
 	if (!c->found) {
-		snprintf(buf, n, " cause=unknown");
+		snprintf(buf, n, c->flags & HMM_CAUSE_F_LOCK_DROPPED ? " cause=mmap-lock-dropped" :
+								       " cause=unknown");
 		return;
 	}
 	comm_copy(comm, c->task.comm);
@@ -266,12 +279,13 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 
 		if (r->ret == -EBUSY)
 			cause_text(cause, sizeof(cause), &r->cause);
-		snprintf(det, sizeof(det), "%s %s%s %up [%#llx) drv=%s attempt=%u valid=%u%s%s",
+		snprintf(det, sizeof(det), "%s %s%s %up [%#llx) drv=%s attempt=%u%s valid=%u%s%s",
 			 hmm_result_str(hmm_fault_result(r->ret)),
 			 r->flags & HMM_FAULT_F_FAULT ? "fault" : "snapshot",
 			 r->flags & HMM_FAULT_F_WRITE ? "+write" : "", r->npages,
 			 (unsigned long long)r->start, hmm_fmt_driver(fmt, r->ops), r->attempt,
-			 r->valid, r->flags & HMM_FAULT_F_TRUNCATED ? "+" : "", cause);
+			 r->flags & HMM_FAULT_F_UNLOCKED ? " unlocked" : "", r->valid,
+			 r->flags & HMM_FAULT_F_TRUNCATED ? "+" : "", cause);
 		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
 		break;
 	}
@@ -279,8 +293,10 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 		const struct hmm_rec_chain *r = (const void *)rec;
 
 		cause_text(cause, sizeof(cause), &r->cause);
-		snprintf(det, sizeof(det), "%s after %u attempts (%u -EBUSY) drv=%s%s",
+		snprintf(det, sizeof(det), "%s after %u attempts (%u -EBUSY)%s%s drv=%s%s",
 			 hmm_result_str(hmm_fault_result(r->ret)), r->attempts, r->busy,
+			 hmm_chain_flags(r) & HMM_CHAIN_F_UNLOCKED ? " unlocked" : "",
+			 hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT ? " timeout" : "",
 			 hmm_fmt_driver(fmt, r->ops), cause);
 		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->dur_ns, det);
 		break;
@@ -294,16 +310,19 @@ static void text_record(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *rec
 	}
 	case HMM_REC_MIGRATE: {
 		const struct hmm_rec_migrate *r = (const void *)rec;
-		char s[16], c[16], f[16];
+		char s[16], c[16], f[16], span[24] = "";
 
+		if (r->span)
+			snprintf(span, sizeof(span), " of %u", r->span);
 		hmm_fmt_duration(s, sizeof(s), r->setup_ns);
 		hmm_fmt_duration(c, sizeof(c), r->copy_ns);
 		hmm_fmt_duration(f, sizeof(f), r->finalize_ns);
 		snprintf(det, sizeof(det),
-			 "%s%s%s %up collected=%u moved=%u stayed=%u setup=%s copy=%s final=%s "
-			 "drv=%s%s",
+			 "%s%s%s%s %up%s collected=%u moved=%u stayed=%u setup=%s copy=%s "
+			 "final=%s drv=%s%s",
 			 hmm_dir_str(r->dir), r->flags & HMM_MIG_F_FAULT ? " cpu-fault" : "",
-			 r->flags & HMM_MIG_F_DEVICE ? " evict" : "", r->npages, r->cpages,
+			 r->flags & HMM_MIG_F_DEVICE ? " evict" : "",
+			 r->flags & HMM_MIG_F_LARGE ? " large" : "", r->npages, span, r->cpages,
 			 r->moved, r->stayed, s, c, f, hmm_fmt_driver(fmt, r->driver),
 			 r->setup_ret ? " setup-failed" : "");
 		text_line(fmt, rec, r->caller.pid, r->caller.comm, r->owner.pid, r->total_ns, det);

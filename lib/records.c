@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Record validation and the names of the contract's enums. */
 #include <errno.h>
+#include <stddef.h>
 #include "internal.h"
 
 static const size_t rec_sizes[HMM_REC_TYPE_MAX] = {
 	[HMM_REC_FAULT] = sizeof(struct hmm_rec_fault),
-	[HMM_REC_CHAIN] = sizeof(struct hmm_rec_chain),
+	/* flags came later: older chain records end before them (hmm_chain_flags()). */
+	[HMM_REC_CHAIN] = offsetof(struct hmm_rec_chain, flags),
 	[HMM_REC_READ_BEGIN] = sizeof(struct hmm_rec_read_begin),
 	[HMM_REC_MIGRATE] = sizeof(struct hmm_rec_migrate),
 	[HMM_REC_INVAL] = sizeof(struct hmm_rec_inval),
