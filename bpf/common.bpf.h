@@ -204,6 +204,43 @@ static __always_inline bool stash_take(__u32 ap, struct stash *out)
 	return true;
 }
 
+/* One more (+1) or one fewer (-1) call of a kind in progress (maps.bpf.h, inflight). */
+static __always_inline void inflight_add(__u32 kind, __s64 delta)
+{
+	__s64 *n = bpf_map_lookup_elem(&inflight, &kind);
+
+	if (n)
+		__sync_fetch_and_add(n, delta);
+}
+
+static __always_inline bool inflight_any(__u32 kind)
+{
+	__s64 *n = bpf_map_lookup_elem(&inflight, &kind);
+
+	return n && *n > 0;
+}
+
+/*
+ * An invalidation made by a thread inside a device eviction (migrate.bpf.c, device_exit()): the
+ * first one's mm, which maps a page being evicted, names the eviction's owner.
+ */
+static __always_inline void eviction_saw_mm(__u64 mm)
+{
+	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+				 .ap = HMM_AP_DEVICE_RANGE };
+	struct stash *st;
+
+	if (!inflight_any(HMM_INFLIGHT_EVICT))
+		return;
+	st = bpf_map_lookup_elem(&stashes, &key);
+	if (!st || !st->ts) {
+		key.ap = HMM_AP_DEVICE_PFNS;
+		st = bpf_map_lookup_elem(&stashes, &key);
+	}
+	if (st && st->ts && !st->mm)
+		st->mm = mm;
+}
+
 /* The return address of a kprobed function: at entry it is the word at the stack pointer. */
 static __always_inline __u64 kprobe_ret_ip(struct pt_regs *ctx)
 {

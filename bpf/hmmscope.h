@@ -113,6 +113,8 @@ enum hmm_attach_point {
 	HMM_AP_INVAL_START,	 /* __mmu_notifier_invalidate_range_start */
 	HMM_AP_INVAL_END,	 /* __mmu_notifier_invalidate_range_end */
 	HMM_AP_USERFAULT,	 /* handle_userfault */
+	HMM_AP_RANGE_FAULT_UNLOCKED, /* hmm_range_fault_unlocked_timeout (7.x) */
+	HMM_AP_DEVICE_PFNS,	 /* migrate_device_pfns (7.x) */
 	HMM_AP_MAX,
 };
 

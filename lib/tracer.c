@@ -50,6 +50,8 @@ static const char *const ap_funcs[HMM_AP_MAX] = {
 	[HMM_AP_INVAL_START] = "__mmu_notifier_invalidate_range_start",
 	[HMM_AP_INVAL_END] = "__mmu_notifier_invalidate_range_end",
 	[HMM_AP_USERFAULT] = "handle_userfault",
+	[HMM_AP_RANGE_FAULT_UNLOCKED] = "hmm_range_fault_unlocked_timeout",
+	[HMM_AP_DEVICE_PFNS] = "migrate_device_pfns",
 };
 
 const char *hmm_ap_func(enum hmm_attach_point ap)
