@@ -172,9 +172,13 @@ struct attempt {
 /* Read range's attempt; false when the owner filter drops it. @btf: see READ(). */
 static __always_inline bool attempt_read(struct hmm_range *range, struct attempt *a, bool btf)
 {
-	a->notifier = READ(btf, range, notifier);
-	a->mm = (__u64)READ(btf, a->notifier, mm);
-	a->ops = notifier_ops_fn(READ(btf, a->notifier, ops), btf);
+	/* A local, not a->notifier: BPF_CORE_READ() relocates every member access in its
+	 * argument, and struct attempt is not the kernel's. */
+	struct mmu_interval_notifier *notifier = READ(btf, range, notifier);
+
+	a->notifier = notifier;
+	a->mm = (__u64)READ(btf, notifier, mm);
+	a->ops = notifier_ops_fn(READ(btf, notifier, ops), btf);
 	a->owner_known = task_owner((void *)a->mm, &a->owner, btf);
 	if (owner_filtered(&a->owner, a->owner_known))
 		return false;
@@ -396,13 +400,15 @@ static __always_inline int unlocked_entry(struct hmm_range *range)
 static __always_inline void round_end(struct ucall *u, int ret, __u64 now)
 {
 	struct hmm_range *range = (void *)u->range;
+	struct mmu_interval_notifier *notifier;
 	struct hmm_cause cause = {};
 	struct attempt a;
 
 	if (!u->round_ts || !attempt_read(range, &a, false))
 		return;
+	notifier = a.notifier;
 	if (ret == -EBUSY) {
-		if (BPF_CORE_READ(a.notifier, invalidate_seq) == BPF_CORE_READ(range, notifier_seq))
+		if (BPF_CORE_READ(notifier, invalidate_seq) == BPF_CORE_READ(range, notifier_seq))
 			cause.flags = HMM_CAUSE_F_LOCK_DROPPED;
 		else
 			find_cause(a.notifier, a.mm, a.dev_owner, now, &cause, false);
@@ -471,6 +477,7 @@ static __always_inline int unlocked_exit(int ret)
 static __always_inline struct ucall *ucall_of(struct mmu_interval_notifier *notifier)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct hmm_range *range;
 	struct ucall *u;
 
 	/* mmu_interval_read_begin() exists without CONFIG_HMM_MIRROR, struct hmm_range does not:
@@ -478,9 +485,10 @@ static __always_inline struct ucall *ucall_of(struct mmu_interval_notifier *noti
 	if (!bpf_core_type_exists(struct hmm_range) || !inflight_any(HMM_INFLIGHT_UNLOCKED))
 		return NULL;
 	u = bpf_map_lookup_elem(&ucalls, &tid);
-	if (!u || (__u64)BPF_CORE_READ((struct hmm_range *)u->range, notifier) != (__u64)notifier)
+	if (!u)
 		return NULL;
-	return u;
+	range = (void *)u->range;
+	return (__u64)BPF_CORE_READ(range, notifier) == (__u64)notifier ? u : NULL;
 }
 
 SEC("fentry/hmm_range_fault_unlocked_timeout")

@@ -116,32 +116,54 @@ struct scan_ctx {
 	struct mig_count mc;
 };
 
-static long scan_one_chunk(__u32 idx, struct scan_ctx *ctx)
+/*
+ * One entry per callback, a chunk read into the scratch buffer at each chunk's first entry: a
+ * callback with a loop inside made the verifier of 7.3, which checks a bpf_loop() callback until
+ * its state converges, give up at a million instructions.
+ */
+static long scan_entry(__u32 idx, struct scan_ctx *ctx)
 {
-	__u64 off = (__u64)idx * MIG_SCAN_MAX;
+	__u32 zero = 0, j = idx & (MIG_SCAN_MAX - 1), n, m, c;
+	struct mig_scratch *buf = bpf_map_lookup_elem(&mig_scratch, &zero);
+	__u64 p;
 
-	if (off >= ctx->n)
+	if (!buf || idx >= ctx->n)
 		return 1;
-	return count_chunk(ctx->src + off * sizeof(__u64), ctx->n - off, &ctx->mc) ? 1 : 0;
+	if (j == 0) {
+		n = ctx->n - idx;
+		if (n > MIG_SCAN_MAX)
+			n = MIG_SCAN_MAX;
+		if (bpf_probe_read_kernel(buf->pfn,
+					  (((n - 1) & (MIG_SCAN_MAX - 1)) + 1) * sizeof(__u64),
+					  (void *)(ctx->src + (__u64)idx * sizeof(__u64))))
+			return 1;
+	}
+	p = buf->pfn[j];
+	m = (p >> 1) & 1; /* MIGRATE */
+	c = (p >> MIGRATE_PFN_COMPOUND_BIT) & 1;
+	ctx->mc.pages += m * (1 + c * ctx->mc.cw1);
+	ctx->mc.large |= (m & c) && ctx->mc.cw1;
+	ctx->mc.scanned++;
+	return 0;
 }
 
 /*
  * A device eviction's pfn array, all of it: its span is a driver's whole chunk (test_hmm: 65536
  * pages), most of it usually free. bpf_loop() (5.17) is there on every kernel with
- * migrate_device_*() (6.1), and only their programs use it. Up to EVICT_SCAN_CHUNKS chunks of
- * MIG_SCAN_MAX entries (16 GiB of 4 KiB pages); mc.scanned says how far it got.
+ * migrate_device_*() (6.1), and only their programs use it. Up to EVICT_SCAN_MAX entries (16 GiB
+ * of 4 KiB pages); mc.scanned says how far it got.
  */
-#define EVICT_SCAN_CHUNKS 8192
+#define EVICT_SCAN_MAX (1u << 22)
 
 static __always_inline void count_evicting(__u64 src, __u32 npages, struct mig_count *mc)
 {
 	struct scan_ctx ctx = { .src = src, .n = npages };
-	__u32 chunks = (npages + MIG_SCAN_MAX - 1) / MIG_SCAN_MAX;
 
 	mig_count_init(&ctx.mc);
-	if (chunks > EVICT_SCAN_CHUNKS)
-		chunks = EVICT_SCAN_CHUNKS;
-	bpf_loop(chunks, scan_one_chunk, &ctx, 0);
+	if (ctx.n > EVICT_SCAN_MAX)
+		ctx.n = EVICT_SCAN_MAX;
+	if (src && ctx.n)
+		bpf_loop(ctx.n, scan_entry, &ctx, 0);
 	*mc = ctx.mc;
 }
 
