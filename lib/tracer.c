@@ -310,7 +310,7 @@ static int read_pfn_flags(struct hmm_tracer *t)
 {
 	struct hmmscope_bpf__rodata *ro = t->skel->rodata;
 	const struct btf_type *tp;
-	int id, i, n, found = 0;
+	int id, i, n, found = 0, named = 0;
 
 	/* enum hmm_pfn_flags, 5.8+: 64-bit values (see bpf/maps.bpf.h). */
 	id = btf__find_by_name_kind(t->vmlinux_btf, "hmm_pfn_flags", BTF_KIND_ENUM64);
@@ -337,6 +337,8 @@ static int read_pfn_flags(struct hmm_tracer *t)
 		}
 		if (!name)
 			continue;
+		named += !strcmp(name, "HMM_PFN_VALID") || !strcmp(name, "HMM_PFN_WRITE") ||
+			 !strcmp(name, "HMM_PFN_ERROR");
 		if (!strcmp(name, "HMM_PFN_VALID") && val)
 			ro->pfn_valid_shift = __builtin_ctzll(val), found |= 1;
 		else if (!strcmp(name, "HMM_PFN_WRITE") && val)
@@ -345,6 +347,18 @@ static int read_pfn_flags(struct hmm_tracer *t)
 			ro->pfn_error_shift = __builtin_ctzll(val), found |= 4;
 		else if (!strcmp(name, "HMM_PFN_ORDER_SHIFT"))
 			ro->pfn_order_shift = val;
+	}
+	/*
+	 * A 64-bit enum in 32-bit BTF: pahole 1.24+ run with --skip_encoding_btf_enum64 (5.10's
+	 * scripts/pahole-flags.sh) keeps the names and truncates 1UL << 63 .. 1UL << 61 to 0.
+	 * VALID, WRITE and ERROR have been BITS_PER_LONG - 1, - 2, - 3 since 5.8 (include/linux/hmm.h
+	 * of 5.10, 6.1, 6.12 and 7.3), so their names are enough.
+	 */
+	if (found != 7 && named == 3 && !btf_is_enum64(tp) && tp->size == 8) {
+		ro->pfn_valid_shift = 63;
+		ro->pfn_write_shift = 62;
+		ro->pfn_error_shift = 61;
+		found = 7;
 	}
 	ro->pfn_flags_known = found == 7;
 	return 0;
