@@ -101,31 +101,26 @@ static __always_inline void find_cause(struct mmu_interval_notifier *notifier, _
  * body has no data-dependent branch: with 512 iterations, each branch would multiply the states
  * the verifier explores. Orders are collected as a bit mask and its top bit taken afterwards.
  */
-static __always_inline void scan_pfns(struct hmm_range *range, struct hmm_rec_fault *rec,
-				      bool btf)
+/*
+ * The counts of n (1 .. HMM_PFN_SCAN_MAX) output pfn entries at pfns, packed: valid in bits 0-15,
+ * write 16-31, error 32-47, the largest map order 48-55; ~0 if they cannot be read. A global
+ * function, so the verifier checks it once, on its own: inlined into fault_exit() its 512-step
+ * loop was walked again for every state the code before it leaves, which took 5.10's verifier
+ * past a million instructions with events and aggregation both on (dump --stats). The loop body
+ * has no data-dependent branch: orders are collected as a bit mask and its top bit taken after.
+ */
+__noinline __u64 hmm_scan_pfns(__u64 pfns, __u32 n)
 {
-	__u32 zero = 0, n = rec->npages, valid = 0, write = 0, error = 0, orders = 0;
+	__u32 zero = 0, valid = 0, write = 0, error = 0, orders = 0, order = 0;
 	__u8 vs = pfn_valid_shift & 63, ws = pfn_write_shift & 63, es = pfn_error_shift & 63;
 	__u8 os = pfn_order_shift & 63;
-	struct pfn_scratch *buf;
-	unsigned long *pfns;
+	struct pfn_scratch *buf = bpf_map_lookup_elem(&fault_scratch, &zero);
 
-	/* Before 5.8 pfn meanings came from per-driver tables: nothing to decode. */
-	if (!pfn_flags_known || !bpf_core_field_exists(range->hmm_pfns))
-		return;
-	buf = bpf_map_lookup_elem(&fault_scratch, &zero);
-	pfns = READ(btf, range, hmm_pfns);
-	if (!buf || !pfns)
-		return;
-	if (n > HMM_PFN_SCAN_MAX) {
-		n = HMM_PFN_SCAN_MAX;
-		rec->flags |= HMM_FAULT_F_TRUNCATED;
-	}
 	/* (n - 1) & (MAX - 1) keeps the size provably within the buffer for the verifier. */
-	if (n == 0 ||
+	if (!buf || n == 0 || n > HMM_PFN_SCAN_MAX ||
 	    bpf_probe_read_kernel(buf->pfn, (((n - 1) & (HMM_PFN_SCAN_MAX - 1)) + 1) * sizeof(__u64),
-				  pfns))
-		return;
+				  (void *)pfns))
+		return ~0ULL;
 	for (__u32 i = 0; i < HMM_PFN_SCAN_MAX && i < n; i++) {
 		__u64 p = buf->pfn[i];
 		__u32 v = (p >> vs) & 1;
@@ -135,15 +130,41 @@ static __always_inline void scan_pfns(struct hmm_range *range, struct hmm_rec_fa
 		error += (p >> es) & 1;
 		orders |= (v << ((p >> os) & 0x1f)) & (os ? ~0u : 1u);
 	}
-	rec->valid = valid;
-	rec->write = write & 0xffffffff;
-	rec->error = error;
 	for (int b = 31; b > 0; b--) {
 		if (orders >> b) {
-			rec->max_order = b;
+			order = b;
 			break;
 		}
 	}
+	return (__u64)(valid & 0xffff) | (__u64)(write & 0xffff) << 16 |
+	       (__u64)(error & 0xffff) << 32 | (__u64)(order & 0xff) << 48;
+}
+
+/* Count valid / write / error entries and the largest map order in the output pfn array. */
+static __always_inline void scan_pfns(struct hmm_range *range, struct hmm_rec_fault *rec,
+				      bool btf)
+{
+	__u32 n = rec->npages;
+	unsigned long *pfns;
+	__u64 c;
+
+	/* Before 5.8 pfn meanings came from per-driver tables: nothing to decode. */
+	if (!pfn_flags_known || !bpf_core_field_exists(range->hmm_pfns))
+		return;
+	pfns = READ(btf, range, hmm_pfns);
+	if (!pfns || n == 0)
+		return;
+	if (n > HMM_PFN_SCAN_MAX) {
+		n = HMM_PFN_SCAN_MAX;
+		rec->flags |= HMM_FAULT_F_TRUNCATED;
+	}
+	c = hmm_scan_pfns((__u64)pfns, n);
+	if (c == ~0ULL)
+		return;
+	rec->valid = c & 0xffff;
+	rec->write = (c >> 16) & 0xffff;
+	rec->error = (c >> 32) & 0xffff;
+	rec->max_order = (c >> 48) & 0xff;
 	rec->scanned = n;
 }
 
@@ -299,7 +320,7 @@ static __always_inline void attempt_done(struct hmm_range *range, struct attempt
 /* @range: from fexit (a BTF pointer: @btf) or, for a kretprobe, NULL: the one its entry saved. */
 static __always_inline int fault_exit(struct hmm_range *range, int ret, bool btf)
 {
-	struct hmm_cause cause = {};
+	struct hmm_cause cause = {}, chain_cause;
 	struct chain_key ckey = {};
 	struct attempt a;
 	__u64 now, first_ts;
@@ -339,8 +360,14 @@ static __always_inline int fault_exit(struct hmm_range *range, int ret, bool btf
 				counter_add(HMM_C_STATE_DROPS, 1);
 		}
 	}
-	attempt_done(range, &a, ret, st.ts, now, first_ts, attempt, &cause, ch ? &ch->cause : &cause,
-		     0, 0, btf);
+	/* One pointer type for the chain's cause (a copy on the stack, not "map value or stack"):
+	 * two would double the states the verifier walks from here, the pfn scan's loop included,
+	 * past 5.10's million-instruction limit. */
+	if (ch)
+		chain_cause = ch->cause;
+	else
+		chain_cause = cause;
+	attempt_done(range, &a, ret, st.ts, now, first_ts, attempt, &cause, &chain_cause, 0, 0, btf);
 	if (res != HMM_RES_EBUSY && ch)
 		bpf_map_delete_elem(&chains, &ckey);
 	return 0;
