@@ -77,14 +77,16 @@ struct mmu_interval_notifier_ops___twopass {
 	void *invalidate_finish;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u64 notifier_ops_fn(const struct mmu_interval_notifier_ops *ops, bool btf)
+static __always_inline __u64 notifier_ops_fn(const struct mmu_interval_notifier_ops *ops)
 {
 	struct mmu_interval_notifier_ops___twopass *two = (void *)ops;
 	__u64 fn;
 
 	if (!ops)
 		return 0;
-	fn = (__u64)READ(btf, ops, invalidate);
+	/* Always read, not loaded: a function pointer loaded from a BTF struct is untrusted memory
+	 * to newer verifiers (7.3), not a value to hand to hmm_hist_add(). */
+	fn = (__u64)BPF_CORE_READ(ops, invalidate);
 	if (fn || !bpf_core_field_exists(two->invalidate_start))
 		return fn;
 	fn = (__u64)BPF_CORE_READ(two, invalidate_start);

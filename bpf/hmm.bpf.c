@@ -151,7 +151,9 @@ static __always_inline void scan_pfns(struct hmm_range *range, struct hmm_rec_fa
 	/* Before 5.8 pfn meanings came from per-driver tables: nothing to decode. */
 	if (!pfn_flags_known || !bpf_core_field_exists(range->hmm_pfns))
 		return;
-	pfns = READ(btf, range, hmm_pfns);
+	/* Read as a plain value even from fexit: a global function takes scalars only, and newer
+	 * verifiers (7.3) type a pointer loaded from a BTF struct as one. */
+	pfns = BPF_CORE_READ(range, hmm_pfns);
 	if (!pfns || n == 0)
 		return;
 	if (n > HMM_PFN_SCAN_MAX) {
@@ -199,7 +201,7 @@ static __always_inline bool attempt_read(struct hmm_range *range, struct attempt
 
 	a->notifier = notifier;
 	a->mm = (__u64)READ(btf, notifier, mm);
-	a->ops = notifier_ops_fn(READ(btf, notifier, ops), btf);
+	a->ops = notifier_ops_fn(READ(btf, notifier, ops));
 	a->owner_known = task_owner((void *)a->mm, &a->owner, btf);
 	if (owner_filtered(&a->owner, a->owner_known))
 		return false;
