@@ -31,6 +31,9 @@ static __always_inline __u64 *counters_get(void)
 
 static __always_inline void cnt_add(__u64 *c, __u32 idx, __u64 v)
 {
+	/* The bound the verifier needs, kept: clang drops it where it can prove idx in range,
+	 * and 5.10's verifier loses that proof when idx passes through the stack. */
+	barrier_var(idx);
 	if (idx < HMM_C_MAX)
 		c[idx] += v;
 }
@@ -43,29 +46,17 @@ static __always_inline void counter_add(__u32 idx, __u64 v)
 		cnt_add(c, idx, v);
 }
 
-/* A zeroed histogram to insert from: too large for the 512-byte BPF stack. */
-static struct hmm_hist zero_hist;
+/*
+ * Add v to the histogram (driver, metric, label). A global function defined once, in
+ * maps.bpf.c, so the verifier checks its bucket search once, on its own: inlined three times
+ * into the fault path, the branches of hmm_hist_slot_bpf() multiplied into each other past 5.10's
+ * million-instruction limit (its verifier keeps the bucket's known values apart).
+ */
+extern int hmm_hist_add(__u64 driver, __u32 metric, __u32 label, __u64 v);
 
 static __always_inline void hist_add(__u64 driver, __u16 metric, __u16 label, __u64 v)
 {
-	struct hmm_hist_key key = { .driver = driver, .metric = metric, .label = label };
-	struct hmm_hist *h;
-	__u32 slot;
-
-	h = bpf_map_lookup_elem(&hists, &key);
-	if (!h) {
-		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &key);
-		if (!h) {
-			counter_add(HMM_C_STATE_DROPS, 1);
-			return;
-		}
-	}
-	slot = hmm_hist_slot(v);
-	if (slot < HMM_HIST_SLOTS)
-		h->slots[slot]++;
-	h->count++;
-	h->sum += v;
+	hmm_hist_add(driver, metric, label, v);
 }
 
 static struct hmm_owner_stats zero_owner;
@@ -202,6 +193,43 @@ static __always_inline bool stash_take(__u32 ap, struct stash *out)
 	*out = *st;
 	st->ts = 0;
 	return true;
+}
+
+/* One more (+1) or one fewer (-1) call of a kind in progress (maps.bpf.h, inflight). */
+static __always_inline void inflight_add(__u32 kind, __s64 delta)
+{
+	__s64 *n = bpf_map_lookup_elem(&inflight, &kind);
+
+	if (n)
+		__sync_fetch_and_add(n, delta);
+}
+
+static __always_inline bool inflight_any(__u32 kind)
+{
+	__s64 *n = bpf_map_lookup_elem(&inflight, &kind);
+
+	return n && *n > 0;
+}
+
+/*
+ * An invalidation made by a thread inside a device eviction (migrate.bpf.c, device_exit()): the
+ * first one's mm, which maps a page being evicted, names the eviction's owner.
+ */
+static __always_inline void eviction_saw_mm(__u64 mm)
+{
+	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(),
+				 .ap = HMM_AP_DEVICE_RANGE };
+	struct stash *st;
+
+	if (!inflight_any(HMM_INFLIGHT_EVICT))
+		return;
+	st = bpf_map_lookup_elem(&stashes, &key);
+	if (!st || !st->ts) {
+		key.ap = HMM_AP_DEVICE_PFNS;
+		st = bpf_map_lookup_elem(&stashes, &key);
+	}
+	if (st && st->ts && !st->mm)
+		st->mm = mm;
 }
 
 /* The return address of a kprobed function: at entry it is the word at the stack pointer. */

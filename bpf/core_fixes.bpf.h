@@ -66,6 +66,79 @@ static __always_inline __u64 notifier_range_owner(struct mmu_notifier_range *r, 
 	return 0;
 }
 
+/*
+ * The driver behind an interval notifier: the callback in its ops. 7.x added two-pass notifiers
+ * (include/linux/mmu_notifier.h, 7.3: invalidate_start() and invalidate_finish(); mm/mmu_notifier.c
+ * calls invalidate_start when it is set, else invalidate), and a two-pass driver may leave
+ * invalidate NULL. Any of the three names the same module.
+ */
+struct mmu_interval_notifier_ops___twopass {
+	void *invalidate_start;
+	void *invalidate_finish;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 notifier_ops_fn(const struct mmu_interval_notifier_ops *ops)
+{
+	struct mmu_interval_notifier_ops___twopass *two = (void *)ops;
+	__u64 fn;
+
+	if (!ops)
+		return 0;
+	/* Always read, not loaded: a function pointer loaded from a BTF struct is untrusted memory
+	 * to newer verifiers (7.3), not a value to hand to hmm_hist_add(). */
+	fn = (__u64)BPF_CORE_READ(ops, invalidate);
+	if (fn || !bpf_core_field_exists(two->invalidate_start))
+		return fn;
+	fn = (__u64)BPF_CORE_READ(two, invalidate_start);
+	return fn ? fn : (__u64)BPF_CORE_READ(two, invalidate_finish);
+}
+
+/*
+ * Large device folios in migration (7.x, the series that added MIGRATE_VMA_SELECT_COMPOUND,
+ * MIGRATE_PFN_COMPOUND = 1 << 4 and dev_pagemap_ops::folio_split, include/linux/migrate.h and
+ * memremap.h of 7.3): one src[] entry with MIGRATE_PFN_COMPOUND stands for a whole folio, the
+ * entries of its other pages are 0. MIGRATE_PFN_* are #defines, so the series is recognised by its
+ * folio_split member; before it, bit 4 is never set (5.10 to 6.12 define bits 0, 1, (2,) 3).
+ */
+struct dev_pagemap_ops___compound {
+	void *folio_split;
+} __attribute__((preserve_access_index));
+
+#define MIGRATE_PFN_COMPOUND_BIT 4
+
+static __always_inline bool migrate_compound_known(void)
+{
+	return bpf_core_field_exists(struct dev_pagemap_ops___compound, folio_split);
+}
+
+/*
+ * The pages a compound entry stands for. migrate_vma_*() makes them only for PMD-sized folios
+ * (migrate_vma_nr_pages(): HPAGE_PMD_NR), and 7.3's device-private large folios are PMD-sized too:
+ * HPAGE_PMD_NR is PTRS_PER_PTE, a page of 8-byte entries, 2^(page_shift - 3) (512 with 4 KiB).
+ */
+static __always_inline __u32 migrate_compound_pages(void)
+{
+	return 1u << ((page_shift - 3) & 31);
+}
+
+/*
+ * A ZONE_DEVICE page's dev_pagemap: page->pgmap up to 6.12; between 6.12 and 7.3 it moved to the
+ * folio (7.3 include/linux/mm_types.h: struct folio::pgmap, read through page_pgmap()). A device
+ * pfn array names head pages, where folio and page are the same address.
+ */
+struct folio___pgmap {
+	struct dev_pagemap *pgmap;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct dev_pagemap *page_pgmap(struct page *page)
+{
+	if (bpf_core_field_exists(page->pgmap))
+		return BPF_CORE_READ(page, pgmap);
+	if (bpf_core_field_exists(struct folio___pgmap, pgmap))
+		return BPF_CORE_READ((struct folio___pgmap *)page, pgmap);
+	return NULL;
+}
+
 /* enum mmu_notifier_event (5.2; MIGRATE 5.9, EXCLUSIVE 5.14) into our own numbering. */
 static __always_inline __u8 notifier_event(struct mmu_notifier_range *r, bool btf)
 {

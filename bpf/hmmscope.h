@@ -123,6 +123,8 @@ enum hmm_attach_point {
 	HMM_AP_INVAL_START,	 /* __mmu_notifier_invalidate_range_start */
 	HMM_AP_INVAL_END,	 /* __mmu_notifier_invalidate_range_end */
 	HMM_AP_USERFAULT,	 /* handle_userfault */
+	HMM_AP_RANGE_FAULT_UNLOCKED, /* hmm_range_fault_unlocked_timeout (7.x) */
+	HMM_AP_DEVICE_PFNS,	 /* migrate_device_pfns (7.x) */
 	HMM_AP_MAX,
 };
 
@@ -149,13 +151,22 @@ struct hmm_cause {
 	struct hmm_task task; /* the invalidating task */
 	__u8 event;	      /* enum hmm_inval_event */
 	__u8 found;	      /* 0: no matching invalidation was seen */
-	__u8 __pad[6];
+	__u8 flags;	      /* HMM_CAUSE_F_* */
+	__u8 __pad[5];
 };
+
+/* A round of hmm_range_fault_unlocked_timeout() returned -EBUSY with the notifier's sequence
+ * unmoved: no invalidation, the fault handler dropped the mmap lock (handle_userfault(), a page
+ * waited on with FAULT_FLAG_ALLOW_RETRY), and mm/hmm.c restarted the walk. found is 0 then. */
+#define HMM_CAUSE_F_LOCK_DROPPED (1u << 0)
 
 #define HMM_FAULT_F_FAULT     (1u << 0) /* HMM_PFN_REQ_FAULT in default_flags: fault, not snapshot */
 #define HMM_FAULT_F_WRITE     (1u << 1) /* HMM_PFN_REQ_WRITE */
 #define HMM_FAULT_F_TRUNCATED (1u << 2) /* the pfn scan stopped at HMM_PFN_SCAN_MAX entries */
 #define HMM_FAULT_F_OWNER_KNOWN (1u << 3)
+/* A round of hmm_range_fault_unlocked_timeout() (7.x), which runs the -EBUSY loop inside mm: each
+ * round (mmu_interval_read_begin() to the end of its page walk) is an attempt of the call's chain. */
+#define HMM_FAULT_F_UNLOCKED (1u << 4)
 
 #define HMM_PFN_SCAN_MAX 512 /* pfn entries inspected after each call */
 
@@ -193,7 +204,20 @@ struct hmm_rec_chain {
 	__u32 attempts;
 	__u32 busy; /* attempts that returned -EBUSY */
 	struct hmm_cause cause; /* of the last -EBUSY */
+	/* Appended after the first release: a chain record of hdr.size < sizeof() has no flags
+	 * (hmm_chain_flags()). */
+	__u32 flags; /* HMM_CHAIN_F_* */
+	__u32 __pad;
 };
+
+#define HMM_CHAIN_F_UNLOCKED (1u << 0) /* the rounds of one hmm_range_fault_unlocked_timeout() */
+#define HMM_CHAIN_F_TIMEOUT  (1u << 1) /* ... which gave up: its timeout passed (ret -EBUSY) */
+
+/* The flags of a chain record, 0 for one written before they existed. */
+HMM_INLINE __u32 hmm_chain_flags(const struct hmm_rec_chain *c)
+{
+	return c->hdr.size >= sizeof(*c) ? c->flags : 0;
+}
 
 struct hmm_rec_read_begin {
 	struct hmm_rec_hdr hdr;
@@ -208,6 +232,9 @@ struct hmm_rec_read_begin {
 #define HMM_MIG_F_DEVICE (1u << 1) /* migrate_device_range/_pages/_finalize, not migrate_vma_* */
 #define HMM_MIG_F_OWNER_KNOWN (1u << 2)
 #define HMM_MIG_F_PAGES (1u << 3) /* the pages step ran: copy and finalize times are real */
+/* 7.x: some src[] entry stood for a large folio (MIGRATE_PFN_COMPOUND); cpages, moved and stayed
+ * count the base pages each such entry stands for, not entries. */
+#define HMM_MIG_F_LARGE (1u << 4)
 
 struct hmm_rec_migrate {
 	struct hmm_rec_hdr hdr; /* ts: setup entry */
@@ -230,7 +257,8 @@ struct hmm_rec_migrate {
 	__s32 setup_ret;
 	__u8 dir;   /* enum hmm_migrate_dir */
 	__u8 flags; /* HMM_MIG_F_* */
-	__u8 __pad[6];
+	__u16 __pad;
+	__u32 span; /* device evictions: the pfns asked for; npages counts the pages present */
 };
 
 #define HMM_INVAL_F_BLOCKABLE (1u << 0)
@@ -480,7 +508,7 @@ _Static_assert(sizeof(struct hmm_rec_hdr) == 16, "hmm_rec_hdr");
 _Static_assert(sizeof(struct hmm_task) == 24, "hmm_task");
 _Static_assert(sizeof(struct hmm_cause) == 56, "hmm_cause");
 _Static_assert(sizeof(struct hmm_rec_fault) == 200, "hmm_rec_fault");
-_Static_assert(sizeof(struct hmm_rec_chain) == 168, "hmm_rec_chain");
+_Static_assert(sizeof(struct hmm_rec_chain) == 176, "hmm_rec_chain");
 _Static_assert(sizeof(struct hmm_rec_read_begin) == 88, "hmm_rec_read_begin");
 _Static_assert(sizeof(struct hmm_rec_migrate) == 168, "hmm_rec_migrate");
 _Static_assert(sizeof(struct hmm_rec_inval) == 120, "hmm_rec_inval");

@@ -92,6 +92,7 @@ struct stash {
 	__u64 a1;
 	__u64 a2;
 	__u64 ip; /* return address, where the attach mode can see it (kprobe) */
+	__u64 mm; /* device evictions: the first mm their unmap invalidated (notifier.bpf.c) */
 };
 
 __hmm_shared struct {
@@ -100,6 +101,24 @@ __hmm_shared struct {
 	__type(key, struct stash_key);
 	__type(value, struct stash);
 } stashes SEC(".maps");
+
+/*
+ * Calls in progress on any CPU, per kind: hot paths that only care while one is running
+ * (mmu_interval_read_begin() inside hmm_range_fault_unlocked_timeout(), an invalidation inside a
+ * device eviction) read this one array entry before a per-thread hash lookup.
+ */
+enum hmm_inflight {
+	HMM_INFLIGHT_UNLOCKED = 0, /* hmm_range_fault_unlocked_timeout() */
+	HMM_INFLIGHT_EVICT,	   /* migrate_device_range() / _pfns() */
+	HMM_INFLIGHT_MAX,
+};
+
+__hmm_shared struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HMM_INFLIGHT_MAX);
+	__type(key, __u32);
+	__type(value, __s64);
+} inflight SEC(".maps");
 
 /* The last few invalidations of each mm, for blaming an -EBUSY on one (see hmm.bpf.c). */
 #define INVAL_RING 8

@@ -8,7 +8,10 @@
  *
  * Per page, src[] carries MIGRATE_PFN_MIGRATE after setup for pages that can move, and still
  * carries it after the pages step only for pages that did move (include/linux/migrate.h:
- * MIGRATE_PFN_VALID = 1 << 0, MIGRATE_PFN_MIGRATE = 1 << 1, #defines unchanged since 4.14).
+ * MIGRATE_PFN_VALID = 1 << 0, MIGRATE_PFN_MIGRATE = 1 << 1, #defines unchanged since 4.14). An
+ * unpopulated anonymous page (migrate_vma_collect_hole()) is MIGRATE without VALID: collected,
+ * and moved if still marked (migrate_vma_insert_page() clears it when it fails). 7.x: an entry
+ * with MIGRATE_PFN_COMPOUND stands for a whole large folio (core_fixes.bpf.h).
  */
 #include "common.bpf.h"
 
@@ -30,10 +33,11 @@ struct mig {
 	__u32 cpages;
 	__u32 moved;
 	__u32 scanned;
+	__u32 span; /* device evictions: pfns asked for */
 	__u8 dir;
 	__u8 flags;
 	__u8 owner_known;
-	__u8 __pad[5];
+	__u8 __pad;
 };
 
 struct {
@@ -54,26 +58,146 @@ struct {
 	__type(value, struct mig_scratch);
 } mig_scratch SEC(".maps");
 
-/* Pages of a pfn array still marked MIGRATE (and VALID), over its first MIG_SCAN_MAX entries. */
-static __always_inline __u32 count_migrating(__u64 src, __u32 npages, __u32 *scanned)
+/* What a scan of a pfn array found. */
+struct mig_count {
+	__u32 pages;   /* base pages of the entries still marked MIGRATE */
+	__u32 scanned; /* entries read */
+	__u32 cw1;     /* base pages a compound entry stands for, less one; 0 before 7.x */
+	__u8 large;    /* one of them a compound entry */
+};
+
+static __always_inline void mig_count_init(struct mig_count *mc)
+{
+	mc->pages = mc->scanned = 0;
+	mc->large = 0;
+	mc->cw1 = migrate_compound_known() ? migrate_compound_pages() - 1 : 0;
+}
+
+/*
+ * Count n (at most MIG_SCAN_MAX) entries from src: the base pages of those marked MIGRATE. The
+ * body has no data-dependent branch (see scan_pfns() in hmm.bpf.c).
+ */
+static __always_inline int count_chunk(__u64 src, __u32 n, struct mig_count *mc)
 {
 	struct mig_scratch *buf;
-	__u32 zero = 0, n = npages, count = 0;
+	__u32 zero = 0, pages = 0, large = 0, cw1 = mc->cw1;
 
 	buf = bpf_map_lookup_elem(&mig_scratch, &zero);
-	if (!buf || !src)
-		return 0;
+	if (!buf || !src || n == 0)
+		return -1;
 	if (n > MIG_SCAN_MAX)
 		n = MIG_SCAN_MAX;
-	if (n == 0 ||
-	    bpf_probe_read_kernel(buf->pfn, (((n - 1) & (MIG_SCAN_MAX - 1)) + 1) * sizeof(__u64),
+	if (bpf_probe_read_kernel(buf->pfn, (((n - 1) & (MIG_SCAN_MAX - 1)) + 1) * sizeof(__u64),
 				  (void *)src))
+		return -1;
+	for (__u32 i = 0; i < MIG_SCAN_MAX && i < n; i++) {
+		__u32 m = (buf->pfn[i] >> 1) & 1; /* MIGRATE */
+		__u32 c = (buf->pfn[i] >> MIGRATE_PFN_COMPOUND_BIT) & 1;
+
+		pages += m * (1 + c * cw1);
+		large |= m & c;
+	}
+	mc->pages += pages;
+	mc->large |= large && cw1;
+	mc->scanned += n;
+	return 0;
+}
+
+/* migrate_vma_*(): src[] has npages entries, the first MIG_SCAN_MAX of them are counted. */
+static __always_inline void count_migrating(__u64 src, __u32 npages, struct mig_count *mc)
+{
+	mig_count_init(mc);
+	count_chunk(src, npages, mc);
+}
+
+struct scan_ctx {
+	__u64 src;
+	__u32 n;
+	struct mig_count mc;
+};
+
+/*
+ * One entry per callback, a chunk read into the scratch buffer at each chunk's first entry: a
+ * callback with a loop inside made the verifier of 7.3, which checks a bpf_loop() callback until
+ * its state converges, give up at a million instructions.
+ */
+static long scan_entry(__u32 idx, struct scan_ctx *ctx)
+{
+	__u32 zero = 0, j = idx & (MIG_SCAN_MAX - 1), n, m, c;
+	struct mig_scratch *buf = bpf_map_lookup_elem(&mig_scratch, &zero);
+	__u64 p;
+
+	if (!buf || idx >= ctx->n)
+		return 1;
+	if (j == 0) {
+		n = ctx->n - idx;
+		if (n > MIG_SCAN_MAX)
+			n = MIG_SCAN_MAX;
+		if (bpf_probe_read_kernel(buf->pfn,
+					  (((n - 1) & (MIG_SCAN_MAX - 1)) + 1) * sizeof(__u64),
+					  (void *)(ctx->src + (__u64)idx * sizeof(__u64))))
+			return 1;
+	}
+	p = buf->pfn[j];
+	m = (p >> 1) & 1; /* MIGRATE */
+	c = (p >> MIGRATE_PFN_COMPOUND_BIT) & 1;
+	ctx->mc.pages += m * (1 + c * ctx->mc.cw1);
+	ctx->mc.large |= (m & c) && ctx->mc.cw1;
+	ctx->mc.scanned++;
+	return 0;
+}
+
+/*
+ * A device eviction's pfn array, all of it: its span is a driver's whole chunk (test_hmm: 65536
+ * pages), most of it usually free. bpf_loop() (5.17) is there on every kernel with
+ * migrate_device_*() (6.1), and only their programs use it. Up to EVICT_SCAN_MAX entries (16 GiB
+ * of 4 KiB pages); mc.scanned says how far it got.
+ */
+#define EVICT_SCAN_MAX (1u << 22)
+
+static __always_inline void count_evicting(__u64 src, __u32 npages, struct mig_count *mc)
+{
+	struct scan_ctx ctx = { .src = src, .n = npages };
+
+	mig_count_init(&ctx.mc);
+	if (ctx.n > EVICT_SCAN_MAX)
+		ctx.n = EVICT_SCAN_MAX;
+	if (src && ctx.n)
+		bpf_loop(ctx.n, scan_entry, &ctx, 0);
+	*mc = ctx.mc;
+}
+
+/*
+ * The driver of a device page: its dev_pagemap's owner through the owner-to-driver map that faults
+ * teach (hmm.bpf.c, attempt_read()), else the pagemap's own migrate_to_ram() callback, which is
+ * the driver's code (the dev_pagemap_ops of every HMM driver has one). pfn to struct page is
+ * vmemmap + pfn (SPARSEMEM_VMEMMAP, which ZONE_DEVICE needs); vmemmap is vmemmap_base where the
+ * kernel places it at boot (x86-64 CONFIG_DYNAMIC_MEMORY_LAYOUT), else __VMEMMAP_BASE_L4. Other
+ * architectures: no driver for evictions.
+ */
+extern const void vmemmap_base __ksym __weak;
+
+static __always_inline __u64 pfn_driver(__u64 pfn)
+{
+#ifdef __TARGET_ARCH_x86
+	__u64 base = 0xffffea0000000000ULL, owner, *drv;
+	struct dev_pagemap *pgmap;
+	struct page *page;
+
+	if (&vmemmap_base && bpf_probe_read_kernel(&base, sizeof(base), &vmemmap_base))
 		return 0;
-	/* Branch-free body: see scan_pfns() in hmm.bpf.c. */
-	for (__u32 i = 0; i < MIG_SCAN_MAX && i < n; i++)
-		count += buf->pfn[i] & (buf->pfn[i] >> 1) & 1; /* VALID (bit 0) and MIGRATE (bit 1) */
-	*scanned = n;
-	return count;
+	page = (void *)(base + pfn * bpf_core_type_size(struct page));
+	pgmap = page_pgmap(page);
+	if (!pgmap)
+		return 0;
+	owner = (__u64)BPF_CORE_READ(pgmap, owner);
+	drv = owner ? bpf_map_lookup_elem(&owner_driver, &owner) : NULL;
+	if (drv)
+		return *drv;
+	return (__u64)BPF_CORE_READ(pgmap, ops, migrate_to_ram);
+#else
+	return 0;
+#endif
 }
 
 static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
@@ -142,7 +266,8 @@ static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
 	rec->dir = m->dir;
 	rec->flags = m->flags | (m->owner_known ? HMM_MIG_F_OWNER_KNOWN : 0) |
 		     (m->pages_entry ? HMM_MIG_F_PAGES : 0);
-	__builtin_memset(rec->__pad, 0, sizeof(rec->__pad));
+	rec->__pad = 0;
+	rec->span = m->span;
 	rec_submit(rec);
 }
 
@@ -181,8 +306,18 @@ static __always_inline int setup_exit(struct migrate_vma *args, int ret, bool bt
 	m.end = READ(btf, args, end);
 	m.npages = READ(btf, args, npages);
 	m.cpages = READ(btf, args, cpages);
+	src = (__u64)READ(btf, args, src);
+	/* 7.x counts a compound entry as one page in cpages: count the base pages instead. */
+	if (migrate_compound_known() && m.cpages) {
+		struct mig_count mc;
+
+		count_migrating(src, m.npages, &mc);
+		m.cpages = mc.pages;
+		if (mc.large)
+			m.flags |= HMM_MIG_F_LARGE;
+	}
 	m.dir = migrate_dir(args, btf);
-	m.flags = migrate_has_fault_page(args, btf) ? HMM_MIG_F_FAULT : 0;
+	m.flags |= migrate_has_fault_page(args, btf) ? HMM_MIG_F_FAULT : 0;
 	m.caller_ip = st.ip;
 	owner_ptr = bpf_core_field_exists(args->pgmap_owner) ?
 			    (__u64)READ(btf, args, pgmap_owner) : 0;
@@ -194,7 +329,6 @@ static __always_inline int setup_exit(struct migrate_vma *args, int ret, bool bt
 		mig_emit(&m, now, ret);
 		return 0;
 	}
-	src = (__u64)READ(btf, args, src);
 	if (bpf_map_update_elem(&migrations, &src, &m, BPF_ANY))
 		counter_add(HMM_C_STATE_DROPS, 1);
 	return 0;
@@ -227,8 +361,18 @@ static __always_inline int finalize_exit(__u64 src, bool device)
 		return 0;
 	now = bpf_ktime_get_ns();
 	/* A driver may finalize without the pages step: then nothing moved. */
-	if (m->pages_entry)
-		m->moved = count_migrating(src, m->npages, &m->scanned);
+	if (m->pages_entry) {
+		struct mig_count mc;
+
+		if (device)
+			count_evicting(src, m->span, &mc);
+		else
+			count_migrating(src, m->npages, &mc);
+		m->moved = mc.pages;
+		m->scanned = mc.scanned;
+		if (mc.large)
+			m->flags |= HMM_MIG_F_LARGE;
+	}
 	mig_emit(m, now, 0);
 	bpf_map_delete_elem(&migrations, &src);
 	return 0;
@@ -303,41 +447,64 @@ int BPF_KRETPROBE(kretprobe_migrate_vma_finalize)
 	return finalize_kretprobe(HMM_AP_MIGRATE_FINALIZE, false);
 }
 
-/* ---- migrate_device_range / _pages / _finalize (6.1+) -------------------------------------- */
+/* ---- migrate_device_range / _pfns / _pages / _finalize (6.1+; _pfns 7.x) ------------------- */
 
-static __always_inline int device_range_entry(unsigned long *src, unsigned long start,
-					      unsigned long npages, __u64 ip)
+/*
+ * A driver evicting its device memory: migrate_device_range() on a pfn range (6.1), or
+ * migrate_device_pfns() on a list of pfns (7.x); both lock the pages in use and unmap them
+ * (migrate_device_unmap()), and src[] then says which were collected. One record each:
+ *  - npages and cpages count the pages present and collected (base pages), span the pfns asked
+ *    for: a chunk is mostly free, and the span says nothing about the work;
+ *  - the driver is named by the first pfn's dev_pagemap (pfn_driver());
+ *  - the owner is the process whose mapping the unmap invalidated first: try_to_migrate() raises
+ *    an MMU_NOTIFY_CLEAR on each mm that maps a collected page (mm/rmap.c, try_to_migrate_one()),
+ *    which notifier.bpf.c notes in this call's stash (eviction_saw_mm()). Pages no process maps
+ *    have none, and with --paths migrate alone (no invalidation programs) none is seen.
+ */
+static __always_inline int device_entry(__u32 ap, unsigned long *src, __u64 first_pfn,
+					__u64 npages, __u64 ip)
 {
 	if (caller_filtered())
 		return 0;
-	stash_put(HMM_AP_DEVICE_RANGE, (__u64)src, start, npages, ip);
+	stash_put(ap, (__u64)src, first_pfn, npages, ip);
+	inflight_add(HMM_INFLIGHT_EVICT, 1);
 	return 0;
 }
 
-static __always_inline int device_range_exit(int ret)
+/* @range: migrate_device_range(), whose pfns are contiguous; else a list (end is 0). */
+static __always_inline int device_exit(__u32 ap, int ret, bool range)
 {
+	struct mig_count mc;
 	struct mig m = {};
 	struct stash st;
 	__u64 now;
 
-	if (!stash_take(HMM_AP_DEVICE_RANGE, &st))
+	if (!stash_take(ap, &st))
 		return 0;
+	inflight_add(HMM_INFLIGHT_EVICT, -1);
 	now = bpf_ktime_get_ns();
-	/* Eviction works on device pfns, not on one mm: there is no owner to filter on. */
-	if (targ_owner)
+	m.mm = st.mm;
+	m.owner_known = task_owner((void *)st.mm, &m.owner, false);
+	/* Without a mapping there is no owner to filter on: such evictions are left out. */
+	if (targ_owner && (!m.owner_known || owner_filtered(&m.owner, true)))
 		return 0;
 	m.ts = st.ts;
 	m.setup_ns = now - st.ts;
 	m.setup_exit = now;
 	m.start = st.a1; /* first device pfn */
-	m.end = st.a1 + st.a2;
-	m.npages = st.a2;
+	m.end = range ? st.a1 + st.a2 : 0;
+	m.span = st.a2;
 	m.dir = HMM_DIR_TO_SYSTEM;
 	m.flags = HMM_MIG_F_DEVICE;
 	m.caller_ip = st.ip;
+	m.driver = pfn_driver(st.a1);
 	task_current(&m.caller);
-	m.cpages = count_migrating(st.a0, m.npages, &m.scanned);
-	if (ret) {
+	count_evicting(st.a0, m.span, &mc);
+	m.npages = m.cpages = mc.pages;
+	m.scanned = mc.scanned;
+	if (mc.large)
+		m.flags |= HMM_MIG_F_LARGE;
+	if (ret || m.cpages == 0) {
 		mig_emit(&m, now, ret);
 		return 0;
 	}
@@ -350,27 +517,61 @@ SEC("fentry/migrate_device_range")
 int BPF_PROG(fentry_migrate_device_range, unsigned long *src, unsigned long start,
 	     unsigned long npages)
 {
-	return device_range_entry(src, start, npages, 0);
+	return device_entry(HMM_AP_DEVICE_RANGE, src, start, npages, 0);
 }
 
 SEC("fexit/migrate_device_range")
 int BPF_PROG(fexit_migrate_device_range, unsigned long *src, unsigned long start,
 	     unsigned long npages, long ret)
 {
-	return device_range_exit(RET_INT(ret));
+	return device_exit(HMM_AP_DEVICE_RANGE, RET_INT(ret), true);
 }
 
 SEC("kprobe/migrate_device_range")
 int BPF_KPROBE(kprobe_migrate_device_range, unsigned long *src, unsigned long start,
 	       unsigned long npages)
 {
-	return device_range_entry(src, start, npages, kprobe_ret_ip(ctx));
+	return device_entry(HMM_AP_DEVICE_RANGE, src, start, npages, kprobe_ret_ip(ctx));
 }
 
 SEC("kretprobe/migrate_device_range")
 int BPF_KRETPROBE(kretprobe_migrate_device_range, long ret)
 {
-	return device_range_exit(RET_INT(ret));
+	return device_exit(HMM_AP_DEVICE_RANGE, RET_INT(ret), true);
+}
+
+/* migrate_device_pfns(src_pfns, npages): src_pfns holds plain pfns on entry (7.3 mm/migrate_device.c),
+ * migrate_pfn() entries on return. */
+static __always_inline __u64 first_pfn(unsigned long *src)
+{
+	__u64 pfn = 0;
+
+	bpf_probe_read_kernel(&pfn, sizeof(pfn), src);
+	return pfn;
+}
+
+SEC("fentry/migrate_device_pfns")
+int BPF_PROG(fentry_migrate_device_pfns, unsigned long *src, unsigned long npages)
+{
+	return device_entry(HMM_AP_DEVICE_PFNS, src, first_pfn(src), npages, 0);
+}
+
+SEC("fexit/migrate_device_pfns")
+int BPF_PROG(fexit_migrate_device_pfns, unsigned long *src, unsigned long npages, long ret)
+{
+	return device_exit(HMM_AP_DEVICE_PFNS, RET_INT(ret), false);
+}
+
+SEC("kprobe/migrate_device_pfns")
+int BPF_KPROBE(kprobe_migrate_device_pfns, unsigned long *src, unsigned long npages)
+{
+	return device_entry(HMM_AP_DEVICE_PFNS, src, first_pfn(src), npages, kprobe_ret_ip(ctx));
+}
+
+SEC("kretprobe/migrate_device_pfns")
+int BPF_KRETPROBE(kretprobe_migrate_device_pfns, long ret)
+{
+	return device_exit(HMM_AP_DEVICE_PFNS, RET_INT(ret), false);
 }
 
 SEC("fentry/migrate_device_pages")

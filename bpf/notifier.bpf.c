@@ -116,6 +116,7 @@ static __always_inline int start_entry(struct mmu_notifier_range *range, bool bt
 	__u64 mm = (__u64)READ(btf, range, mm), ts = bpf_ktime_get_ns();
 	__u32 idx;
 
+	eviction_saw_mm(mm);
 	idx = ring_push(mm, ts, READ(btf, range, start), READ(btf, range, end),
 			notifier_range_owner(range, btf), notifier_event(range, btf));
 	/* The ring is kept for every caller: the cause of a traced -EBUSY may be anyone's. */

@@ -56,6 +56,11 @@ json_t *hmm_json_cause(const struct hmm_cause *c)
 {
 	json_t *o;
 
+	if (!c->found && (c->flags & HMM_CAUSE_F_LOCK_DROPPED)) {
+		o = json_object();
+		json_object_set_new(o, "lock_dropped", json_true());
+		return o;
+	}
 	if (!c->found)
 		return json_null();
 	o = json_object();
@@ -110,7 +115,8 @@ void hmm_text_cause(char *buf, size_t n, const struct hmm_cause *c)
 	char comm[HMM_TERM_COMM_LEN], ago[16];
 
 	if (!c->found) {
-		snprintf(buf, n, " cause=unknown");
+		snprintf(buf, n, c->flags & HMM_CAUSE_F_LOCK_DROPPED ? " cause=mmap-lock-dropped" :
+								       " cause=unknown");
 		return;
 	}
 	hmm_term_comm(comm, c->task.comm);

@@ -68,8 +68,10 @@ static void text(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, char *b
 	char cause[96], drv[64];
 
 	hmm_text_cause(cause, sizeof(cause), &r->cause);
-	snprintf(buf, n, "%s after %u attempts (%u -EBUSY) drv=%s%s",
+	snprintf(buf, n, "%s after %u attempts (%u -EBUSY)%s%s drv=%s%s",
 		 hmm_result_str(hmm_fault_result(r->ret)), r->attempts, r->busy,
+		 hmm_chain_flags(r) & HMM_CHAIN_F_UNLOCKED ? " unlocked" : "",
+		 hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT ? " timeout" : "",
 		 hmm_text_driver(fmt, r->ops, drv, sizeof(drv)), cause);
 }
 
@@ -82,6 +84,8 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "result", json_string(hmm_result_str(hmm_fault_result(r->ret))));
 	json_object_set_new(o, "attempts", json_integer(r->attempts));
 	json_object_set_new(o, "busy", json_integer(r->busy));
+	json_object_set_new(o, "unlocked", json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_UNLOCKED));
+	json_object_set_new(o, "timeout", json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT));
 	json_object_set_new(o, "notifier", hmm_json_hex(r->notifier));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
 	hmm_json_attrib(fmt, o, r->ops);
@@ -98,7 +102,8 @@ static const char *title(const struct hmm_rec_hdr *h, char *buf, size_t n)
 const struct hmm_rec_desc hmm_rec_chain = {
 	.type = HMM_REC_CHAIN,
 	.name = "chain",
-	.size = sizeof(struct hmm_rec_chain),
+	/* flags came later: older chain records end before them (hmm_chain_flags()) */
+	.size = offsetof(struct hmm_rec_chain, flags),
 	.event = true,
 	.caller = caller,
 	.owner = owner,

@@ -106,12 +106,13 @@ static void text(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, char *b
 
 	if (r->ret == -EBUSY)
 		hmm_text_cause(cause, sizeof(cause), &r->cause);
-	snprintf(buf, n, "%s %s%s %up [%#llx) drv=%s attempt=%u valid=%u%s%s",
+	snprintf(buf, n, "%s %s%s %up [%#llx) drv=%s attempt=%u%s valid=%u%s%s",
 		 hmm_result_str(hmm_fault_result(r->ret)),
 		 r->flags & HMM_FAULT_F_FAULT ? "fault" : "snapshot",
 		 r->flags & HMM_FAULT_F_WRITE ? "+write" : "", r->npages,
 		 (unsigned long long)r->start, hmm_text_driver(fmt, r->ops, drv, sizeof(drv)),
-		 r->attempt, r->valid, r->flags & HMM_FAULT_F_TRUNCATED ? "+" : "", cause);
+		 r->attempt, r->flags & HMM_FAULT_F_UNLOCKED ? " unlocked" : "", r->valid,
+		 r->flags & HMM_FAULT_F_TRUNCATED ? "+" : "", cause);
 }
 
 static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t *o)
@@ -127,6 +128,7 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "fault", json_boolean(r->flags & HMM_FAULT_F_FAULT));
 	json_object_set_new(o, "write", json_boolean(r->flags & HMM_FAULT_F_WRITE));
 	json_object_set_new(o, "attempt", json_integer(r->attempt));
+	json_object_set_new(o, "unlocked", json_boolean(r->flags & HMM_FAULT_F_UNLOCKED));
 	json_object_set_new(o, "notifier", hmm_json_hex(r->notifier));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
 	hmm_json_attrib(fmt, o, r->ops);

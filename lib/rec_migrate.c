@@ -105,15 +105,19 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 static void text(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, char *buf, size_t n)
 {
 	const struct hmm_rec_migrate *r = REC(migrate, h);
-	char s[16], c[16], f[16], drv[64];
+	char s[16], c[16], f[16], drv[64], span[24] = "";
 
+	if (r->span)
+		snprintf(span, sizeof(span), " of %u", r->span);
 	hmm_fmt_duration(s, sizeof(s), r->setup_ns);
 	hmm_fmt_duration(c, sizeof(c), r->copy_ns);
 	hmm_fmt_duration(f, sizeof(f), r->finalize_ns);
 	snprintf(buf, n,
-		 "%s%s%s %up collected=%u moved=%u stayed=%u setup=%s copy=%s final=%s drv=%s%s",
+		 "%s%s%s%s %up%s collected=%u moved=%u stayed=%u setup=%s copy=%s final=%s "
+		 "drv=%s%s",
 		 hmm_dir_str(r->dir), r->flags & HMM_MIG_F_FAULT ? " cpu-fault" : "",
-		 r->flags & HMM_MIG_F_DEVICE ? " evict" : "", r->npages, r->cpages, r->moved,
+		 r->flags & HMM_MIG_F_DEVICE ? " evict" : "",
+		 r->flags & HMM_MIG_F_LARGE ? " large" : "", r->npages, span, r->cpages, r->moved,
 		 r->stayed, s, c, f, hmm_text_driver(fmt, r->driver, drv, sizeof(drv)),
 		 r->setup_ret ? " setup-failed" : "");
 }
@@ -130,12 +134,14 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "direction", json_string(hmm_dir_str(r->dir)));
 	json_object_set_new(o, "cpu_fault", json_boolean(r->flags & HMM_MIG_F_FAULT));
 	json_object_set_new(o, "device_range", json_boolean(r->flags & HMM_MIG_F_DEVICE));
+	json_object_set_new(o, "large", json_boolean(r->flags & HMM_MIG_F_LARGE));
 	json_object_set_new(o, "start", hmm_json_hex(r->start));
 	json_object_set_new(o, "end", hmm_json_hex(r->end));
 	json_object_set_new(o, "npages", json_integer(r->npages));
 	json_object_set_new(o, "cpages", json_integer(r->cpages));
 	json_object_set_new(o, "moved", json_integer(r->moved));
 	json_object_set_new(o, "stayed", json_integer(r->stayed));
+	json_object_set_new(o, "span", json_integer(r->span));
 	json_object_set_new(o, "setup_ret", json_integer(r->setup_ret));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
 	json_object_set_new(o, "driver", hmm_json_str(hmm_fmt_driver(fmt, r->driver), SIZE_MAX));

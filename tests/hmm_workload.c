@@ -4,12 +4,16 @@
  * mm paths (clear_refs, userfaultfd) with a known number of operations, so that the
  * hmmscope tracers can be checked against exact or minimum expected event counts.
  *
- * Semantics relied upon come from lib/test_hmm.c of Linux 6.1 and 6.12:
+ * Semantics relied upon come from lib/test_hmm.c of Linux 5.10, 6.1, 6.12 and 7.3 (the lab's
+ * kernels; struct kprofile says what differs):
  *  - open() registers one mmu_interval_notifier over the whole mm of the opener
  *    (dmirror_fops_open()), so every invalidation of this process reaches the driver.
- *  - the driver walks user ranges 64 pages at a time (the pfns[64] / pages[64] arrays of
- *    dmirror_fault(), dmirror_snapshot(), dmirror_migrate_to_device/system() and
- *    dmirror_exclusive()): one hmm_range_fault() or migrate_vma_setup() per chunk.
+ *  - the driver walks user ranges in fixed steps: one hmm_range_fault() (or, 7.x,
+ *    hmm_range_fault_unlocked_timeout()) per fault step and one migrate_vma_setup() per
+ *    migration step (the pfns[] / src_pfns[] arrays of dmirror_fault(), dmirror_snapshot()
+ *    and dmirror_migrate_to_device/system()).
+ *  - 6.1+: closing the device evicts its memory (dmirror_fops_release() ->
+ *    migrate_device_range() per chunk).
  *
  * While the device is open the process causes no invalidation beyond the ones its totals
  * account for (see quiet_mm_setup()), so tracers can compare exactly; only the kernel's
@@ -40,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 
@@ -50,8 +55,10 @@
 #define DEFAULT_PAGES		64UL
 #define MAX_PAGES		65536UL
 #define MAX_COUNT		10000000UL
-/* ARRAY_SIZE(pfns) in dmirror_fault() and friends: pages per driver step */
-#define DRIVER_CHUNK		64UL
+/* regions kept on the device until close (--evict) */
+#define MAX_EVICT		16UL
+/* a PMD-sized THP on x86-64 and arm64 with 4 KiB pages: what --migrate-thp migrates */
+#define THP_SIZE		(2UL << 20)
 /* diagnostics printed per op before the rest are only counted */
 #define MAX_REPORTS		10UL
 /* stack of the storm and userfaultfd threads (one at a time) */
@@ -72,7 +79,45 @@ enum op {
 	OP_SOFT_DIRTY,
 	OP_UFFD_MINOR,
 	OP_UFFD_MISSING,
+	OP_READ_UNLOCKED,
+	OP_UFFD_UNLOCKED,
+	OP_UNLOCKED_TIMEOUT,
+	OP_MIGRATE_THP,
+	OP_EVICT,
 	OP_NR,
+};
+
+/*
+ * What the running kernel's test_hmm offers, by release (uname): the ioctl numbering, the step
+ * sizes of its loops, and what it lacks. The lab's four kernels are where each row was read from
+ * the source; a kernel between two rows is taken to be like the older one.
+ */
+struct kprofile {
+	const char	*name;
+	unsigned int	min_version;	/* major * 1000 + minor */
+	unsigned long	fault_chunk;	/* pages per hmm_range_fault(): dmirror_fault(), _snapshot() */
+	unsigned long	migrate_chunk;	/* pages per migrate_vma_setup(): dmirror_migrate_to_*() */
+	unsigned long	req_snapshot;
+	unsigned long	req_migrate_to_sys;	/* 0: none */
+	unsigned long	req_exclusive;		/* 0: none */
+	unsigned long	req_read_unlocked;	/* 0: none */
+	bool		evicts;		/* close() evicts the device's memory */
+	bool		compound;	/* a THP moves to the device as one large folio */
+};
+
+static const struct kprofile kprofiles[] = {
+	/* 7.3: pfns[32] in dmirror_fault()/_snapshot(), PTRS_PER_PTE entries per migration step,
+	 * MIGRATE_VMA_SELECT_COMPOUND, HMM_DMIRROR_READ_UNLOCKED. */
+	{ "7.x", 7003, 32, 512, HMMW_DMIRROR_SNAPSHOT, HMMW_DMIRROR_MIGRATE_TO_SYS,
+	  HMMW_DMIRROR_EXCLUSIVE, HMMW_DMIRROR_READ_UNLOCKED, true, true },
+	/* 6.1 and 6.12: pfns[64], migrate_device_range() at close. */
+	{ "6.x", 6001, 64, 64, HMMW_DMIRROR_SNAPSHOT, HMMW_DMIRROR_MIGRATE_TO_SYS,
+	  HMMW_DMIRROR_EXCLUSIVE, 0, true, false },
+	/* 5.14 renumbered the ioctls and added MIGRATE_TO_SYS and EXCLUSIVE; no eviction yet. */
+	{ "5.14", 5014, 64, 64, HMMW_DMIRROR_SNAPSHOT, HMMW_DMIRROR_MIGRATE_TO_SYS,
+	  HMMW_DMIRROR_EXCLUSIVE, 0, false, false },
+	/* 5.10: READ, WRITE, MIGRATE (to the device) and SNAPSHOT at 0x03. */
+	{ "5.10", 0, 64, 64, HMMW_DMIRROR_510_SNAPSHOT, 0, 0, 0, false, false },
 };
 
 struct op_stats {
@@ -92,19 +137,24 @@ struct op_stats {
 	unsigned long	madvise;	/* storm: invalidating syscalls of the second thread */
 	unsigned long	mprotect;
 	unsigned long	munmap;
+	unsigned long	lock_drops;	/* uffd_unlocked: rounds the uffd handler made retry */
+	unsigned long	huge;		/* migrate_thp: regions the kernel backed with a THP */
 	unsigned long	errors;
 	unsigned long	tolerated;	/* errors that do not fail the run */
 	unsigned long	mismatches;	/* pages with wrong data + ops with a short cpages */
+	const char	*skipped;	/* why this kernel cannot run the op, or NULL */
 };
 
 #define MAX_REGIONS 32
 
 struct ctx {
 	int		fd;		/* the dmirror device */
+	const struct kprofile *kp;
 	size_t		psz;
 	unsigned long	npages;		/* M */
 	bool		quiet;
 	unsigned char	*bounce;	/* M pages, cmd.ptr of every ioctl */
+	unsigned char	*thp_bounce;	/* THP_SIZE, cmd.ptr of --migrate-thp (only then) */
 	void		*stack;		/* THREAD_STACK_SIZE, for the helper threads */
 	unsigned long	munmaps;	/* munmap() calls made by the main thread */
 	/* the distinct ranges those munmaps covered: a tracer's invalidations inside them are
@@ -114,6 +164,12 @@ struct ctx {
 	} regions[MAX_REGIONS];
 	unsigned int	nregions;
 	bool		regions_truncated;
+	/* --evict: regions left on the device until close() */
+	struct {
+		void		*p;
+		uint32_t	seed;
+	} evict[MAX_EVICT];
+	unsigned int	nevict;
 	struct op_stats	st[OP_NR];
 };
 
@@ -168,9 +224,9 @@ static void op_mismatch(struct op_stats *st, unsigned long iter, unsigned long n
 
 /* ---- memory and data patterns ----------------------------------------------------- */
 
-static unsigned long driver_chunks(unsigned long npages)
+static unsigned long chunks(unsigned long npages, unsigned long step)
 {
-	return (npages + DRIVER_CHUNK - 1) / DRIVER_CHUNK;
+	return (npages + step - 1) / step;
 }
 
 static uint32_t op_seed(enum op op, unsigned long iter)
@@ -284,14 +340,20 @@ static void unmap_region(struct ctx *c, void *p, size_t len)
 }
 
 /* Returns 0 or the errno of the ioctl. The driver copies cmd back only on success. */
-static int dmirror(const struct ctx *c, unsigned long req, void *addr, void *ptr,
-		   struct hmmw_dmirror_cmd *cmd)
+static int dmirror_n(const struct ctx *c, unsigned long req, void *addr, void *ptr,
+		     unsigned long npages, struct hmmw_dmirror_cmd *cmd)
 {
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->addr = (uintptr_t)addr;
 	cmd->ptr = (uintptr_t)ptr;
-	cmd->npages = c->npages;
+	cmd->npages = npages;
 	return ioctl(c->fd, req, cmd) ? errno : 0;
+}
+
+static int dmirror(const struct ctx *c, unsigned long req, void *addr, void *ptr,
+		   struct hmmw_dmirror_cmd *cmd)
+{
+	return dmirror_n(c, req, addr, ptr, c->npages, cmd);
 }
 
 static size_t region_len(const struct ctx *c)
@@ -304,12 +366,16 @@ static size_t region_len(const struct ctx *c)
 /*
  * dmirror_read(): the device page table is empty for a fresh range, so dmirror_do_read()
  * fails with -ENOENT, dmirror_fault() populates the whole range (one hmm_range_fault()
- * per 64 pages) and cmd.faults becomes 1; the bounce buffer then holds the pages.
+ * per fault step) and cmd.faults becomes 1; the bounce buffer then holds the pages.
+ * HMM_DMIRROR_READ_UNLOCKED (7.3, dmirror_read_unlocked()) is the same with one
+ * hmm_range_fault_unlocked_timeout() per step instead, each a single round on these
+ * present pages.
  */
-static void read_one(struct ctx *c, unsigned long iter)
+static void read_via(struct ctx *c, unsigned long iter, enum op op, unsigned long req,
+		     const char *what)
 {
-	struct op_stats *st = &c->st[OP_READ];
-	uint32_t seed = op_seed(OP_READ, iter);
+	struct op_stats *st = &c->st[op];
+	uint32_t seed = op_seed(op, iter);
 	struct hmmw_dmirror_cmd cmd;
 	void *p;
 	int err;
@@ -324,9 +390,9 @@ static void read_one(struct ctx *c, unsigned long iter)
 	fill_pages(p, c->npages, c->psz, seed);
 	memset(c->bounce, 0, region_len(c));
 
-	err = dmirror(c, HMMW_DMIRROR_READ, p, c->bounce, &cmd);
+	err = dmirror(c, req, p, c->bounce, &cmd);
 	if (err) {
-		op_error(st, iter, "HMM_DMIRROR_READ", err, false);
+		op_error(st, iter, what, err, false);
 		goto cleanup;
 	}
 	st->ok_ops++;
@@ -337,6 +403,17 @@ static void read_one(struct ctx *c, unsigned long iter)
 		    "device read returned wrong data, pages");
 cleanup:
 	unmap_region(c, p, region_len(c));
+}
+
+static void read_one(struct ctx *c, unsigned long iter)
+{
+	read_via(c, iter, OP_READ, HMMW_DMIRROR_READ, "HMM_DMIRROR_READ");
+}
+
+static void read_unlocked_one(struct ctx *c, unsigned long iter)
+{
+	read_via(c, iter, OP_READ_UNLOCKED, c->kp->req_read_unlocked,
+		 "HMM_DMIRROR_READ_UNLOCKED");
 }
 
 /*
@@ -401,7 +478,7 @@ static void snapshot_one(struct ctx *c, unsigned long iter)
 	fill_pages(p, c->npages, c->psz, op_seed(OP_SNAPSHOT, iter));
 	memset(c->bounce, 0xee, c->npages);
 
-	err = dmirror(c, HMMW_DMIRROR_SNAPSHOT, p, c->bounce, &cmd);
+	err = dmirror(c, c->kp->req_snapshot, p, c->bounce, &cmd);
 	if (err) {
 		op_error(st, iter, "HMM_DMIRROR_SNAPSHOT", err, false);
 		goto cleanup;
@@ -419,7 +496,7 @@ cleanup:
 /* ---- migration ------------------------------------------------------------------- */
 
 /*
- * dmirror_migrate_to_device(): migrate_vma_setup/pages/finalize per 64 pages, then
+ * dmirror_migrate_to_device(): migrate_vma_setup/pages/finalize per migration step, then
  * dmirror_do_read() of the whole range, so success means all M pages are on the device
  * and the bounce buffer holds their data. Returns true on success.
  */
@@ -474,7 +551,7 @@ static void migrate_one(struct ctx *c, unsigned long iter)
 
 /*
  * dmirror_migrate_to_system(): migrate_vma_setup() with the device-private selector per
- * 64 pages; cmd.cpages counts pages moved back. The later CPU reads hit system memory.
+ * migration step; cmd.cpages counts pages moved back. The later CPU reads hit system memory.
  */
 static void migrate_sys_one(struct ctx *c, unsigned long iter)
 {
@@ -496,7 +573,7 @@ static void migrate_sys_one(struct ctx *c, unsigned long iter)
 	on_dev = migrate_to_dev(c, st, iter, p, seed);
 
 	/* also after a failed MIGRATE_TO_DEV: it brings back whatever did move */
-	err = dmirror(c, HMMW_DMIRROR_MIGRATE_TO_SYS, p, c->bounce, &cmd);
+	err = dmirror(c, c->kp->req_migrate_to_sys, p, c->bounce, &cmd);
 	if (err) {
 		op_error(st, iter, "HMM_DMIRROR_MIGRATE_TO_SYS", err, false);
 	} else {
@@ -700,7 +777,7 @@ static void exclusive_one(struct ctx *c, unsigned long iter)
 	fill_pages(p, c->npages, c->psz, seed);
 	memset(c->bounce, 0, region_len(c));
 
-	err = dmirror(c, HMMW_DMIRROR_EXCLUSIVE, p, c->bounce, &cmd);
+	err = dmirror(c, c->kp->req_exclusive, p, c->bounce, &cmd);
 	if (err) {
 		op_error(st, iter, "HMM_DMIRROR_EXCLUSIVE", err, err == EBUSY);
 		goto cleanup;
@@ -887,16 +964,20 @@ static void *uffd_thread(void *arg)
 }
 
 /*
- * UFFD_USER_MODE_ONLY lets an unprivileged caller in when vm.unprivileged_userfaultfd=0;
- * our faults all come from user mode. Older kernels reject the flag with EINVAL.
+ * UFFD_USER_MODE_ONLY lets an unprivileged caller in when vm.unprivileged_userfaultfd=0,
+ * where all faults come from user mode. Older kernels reject the flag with EINVAL. A fault
+ * the kernel makes on our behalf (hmm_range_fault() is FAULT_FLAG_REMOTE, not _USER) would
+ * get SIGBUS from such a userfaultfd: @kernel_faults asks for a plain one (root, or
+ * vm.unprivileged_userfaultfd=1).
  */
-static int uffd_open(struct op_stats *st, __u64 features)
+static int uffd_open(struct op_stats *st, __u64 features, bool kernel_faults)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = features };
-	int fd;
+	int fd = -1;
 
-	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-	if (fd < 0 && errno == EINVAL)
+	if (!kernel_faults)
+		fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	if (kernel_faults || (fd < 0 && errno == EINVAL))
 		fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOSYS || errno == EPERM)
@@ -908,10 +989,11 @@ static int uffd_open(struct op_stats *st, __u64 features)
 		return -1;
 	}
 	if (ioctl(fd, UFFDIO_API, &api)) {
-		if (errno == EINVAL && features)
-			fprintf(stderr, PROG ": %s: kernel lacks userfaultfd feature 0x%llx\n",
-				st->name, (unsigned long long)features);
-		op_error(st, 0, "UFFDIO_API", errno, false);
+		/* userfaultfd_api() refuses features it does not know: not ours to fail on */
+		if (errno == EINVAL && features == UFFD_FEATURE_MINOR_SHMEM)
+			st->skipped = "no UFFD_FEATURE_MINOR_SHMEM in this kernel (5.14+)";
+		else
+			op_error(st, 0, "UFFDIO_API", errno, false);
 		close(fd);
 		return -1;
 	}
@@ -1026,7 +1108,7 @@ static void run_uffd(struct ctx *c, struct op_stats *st, unsigned long n, bool m
 	pthread_t tid;
 	int err;
 
-	h.uffd = uffd_open(st, minor ? UFFD_FEATURE_MINOR_SHMEM : 0);
+	h.uffd = uffd_open(st, minor ? UFFD_FEATURE_MINOR_SHMEM : 0, false);
 	if (h.uffd < 0)
 		return;
 	h.wake_fd = eventfd(0, EFD_CLOEXEC);
@@ -1066,6 +1148,260 @@ cleanup:
 	close(h.uffd);
 }
 
+/* ---- 7.x: hmm_range_fault_unlocked_timeout() through userfaultfd ----------------- */
+
+/*
+ * HMM_DMIRROR_READ_UNLOCKED of unpopulated pages registered with userfaultfd (MISSING): each
+ * page's fault reaches handle_userfault(), which drops the mmap lock while the handler thread
+ * resolves it (UFFDIO_ZEROPAGE, no invalidation); hmm_do_fault() then returns
+ * HMM_FAULT_UNLOCKED and mm/hmm.c starts the next round (mm/hmm.c of 7.3). So a call over k
+ * pages makes k + 1 rounds, k of them -EBUSY with the lock dropped: the path of 7.3's
+ * hmm-tests userfaultfd_read. The device then reads zero pages.
+ */
+static void run_uffd_unlocked(struct ctx *c, struct op_stats *st, unsigned long n)
+{
+	struct uffd_handler h = { .minor = false, .psz = c->psz, .wake_fd = -1 };
+	struct hmmw_dmirror_cmd cmd;
+	unsigned long i;
+	pthread_t tid;
+	int err;
+
+	h.uffd = uffd_open(st, 0, true);
+	if (h.uffd < 0)
+		return;
+	h.wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (h.wake_fd < 0) {
+		op_error(st, 0, "eventfd", errno, false);
+		goto cleanup;
+	}
+	atomic_init(&h.base, 0);
+	atomic_init(&h.len, 0);
+	err = start_thread(c, &tid, uffd_thread, &h);
+	if (err) {
+		op_error(st, 0, "pthread_create", err, false);
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		void *p;
+
+		st->ops++;
+		st->pages += c->npages;
+		p = map_region(c, c->npages);
+		if (!p) {
+			op_error(st, i, "mmap", errno, false);
+			continue;
+		}
+		err = uffd_register(&h, p, region_len(c), UFFDIO_REGISTER_MODE_MISSING);
+		if (err) {
+			op_error(st, i, "UFFDIO_REGISTER(MISSING)", err, false);
+			unmap_region(c, p, region_len(c));
+			continue;
+		}
+		memset(c->bounce, 0xee, region_len(c));
+		err = dmirror(c, c->kp->req_read_unlocked, p, c->bounce, &cmd);
+		if (err) {
+			op_error(st, i, "HMM_DMIRROR_READ_UNLOCKED", err, false);
+		} else {
+			unsigned long k, bad = 0;
+
+			st->ok_ops++;
+			st->faults += cmd.faults;
+			st->cpages += cmd.cpages;
+			op_mismatch(st, i, cmd.cpages != c->npages, "cpages != pages");
+			for (k = 0; k < c->npages; k++)
+				bad += !page_is_zero(c->bounce + k * c->psz, c->psz);
+			op_mismatch(st, i, bad, "device read of userfaultfd zero pages, pages");
+		}
+		uffd_unregister(&h, p, region_len(c));
+		unmap_region(c, p, region_len(c));
+	}
+	if (eventfd_write(h.wake_fd, 1))
+		fprintf(stderr, PROG ": %s: eventfd_write: %s\n", st->name, strerror(errno));
+	pthread_join(tid, NULL);
+	st->lock_drops = h.faults;
+	if (h.errors) {
+		op_error(st, 0, h.first_what, h.first_err, false);
+		st->errors += h.errors - 1;
+	}
+cleanup:
+	if (h.wake_fd >= 0)
+		close(h.wake_fd);
+	close(h.uffd);
+}
+
+/* ---- 7.x: a large folio to the device and back ------------------------------------ */
+
+/* AnonHugePages of the whole process in kB (read without stdio: no malloc, no munmap). */
+static long anon_huge_kb(void)
+{
+	static char buf[4096];
+	const char *k = "AnonHugePages:";
+	ssize_t n;
+	char *at;
+	int fd;
+
+	fd = open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	at = strstr(buf, k);
+	return at ? strtol(at + strlen(k), NULL, 10) : -1;
+}
+
+/*
+ * A 2 MiB-aligned MADV_HUGEPAGE region, written by the CPU (a THP where the kernel can get one:
+ * counted in huge, from smaps_rollup), moved to the device and back with MIGRATE_TO_DEV and
+ * MIGRATE_TO_SYS. 7.3's dmirror_migrate_to_*() ask for MIGRATE_VMA_SELECT_COMPOUND, so a THP
+ * is one src[] entry (MIGRATE_PFN_COMPOUND) and one migrate_vma_setup() each way. The region is
+ * placed by reserving twice its size and unmapping it, so no VMA is ever trimmed (a trim next to
+ * a huge PMD would split it: an invalidation nobody counted).
+ */
+static void migrate_thp_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_MIGRATE_THP];
+	uint32_t seed = op_seed(OP_MIGRATE_THP, iter);
+	unsigned long npages = THP_SIZE / c->psz;
+	struct hmmw_dmirror_cmd cmd;
+	void *res, *p;
+	long kb;
+	int err;
+
+	st->ops++;
+	st->pages += npages;
+	res = mmap(NULL, 2 * THP_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		op_error(st, iter, "mmap (reserve)", errno, false);
+		return;
+	}
+	unmap_region(c, res, 2 * THP_SIZE);
+	p = (void *)(((uintptr_t)res + THP_SIZE - 1) & ~(uintptr_t)(THP_SIZE - 1));
+	p = mmap(p, THP_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED) {
+		op_error(st, iter, "mmap (aligned)", errno, false);
+		return;
+	}
+	if (madvise(p, THP_SIZE, MADV_HUGEPAGE))
+		op_error(st, iter, "madvise(MADV_HUGEPAGE)", errno, false);
+	kb = anon_huge_kb();
+	fill_pages(p, npages, c->psz, seed);
+	if (kb >= 0 && anon_huge_kb() - kb >= (long)(THP_SIZE >> 10))
+		st->huge++;
+
+	memset(c->thp_bounce, 0, THP_SIZE);
+	err = dmirror_n(c, HMMW_DMIRROR_MIGRATE_TO_DEV, p, c->thp_bounce, npages, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_MIGRATE_TO_DEV", err, false);
+		goto cleanup;
+	}
+	st->ok_ops++;
+	st->cpages += cmd.cpages;
+	op_mismatch(st, iter, cmd.cpages != npages, "to-device cpages != pages");
+	op_mismatch(st, iter, bad_pages(c->thp_bounce, npages, c->psz, seed),
+		    "device copy has wrong data, pages");
+	/* Its cmd.cpages counts src[] entries that moved (dmirror_successful_migrated_pages()):
+	 * one for a large folio. The data says whether every page came back. */
+	err = dmirror_n(c, c->kp->req_migrate_to_sys, p, c->thp_bounce, npages, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_MIGRATE_TO_SYS", err, false);
+	} else {
+		st->sys_ok_ops++;
+		st->sys_cpages += cmd.cpages;
+	}
+cleanup:
+	op_mismatch(st, iter, bad_pages(p, npages, c->psz, seed),
+		    "data wrong after the round trip, pages");
+	unmap_region(c, p, THP_SIZE);
+}
+
+/* ---- 6.1+: eviction at close ------------------------------------------------------- */
+
+/*
+ * M pages moved to the device and left there: closing the device evicts them
+ * (dmirror_fops_release() -> dmirror_device_evict_chunk() -> migrate_device_range() per chunk),
+ * which unmaps each from this process (one MMU_NOTIFY_CLEAR per page, try_to_migrate_one())
+ * and copies it back. evict_check() reads them after close().
+ */
+static void evict_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_EVICT];
+	uint32_t seed = op_seed(OP_EVICT, iter);
+	void *p;
+
+	st->ops++;
+	st->pages += c->npages;
+	if (c->nevict == MAX_EVICT) {
+		op_error(st, iter, "--evict: more regions than it keeps on the device", E2BIG,
+			 false);
+		return;
+	}
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	fill_pages(p, c->npages, c->psz, seed);
+	if (!migrate_to_dev(c, st, iter, p, seed)) {
+		unmap_region(c, p, region_len(c));
+		return;
+	}
+	c->evict[c->nevict].p = p;
+	c->evict[c->nevict].seed = seed;
+	c->nevict++;
+}
+
+static void evict_check(struct ctx *c)
+{
+	struct op_stats *st = &c->st[OP_EVICT];
+
+	for (unsigned int i = 0; i < c->nevict; i++) {
+		op_mismatch(st, i, bad_pages(c->evict[i].p, c->npages, c->psz, c->evict[i].seed),
+			    "data wrong after the eviction, pages");
+		unmap_region(c, c->evict[i].p, region_len(c));
+	}
+}
+
+/* Why this kernel cannot run op, or NULL (uffd_minor finds out from UFFDIO_API). */
+static const char *skip_reason(const struct ctx *c, enum op op)
+{
+	const struct kprofile *kp = c->kp;
+
+	switch (op) {
+	case OP_MIGRATE_SYS:
+		return kp->req_migrate_to_sys ? NULL :
+		       "no HMM_DMIRROR_MIGRATE_TO_SYS in this test_hmm (5.14+)";
+	case OP_EXCLUSIVE:
+		return kp->req_exclusive ? NULL :
+		       "no HMM_DMIRROR_EXCLUSIVE in this test_hmm (5.14+)";
+	case OP_READ_UNLOCKED:
+	case OP_UFFD_UNLOCKED:
+		return kp->req_read_unlocked ? NULL :
+		       "no HMM_DMIRROR_READ_UNLOCKED in this test_hmm (7.x)";
+	case OP_UNLOCKED_TIMEOUT:
+		return kp->req_read_unlocked ?
+		       "test_hmm passes no timeout: HMM_DMIRROR_READ_UNLOCKED calls "
+		       "hmm_range_fault_unlocked_timeout() with 0 (lib/test_hmm.c, "
+		       "dmirror_fops_unlocked_ioctl(), 7.3)" :
+		       "no hmm_range_fault_unlocked_timeout() in this kernel (7.x)";
+	case OP_MIGRATE_THP:
+		if (!kp->compound)
+			return "no large-folio device migration in this test_hmm "
+			       "(MIGRATE_VMA_SELECT_COMPOUND, 7.x)";
+		return access("/sys/kernel/mm/transparent_hugepage", F_OK) ?
+		       "no transparent hugepages (CONFIG_TRANSPARENT_HUGEPAGE)" : NULL;
+	case OP_EVICT:
+		return kp->evicts ? NULL :
+		       "closing the device evicts nothing in this test_hmm "
+		       "(migrate_device_range(), 6.1+)";
+	default:
+		return NULL;
+	}
+}
+
 /* ---- phases ---------------------------------------------------------------------- */
 
 /* ops made of N independent rounds on fresh memory */
@@ -1076,6 +1412,9 @@ static void (*const one_op[OP_NR])(struct ctx *c, unsigned long iter) = {
 	[OP_MIGRATE] = migrate_one,
 	[OP_MIGRATE_SYS] = migrate_sys_one,
 	[OP_EXCLUSIVE] = exclusive_one,
+	[OP_READ_UNLOCKED] = read_unlocked_one,
+	[OP_MIGRATE_THP] = migrate_thp_one,
+	[OP_EVICT] = evict_one,
 };
 
 static unsigned long now_ns(void)
@@ -1101,6 +1440,11 @@ static void run_phase(struct ctx *c, enum op op, unsigned long n)
 	struct op_stats *st = &c->st[op];
 	unsigned long i, t0 = now_ns(), c0 = cpu_ns();
 
+	st->skipped = skip_reason(c, op);
+	if (st->skipped) {
+		progress(c, "%s: skipped: %s", st->name, st->skipped);
+		return;
+	}
 	if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING)
 		progress(c, "%s: %lu faults in batches of %lu pages", st->name, n, c->npages);
 	else
@@ -1111,9 +1455,13 @@ static void run_phase(struct ctx *c, enum op op, unsigned long n)
 		run_soft_dirty(c, st, n);
 	else if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING)
 		run_uffd(c, st, n, op == OP_UFFD_MINOR);
-	else
+	else if (op == OP_UFFD_UNLOCKED)
+		run_uffd_unlocked(c, st, n);
+	else if (op != OP_UNLOCKED_TIMEOUT)
 		for (i = 0; i < n; i++)
 			one_op[op](c, i);
+	if (st->skipped)
+		progress(c, "%s: skipped: %s", st->name, st->skipped);
 	st->ns = now_ns() - t0;
 	st->cpu_ns = cpu_ns() - c0;
 	progress(c, "%s: done, errors=%lu mismatches=%lu", st->name, st->errors,
@@ -1130,8 +1478,12 @@ static void put(const struct op_stats *st, const char *key, unsigned long v)
 static void print_stats(const struct ctx *c, enum op op)
 {
 	const struct op_stats *st = &c->st[op];
-	unsigned long chunks = driver_chunks(c->npages);
+	unsigned long fchunks = chunks(c->npages, c->kp->fault_chunk);
+	unsigned long mchunks = chunks(c->npages, c->kp->migrate_chunk);
+	unsigned long tchunks = chunks(THP_SIZE / c->psz, c->kp->migrate_chunk);
 
+	if (st->skipped)
+		printf("%s.skipped=%s\n", st->name, st->skipped);
 	put(st, "ns", st->ns);
 	put(st, "cpu_ns", st->cpu_ns);
 	if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING) {
@@ -1148,22 +1500,22 @@ static void print_stats(const struct ctx *c, enum op op)
 	case OP_WRITE:
 		put(st, "driver_faults", st->faults);
 		put(st, "driver_cpages", st->cpages);
-		put(st, "range_fault_calls_min", st->ok_ops * chunks);
+		put(st, "range_fault_calls_min", st->ok_ops * fchunks);
 		break;
 	case OP_SNAPSHOT:
 		put(st, "driver_cpages", st->cpages);
-		put(st, "range_fault_calls_min", st->ok_ops * chunks);
+		put(st, "range_fault_calls_min", st->ok_ops * fchunks);
 		break;
 	case OP_MIGRATE:
 		put(st, "to_device_cpages", st->cpages);
-		put(st, "setup_calls_to_device", st->ok_ops * chunks);
+		put(st, "setup_calls_to_device", st->ok_ops * mchunks);
 		put(st, "cpu_faults", st->cpu_faults);
 		break;
 	case OP_MIGRATE_SYS:
 		put(st, "to_device_cpages", st->cpages);
 		put(st, "to_system_cpages", st->sys_cpages);
-		put(st, "setup_calls_to_device", st->ok_ops * chunks);
-		put(st, "setup_calls_to_system", st->sys_ok_ops * chunks);
+		put(st, "setup_calls_to_device", st->ok_ops * mchunks);
+		put(st, "setup_calls_to_system", st->sys_ok_ops * mchunks);
 		break;
 	case OP_STORM:
 		put(st, "driver_faults", st->faults);
@@ -1177,8 +1529,34 @@ static void print_stats(const struct ctx *c, enum op op)
 		break;
 	case OP_SOFT_DIRTY:
 		put(st, "mirror_reads", st->mirror_reads);
-		put(st, "range_fault_calls_min", st->mirror_reads * chunks);
+		put(st, "range_fault_calls_min", st->mirror_reads * fchunks);
 		put(st, "driver_faults", st->faults);
+		break;
+	case OP_READ_UNLOCKED:
+		/* nothing invalidates these pages meanwhile: one round per call */
+		put(st, "driver_faults", st->faults);
+		put(st, "driver_cpages", st->cpages);
+		put(st, "unlocked_calls", st->ok_ops * fchunks);
+		put(st, "rounds", st->ok_ops * fchunks);
+		break;
+	case OP_UFFD_UNLOCKED:
+		put(st, "driver_faults", st->faults);
+		put(st, "driver_cpages", st->cpages);
+		put(st, "unlocked_calls", st->ok_ops * fchunks);
+		put(st, "lock_drops", st->lock_drops);
+		put(st, "rounds", st->ok_ops * fchunks + st->lock_drops);
+		break;
+	case OP_MIGRATE_THP:
+		put(st, "huge", st->huge);
+		put(st, "to_device_cpages", st->cpages);
+		put(st, "to_system_driver_entries", st->sys_cpages);
+		put(st, "setup_calls_to_device", st->ok_ops * tchunks);
+		put(st, "setup_calls_to_system", st->sys_ok_ops * tchunks);
+		break;
+	case OP_EVICT:
+		put(st, "to_device_cpages", st->cpages);
+		put(st, "setup_calls_to_device", st->ok_ops * mchunks);
+		put(st, "evicted_pages", c->nevict * c->npages);
 		break;
 	default:
 		break;
@@ -1208,6 +1586,11 @@ static const char *const op_names[OP_NR] = {
 	[OP_SOFT_DIRTY] = "soft_dirty",
 	[OP_UFFD_MINOR] = "uffd_minor",
 	[OP_UFFD_MISSING] = "uffd_missing",
+	[OP_READ_UNLOCKED] = "read_unlocked",
+	[OP_UFFD_UNLOCKED] = "uffd_unlocked",
+	[OP_UNLOCKED_TIMEOUT] = "unlocked_timeout",
+	[OP_MIGRATE_THP] = "migrate_thp",
+	[OP_EVICT] = "evict",
 };
 
 /* long-only options carry OPT_BASE + enum op as their getopt value */
@@ -1226,6 +1609,11 @@ static const struct option long_opts[] = {
 	{ "soft-dirty",		required_argument,	NULL, OPT_BASE + OP_SOFT_DIRTY },
 	{ "uffd-minor",		required_argument,	NULL, OPT_BASE + OP_UFFD_MINOR },
 	{ "uffd-missing",	required_argument,	NULL, OPT_BASE + OP_UFFD_MISSING },
+	{ "read-unlocked",	required_argument,	NULL, OPT_BASE + OP_READ_UNLOCKED },
+	{ "uffd-unlocked",	required_argument,	NULL, OPT_BASE + OP_UFFD_UNLOCKED },
+	{ "unlocked-timeout",	required_argument,	NULL, OPT_BASE + OP_UNLOCKED_TIMEOUT },
+	{ "migrate-thp",	required_argument,	NULL, OPT_BASE + OP_MIGRATE_THP },
+	{ "evict",		required_argument,	NULL, OPT_BASE + OP_EVICT },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "wait-signal",	no_argument,		NULL, 'W' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -1253,12 +1641,23 @@ static void usage(FILE *f)
 	      "                         mirrored pages present\n"
 	      "      --uffd-minor N     N userfaultfd MINOR faults on a shmem mapping\n"
 	      "      --uffd-missing N   N userfaultfd MISSING faults on anonymous memory\n"
+	      "      --read-unlocked N  N HMM_DMIRROR_READ_UNLOCKED of M fresh pages (7.x:\n"
+	      "                         hmm_range_fault_unlocked_timeout(), one round a step)\n"
+	      "      --uffd-unlocked N  N HMM_DMIRROR_READ_UNLOCKED of M pages behind userfaultfd\n"
+	      "                         (MISSING): one mmap-lock-dropping round per page\n"
+	      "      --unlocked-timeout N  a retry loop that ends by its timeout; test_hmm offers\n"
+	      "                         none (it passes timeout 0), so this reports why it skipped\n"
+	      "      --migrate-thp N    N rounds: a 2 MiB THP to the device and back as one large\n"
+	      "                         folio (7.x)\n"
+	      "      --evict N          N rounds: M pages to the device, left there for close() to\n"
+	      "                         evict (6.1+; at most 16)\n"
 	      "  -q, --quiet            only the totals\n"
 	      "  -W, --wait-signal      wait for SIGUSR1 before starting (a tracer can attach and\n"
 	      "                         filter on this pid first)\n"
 	      "  -h, --help             this text\n"
 	      "\n"
-	      "Operations run in the order listed; counts are 0..10000000.\n"
+	      "Operations run in the order listed; counts are 0..10000000. An operation this\n"
+	      "kernel's test_hmm cannot do is skipped: OP.skipped=REASON in the totals.\n"
 	      "Exit status: 0 ok, 1 an operation failed or data did not verify, 2 usage.\n",
 	      f);
 }
@@ -1436,6 +1835,23 @@ static int quiet_mm_setup(struct ctx *c)
 	return 0;
 }
 
+/* The row of kprofiles for the running kernel's release. */
+static const struct kprofile *kernel_profile(void)
+{
+	unsigned int major = 0, minor = 0, v;
+	struct utsname u;
+	size_t i;
+
+	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2)
+		v = major * 1000 + minor;
+	else
+		v = 0;
+	for (i = 0; i < sizeof(kprofiles) / sizeof(kprofiles[0]) - 1; i++)
+		if (v >= kprofiles[i].min_version)
+			break;
+	return &kprofiles[i];
+}
+
 static int open_device(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -1473,6 +1889,7 @@ int main(int argc, char **argv)
 	c.psz = sysconf(_SC_PAGESIZE);
 	c.npages = o.npages;
 	c.quiet = o.quiet;
+	c.kp = kernel_profile();
 	for (op = 0; op < OP_NR; op++)
 		c.st[op].name = op_names[op];
 	/* one bounce buffer for every ioctl, so per-op munmaps are only the op regions */
@@ -1481,22 +1898,38 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": mmap: %s\n", strerror(errno));
 		return 1;
 	}
+	/* its own flags, so it merges with no other mapping (see quiet_mm_setup()) */
+	if (o.count[OP_MIGRATE_THP]) {
+		c.thp_bounce = map_region(&c, THP_SIZE / c.psz);
+		if (!c.thp_bounce || madvise(c.thp_bounce, THP_SIZE, MADV_DONTDUMP) ||
+		    madvise(c.thp_bounce, THP_SIZE, MADV_DONTFORK)) {
+			fprintf(stderr, PROG ": mmap: %s\n", strerror(errno));
+			return 1;
+		}
+		memset(c.thp_bounce, 0, THP_SIZE);
+	}
 	c.fd = open_device(o.device);
-	progress(&c, "pid %d, device %s, %lu pages per operation", (int)getpid(), o.device,
-		 c.npages);
+	progress(&c, "pid %d, device %s, %lu pages per operation, test_hmm of %s", (int)getpid(),
+		 o.device, c.npages, c.kp->name);
 
 	for (op = 0; op < OP_NR; op++)
 		if (o.count[op])
 			run_phase(&c, op, o.count[op]);
 
 	unmap_region(&c, c.bounce, region_len(&c));
+	if (c.thp_bounce)
+		unmap_region(&c, c.thp_bounce, THP_SIZE);
 	/* release the notifier now (dmirror_fops_release()), not during exit_mmap();
-	 * c.stack is left to exit */
+	 * c.stack is left to exit. 6.1+: this evicts what --evict left on the device. */
 	close(c.fd);
+	evict_check(&c);
 
 	printf("pid=%d\n", (int)getpid());
 	printf("page_size=%zu\n", c.psz);
 	printf("pages_per_op=%lu\n", c.npages);
+	printf("kernel_profile=%s\n", c.kp->name);
+	printf("fault_step=%lu\n", c.kp->fault_chunk);
+	printf("migrate_step=%lu\n", c.kp->migrate_chunk);
 	for (op = 0; op < OP_NR; op++) {
 		if (!o.count[op])
 			continue;

@@ -4,7 +4,9 @@ set -uo pipefail
 ROOT=${HMMSCOPE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 OUTPUT=${OUTPUT:-$ROOT/build}
 LAB=$ROOT/tests/vm
-# LAB_ONLY="6.1": run the lab cases on one kernel (both by default).
+# LAB_ONLY="6.1": run the lab cases on that kernel only (each case's own list by default).
+# The lab kernels every case that checks exact counts runs on (tests/vm/lib.sh builds them).
+LAB_ALL="5.10 6.1 6.12 7.3"
 T_FAILS=0
 
 fail() { echo "FAIL: $*"; T_FAILS=$((T_FAILS + 1)); }
@@ -77,4 +79,61 @@ fuzz_case() {
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log")
 	expect_ge "inputs tried" "${runs:-0}" "${FUZZ_MIN_RUNS:-1000}"
 	finish
+}
+
+# The workloads of the lab session (tests/lab/session.sh), one word each: what lab-core and
+# lab-record trace, the storm, stat's, and lab-workload's plain run. The generator skips what a
+# kernel's test_hmm lacks and says so in its totals, which the checks follow.
+SESSION_WORK="-m 100 --reads 4 --writes 3 --snapshots 2 --migrate 2 --migrate-sys 2 --soft-dirty 2
+	--uffd-minor 4 --uffd-missing 3 --read-unlocked 2 --uffd-unlocked 1 --unlocked-timeout 1
+	--migrate-thp 1 --evict 2"
+SESSION_STORM="-m 512 --storm 100"
+SESSION_STAT="-m 100 --reads 3 --writes 2 --migrate 2 --uffd-minor 3"
+SESSION_PLAIN="-q -m 100 --reads 8 --writes 6 --snapshots 4 --migrate 3 --migrate-sys 3 --storm 20
+	--exclusive 2 --soft-dirty 2 --uffd-minor 16 --uffd-missing 12"
+
+# lab_session VERSION: the directory holding tests/lab/session.sh's outputs for the VERSION lab
+# kernel (out/PART/..., console.log, status), run once per test run: run-tests.sh sets
+# HMM_TEST_RUN, and the cases of one run share one boot per kernel; a case run alone boots its
+# own. Skips (through lab_ready) unless the kernel and image exist.
+lab_session() {
+	local v=$1 dir=$OUTPUT/lab-session/$1 run=${HMM_TEST_RUN:-$$} lock
+	lab_ready "$v"
+	mkdir -p "$OUTPUT/lab-session"
+	# One session per kernel at a time: another test run must not clobber this one's files.
+	exec {lock}>"$OUTPUT/lab-session/.lock-$v"
+	flock "$lock"
+	if [ -f "$dir/status" ] && [ "$(cat "$dir/run" 2>/dev/null)" = "$run" ]; then
+		exec {lock}>&-
+		echo "$dir"
+		return 0
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir/out"
+	echo "$run" >"$dir/run"
+	echo "lab session on $v: one boot for lab-core, lab-record, lab-workload, lab-hmm-tests" >&2
+	local start=$(date +%s)
+	# shellcheck disable=SC2086 # unquoted on purpose: one line each (run.sh passes lines)
+	"$LAB/run.sh" -q -k "$v" -t 2400 -m 2048 -o "$dir/out" -l "$dir/console.log" \
+		"$ROOT/tests/lab/session.sh" "$(echo $SESSION_WORK)" "$(echo $SESSION_STORM)" \
+		"$(echo $SESSION_STAT)" "$(echo $SESSION_PLAIN)" >/dev/null 2>"$dir/run.err"
+	echo $? >"$dir/status"
+	exec {lock}>&-
+	echo "lab session on $v: status $(cat "$dir/status") after $(($(date +%s) - start)) s" >&2
+	echo "$dir"
+}
+
+# ver_ge VERSION MIN: VERSION (a lab kernel series) is MIN or later.
+ver_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
+
+# lab_kernel_has VERSION FUNCTION: the lab kernel's vmlinux defines FUNCTION (its symbol table:
+# a second opinion, beside BTF, on what probe must find).
+lab_kernel_has() {
+	local kdir f=$OUTPUT/lab-session/functions-$1
+	kdir=$("$LAB/labinfo.sh" kernel "$1")
+	if [ ! -s "$f" ] || [ "$f" -ot "$kdir/vmlinux" ]; then
+		mkdir -p "$(dirname "$f")"
+		nm "$kdir/vmlinux" | awk '$2 == "T" || $2 == "t" { print $3 }' >"$f"
+	fi
+	grep -qx -- "$2" "$f"
 }

@@ -5,6 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OUTPUT=${OUTPUT:-$PWD/build}
+# One lab session (one boot) per kernel for all the cases of this run (tests/lib.sh, lab_session).
+export HMM_TEST_RUN=${HMM_TEST_RUN:-$$-$(date +%s)}
 export HMMSCOPE_ROOT=$PWD
 logs=$OUTPUT/test-logs
 mkdir -p "$logs"

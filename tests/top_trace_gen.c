@@ -287,12 +287,18 @@ static void golden(void)
 				f.cause.end = f.end;
 				f.cause.ago_ns = 1000 + (r >> 40) % 100000;
 				task(&f.cause.task, 1003, "gamma");
+			} else if (f.ret == -16) {
+				/* a round of hmm_range_fault_unlocked_timeout() whose fault handler
+				 * dropped the mmap lock */
+				f.flags |= HMM_FAULT_F_UNLOCKED;
+				f.cause.flags = HMM_CAUSE_F_LOCK_DROPPED;
 			}
 			add(&f);
 		}
 		for (i = 0; i < 4; i++)
 			chain(b + 300000000ULL + i * 1000000ULL, 1002, "beta", NOUVEAU, 2 + i);
-		/* A chain that gave up: -EBUSY to the end, the cause unknown. */
+		/* A chain that gave up: hmm_range_fault_unlocked_timeout() past its timeout, -EBUSY
+		 * to the end, the cause unknown. */
 		{
 			struct hmm_rec_chain c = {.hdr = {.type = HMM_REC_CHAIN, .size = sizeof(c),
 							  .ts = b + 310000000ULL}};
@@ -306,6 +312,7 @@ static void golden(void)
 			task(&c.owner, 1001, "alpha");
 			c.attempts = 9;
 			c.busy = 9;
+			c.flags = HMM_CHAIN_F_UNLOCKED | HMM_CHAIN_F_TIMEOUT;
 			add(&c);
 		}
 		for (i = 0; i < 10; i++) {
@@ -345,6 +352,8 @@ static void golden(void)
 			m.flags = HMM_MIG_F_OWNER_KNOWN | HMM_MIG_F_PAGES;
 			if (i == 5)
 				m.flags |= HMM_MIG_F_FAULT;
+			if (i == 9) /* a large folio moved as one entry (7.x) */
+				m.flags |= HMM_MIG_F_LARGE;
 			if (i == 8) { /* setup failed: nothing collected, no pages step */
 				m.setup_ret = -22;
 				m.cpages = m.moved = m.stayed = 0;
@@ -353,6 +362,7 @@ static void golden(void)
 			}
 			if (i == 11) { /* a device eviction: pfns, no mm, no owner */
 				m.flags = HMM_MIG_F_DEVICE | HMM_MIG_F_PAGES;
+				m.span = 65536;
 				m.start = 0x100000;
 				m.end = m.start + m.npages;
 				m.mm = 0;

@@ -106,10 +106,12 @@ int tool_parse_paths(const char *arg, __u32 *skip_mask)
 		const char *name;
 		__u32 aps;
 	} paths[] = {
-		{"fault", 1u << HMM_AP_RANGE_FAULT | 1u << HMM_AP_READ_BEGIN},
+		{"fault", 1u << HMM_AP_RANGE_FAULT | 1u << HMM_AP_READ_BEGIN |
+				  1u << HMM_AP_RANGE_FAULT_UNLOCKED},
 		{"migrate", 1u << HMM_AP_MIGRATE_SETUP | 1u << HMM_AP_MIGRATE_PAGES |
 				    1u << HMM_AP_MIGRATE_FINALIZE | 1u << HMM_AP_DEVICE_RANGE |
-				    1u << HMM_AP_DEVICE_PAGES | 1u << HMM_AP_DEVICE_FINALIZE},
+				    1u << HMM_AP_DEVICE_PAGES | 1u << HMM_AP_DEVICE_FINALIZE |
+				    1u << HMM_AP_DEVICE_PFNS},
 		{"inval", 1u << HMM_AP_INVAL_START | 1u << HMM_AP_INVAL_END},
 		{"uffd", 1u << HMM_AP_USERFAULT},
 		{"all", (1u << HMM_AP_MAX) - 1},

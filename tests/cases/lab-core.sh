@@ -1,22 +1,25 @@
 #!/bin/bash
-# The core in the lab, on both lab kernels:
-#  - probe: every attach point attached, in fentry mode and in forced kprobe mode;
-#  - dump --json under the workload generator with fixed counts, checked exactly against its totals:
-#    calls, pages, results, migrations and pages moved/stayed each way, invalidations per type
-#    inside the generator's own regions, userfaultfd faults, nothing lost;
+# The core in the lab, on the four lab kernels (5.10, 6.1, 6.12, 7.3), from one lab session per
+# kernel (tests/lab/session.sh, shared with lab-record, lab-workload and lab-hmm-tests):
+#  - probe: every attach point the kernel's vmlinux has is attached, in fentry mode and in
+#    forced kprobe mode (refused on 7.x, with the reason), the others reported absent;
+#  - dump --json under the workload generator, checked exactly against its totals: calls, rounds
+#    of hmm_range_fault_unlocked_timeout() and their causes (7.x), pages, results, migrations and
+#    pages moved/stayed each way (large folios, 7.x), evictions with their owner and driver
+#    (6.1+), invalidations per type inside the generator's own regions, userfaultfd faults,
+#    nothing lost; what the generator skipped on a kernel is expected absent;
 #  - an invalidation storm: every -EBUSY chain ends and carries a cause;
 #  - stat around a command: its in-kernel totals equal the generator's; with --paths migrate
-#    --mode kprobe, the migrations and nothing else, counted by the kprobe programs;
+#    --mode kprobe, the migrations and nothing else, counted by the kprobe programs (7.x: refused);
 #  - the filters: -p (caller), --owner (mm owner) and --min-us;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
 . "$(dirname "$0")/../lib.sh"
 
-M=100
-WORK=(-m $M --reads 4 --writes 3 --snapshots 2 --migrate 2 --migrate-sys 2 --soft-dirty 2
-	--uffd-minor 4 --uffd-missing 3)
-
-section() { sed -n "/^$2-BEGIN/,/^$2-END/p" "$1" | sed '1d;$d'; }
+APS="hmm_range_fault mmu_interval_read_begin migrate_vma_setup migrate_vma_pages migrate_vma_finalize
+	migrate_device_range migrate_device_pages migrate_device_finalize
+	__mmu_notifier_invalidate_range_start __mmu_notifier_invalidate_range_end handle_userfault
+	hmm_range_fault_unlocked_timeout migrate_device_pfns"
 
 # jq over the events of one process: caller or owner is the workload.
 evq() { jq -s --argjson p "$pid" "map(select(.pid == \$p or .owner_pid == \$p)) | $1" "$ev"; }
@@ -34,87 +37,158 @@ inside() {
 	| '"$1" "$ev"
 }
 
+# n KEY: a total of the generator, 0 where it printed none.
+n() { local x; x=$(kv "$t" "$1"); echo "${x:-0}"; }
+
 check_probe() {
-	local v=$1 log=$2 mode want j
+	local v=$1 p=$2/probe mode j present=0 f
+	for f in $APS; do lab_kernel_has "$v" "$f" && present=$((present + 1)); done
+	echo "$v: the kernel's vmlinux defines $present of the 13 attach points"
 	for mode in auto kprobe; do
-		want=$([ $mode = auto ] && echo fentry || echo kprobe)
-		j=$(section "$log" "PROBE-$mode")
-		expect_eq "$v: probe --mode $mode: attach points" "$(jq '.attach | length' <<<"$j")" 11
+		j=$p/$mode.json
+		expect_eq "$v: probe --mode $mode: attach points" "$(jq '.attach | length' "$j")" 13
+		expect_eq "$v: probe --mode $mode: absent ones" \
+			"$(jq '[.attach[] | select(.state == "absent")] | length' "$j")" $((13 - present))
+		for f in $APS; do
+			lab_kernel_has "$v" "$f" ||
+				expect_eq "$v: probe: $f absent" "$(jq -r --arg f "$f" '.attach[] | select(.func == $f) | .state' "$j")" absent
+		done
+		if [ $mode = kprobe ] && [ "${v%%.*}" = 7 ]; then
+			expect_eq "$v: probe --mode kprobe: refused with the reason" \
+				"$(jq '[.attach[] | select(.state == "failed" and (.reason | test("refused on 7.x")))] | length' "$j")" $present
+			expect_eq "$v: probe --mode kprobe: programs still verified" \
+				"$(jq '[.attach[] | select(.state != "absent" and .verified)] | length' "$j")" $present
+			expect_eq "$v: probe --mode kprobe exit status (none live)" "$(cat $p/$mode.rc)" 3
+			continue
+		fi
+		# Loaded, relocated against this kernel's BTF and verified, whatever the mode.
+		expect_eq "$v: probe --mode $mode: present attach points verified" \
+			"$(jq '[.attach[] | select(.state != "absent" and .verified)] | length' "$j")" $present
+		local want=$([ $mode = auto ] && echo fentry || echo kprobe)
 		expect_eq "$v: probe --mode $mode: attached in $want mode" \
-			"$(jq "[.attach[] | select(.state == \"attached\" and .mode == \"$want\")] | length" <<<"$j")" 11
-		expect_match "$v: probe --mode $mode exit status" "$(grep "PROBE-$mode-END" "$log")" "rc=0"
+			"$(jq "[.attach[] | select(.state == \"attached\" and .mode == \"$want\")] | length" "$j")" $present
+		expect_eq "$v: probe --mode $mode exit status" "$(cat $p/$mode.rc)" 0
 	done
 }
 
 check_workload() {
-	local v=$1 log=$2 t=$3 calls pages ranges
-	ev=$(mktemp)
-	section "$log" EVENTS | grep '^{' >"$ev"
-	section "$log" WORKLOAD-TOTALS >"$t"
+	local v=$1 d=$2/dump/workload calls pages urounds uok ucalls k step m todev todev_pages cpuf tosys
+	local tosys_pages thp evicted
+	ev=$d/events.json t=$d/totals
 	pid=$(kv "$t" pid)
 	expect_eq "$v: workload result" "$(kv "$t" result)" ok
-	grep -q "lost 0 " "$log" && echo "ok: $v: lost 0" || fail "$v: events were lost: $(grep '^lost' "$log")"
+	expect_status "$v: dump around the workload" "$(cat $d/rc)" 0
+	expect_eq "$v: dump: attach points not live but present" \
+		"$(grep 'not live' $d/dump.err | grep -vc '(absent)')" 0
+	grep -q "lost 0 " $d/dump.err && echo "ok: $v: lost 0" || fail "$v: events were lost: $(grep '^lost' $d/dump.err)"
+	grep '\.skipped=' "$t" | sed "s/^/$v: generator: /"
 
-	# hmm_range_fault: one call per 64-page chunk (nothing invalidates the regions meanwhile).
-	calls=$(($(kv "$t" read.range_fault_calls_min) + $(kv "$t" write.range_fault_calls_min) +
-		$(kv "$t" snapshot.range_fault_calls_min) + $(kv "$t" soft_dirty.range_fault_calls_min)))
-	pages=$(($(kv "$t" read.pages) + $(kv "$t" write.pages) + $(kv "$t" snapshot.pages) +
-		$(kv "$t" soft_dirty.pages)))
-	expect_eq "$v: fault calls" "$(evq '[.[] | select(.type == "fault")] | length')" $calls
-	expect_eq "$v: fault pages" "$(evq '[.[] | select(.type == "fault") | .npages] | add')" $pages
-	expect_eq "$v: fault successes" "$(evq '[.[] | select(.type == "fault" and .result == "ok")] | length')" $calls
+	# hmm_range_fault: one call per fault step (nothing invalidates the regions meanwhile).
+	calls=$(($(n read.range_fault_calls_min) + $(n write.range_fault_calls_min) +
+		$(n snapshot.range_fault_calls_min) + $(n soft_dirty.range_fault_calls_min)))
+	pages=$(($(n read.pages) + $(n write.pages) + $(n snapshot.pages) + $(n soft_dirty.pages)))
+	# 7.x, hmm_range_fault_unlocked_timeout(): one round per step on present pages; over a
+	# userfaultfd range a step of k pages is k + 1 rounds, each over the step's k pages.
+	step=$(n fault_step) m=$(n pages_per_op)
+	urounds=$(($(n read_unlocked.rounds) + $(n uffd_unlocked.rounds)))
+	ucalls=$(($(n read_unlocked.unlocked_calls) + $(n uffd_unlocked.unlocked_calls)))
+	upages=$(n read_unlocked.pages)
+	local uops=$(n uffd_unlocked.ops) left c
+	for ((k = 0; k < uops; k++)); do
+		for ((left = m; left > 0; left -= step)); do
+			c=$((left < step ? left : step)); upages=$((upages + (c + 1) * c))
+		done
+	done
+	expect_eq "$v: fault records" "$(evq '[.[] | select(.type == "fault")] | length')" $((calls + urounds))
+	expect_eq "$v: hmm_range_fault calls" "$(evq '[.[] | select(.type == "fault" and (.unlocked | not))] | length')" $calls
+	expect_eq "$v: unlocked rounds" "$(evq '[.[] | select(.type == "fault" and .unlocked)] | length')" $urounds
+	expect_eq "$v: fault pages" "$(evq '[.[] | select(.type == "fault") | .npages] | add // 0')" $((pages + upages))
+	expect_eq "$v: fault successes" "$(evq '[.[] | select(.type == "fault" and .result == "ok")] | length')" $((calls + ucalls))
+	expect_eq "$v: unlocked rounds retried for a dropped mmap lock" \
+		"$(evq '[.[] | select(.type == "fault" and .result == "ebusy" and .unlocked and .cause.lock_dropped)] | length')" \
+		"$(n uffd_unlocked.lock_drops)"
+	expect_eq "$v: other -EBUSY" "$(evq '[.[] | select(.type == "fault" and .result == "ebusy" and (.cause.lock_dropped | not))] | length')" 0
+	expect_eq "$v: unlocked chains" "$(evq '[.[] | select(.type == "chain" and .unlocked)] | length')" \
+		"$(n uffd_unlocked.unlocked_calls)"
+	expect_eq "$v: unlocked chains' attempts" "$(evq '[.[] | select(.type == "chain" and .unlocked) | .attempts] | add // 0')" \
+		"$(n uffd_unlocked.rounds)"
+	expect_eq "$v: chains that timed out (test_hmm passes no timeout)" \
+		"$(evq '[.[] | select(.type == "chain" and .timeout)] | length')" 0
+	expect_eq "$v: other chains" "$(evq '[.[] | select(.type == "chain" and (.unlocked | not))] | length')" 0
 	expect_eq "$v: write faults" "$(evq '[.[] | select(.type == "fault" and .write)] | length')" \
-		"$(kv "$t" write.range_fault_calls_min)"
+		"$(n write.range_fault_calls_min)"
 	expect_eq "$v: snapshots (no fault flag)" "$(evq '[.[] | select(.type == "fault" and (.fault | not))] | length')" \
-		"$(kv "$t" snapshot.range_fault_calls_min)"
+		"$(n snapshot.range_fault_calls_min)"
 	expect_eq "$v: valid pfns after successful faults" \
-		"$(evq '[.[] | select(.type == "fault" and .fault) | .pfn_valid] | add')" \
-		$((pages - $(kv "$t" snapshot.pages)))
-	expect_eq "$v: faults by test_hmm" "$(evq '[.[] | select(.type == "fault" and .driver == "test_hmm")] | length')" $calls
-	expect_eq "$v: read_begin calls" "$(evq '[.[] | select(.type == "read_begin")] | length')" $calls
+		"$(evq '[.[] | select(.type == "fault" and .fault and .result == "ok") | .pfn_valid] | add // 0')" \
+		$((pages - $(n snapshot.pages) + $(n read_unlocked.pages) + $(n uffd_unlocked.pages)))
+	expect_eq "$v: faults by test_hmm" "$(evq '[.[] | select(.type == "fault" and .driver == "test_hmm")] | length')" $((calls + urounds))
+	expect_eq "$v: read_begin calls" "$(evq '[.[] | select(.type == "read_begin")] | length')" $((calls + urounds))
 
-	# Migrations: to the device (migrate + migrate-sys), back by CPU fault, back explicitly.
-	local todev=$(($(kv "$t" migrate.setup_calls_to_device) + $(kv "$t" migrate_sys.setup_calls_to_device)))
-	local todev_pages=$(($(kv "$t" migrate.to_device_cpages) + $(kv "$t" migrate_sys.to_device_cpages)))
-	local cpuf=$(kv "$t" migrate.cpu_faults) tosys=$(kv "$t" migrate_sys.setup_calls_to_system)
+	# Migrations: to the device, back by CPU fault (fault_page: 6.1+; before, they are plain
+	# ones), back explicitly, a THP both ways (7.x), evicted at close (6.1+).
+	thp=$(n migrate_thp.ops)
+	todev=$(($(n migrate.setup_calls_to_device) + $(n migrate_sys.setup_calls_to_device) +
+		$(n migrate_thp.setup_calls_to_device) + $(n evict.setup_calls_to_device)))
+	todev_pages=$(($(n migrate.to_device_cpages) + $(n migrate_sys.to_device_cpages) +
+		$(n migrate_thp.to_device_cpages) + $(n evict.to_device_cpages)))
+	cpuf=$(n migrate.cpu_faults)
+	tosys=$(($(n migrate_sys.setup_calls_to_system) + $(n migrate_thp.setup_calls_to_system)))
+	tosys_pages=$(($(n migrate_sys.to_system_cpages) + thp * 512))
+	if ! ver_ge "$v" 6.1; then
+		tosys=$((tosys + cpuf)) tosys_pages=$((tosys_pages + cpuf)) cpuf=0
+	fi
 	expect_eq "$v: migrations to device" "$(evq '[.[] | select(.type == "migrate" and .direction == "to_device")] | length')" $todev
-	expect_eq "$v: pages moved to device" "$(evq '[.[] | select(.type == "migrate" and .direction == "to_device") | .moved] | add')" $todev_pages
-	expect_eq "$v: pages stayed (to device)" "$(evq '[.[] | select(.type == "migrate" and .direction == "to_device") | .stayed] | add')" 0
+	expect_eq "$v: pages moved to device" "$(evq '[.[] | select(.type == "migrate" and .direction == "to_device") | .moved] | add // 0')" $todev_pages
+	expect_eq "$v: large-folio migrations to device" \
+		"$(evq '[.[] | select(.type == "migrate" and .direction == "to_device" and .large)] | length')" "$(n migrate_thp.huge)"
+	expect_eq "$v: pages stayed" "$(evq '[.[] | select(.type == "migrate") | .stayed] | add // 0')" 0
 	expect_eq "$v: CPU-fault migrations to system" "$(evq '[.[] | select(.type == "migrate" and .cpu_fault)] | length')" $cpuf
-	expect_eq "$v: pages moved back by CPU faults" "$(evq '[.[] | select(.type == "migrate" and .cpu_fault) | .moved] | add')" $cpuf
+	expect_eq "$v: pages moved back by CPU faults" "$(evq '[.[] | select(.type == "migrate" and .cpu_fault) | .moved] | add // 0')" $cpuf
 	expect_eq "$v: explicit migrations to system" \
 		"$(evq '[.[] | select(.type == "migrate" and .direction == "to_system" and (.cpu_fault | not) and (.device_range | not))] | length')" $tosys
 	expect_eq "$v: pages moved back explicitly" \
-		"$(evq '[.[] | select(.type == "migrate" and .direction == "to_system" and (.cpu_fault | not) and (.device_range | not)) | .moved] | add')" \
-		"$(kv "$t" migrate_sys.to_system_cpages)"
-	expect_eq "$v: pages stayed (to system)" "$(evq '[.[] | select(.type == "migrate" and .direction == "to_system") | .stayed] | add')" 0
+		"$(evq '[.[] | select(.type == "migrate" and .direction == "to_system" and (.cpu_fault | not) and (.device_range | not)) | .moved] | add // 0')" \
+		$tosys_pages
 	expect_eq "$v: migrations attributed to test_hmm" \
-		"$(evq '[.[] | select(.type == "migrate" and (.device_range | not) and .driver != "test_hmm")] | length')" 0
-	# Closing the device evicts its one chunk (dmirror_fops_release()): nothing is left on it.
-	expect_eq "$v: device-chunk evictions" "$(evq '[.[] | select(.type == "migrate" and .device_range)] | length')" 1
-	expect_eq "$v: pages left to evict" "$(evq '[.[] | select(.type == "migrate" and .device_range) | .cpages] | add')" 0
+		"$(evq '[.[] | select(.type == "migrate" and .driver != "test_hmm")] | length')" 0
+	# Closing the device evicts each of its chunks (dmirror_fops_release(), 6.1+): the pages
+	# --evict left there, owned by the generator, the other chunks empty.
+	evicted=$(n evict.evicted_pages)
+	if ver_ge "$v" 6.1; then
+		expect_ge "$v: device-chunk evictions" "$(evq '[.[] | select(.type == "migrate" and .device_range)] | length')" 1
+		expect_eq "$v: pages collected by evictions" "$(evq '[.[] | select(.type == "migrate" and .device_range) | .cpages] | add')" $evicted
+		expect_eq "$v: pages moved by evictions" "$(evq '[.[] | select(.type == "migrate" and .device_range) | .moved] | add')" $evicted
+		expect_eq "$v: evictions with pages, owned by the generator" \
+			"$(evq '[.[] | select(.type == "migrate" and .device_range and .cpages > 0 and .owner_pid == '"$pid"')] | length')" \
+			"$(evq '[.[] | select(.type == "migrate" and .device_range and .cpages > 0)] | length')"
+		expect_ge "$v: eviction span (the chunk)" "$(evq '[.[] | select(.type == "migrate" and .device_range) | .span] | min')" 1
+	else
+		expect_eq "$v: device-chunk evictions (no migrate_device_range)" \
+			"$(evq '[.[] | select(.type == "migrate" and .device_range)] | length')" 0
+	fi
 
 	# Invalidations: one MIGRATE per migrate_vma_setup, one SOFT_DIRTY per clear_refs write, and
-	# inside the generator's own regions exactly one UNMAP per munmap and nothing else.
+	# inside the generator's own regions one UNMAP per munmap, one CLEAR per evicted page
+	# (try_to_migrate_one()), nothing else.
 	expect_eq "$v: MIGRATE invalidations" "$(evq '[.[] | select(.type == "inval" and .event == "migrate")] | length')" \
 		$((todev + cpuf + tosys))
 	expect_eq "$v: SOFT_DIRTY invalidations" "$(evq '[.[] | select(.type == "inval" and .event == "soft_dirty")] | length')" \
-		"$(kv "$t" soft_dirty.ops)"
-	expect_eq "$v: UNMAP inside the regions" "$(inside 'map(select(.event == "unmap")) | length')" \
-		"$(kv "$t" munmaps)"
+		"$(n soft_dirty.ops)"
+	expect_eq "$v: UNMAP inside the regions" "$(inside 'map(select(.event == "unmap")) | length')" "$(n munmaps)"
+	expect_eq "$v: CLEAR inside the regions (evictions)" "$(inside 'map(select(.event == "clear")) | length')" $evicted
 	expect_eq "$v: other invalidations inside the regions" \
-		"$(inside 'map(select(.event != "unmap" and .event != "migrate" and .event != "soft_dirty")) | length')" 0
-	expect_eq "$v: uffd minor faults" "$(evq '[.[] | select(.type == "uffd" and .reason == "minor")] | length')" "$(kv "$t" uffd_minor.faults)"
-	expect_eq "$v: uffd missing faults" "$(evq '[.[] | select(.type == "uffd" and .reason == "missing")] | length')" "$(kv "$t" uffd_missing.faults)"
-	rm -f "$ev"
+		"$(inside 'map(select(.event != "unmap" and .event != "migrate" and .event != "soft_dirty" and .event != "clear")) | length')" 0
+	expect_eq "$v: uffd minor faults" "$(evq '[.[] | select(.type == "uffd" and .reason == "minor")] | length')" "$(n uffd_minor.faults)"
+	expect_eq "$v: uffd missing faults" "$(evq '[.[] | select(.type == "uffd" and .reason == "missing")] | length')" \
+		$(($(n uffd_missing.faults) + $(n uffd_unlocked.lock_drops)))
 }
 
 check_storm() {
-	local v=$1 log=$2 t=$3 busy chained
-	ev=$(mktemp)
-	section "$log" EVENTS | grep '^{' >"$ev"
-	section "$log" WORKLOAD-TOTALS >"$t"
+	local v=$1 d=$2/dump/storm busy chained
+	ev=$d/events.json t=$d/totals
 	pid=$(kv "$t" pid)
+	expect_status "$v: dump around the storm" "$(cat $d/rc)" 0
 	busy=$(evq '[.[] | select(.type == "fault" and .result == "ebusy")] | length')
 	echo "$v: storm: $busy -EBUSY returns, $(evq '[.[] | select(.type == "chain")] | length') chains"
 	expect_ge "$v: storm provoked -EBUSY" "$busy" 1
@@ -129,65 +203,72 @@ check_storm() {
 		"$(kv "$t" storm.madvise)"
 	expect_eq "$v: PROTECTION_VMA inside the regions" \
 		"$(inside 'map(select(.event == "protection_vma")) | length')" "$(kv "$t" storm.mprotect)"
-	rm -f "$ev"
 }
 
 check_stat() {
-	local v=$1 log=$2 t=$3 j c calls
-	j=$(section "$log" STAT)
-	section "$log" WORKLOAD-TOTALS >"$t"
-	c() { jq ".counters.$1" <<<"$j"; }
-	calls=$(($(kv "$t" read.range_fault_calls_min) + $(kv "$t" write.range_fault_calls_min)))
+	local v=$1 s=$2/stat j c calls cpuf
+	j=$s/stat.json t=$s/totals
+	expect_status "$v: stat around the workload" "$(cat $s/rc)" 0
+	c() { jq ".counters.$1" "$j"; }
+	calls=$(($(n read.range_fault_calls_min) + $(n write.range_fault_calls_min)))
+	cpuf=$(n migrate.cpu_faults)
+	ver_ge "$v" 6.1 || cpuf=0
 	expect_eq "$v: stat: hmm_range_fault calls" "$(c fault_calls)" $calls
-	expect_eq "$v: stat: pages" "$(c fault_pages)" $(($(kv "$t" read.pages) + $(kv "$t" write.pages)))
+	expect_eq "$v: stat: pages" "$(c fault_pages)" $(($(n read.pages) + $(n write.pages)))
 	expect_eq "$v: stat: chains" "$(c chains)" $calls
-	expect_eq "$v: stat: migrations to device" "$(c migrations_to_device)" "$(kv "$t" migrate.setup_calls_to_device)"
-	expect_eq "$v: stat: pages moved to device" "$(c migrate_moved_to_device)" "$(kv "$t" migrate.to_device_cpages)"
-	expect_eq "$v: stat: CPU-fault migrations" "$(c migrate_cpu_fault_to_system)" "$(kv "$t" migrate.cpu_faults)"
+	expect_eq "$v: stat: migrations to device" "$(c migrations_to_device)" "$(n migrate.setup_calls_to_device)"
+	expect_eq "$v: stat: pages moved to device" "$(c migrate_moved_to_device)" "$(n migrate.to_device_cpages)"
+	expect_eq "$v: stat: CPU-fault migrations" "$(c migrate_cpu_fault_to_system)" $cpuf
+	expect_eq "$v: stat: migrations to system" "$(c migrations_to_system)" "$(n migrate.cpu_faults)"
 	expect_eq "$v: stat: MIGRATE invalidations" "$(c inval_migrate)" \
-		$(($(kv "$t" migrate.setup_calls_to_device) + $(kv "$t" migrate.cpu_faults)))
-	expect_eq "$v: stat: uffd minor" "$(c uffd_minor)" "$(kv "$t" uffd_minor.faults)"
-	expect_eq "$v: stat: lost" "$(jq .lost <<<"$j")" 0
+		$(($(n migrate.setup_calls_to_device) + $(n migrate.cpu_faults)))
+	expect_eq "$v: stat: uffd minor" "$(c uffd_minor)" "$(n uffd_minor.faults)"
+	expect_eq "$v: stat: lost" "$(jq .lost "$j")" 0
 	expect_eq "$v: stat: fault latency histogram count" \
-		"$(jq '[.hists[] | select(.metric == "fault_ns") | .count] | add' <<<"$j")" $calls
+		"$(jq '[.hists[] | select(.metric == "fault_ns") | .count] | add' "$j")" $calls
 }
 
-# --paths migrate: the migrations exactly, and nothing from the paths not asked for.
-check_stat_migrate() {
-	local v=$1 log=$2 t=$3 j c
-	j=$(section "$log" STAT)
-	section "$log" WORKLOAD-TOTALS >"$t"
-	c() { jq ".counters.$1" <<<"$j"; }
+# --paths migrate --mode kprobe: the migrations exactly, and nothing from the paths not asked
+# for; 7.x refuses kprobe mode, saying why, and runs nothing.
+check_stat_kprobe() {
+	local v=$1 s=$2/stat/kprobe j c cpuf
+	j=$s/stat.json t=$s/totals
+	if [ "${v%%.*}" = 7 ]; then
+		expect_eq "$v: --mode kprobe: nothing attached" "$(cat $s/rc)" 3
+		expect_match "$v: --mode kprobe: the reason" "$(cat $s/stat.err)" "refused on 7.x: re-arming a kprobe"
+		return
+	fi
+	expect_status "$v: stat --paths migrate --mode kprobe" "$(cat $s/rc)" 0
+	c() { jq ".counters.$1" "$j"; }
+	cpuf=$(n migrate.cpu_faults)
+	ver_ge "$v" 6.1 || cpuf=0
 	expect_eq "$v: --paths migrate: migrations to device" "$(c migrations_to_device)" \
-		"$(kv "$t" migrate.setup_calls_to_device)"
+		"$(n migrate.setup_calls_to_device)"
 	expect_eq "$v: --paths migrate: pages moved to device" "$(c migrate_moved_to_device)" \
-		"$(kv "$t" migrate.to_device_cpages)"
-	expect_eq "$v: --paths migrate: CPU-fault migrations" "$(c migrate_cpu_fault_to_system)" \
-		"$(kv "$t" migrate.cpu_faults)"
+		"$(n migrate.to_device_cpages)"
+	expect_eq "$v: --paths migrate: CPU-fault migrations" "$(c migrate_cpu_fault_to_system)" $cpuf
 	expect_eq "$v: --paths migrate: pages moved back by CPU faults" \
-		"$(c migrate_moved_to_system)" "$(kv "$t" migrate.cpu_faults)"
+		"$(c migrate_moved_to_system)" "$(n migrate.cpu_faults)"
 	expect_eq "$v: --paths migrate: no hmm_range_fault calls" "$(c fault_calls)" 0
 	expect_eq "$v: --paths migrate: no invalidations" "$(c inval_migrate)" 0
 	expect_eq "$v: --paths migrate: no uffd faults" "$(c uffd_minor)" 0
 }
 
 check_filters() {
-	local v=$1 log=$2 a b ep eo em
-	a=$(sed -n 's/^A=\([0-9]*\) B=.*/\1/p' "$log") b=$(sed -n 's/^A=[0-9]* B=\([0-9]*\) .*/\1/p' "$log")
-	expect_match "$v: filters: both workloads ran" "$(grep '^A=' "$log")" "ra=0 rb=0"
-	ep=$(section "$log" EVENTS-ep | grep '^{') eo=$(section "$log" EVENTS-eo | grep '^{')
-	em=$(section "$log" EVENTS-em | grep '^{')
+	local v=$1 f=$2/filters a b ep eo em
+	read -r a b <"$f/pids"
+	expect_eq "$v: filters: both workloads ran" "$(cat $f/ra) $(cat $f/rb)" "0 0"
+	ep=$(grep '^{' $f/ep.json) eo=$(grep '^{' $f/eo.json) em=$(grep '^{' $f/em.json)
 	# -p A: only calls made by A, and all of A's hmm_range_fault calls.
 	expect_eq "$v: -p: events not made by A" "$(jq -s --argjson a "$a" 'map(select(.pid != $a)) | length' <<<"$ep")" 0
 	expect_eq "$v: -p: A's faults" "$(jq -s 'map(select(.type == "fault")) | length' <<<"$ep")" \
-		"$(section "$log" TOTALS-ta | sed -n 's/^read.range_fault_calls_min=//p')"
+		"$(kv $f/ta read.range_fault_calls_min)"
 	expect_ge "$v: -p: A's migrations" "$(jq -s 'map(select(.type == "migrate")) | length' <<<"$ep")" 1
 	# --owner B: only work on B's memory, and all of B's faults.
 	expect_eq "$v: --owner: events on other memory" \
 		"$(jq -s --argjson b "$b" 'map(select(.owner_pid != $b)) | length' <<<"$eo")" 0
 	expect_eq "$v: --owner: B's faults" "$(jq -s 'map(select(.type == "fault")) | length' <<<"$eo")" \
-		$(($(section "$log" TOTALS-tb | sed -n 's/^read.range_fault_calls_min=//p') + \
-		   $(section "$log" TOTALS-tb | sed -n 's/^write.range_fault_calls_min=//p')))
+		$(($(kv $f/tb read.range_fault_calls_min) + $(kv $f/tb write.range_fault_calls_min)))
 	# --min-us 50: nothing shorter, something longer (TCG makes plenty of calls take longer).
 	expect_eq "$v: --min-us: events under 50us" "$(jq -s 'map(select(.dur_ns < 50000)) | length' <<<"$em")" 0
 	expect_ge "$v: --min-us: events over 50us" "$(jq -s 'length' <<<"$em")" 1
@@ -197,10 +278,13 @@ check_filters() {
 }
 
 check_stats() {
-	local v=$1 dir=$2 s=$2/stats.json
+	local v=$1 s=$2/hmm-tests/stats.json
+	expect_status "$v: dump --stats around hmm-tests" "$(cat $2/hmm-tests/rc)" 0
+	expect_eq "$v: dump --stats: attach points not live but present" \
+		"$(grep 'not live' $2/hmm-tests/dump.err | grep -vc '(absent)')" 0
 	expect_eq "$v: hmm-tests: events lost" "$(jq .lost "$s")" 0
-	expect_ge "$v: hmm-tests: hmm_range_fault calls" "$(jq .kernel.counters.fault_calls "$s")" 100
-	expect_ge "$v: hmm-tests: migrations" "$(jq .kernel.counters.migrations_to_system "$s")" 1000
+	expect_ge "$v: hmm-tests: hmm_range_fault calls" "$(jq .kernel.counters.fault_calls "$s")" 50
+	expect_ge "$v: hmm-tests: migrations" "$(jq .kernel.counters.migrations_to_system "$s")" 100
 	expect_eq "$v: counters differing between kernel and events" \
 		"$(jq -r '.kernel.counters as $k | .from_events.counters as $e | [$k | keys[] | select($k[.] != $e[.])] | join(",")' "$s")" ""
 	expect_eq "$v: histograms differing between kernel and events" \
@@ -209,47 +293,17 @@ check_stats() {
 	expect_ge "$v: histograms compared" "$(jq '.kernel.hists | length' "$s")" 10
 }
 
-for v in ${LAB_ONLY:-6.1 6.12}; do
+for v in ${LAB_ONLY:-$LAB_ALL}; do
 	echo "== lab kernel $v"
-	lab_ready "$v"
-	log=$(mktemp) t=$(mktemp)
-	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/probe.sh"
-	expect_status "$v: probe job" $? 0
-	tr -d '\r' <"$log" >"$log.txt"
-	check_probe "$v" "$log.txt"
-
-	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/dump.sh" -- "${WORK[@]}"
-	expect_status "$v: dump around the workload" $? 0
-	tr -d '\r' <"$log" >"$log.txt"
-	check_workload "$v" "$log.txt" "$t"
-
-	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/dump.sh" -- -m 256 --storm 60
-	expect_status "$v: dump around the storm" $? 0
-	tr -d '\r' <"$log" >"$log.txt"
-	check_storm "$v" "$log.txt" "$t"
-
-	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/stat.sh" -m $M --reads 3 --writes 2 \
-		--migrate 2 --uffd-minor 3
-	expect_status "$v: stat around the workload" $? 0
-	tr -d '\r' <"$log" >"$log.txt"
-	check_stat "$v" "$log.txt" "$t"
-
-	# Also the kprobe programs' counts (dump and stat above ran in fentry mode).
-	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/stat.sh" --paths migrate \
-		--mode kprobe -m $M --reads 3 --writes 2 --migrate 2 --uffd-minor 3
-	expect_status "$v: stat --paths migrate --mode kprobe around the workload" $? 0
-	tr -d '\r' <"$log" >"$log.txt"
-	check_stat_migrate "$v" "$log.txt" "$t"
-
-	"$LAB/run.sh" -q -k "$v" -t 300 -l "$log" "$ROOT/tests/lab/filters.sh"
-	expect_status "$v: filters job" $? 0
-	tr -d '\r' <"$log" >"$log.txt"
-	check_filters "$v" "$log.txt"
-
-	out=$(mktemp -d)
-	"$LAB/run.sh" -q -k "$v" -t 900 -o "$out" -l "$log" "$ROOT/tests/lab/hmm-tests-traced.sh"
-	expect_status "$v: hmm-tests under dump --stats" $? 0
-	check_stats "$v" "$out"
-	rm -rf "$out" "$log" "$log.txt" "$t"
+	dir=$(lab_session "$v")
+	expect_eq "$v: lab session" "$(cat "$dir/status")" 0
+	[ "$(cat "$dir/status")" = 0 ] || tail -n 25 "$dir/console.log" "$dir/run.err"
+	check_probe "$v" "$dir/out"
+	check_workload "$v" "$dir/out"
+	check_storm "$v" "$dir/out"
+	check_stat "$v" "$dir/out"
+	check_stat_kprobe "$v" "$dir/out"
+	check_filters "$v" "$dir/out"
+	check_stats "$v" "$dir/out"
 done
 finish

@@ -3,7 +3,7 @@
 # exit with the job's own exit status.
 #
 # Usage: run.sh [OPTIONS] SCRIPT [ARGS...]
-#   -k, --kernel K      lab kernel series (6.1, 6.12) or a path to a bzImage (default 6.1)
+#   -k, --kernel K      lab kernel series (5.10, 6.1, 6.12, 7.3) or a path to a bzImage (default 6.1)
 #   -i, --initramfs F   base initramfs (default $OUTPUT/lab/initramfs.cpio.gz, OUTPUT=build)
 #   -t, --timeout S     wall-clock limit for the whole boot + job, in seconds (default 600)
 #   -m, --memory MB     guest memory (default 1024)

@@ -1,0 +1,124 @@
+# Guest job: every lab check of one kernel in one boot (tests/lib.sh, lab_session), each part's
+# files under /out/PART (the runner's -o DIR), each part's exit status in /out/PART/rc. The host
+# cases (lab-core, lab-record, lab-workload, lab-hmm-tests) read what they check from there.
+# Arguments (one word each): the workload's options, the storm's, stat's workload's, and the
+# plain generator run's.
+#
+# Parts, in order (the device's memory only grows, so the generator runs come before hmm-tests):
+#   probe        hmmtrace probe --json, auto and kprobe mode
+#   workload     the generator alone (lab-workload: its own totals)
+#   dump         dump --json around the workload, then around the storm
+#   stat         stat around a workload, then stat --paths migrate --mode kprobe
+#   filters      three tracers (-p, --owner, --min-us) around two held workloads
+#   record       record --report around the workload and the storm, count_faults beside each
+#   hmm-tests    the kernel's selftest once, under record (count_faults beside) and under
+#                dump --stats at the same time; its TAP output is lab-hmm-tests' too
+work=$1 storm=$2 statwork=$3 plain=$4
+echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null
+v=$(uname -r | cut -d. -f1,2)
+
+# wait_for FILE TEXT PID: until FILE says TEXT (a tracer attached) or PID is gone (60 s at most).
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 600 ]; do
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+part() { mkdir -p "/out/$1"; echo "== $1 $(date +%s)"; }
+
+part probe
+for mode in auto kprobe; do
+	hmmtrace probe --json --mode $mode >/out/probe/$mode.json 2>/out/probe/$mode.err
+	echo $? >/out/probe/$mode.rc
+done
+
+part workload
+hmm_workload $plain >/out/workload/totals 2>/out/workload/err
+echo $? >/out/workload/rc
+
+# dump NAME WORKLOAD-OPTIONS: dump --json around one generator run.
+dump() {
+	d=/out/dump/$1
+	mkdir -p $d
+	hmmtrace dump --json >$d/events.json 2>$d/dump.err &
+	p=$!
+	wait_for $d/dump.err "hmmtrace: tracing" $p
+	hmm_workload -q $2 >$d/totals 2>$d/err
+	echo $? >$d/workload.rc
+	sleep 1
+	kill -INT $p
+	wait $p
+	echo $? >$d/rc
+}
+part dump
+dump workload "$work"
+dump storm "$storm"
+
+part stat
+hmmtrace stat --json -- sh -c "exec hmm_workload -q $statwork >/out/stat/totals" \
+	>/out/stat/stat.json 2>/out/stat/stat.err
+echo $? >/out/stat/rc
+mkdir -p /out/stat/kprobe
+hmmtrace stat --json --paths migrate --mode kprobe -- \
+	sh -c "exec hmm_workload -q $statwork >/out/stat/kprobe/totals" \
+	>/out/stat/kprobe/stat.json 2>/out/stat/kprobe/stat.err
+echo $? >/out/stat/kprobe/rc
+
+part filters
+f=/out/filters
+hmm_workload -W -q -m 100 --reads 3 --migrate 1 >$f/ta 2>/dev/null &
+A=$!
+hmm_workload -W -q -m 100 --reads 2 --writes 1 >$f/tb 2>/dev/null &
+B=$!
+hmmtrace dump --json -p $A >$f/ep.json 2>$f/ep.err &
+P=$!
+hmmtrace dump --json --owner $B >$f/eo.json 2>$f/eo.err &
+O=$!
+hmmtrace dump --json --min-us 50 >$f/em.json 2>$f/em.err &
+MU=$!
+wait_for $f/ep.err "hmmtrace: tracing" $P
+wait_for $f/eo.err "hmmtrace: tracing" $O
+wait_for $f/em.err "hmmtrace: tracing" $MU
+kill -USR1 $A $B
+wait $A; echo $? >$f/ra
+wait $B; echo $? >$f/rb
+sleep 1
+kill -INT $P $O $MU
+wait $P $O $MU
+echo "$A $B" >$f/pids
+
+# record NAME COMMAND...: record --report around COMMAND, count_faults (tests/accuracy/) beside.
+record() {
+	r=/out/record
+	name=$1
+	shift
+	count_faults >$r/$name-count.txt 2>$r/$name-count.err &
+	c=$!
+	wait_for $r/$name-count.err attached $c
+	hmmtrace record -o $r/$name.hmmtrace --report $r/$name-live.json -- "$@" \
+		2>$r/record-$name.err
+	echo $? >$r/$name.rc
+	kill -INT $c
+	wait $c
+}
+part record
+# The command starts once record has attached and dropped its privileges: its parent's status
+# shows what record kept.
+record workload sh -c "grep -E '^(CapEff|CapPrm|NoNewPrivs):' /proc/\$PPID/status >/out/record/caps
+	exec hmm_workload -q $work >/out/record/totals"
+record storm sh -c "exec hmm_workload -q $storm >/out/record/storm-totals"
+
+part hmm-tests
+h=/out/hmm-tests
+hmmtrace dump --json --stats $h/stats.json >/dev/null 2>$h/dump.err &
+p=$!
+wait_for $h/dump.err "hmmtrace: tracing" $p
+start=$(date +%s)
+record hmm-tests sh -c "exec /opt/hmmscope/bin/hmm-tests-$v >/out/hmm-tests/hmm-tests.log 2>&1"
+echo "hmm-tests took $(($(date +%s) - start)) s" >$h/time
+kill -INT $p
+wait $p
+echo $? >$h/rc
+part end
