@@ -231,8 +231,8 @@ static __always_inline bool attempt_read(struct hmm_range *range, struct attempt
 static __always_inline void attempt_done(struct hmm_range *range, struct attempt *a, int ret,
 					 __u64 ts, __u64 now, __u64 first_ts, __u32 attempt,
 					 const struct hmm_cause *cause,
-					 const struct hmm_cause *chain_cause, __u8 fflags, __u32 cflags,
-					 bool btf)
+					 const struct hmm_cause *chain_cause, __u8 fflags,
+					 __u32 cflags, bool btf)
 {
 	__u64 dur = now - ts;
 	struct hmm_rec_fault *rec;
@@ -369,7 +369,8 @@ static __always_inline int fault_exit(struct hmm_range *range, int ret, bool btf
 		chain_cause = ch->cause;
 	else
 		chain_cause = cause;
-	attempt_done(range, &a, ret, st.ts, now, first_ts, attempt, &cause, &chain_cause, 0, 0, btf);
+	attempt_done(range, &a, ret, st.ts, now, first_ts, attempt, &cause, &chain_cause, 0, 0,
+		     btf);
 	if (res != HMM_RES_EBUSY && ch)
 		bpf_map_delete_elem(&chains, &ckey);
 	return 0;
@@ -393,7 +394,7 @@ struct ucall {
 	__u64 range;
 	__u64 ts;	   /* call entry */
 	__u64 first_ts;	   /* the first round's start: the chain's, as for a driver's loop */
-	__u64 round_ts;	   /* the current round's start (its read_begin return); 0 before it */
+	__u64 round_ts;	   /* the current round's start (its read_begin return), or 0 */
 	__u32 rounds;	   /* rounds started */
 	__u32 __pad;
 	struct hmm_cause cause; /* of the latest -EBUSY round */

@@ -164,8 +164,9 @@ struct hmm_cause {
 #define HMM_FAULT_F_WRITE     (1u << 1) /* HMM_PFN_REQ_WRITE */
 #define HMM_FAULT_F_TRUNCATED (1u << 2) /* the pfn scan stopped at HMM_PFN_SCAN_MAX entries */
 #define HMM_FAULT_F_OWNER_KNOWN (1u << 3)
-/* A round of hmm_range_fault_unlocked_timeout() (7.x), which runs the -EBUSY loop inside mm: each
- * round (mmu_interval_read_begin() to the end of its page walk) is an attempt of the call's chain. */
+/* A round of hmm_range_fault_unlocked_timeout() (7.x), which runs the -EBUSY loop inside mm:
+ * each round (mmu_interval_read_begin() to the end of its page walk) is an attempt of the call's
+ * chain. */
 #define HMM_FAULT_F_UNLOCKED (1u << 4)
 
 #define HMM_PFN_SCAN_MAX 512 /* pfn entries inspected after each call */

@@ -540,8 +540,8 @@ int BPF_KRETPROBE(kretprobe_migrate_device_range, long ret)
 	return device_exit(HMM_AP_DEVICE_RANGE, RET_INT(ret), true);
 }
 
-/* migrate_device_pfns(src_pfns, npages): src_pfns holds plain pfns on entry (7.3 mm/migrate_device.c),
- * migrate_pfn() entries on return. */
+/* migrate_device_pfns(src_pfns, npages): src_pfns holds plain pfns on entry (7.3
+ * mm/migrate_device.c), migrate_pfn() entries on return. */
 static __always_inline __u64 first_pfn(unsigned long *src)
 {
 	__u64 pfn = 0;

@@ -351,8 +351,8 @@ static int read_pfn_flags(struct hmm_tracer *t)
 	/*
 	 * A 64-bit enum in 32-bit BTF: pahole 1.24+ run with --skip_encoding_btf_enum64 (5.10's
 	 * scripts/pahole-flags.sh) keeps the names and truncates 1UL << 63 .. 1UL << 61 to 0.
-	 * VALID, WRITE and ERROR have been BITS_PER_LONG - 1, - 2, - 3 since 5.8 (include/linux/hmm.h
-	 * of 5.10, 6.1, 6.12 and 7.3), so their names are enough.
+	 * VALID, WRITE and ERROR have been BITS_PER_LONG - 1, - 2, - 3 since 5.8
+	 * (include/linux/hmm.h of 5.10, 6.1, 6.12 and 7.3), so their names are enough.
 	 */
 	if (found != 7 && named == 3 && !btf_is_enum64(tp) && tp->size == 8) {
 		ro->pfn_valid_shift = 63;

@@ -95,8 +95,8 @@ enum op {
 struct kprofile {
 	const char	*name;
 	unsigned int	min_version;	/* major * 1000 + minor */
-	unsigned long	fault_chunk;	/* pages per hmm_range_fault(): dmirror_fault(), _snapshot() */
-	unsigned long	migrate_chunk;	/* pages per migrate_vma_setup(): dmirror_migrate_to_*() */
+	unsigned long	fault_chunk;	/* pages per hmm_range_fault(): dmirror_fault() */
+	unsigned long	migrate_chunk;	/* pages per migrate_vma_setup() */
 	unsigned long	req_snapshot;
 	unsigned long	req_migrate_to_sys;	/* 0: none */
 	unsigned long	req_exclusive;		/* 0: none */
@@ -137,8 +137,8 @@ struct op_stats {
 	unsigned long	madvise;	/* storm: invalidating syscalls of the second thread */
 	unsigned long	mprotect;
 	unsigned long	munmap;
-	unsigned long	lock_drops;	/* uffd_unlocked: rounds the uffd handler made retry */
-	unsigned long	huge;		/* migrate_thp: regions the kernel backed with a THP */
+	unsigned long	lock_drops;	/* uffd_unlocked: rounds the handler made retry */
+	unsigned long	huge;		/* migrate_thp: regions backed with a THP */
 	unsigned long	errors;
 	unsigned long	tolerated;	/* errors that do not fail the run */
 	unsigned long	mismatches;	/* pages with wrong data + ops with a short cpages */
@@ -154,7 +154,7 @@ struct ctx {
 	unsigned long	npages;		/* M */
 	bool		quiet;
 	unsigned char	*bounce;	/* M pages, cmd.ptr of every ioctl */
-	unsigned char	*thp_bounce;	/* THP_SIZE, cmd.ptr of --migrate-thp (only then) */
+	unsigned char	*thp_bounce;	/* THP_SIZE: cmd.ptr of --migrate-thp */
 	void		*stack;		/* THREAD_STACK_SIZE, for the helper threads */
 	unsigned long	munmaps;	/* munmap() calls made by the main thread */
 	/* the distinct ranges those munmaps covered: a tracer's invalidations inside them are
@@ -1611,7 +1611,8 @@ static const struct option long_opts[] = {
 	{ "uffd-missing",	required_argument,	NULL, OPT_BASE + OP_UFFD_MISSING },
 	{ "read-unlocked",	required_argument,	NULL, OPT_BASE + OP_READ_UNLOCKED },
 	{ "uffd-unlocked",	required_argument,	NULL, OPT_BASE + OP_UFFD_UNLOCKED },
-	{ "unlocked-timeout",	required_argument,	NULL, OPT_BASE + OP_UNLOCKED_TIMEOUT },
+	{ "unlocked-timeout",	required_argument,	NULL,
+	  OPT_BASE + OP_UNLOCKED_TIMEOUT },
 	{ "migrate-thp",	required_argument,	NULL, OPT_BASE + OP_MIGRATE_THP },
 	{ "evict",		required_argument,	NULL, OPT_BASE + OP_EVICT },
 	{ "quiet",		no_argument,		NULL, 'q' },
@@ -1645,12 +1646,12 @@ static void usage(FILE *f)
 	      "                         hmm_range_fault_unlocked_timeout(), one round a step)\n"
 	      "      --uffd-unlocked N  N HMM_DMIRROR_READ_UNLOCKED of M pages behind userfaultfd\n"
 	      "                         (MISSING): one mmap-lock-dropping round per page\n"
-	      "      --unlocked-timeout N  a retry loop that ends by its timeout; test_hmm offers\n"
-	      "                         none (it passes timeout 0), so this reports why it skipped\n"
+	      "      --unlocked-timeout N  a retry loop that ends by its timeout; test_hmm\n"
+	      "                         offers none (it passes timeout 0): says why it skipped\n"
 	      "      --migrate-thp N    N rounds: a 2 MiB THP to the device and back as one large\n"
 	      "                         folio (7.x)\n"
-	      "      --evict N          N rounds: M pages to the device, left there for close() to\n"
-	      "                         evict (6.1+; at most 16)\n"
+	      "      --evict N          N rounds: M pages to the device, left there for\n"
+	      "                         close() to evict (6.1+; at most 16)\n"
 	      "  -q, --quiet            only the totals\n"
 	      "  -W, --wait-signal      wait for SIGUSR1 before starting (a tracer can attach and\n"
 	      "                         filter on this pid first)\n"

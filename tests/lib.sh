@@ -123,6 +123,20 @@ lab_session() {
 	echo "$dir"
 }
 
+# The attach points, in the order of enum hmm_attach_point (bpf/hmmscope.h).
+LAB_APS="hmm_range_fault mmu_interval_read_begin migrate_vma_setup migrate_vma_pages
+	migrate_vma_finalize migrate_device_range migrate_device_pages migrate_device_finalize
+	__mmu_notifier_invalidate_range_start __mmu_notifier_invalidate_range_end handle_userfault
+	hmm_range_fault_unlocked_timeout migrate_device_pfns"
+
+# lab_absent VERSION: the attach points the VERSION lab kernel lacks, comma-separated in that
+# order, or "none": what hmmtop's header lists as not live there.
+lab_absent() {
+	local f out=
+	for f in $LAB_APS; do lab_kernel_has "$1" "$f" || out+=${out:+,}$f; done
+	echo "${out:-none}"
+}
+
 # ver_ge VERSION MIN: VERSION (a lab kernel series) is MIN or later.
 ver_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
 

@@ -45,8 +45,8 @@ int main(void)
 	locked = btf__find_by_name_kind(btf, "hmm_range_fault_locked", BTF_KIND_FUNC) > 0;
 	btf__free(btf);
 	if (unlocked && !locked) {
-		fprintf(stderr, "count_faults: hmm_range_fault_locked() is inlined here: the rounds "
-			"of hmm_range_fault_unlocked_timeout() cannot be counted\n");
+		fprintf(stderr, "count_faults: hmm_range_fault_locked() is inlined here: the "
+			"rounds of hmm_range_fault_unlocked_timeout() cannot be counted\n");
 		return 1;
 	}
 	skel = count_bpf__open();

@@ -16,10 +16,7 @@
 #    derived from the events.
 . "$(dirname "$0")/../lib.sh"
 
-APS="hmm_range_fault mmu_interval_read_begin migrate_vma_setup migrate_vma_pages migrate_vma_finalize
-	migrate_device_range migrate_device_pages migrate_device_finalize
-	__mmu_notifier_invalidate_range_start __mmu_notifier_invalidate_range_end handle_userfault
-	hmm_range_fault_unlocked_timeout migrate_device_pfns"
+APS=$LAB_APS
 
 # jq over the events of one process: caller or owner is the workload.
 evq() { jq -s --argjson p "$pid" "map(select(.pid == \$p or .owner_pid == \$p)) | $1" "$ev"; }

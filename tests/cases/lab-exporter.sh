@@ -7,7 +7,7 @@
 #    runs (the BPF side kept collecting through the bad traffic): hmm_range_fault calls (by
 #    result and through the histogram's _count and +Inf), pages, chains, migrations to the device
 #    and pages moved, CPU-fault migrations back, MIGRATE invalidations, userfaults; nothing lost;
-#  - every fault series is attributed to driver test_hmm; all 11 attach points attached;
+#  - every fault series is attributed to driver test_hmm; the 11 attach points 6.x has attached;
 #  - per process (--per-process 2): each run's process has its own labelled series (pid and comm
 #    from its totals) with exactly its calls, pages, migrations and pages moved, and the labelled
 #    series plus pid="other" add up to the unlabelled totals in every family;
