@@ -1509,6 +1509,10 @@ static void print_stats(const struct ctx *c, enum op op)
 	case OP_MIGRATE:
 		put(st, "to_device_cpages", st->cpages);
 		put(st, "setup_calls_to_device", st->ok_ops * mchunks);
+		/* a failed MIGRATE_TO_DEV ioctl may have set up some of its chunks or all of
+		 * them (test_hmm reads the range back after migrating; under load that read can
+		 * time out): with errors, the exact count lies between the two */
+		put(st, "setup_calls_to_device_max", st->ops * mchunks);
 		put(st, "cpu_faults", st->cpu_faults);
 		break;
 	case OP_MIGRATE_SYS:

@@ -72,7 +72,7 @@ check_vanish() {
 }
 
 check_many() {
-	local v=$1 i t pid
+	local v=$1 i t pid got
 	expect_match "$v: many: record's status" "$(grep -a 'many record exit=' "$log")" "exit=0"
 	"$HT" report -i "$out/many.hmmtrace" --json >"$out/r.json"
 	expect_eq "$v: many: lost" "$(jq .lost "$out/r.json")" 0
@@ -81,9 +81,18 @@ check_many() {
 		expect_eq "$v: many: process $i's faults" \
 			"$(jq --argjson p "$pid" '.top_owners[] | select(.pid == $p) | .faults' "$out/r.json")" \
 			"$(kv "$t" read.range_fault_calls_min)"
-		expect_eq "$v: many: process $i's migrations to device" \
-			"$(jq --argjson p "$pid" '.top_owners[] | select(.pid == $p) | .migrations_to_device' "$out/r.json")" \
-			"$(kv "$t" migrate.setup_calls_to_device)"
+		got=$(jq --argjson p "$pid" '.top_owners[] | select(.pid == $p) | .migrations_to_device' "$out/r.json")
+		if [ "$(kv "$t" migrate.errors)" = 0 ]; then
+			expect_eq "$v: many: process $i's migrations to device" "$got" \
+				"$(kv "$t" migrate.setup_calls_to_device)"
+		else
+			# an ioctl failed after some of its setups (its errors are in the log)
+			echo "note: process $i: $(kv "$t" migrate.errors) migration(s) failed"
+			expect_ge "$v: many: process $i's migrations to device" "$got" \
+				"$(kv "$t" migrate.setup_calls_to_device)"
+			expect_ge "$v: many: process $i's migrations to device at most" \
+				"$(kv "$t" migrate.setup_calls_to_device_max)" "$got"
+		fi
 	done
 }
 
