@@ -95,7 +95,7 @@ LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
 LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux clean help
+.PHONY: all deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux dist clean help
 
 all: $(TOOL_BINS) $(TEST_BINS) $(UNIT_BINS)
 
@@ -138,6 +138,14 @@ $(OUTPUT)/tools/%.o: tools/%.c $(SKEL) | $(OUTPUT)/tools
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -MF $@.d -c $< -o $@
+
+# The version (scripts/version.sh) as a header that tools/common.c alone includes, rewritten only
+# when it changes: a new commit relinks the tools and rebuilds nothing else.
+VERSION_H := $(OUTPUT)/include/version.h
+$(VERSION_H): FORCE | $(OUTPUT)/include
+	$(Q)printf '#define HMMSCOPE_VERSION "%s"\n' "$$(scripts/version.sh)" >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(OUTPUT)/tools/common.o: $(VERSION_H)
 
 define tool_rule
 $(OUTPUT)/$(1): $(patsubst tools/%.c,$(OUTPUT)/tools/%.o,$($(1)_SRCS)) $(LIBHMM)
@@ -345,6 +353,12 @@ demo:
 	$(Q)$(MAKE) deps
 	$(Q)$(MAKE) all lab
 	$(Q)$(LAB)/run.sh -k 6.1 -t 900 tests/lab/demo.sh
+
+# ---- release tarball ----------------------------------------------------------------------------
+
+# $(OUTPUT)/hmmscope-VERSION.tar.gz, with the full version in its VERSION file (scripts/dist.sh).
+dist:
+	$(Q)t=$$(scripts/dist.sh $(OUTPUT)) && printf '  %-8s %s\n' DIST "$$t"
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

@@ -52,6 +52,7 @@ static const struct tool_opt record_opts[] = {
 		 "recorded events, computed while recording",
 		 tool_opt_str, report),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 
