@@ -12,6 +12,10 @@
 #   make check SANITIZE=1   the unit and host suites built with ASan and UBSan
 #   make lab          the lab kernels (cached outside the tree) and the initramfs
 #   make vmlinux      regenerate vmlinux/$(ARCH)/vmlinux.h from the 6.12 lab kernel's BTF
+#   make install      the tools, man pages, bash completions, systemd unit and Prometheus rules
+#                     under PREFIX (/usr/local); DESTDIR, sbindir, mandir ... as usual
+#   make uninstall    remove what make install installed (same variables)
+#   make dist         $(OUTPUT)/hmmscope-VERSION.tar.gz, the version written into it
 
 # SANITIZE=1: everything built with ASan and UBSan (dynamically linked: ASan cannot be static)
 # into its own output directory; `make check SANITIZE=1` runs the unit and host suites with it.
@@ -95,12 +99,13 @@ LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
 LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux dist clean help
+.PHONY: all tools deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux install \
+	uninstall dist clean help
 
 all: $(TOOL_BINS) $(TEST_BINS) $(UNIT_BINS)
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/p' Makefile | sed -e '/^$$/d' -e 's/^# \{0,1\}//'
 
 deps:
 	$(Q)scripts/deps.sh
@@ -153,6 +158,17 @@ $(OUTPUT)/$(1): $(patsubst tools/%.c,$(OUTPUT)/tools/%.o,$($(1)_SRCS)) $(LIBHMM)
 	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(TOOL_LDLIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# Bash completions, generated from each tool's own --help (scripts/gen-completion.sh).
+COMPLETIONS := $(patsubst %,$(OUTPUT)/completions/%,$(TOOLS))
+$(OUTPUT)/completions/%: $(OUTPUT)/% scripts/gen-completion.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/gen-completion.sh $< >$@
+
+# What `make install` and the Debian package install, built alone (no tests, no lab).
+tools: $(TOOL_BINS) $(COMPLETIONS)
+all: $(COMPLETIONS)
 
 .SECONDEXPANSION:
 
@@ -353,6 +369,52 @@ demo:
 	$(Q)$(MAKE) deps
 	$(Q)$(MAKE) all lab
 	$(Q)$(LAB)/run.sh -k 6.1 -t 900 tests/lab/demo.sh
+
+# ---- install ------------------------------------------------------------------------------------
+
+# The GNU names (prefix, sbindir, mandir ...) and PREFIX for prefix; DESTDIR for staging.
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+sbindir ?= $(exec_prefix)/sbin
+datarootdir ?= $(prefix)/share
+datadir ?= $(datarootdir)
+mandir ?= $(datarootdir)/man
+man8dir ?= $(mandir)/man8
+# bash-completion looks in $XDG_DATA_DIRS/bash-completion/completions: /usr/local/share and
+# /usr/share by default; systemd in /usr/local/lib/systemd/system and /lib/systemd/system.
+bashcompdir ?= $(datarootdir)/bash-completion/completions
+systemdunitdir ?= $(prefix)/lib/systemd/system
+rulesdir ?= $(datadir)/hmmscope/prometheus
+INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 0755
+INSTALL_DATA ?= $(INSTALL) -m 0644
+MANPAGES := $(patsubst %,man/man8/%.8,$(TOOLS))
+
+install: $(TOOL_BINS) $(COMPLETIONS)
+	$(call msg,INSTALL,$(DESTDIR)$(prefix))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(man8dir) $(DESTDIR)$(bashcompdir) \
+		$(DESTDIR)$(systemdunitdir) $(DESTDIR)$(rulesdir)
+	$(Q)$(INSTALL_PROGRAM) $(TOOL_BINS) $(DESTDIR)$(sbindir)/
+	$(Q)$(INSTALL_DATA) $(MANPAGES) $(DESTDIR)$(man8dir)/
+	$(Q)$(INSTALL_DATA) $(COMPLETIONS) $(DESTDIR)$(bashcompdir)/
+	$(Q)sed 's|/usr/local/sbin/hmm_exporter|$(sbindir)/hmm_exporter|g' contrib/hmm_exporter.service \
+		>$(OUTPUT)/hmm_exporter.service.tmp
+	$(Q)$(INSTALL_DATA) $(OUTPUT)/hmm_exporter.service.tmp \
+		$(DESTDIR)$(systemdunitdir)/hmm_exporter.service
+	$(Q)rm -f $(OUTPUT)/hmm_exporter.service.tmp
+	$(Q)$(INSTALL_DATA) contrib/prometheus/hmmscope.rules.yml $(DESTDIR)$(rulesdir)/
+
+# Shared directories (sbin, man8 ...) stay; hmmscope's own under datadir go once empty.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(prefix))
+	$(Q)rm -f $(patsubst %,$(DESTDIR)$(sbindir)/%,$(TOOLS)) \
+		$(patsubst %,$(DESTDIR)$(man8dir)/%.8,$(TOOLS)) \
+		$(patsubst %,$(DESTDIR)$(bashcompdir)/%,$(TOOLS)) \
+		$(DESTDIR)$(systemdunitdir)/hmm_exporter.service \
+		$(DESTDIR)$(rulesdir)/hmmscope.rules.yml
+	$(Q)for d in $(DESTDIR)$(rulesdir) $(DESTDIR)$(datadir)/hmmscope; do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
 
 # ---- release tarball ----------------------------------------------------------------------------
 
