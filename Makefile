@@ -54,7 +54,8 @@ STATIC_LDFLAGS :=
 endif
 WARNINGS := -Wall -Wextra -Werror
 DEPFLAGS = -MMD -MP
-ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11
+# CPPFLAGS and LDFLAGS are the caller's (a distribution's hardening flags: debian/rules).
+ALL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -std=gnu11
 
 # The lab kernel series (tests/vm/lib.sh says where each one's source package comes from).
 LAB_KERNELS := 5.10 6.1 6.12 7.3
@@ -155,7 +156,7 @@ $(OUTPUT)/tools/common.o: $(VERSION_H)
 define tool_rule
 $(OUTPUT)/$(1): $(patsubst tools/%.c,$(OUTPUT)/tools/%.o,$($(1)_SRCS)) $(LIBHMM)
 	$$(call msg,LINK,$$@)
-	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(TOOL_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(TOOL_LDLIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
