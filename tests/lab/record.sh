@@ -31,3 +31,9 @@ record workload sh -c "grep -E '^(CapEff|CapPrm|NoNewPrivs):' /proc/\$PPID/statu
 	exec hmm_workload -q $1 >/out/totals"
 record storm sh -c "exec hmm_workload -q $2 >/out/storm-totals"
 record hmm-tests sh -c "exec /opt/hmmscope/bin/hmm-tests-$v >/out/hmm-tests.log 2>&1"
+
+# The status line: record with stderr left on the console, a terminal (ttyS0); the host finds
+# the bytes between the markers in the console log. 4 s at least, for several updates.
+echo "STATUS-LINE-BEGIN"
+hmmtrace record -o /tmp/tty.hmmtrace -- sh -c "hmm_workload -q $2 >/dev/null; sleep 4"
+echo "STATUS-LINE-END exit=$?"
