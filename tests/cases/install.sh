@@ -11,13 +11,16 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ver=$("$ROOT/scripts/version.sh")
+# In the sanitized run (tests/cases/sanitize.sh) the same build flags, so nothing is rebuilt
+# without them.
+mk=(make -s -C "$ROOT" OUTPUT="$OUTPUT" ${HMMSCOPE_SANITIZED:+SANITIZE=1})
 
 # run_install NAME EXPECTED-FILES MAKE-VARIABLES...
 run_install() {
 	local name=$1 want=$2 d=$tmp/$1 sbindir f out
 	shift 2
 	mkdir -p "$d"
-	out=$(make -s -C "$ROOT" OUTPUT="$OUTPUT" DESTDIR="$d" "$@" install 2>&1)
+	out=$("${mk[@]}" DESTDIR="$d" "$@" install 2>&1)
 	expect_status "$name: make install ($out)" $? 0
 	expect_eq "$name: installed files" "$(cd "$d" && find . ! -type d | sed 's|^\./|/|' | sort)" "$want"
 	expect_eq "$name: files not 0644 or 0755" \
@@ -61,12 +64,12 @@ run_install() {
 		expect_eq "$name: man $(basename "$f"): groff warnings" "$out" ""
 	done
 
-	out=$(make -s -C "$ROOT" OUTPUT="$OUTPUT" DESTDIR="$d" "$@" uninstall 2>&1)
+	out=$("${mk[@]}" DESTDIR="$d" "$@" uninstall 2>&1)
 	expect_status "$name: make uninstall ($out)" $? 0
 	expect_eq "$name: files left after uninstall" "$(cd "$d" && find . ! -type d)" ""
 	expect_eq "$name: hmmscope's directories left" "$(cd "$d" && find . -name 'hmmscope*')" ""
 	# Uninstalling again is not an error.
-	make -s -C "$ROOT" OUTPUT="$OUTPUT" DESTDIR="$d" "$@" uninstall >/dev/null 2>&1
+	"${mk[@]}" DESTDIR="$d" "$@" uninstall >/dev/null 2>&1
 	expect_status "$name: make uninstall again" $? 0
 }
 
