@@ -10,14 +10,17 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 base=$(cat "$root/VERSION")
+# safe.directory: `sudo make install` in a user's checkout must read the same version (git refuses
+# a repository owned by someone else otherwise).
+git() { command git -c safe.directory="$root" -C "$root" "$@"; }
 # Only this tree's own repository: a tarball unpacked inside some other checkout is not in git.
-if top=$(git -C "$root" rev-parse --show-toplevel 2>/dev/null) &&
+if top=$(git rev-parse --show-toplevel 2>/dev/null) &&
 	[ "$(cd "$top" && pwd -P)" = "$root" ]; then
-	if v=$(git -C "$root" describe --tags --match 'v[0-9]*' --dirty 2>/dev/null); then
+	if v=$(git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null); then
 		echo "${v#v}"
 		exit 0
 	fi
-	if h=$(git -C "$root" describe --always --abbrev=7 --dirty 2>/dev/null); then
+	if h=$(git describe --always --abbrev=7 --dirty 2>/dev/null); then
 		echo "$base-g$h"
 		exit 0
 	fi

@@ -2,7 +2,8 @@
 # One version everywhere: --version and -V of every tool and every hmmtrace command print the same
 # line but for the tool's name: scripts/version.sh's version (git describe here), the record schema
 # (bpf/hmmscope.h) and the trace format (lib/trace.h). Outside git, scripts/version.sh reads the
-# VERSION file that `make dist` writes, also when the tarball is unpacked inside another checkout.
+# VERSION file that `make dist` writes, also when the tarball is unpacked inside another checkout;
+# in a checkout owned by another user, git still answers.
 . "$(dirname "$0")/../lib.sh"
 
 ver=$("$ROOT/scripts/version.sh")
@@ -40,4 +41,12 @@ mkdir -p "$tmp/t/scripts"
 cp "$ROOT/scripts/version.sh" "$tmp/t/scripts/"
 echo "9.8.7-3-gabcdef0" >"$tmp/t/VERSION"
 expect_eq "version.sh in a tarball inside a checkout" "$("$tmp/t/scripts/version.sh")" "9.8.7-3-gabcdef0"
+
+# A checkout owned by another user (sudo make install in a user's tree): still git's version, not
+# VERSION alone (git refuses such a repository without safe.directory).
+if [ "$(id -u)" -eq 0 ] && command -v git >/dev/null && git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
+	git clone -q "$ROOT" "$tmp/clone" && chown -R nobody "$tmp/clone"
+	expect_eq "version.sh in a checkout owned by nobody" "$("$tmp/clone/scripts/version.sh")" \
+		"$(cat "$tmp/clone/VERSION")-g$(git -C "$ROOT" rev-parse --short=7 HEAD)"
+fi
 finish
