@@ -214,10 +214,15 @@ FUZZ_TRACE_SRCS := tests/fuzz/fuzz_trace.c $(TRACE_SRCS)
 # library), and the exporter's HTTP request handling: http.c included by the fuzzer and driven
 # through the system's libmicrohttpd, dynamically linked.
 FUZZ_HISTFILE := $(OUTPUT)/fuzz/fuzz_histfile
-FUZZ_HISTFILE_SRCS := tests/fuzz/fuzz_histfile.c lib/histfile.c lib/hist.c
+FUZZ_HISTFILE_SRCS := tests/fuzz/fuzz_histfile.c lib/histfile.c lib/hist.c lib/kmap.c
 FUZZ_HTTP := $(OUTPUT)/fuzz/fuzz_http
 FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/hmm_exporter/prom.c $(TRACE_SRCS)
-FUZZ_BINS := $(FUZZ_TRACE) $(FUZZ_HISTFILE) $(FUZZ_HTTP)
+# Every renderer of the tools on arbitrary trace bytes: hmmtrace's commands (but main()) and
+# hmmtop's model, linked with the whole library.
+FUZZ_RENDER := $(OUTPUT)/fuzz/fuzz_render
+FUZZ_RENDER_SRCS := tests/fuzz/fuzz_render.c $(LIB_SRCS) tools/common.c tools/opt.c \
+	$(filter-out tools/hmmtrace/main.c,$(wildcard tools/hmmtrace/*.c)) tools/hmmtop/model.c
+FUZZ_BINS := $(FUZZ_TRACE) $(FUZZ_HISTFILE) $(FUZZ_HTTP) $(FUZZ_RENDER)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARNINGS) \
 	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -std=gnu11 -I. -Ilib
 FUZZ_RT = $(wildcard $(shell $(CLANG) -print-resource-dir 2>/dev/null)/lib/linux/$\
@@ -246,19 +251,16 @@ $(FUZZ_HTTP): $(FUZZ_HTTP_SRCS) tools/hmm_exporter/http.c $(wildcard tools/hmm_e
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_HTTP_SRCS) -o $@ -lmicrohttpd -ldeflate -lz -ljansson -lm \
 		-lpthread
 
-# Each target for FUZZ_TIME seconds, one after the other; crashes land in $(OUTPUT)/fuzz/artifacts.
-fuzz: $(FUZZ_BINS)
-	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-trace $(OUTPUT)/fuzz/corpus-histfile \
-		$(OUTPUT)/fuzz/corpus-http $(OUTPUT)/fuzz/artifacts
-	$(Q)$(FUZZ_TRACE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/trace.dict \
-		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/trace- \
-		$(OUTPUT)/fuzz/corpus-trace tests/fuzz/corpus/trace
-	$(Q)$(FUZZ_HISTFILE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/histfile.dict \
-		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/ \
-		$(OUTPUT)/fuzz/corpus-histfile tests/fuzz/corpus/histfile
-	$(Q)$(FUZZ_HTTP) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/http.dict \
-		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/ \
-		$(OUTPUT)/fuzz/corpus-http tests/fuzz/corpus/http
+$(FUZZ_RENDER): $(FUZZ_RENDER_SRCS) $(wildcard lib/*.h tools/*.h tools/*/*.h) bpf/hmmscope.h $(SKEL)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(OUTPUT)/include -Itools/hmmtop $(FUZZ_RENDER_SRCS) -o $@ \
+		-lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
+
+# Each target for FUZZ_TIME seconds, one after the other (tests/fuzz/run.sh); crashes land in
+# $(OUTPUT)/fuzz/artifacts.
+fuzz: $(FUZZ_BINS) $(OUTPUT)/tests/top_trace_gen
+	$(Q)OUTPUT=$(OUTPUT) FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
 
 # ---- tests and lab binaries ---------------------------------------------------------------------
 

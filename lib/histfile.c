@@ -34,34 +34,66 @@ void hmm_histfile__free(struct hmm_histfile *f)
 	if (!f)
 		return;
 	free(f->e);
+	kmap_free(&f->index);
 	free(f);
+}
+
+static __u64 name_hash(const char *s)
+{
+	__u64 h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (size_t i = 0; i < HMM_HISTFILE_DRIVER_LEN - 1 && s[i]; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool same_entry(const struct hmm_histfile_entry *e, const struct hmm_hist_key *key,
+		       const char *driver)
+{
+	return e->key.metric == key->metric && e->key.label == key->label &&
+	       !strncmp(e->driver, driver, HMM_HISTFILE_DRIVER_LEN - 1);
+}
+
+/* The entry for (key, driver), or NULL; indexes what was read or sorted since the last call. */
+static struct hmm_histfile_entry *find(struct hmm_histfile *f, const struct hmm_hist_key *key,
+				       const char *driver)
+{
+	long i;
+
+	for (; f->indexed < f->n; f->indexed++) {
+		const struct hmm_histfile_entry *e = &f->e[f->indexed];
+		__u64 a = name_hash(e->driver), b = (__u64)e->key.metric << 32 | e->key.label;
+
+		/* the first of two equal keys (a damaged file) is the one a scan would find */
+		if (kmap_get(&f->index, a, b) < 0 && kmap_put(&f->index, a, b, f->indexed))
+			goto scan; /* out of memory: the index stays behind, the scan is right */
+	}
+	i = kmap_get(&f->index, name_hash(driver), (__u64)key->metric << 32 | key->label);
+	if (i >= 0 && same_entry(&f->e[i], key, driver))
+		return &f->e[i];
+	if (i < 0)
+		return NULL;
+scan: /* two names with one hash, or no memory for the index */
+	for (size_t j = 0; j < f->n; j++)
+		if (same_entry(&f->e[j], key, driver))
+			return &f->e[j];
+	return NULL;
 }
 
 int hmm_histfile__add(struct hmm_histfile *f, const struct hmm_hist_key *key, const char *driver,
 		      const struct hmm_hist *h)
 {
 	struct hmm_histfile_entry *e;
-	size_t i;
 
 	if (!driver)
 		driver = "none";
-	for (i = 0; i < f->n; i++) {
-		e = &f->e[i];
-		if (e->key.metric == key->metric && e->key.label == key->label &&
-		    !strncmp(e->driver, driver, HMM_HISTFILE_DRIVER_LEN - 1)) {
-			f->saturated |= hmm_hist_merge(&e->h, h);
-			return 0;
-		}
+	e = find(f, key, driver);
+	if (e) {
+		f->saturated |= hmm_hist_merge(&e->h, h);
+		return 0;
 	}
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 16;
-
-		e = realloc(f->e, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		f->e = e;
-		f->cap = cap;
-	}
+	if (grow_array(&f->e, &f->cap, f->n + 1, sizeof(*e)))
+		return -ENOMEM;
 	e = &f->e[f->n++];
 	memset(e, 0, sizeof(*e));
 	e->key = *key;
@@ -113,6 +145,8 @@ void hmm_histfile__sort(struct hmm_histfile *f)
 {
 	if (f->n)
 		qsort(f->e, f->n, sizeof(f->e[0]), cmp_entry);
+	kmap_free(&f->index); /* the entries moved */
+	f->indexed = 0;
 }
 
 static void put16(unsigned char *p, __u16 v) { memcpy(p, &v, 2); }

@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "kmap.h"
 #include "hmmscope.h"
 
 #define HMM_HISTFILE_MAGIC	 "HMMHIST\n"
@@ -75,6 +76,10 @@ struct hmm_histfile {
 	size_t cap;
 	struct hmm_histfile_entry *e;
 	bool saturated; /* a merge had a count pass 2^64: it stays at 2^64 - 1 */
+	/* (driver name's hash, metric and label) -> entry, for e[0 .. indexed); kept by
+	 * hmm_histfile__add(), dropped by hmm_histfile__sort() */
+	struct kmap index;
+	size_t indexed;
 };
 
 struct hmm_histfile *hmm_histfile__new(enum hmm_histfile_source source);

@@ -2,6 +2,7 @@
 /* The key cache and the growth helper (kmap.h). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "kmap.h"
 
 int kmap_put(struct kmap *m, __u64 a, __u64 b, __u32 val)
@@ -37,17 +38,20 @@ void kmap_free(struct kmap *m)
 
 int grow_array_slow(void *arrp, size_t *cap, size_t n, size_t elem)
 {
-	void **arr = arrp;
-	size_t ncap;
-	void *p;
+	size_t ncap, bytes;
+	void *old, *p;
 
 	ncap = *cap ? *cap * 2 : 16;
 	while (ncap < n)
 		ncap *= 2;
-	p = realloc(*arr, ncap * elem);
+	if (__builtin_mul_overflow(ncap, elem, &bytes))
+		return -ENOMEM;
+	/* the pointer is read and written as bytes: it is a T *, not a void * */
+	memcpy(&old, arrp, sizeof(old));
+	p = realloc(old, bytes);
 	if (!p)
 		return -ENOMEM;
-	*arr = p;
+	memcpy(arrp, &p, sizeof(p));
 	*cap = ncap;
 	return 0;
 }

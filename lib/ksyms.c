@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ksyms.h"
+#include "kmap.h"
 
 #define KALLSYMS_PATH	"/proc/kallsyms"
 #define READ_CHUNK_MIN	(1UL << 20)
@@ -208,30 +209,11 @@ static int read_file(const char *path, char **bufp, size_t *lenp)
 }
 
 /*
- * Make room for need elements; returns the (maybe moved) array, or NULL with *arr untouched.
- * Taking and returning void * rather than a void ** keeps clear of strict aliasing.
- */
-static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t new_cap = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return arr;
-	while (new_cap < need)
-		new_cap *= 2;
-	arr = realloc(arr, new_cap * elem);
-	if (arr)
-		*cap = new_cap;
-	return arr;
-}
-
-/*
  * Module names repeat on every line of a module, and a module's lines are contiguous, so the
  * last hit almost always answers; the linear scan covers the rest (a few hundred at most).
  */
 static int intern_module(struct hmm_ksyms *ks, size_t *cap, size_t *last, const char **mod)
 {
-	const char **mods;
 	size_t i;
 
 	if (ks->nr_mods && !strcmp(ks->mods[*last], *mod)) {
@@ -245,10 +227,8 @@ static int intern_module(struct hmm_ksyms *ks, size_t *cap, size_t *last, const 
 			return 0;
 		}
 	}
-	mods = grow(ks->mods, cap, ks->nr_mods + 1, sizeof(*mods));
-	if (!mods)
+	if (grow_array(&ks->mods, cap, ks->nr_mods + 1, sizeof(*ks->mods)))
 		return -ENOMEM;
-	ks->mods = mods;
 	*last = ks->nr_mods;
 	ks->mods[ks->nr_mods++] = *mod;
 	return 0;
@@ -258,17 +238,13 @@ static int parse_all(struct hmm_ksyms *ks, size_t len)
 {
 	size_t sym_cap = 0, stop_cap = 0, mod_cap = 0, last_mod = 0, nr_lines = 0;
 	char *p, *eol, *end = ks->buf + len;
-	struct hmm_ksym *syms;
 	bool nonzero = false;
 	struct kline l;
-	__u64 *stops;
 	int err;
 
 	/* ~45 bytes a line in practice: size for that up front to avoid most reallocs. */
-	syms = grow(NULL, &sym_cap, len / 40 + 1, sizeof(*syms));
-	if (!syms)
+	if (grow_array(&ks->syms, &sym_cap, len / 40 + 1, sizeof(*ks->syms)))
 		return -ENOMEM;
-	ks->syms = syms;
 
 	for (p = ks->buf; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
@@ -285,16 +261,12 @@ static int parse_all(struct hmm_ksyms *ks, size_t len)
 				if (err)
 					return err;
 			}
-			syms = grow(ks->syms, &sym_cap, ks->nr_syms + 1, sizeof(*syms));
-			if (!syms)
+			if (grow_array(&ks->syms, &sym_cap, ks->nr_syms + 1, sizeof(*ks->syms)))
 				return -ENOMEM;
-			ks->syms = syms;
 			ks->syms[ks->nr_syms++] = (struct hmm_ksym){l.addr, l.name, l.module};
 		} else if (is_data_type(l.type)) {
-			stops = grow(ks->stops, &stop_cap, ks->nr_stops + 1, sizeof(*stops));
-			if (!stops)
+			if (grow_array(&ks->stops, &stop_cap, ks->nr_stops + 1, sizeof(*ks->stops)))
 				return -ENOMEM;
-			ks->stops = stops;
 			ks->stops[ks->nr_stops++] = l.addr;
 		}
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "kmap.h"
 
 static hmm_print_fn print_fn;
 /* Where this thread's messages go instead of the callback (hmm_log_capture()). */
@@ -26,17 +27,10 @@ static int keep(struct hmm_log_buf *b, enum hmm_log_level level, const char *fmt
 
 	if (n < 0)
 		return 0;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 4;
-		struct hmm_log_msg *m = realloc(b->msg, cap * sizeof(*m));
-
-		if (!m) {
-			free(text);
-			b->dropped++;
-			return 0;
-		}
-		b->msg = m;
-		b->cap = cap;
+	if (grow_array(&b->msg, &b->cap, b->n + 1, sizeof(*b->msg))) {
+		free(text);
+		b->dropped++;
+		return 0;
 	}
 	b->msg[b->n++] = (struct hmm_log_msg){ .level = level, .text = text };
 	return n;

@@ -645,7 +645,8 @@ int hmm_tracer__owners(struct hmm_tracer *t, hmm_owner_fn fn, void *ctx)
 		key = next;
 		prev = &key;
 	}
-	qsort(keys, n, sizeof(*keys), cmp_u32);
+	if (n)
+		qsort(keys, n, sizeof(*keys), cmp_u32);
 	for (i = 0; i < n; i++) {
 		if (i && keys[i] == keys[i - 1])
 			continue;

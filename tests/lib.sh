@@ -43,7 +43,9 @@ lab_ready() {
 # fuzz_case NAME SECONDS: build $OUTPUT/fuzz/fuzz_NAME (libFuzzer, ASan, UBSan), replay the seed
 # corpus tests/fuzz/corpus/NAME (a failing seed is a plain bug), then fuzz for FUZZ_SECONDS
 # (default SECONDS) with tests/fuzz/NAME.dict; any crash, leak, sanitizer report or timeout fails,
-# and so do fewer than 1000 inputs tried. Skips only where clang's libFuzzer runtime is missing.
+# and so do fewer than FUZZ_MIN_RUNS (1000) inputs tried. Skips only where clang's libFuzzer
+# runtime is missing. A case may define fuzz_seeds DIR (more seeds, made at run time), and set
+# FUZZ_DICT (another dictionary) and FUZZ_ARGS (more libFuzzer flags, an array).
 fuzz_case() {
 	local name=$1 secs=${FUZZ_SECONDS:-$2} clang=${CLANG:-clang} fuzzer=$OUTPUT/fuzz/fuzz_$1
 	local rt work rc runs
@@ -55,13 +57,16 @@ fuzz_case() {
 	# shellcheck disable=SC2064 # expand now: work is local
 	trap "rm -rf '$work'" EXIT
 	mkdir -p "$work/corpus" "$OUTPUT/fuzz/artifacts"
-	cp "$ROOT/tests/fuzz/corpus/$name"/* "$work/corpus/"
-	TMPDIR=$work "$fuzzer" -runs=0 "$work/corpus" >"$work/seeds.log" 2>&1
+	[ -d "$ROOT/tests/fuzz/corpus/$name" ] && cp "$ROOT/tests/fuzz/corpus/$name"/* "$work/corpus/"
+	declare -F fuzz_seeds >/dev/null && fuzz_seeds "$work/corpus"
+	TMPDIR=$work "$fuzzer" -runs=0 ${FUZZ_ARGS[@]+"${FUZZ_ARGS[@]}"} "$work/corpus" \
+		>"$work/seeds.log" 2>&1
 	rc=$?
 	expect_status "the seed corpus replays" $rc 0
 	[ $rc -eq 0 ] || tail -n 25 "$work/seeds.log"
 	TMPDIR=$work "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -dict="$ROOT/tests/fuzz/$name.dict" \
+		-print_final_stats=1 -dict="${FUZZ_DICT:-$ROOT/tests/fuzz/$name.dict}" \
+		${FUZZ_ARGS[@]+"${FUZZ_ARGS[@]}"} \
 		-artifact_prefix="$OUTPUT/fuzz/artifacts/$name-" "$work/corpus" >"$work/fuzz.log" 2>&1
 	rc=$?
 	tail -n 25 "$work/fuzz.log"
@@ -70,6 +75,6 @@ fuzz_case() {
 		echo "reproduce: $fuzzer $(grep -o "$OUTPUT/fuzz/artifacts/[^ ]*" "$work/fuzz.log" | tail -n 1)"
 	fi
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log")
-	expect_ge "inputs tried" "${runs:-0}" 1000
+	expect_ge "inputs tried" "${runs:-0}" "${FUZZ_MIN_RUNS:-1000}"
 	finish
 }

@@ -183,6 +183,42 @@ static void test_merge_saturates(void **state)
 	hmm_histfile__free(b);
 }
 
+/* Many drivers: each (metric, label, driver) is one entry however it is added: before and after
+ * a sort, and when names share a prefix longer than a driver name holds. */
+static void test_many_keys(void **state)
+{
+	struct hmm_histfile *f = hmm_histfile__new(HMM_HISTFILE_LIVE);
+	struct hmm_hist one = { 0 };
+	char name[64];
+	size_t total = 0;
+
+	(void)state;
+	assert_non_null(f);
+	hmm_hist_add(&one, 1000);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 3000; i++) {
+			struct hmm_hist_key k = fault_ok;
+
+			k.label = i % 3;
+			snprintf(name, sizeof(name), "drv%04d", i);
+			assert_int_equal(hmm_histfile__add(f, &k, name, &one), 0);
+		}
+		/* equal in the part a name holds: one entry */
+		memset(name, 'x', sizeof(name) - 1);
+		name[sizeof(name) - 1] = 0;
+		assert_int_equal(hmm_histfile__add(f, &fault_ok, name, &one), 0);
+		name[sizeof(name) - 2] = 'y';
+		assert_int_equal(hmm_histfile__add(f, &fault_ok, name, &one), 0);
+		assert_int_equal(f->n, 3001);
+		if (round == 1)
+			hmm_histfile__sort(f);
+	}
+	for (size_t i = 0; i < f->n; i++)
+		total += f->e[i].h.count;
+	assert_int_equal(total, 3 * 3002);
+	hmm_histfile__free(f);
+}
+
 static void test_bad_files(void **state)
 {
 	struct hmm_histfile *f;
@@ -236,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_merge_exact),
 		cmocka_unit_test(test_merge_saturates),
+		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_bad_files),
 	};
 

@@ -214,6 +214,16 @@ static void test_rows_rates(void **state)
 	assert_int_equal(r->d_inval_ev[HMM_EV_MIGRATE], 2);
 	assert_int_equal(r->d_inval_ev[HMM_EV_UNMAP], 1);
 	assert_int_equal(r->d_inval_ns, 450);
+	assert_true(r->inval_ev_rate[HMM_EV_MIGRATE] == 1.0); /* 2 / 2 s */
+	assert_true(r->inval_ev_rate[HMM_EV_UNMAP] == 0.5);
+	assert_int_equal(r->inval_total, 3);
+	/* the causes the detail pane lists, newest first */
+	r = row_of(f->m, 20);
+	assert_non_null(top_row_cause(r, 0));
+	assert_int_equal(top_row_cause(r, 0)->cause.event, HMM_EV_CLEAR);
+	assert_int_equal(top_row_cause(r, 0)->cause.task.pid, 99);
+	assert_null(top_row_cause(r, 1));
+	assert_null(top_row_cause(row_of(f->m, 10), 0));
 
 	/* header totals and source */
 	assert_true(f->m->tot.faults == 4.0); /* 8 calls / 2 s */
@@ -246,6 +256,8 @@ static void test_rows_rates(void **state)
 	r = row_of(f->m, 30);
 	assert_true(r->v[TOP_COL_TODEV] == 0.0);
 	assert_true(r->v[TOP_COL_INVAL] == 0.0);
+	assert_true(r->inval_ev_rate[HMM_EV_MIGRATE] == 0.0);
+	assert_int_equal(r->inval_total, 3); /* since the start */
 	assert_true(f->m->tot.faults == 1.0);
 	assert_int_equal(f->m->session_ns, 3000000000ULL);
 

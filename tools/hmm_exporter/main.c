@@ -23,6 +23,7 @@
 #include "exporter.h"
 #include "../opt.h"
 #include "hist.h"
+#include "kmap.h"
 #include "ksyms.h"
 
 #define STR_(x) #x
@@ -82,15 +83,8 @@ static int collect_hist(void *ctx, const struct hmm_hist_key *k, const struct hm
 {
 	struct exporter *e = ctx;
 
-	if (e->n_hists == e->cap_hists) {
-		size_t cap = e->cap_hists ? 2 * e->cap_hists : 32;
-		struct hist_slot *p = realloc(e->hists, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		e->hists = p;
-		e->cap_hists = cap;
-	}
+	if (grow_array(&e->hists, &e->cap_hists, e->n_hists + 1, sizeof(*e->hists)))
+		return -ENOMEM;
 	e->hists[e->n_hists].key = *k;
 	e->hists[e->n_hists].h = *h;
 	e->n_hists++;
@@ -101,15 +95,8 @@ static int collect_owner(void *ctx, __u32 pid, const struct hmm_owner_stats *st)
 {
 	struct exporter *e = ctx;
 
-	if (e->n_owners == e->cap_owners) {
-		size_t cap = e->cap_owners ? 2 * e->cap_owners : 16;
-		struct prom_owner *p = realloc(e->owners, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		e->owners = p;
-		e->cap_owners = cap;
-	}
+	if (grow_array(&e->owners, &e->cap_owners, e->n_owners + 1, sizeof(*e->owners)))
+		return -ENOMEM;
 	prom_owner_set(&e->owners[e->n_owners], pid, st);
 	/* Exited: its label may go to another process (the kernel's pids: the host's pid namespace,
 	 * where the exporter runs). */

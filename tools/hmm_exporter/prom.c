@@ -14,6 +14,7 @@
 #include "prom.h"
 #include "../../lib/agg.h"
 #include "../../lib/hist.h"
+#include "../../lib/kmap.h"
 
 void prom_buf_reset(struct prom_buf *b)
 {
@@ -31,22 +32,14 @@ void prom_buf_free(struct prom_buf *b)
 
 static bool prom_buf_reserve(struct prom_buf *b, size_t extra)
 {
-	size_t cap = b->cap ? b->cap : 16384;
-	char *p;
-
 	if (b->oom)
 		return false;
-	if (b->len + extra + 1 <= b->cap)
-		return true;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	p = realloc(b->data, cap);
-	if (!p) {
+	/* a page's worth at least: most renders then grow a few times */
+	if (grow_array(&b->data, &b->cap, b->len + extra + 1 > 16384 ? b->len + extra + 1 : 16384,
+		       1)) {
 		b->oom = true;
 		return false;
 	}
-	b->data = p;
-	b->cap = cap;
 	return true;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prom.h"
+#include "../../lib/kmap.h"
 
 #define NAME_MAX_LEN 200
 #define LABELS_MAX_LEN 2048
@@ -90,15 +91,8 @@ static int find_family(struct vstate *v, const char *name)
 
 static int add_family(struct vstate *v, const char *name)
 {
-	if (v->n_fam == v->cap_fam) {
-		size_t cap = v->cap_fam ? 2 * v->cap_fam : 64;
-		struct family *f = realloc(v->fam, cap * sizeof(*f));
-
-		if (!f)
-			return -1;
-		v->fam = f;
-		v->cap_fam = cap;
-	}
+	if (grow_array(&v->fam, &v->cap_fam, v->n_fam + 1, sizeof(*v->fam)))
+		return -1;
 	memset(&v->fam[v->n_fam], 0, sizeof(v->fam[0]));
 	snprintf(v->fam[v->n_fam].name, NAME_MAX_LEN, "%s", name);
 	return (int)v->n_fam++;
@@ -212,15 +206,8 @@ static struct series *find_series(struct vstate *v, int f, const char *labels)
 	for (size_t i = 0; i < v->n_ser; i++)
 		if (v->ser[i].family == f && !strcmp(v->ser[i].labels, labels))
 			return &v->ser[i];
-	if (v->n_ser == v->cap_ser) {
-		size_t cap = v->cap_ser ? 2 * v->cap_ser : 64;
-		struct series *s = realloc(v->ser, cap * sizeof(*s));
-
-		if (!s)
-			return NULL;
-		v->ser = s;
-		v->cap_ser = cap;
-	}
+	if (grow_array(&v->ser, &v->cap_ser, v->n_ser + 1, sizeof(*v->ser)))
+		return NULL;
 	memset(&v->ser[v->n_ser], 0, sizeof(v->ser[0]));
 	v->ser[v->n_ser].family = f;
 	v->ser[v->n_ser].last_le = -INFINITY;

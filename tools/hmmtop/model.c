@@ -130,9 +130,12 @@ static void fill_row(struct top_row *r, const struct hmm_stats_group *g, const s
 	r->d_stayed = D(HMM_C_MIGRATE_STAYED_BASE + HMM_DIR_TO_DEVICE) +
 		      D(HMM_C_MIGRATE_STAYED_BASE + HMM_DIR_TO_SYSTEM);
 	r->d_inval = 0;
+	r->inval_total = 0;
 	for (i = 0; i < HMM_EV_MAX; i++) {
 		r->d_inval_ev[i] = D(HMM_C_INVAL_BASE + i);
 		r->d_inval += r->d_inval_ev[i];
+		r->inval_ev_rate[i] = rate(r->d_inval_ev[i], el);
+		r->inval_total += c[HMM_C_INVAL_BASE + i];
 	}
 #undef D
 	r->d_inval_ns = g->inval_ns - p->inval_ns;
@@ -251,7 +254,8 @@ int top_model__refresh(struct top_model *m, const struct hmm_stats *s)
 			continue;
 		m->rows[m->n_rows++] = all[i];
 	}
-	qsort_r(m->rows, m->n_rows, sizeof(*m->rows), cmp_rows, m);
+	if (m->n_rows) /* rows may be NULL when there are none: qsort_r() takes no NULL */
+		qsort_r(m->rows, m->n_rows, sizeof(*m->rows), cmp_rows, m);
 
 	m->selected = 0;
 	if (p->has_sel && p->sel_group == m->group) {
@@ -386,6 +390,16 @@ size_t top_model__scroll(struct top_model *m, size_t visible)
 const struct top_row *top_model__selected(const struct top_model *m)
 {
 	return m->selected < m->n_rows ? &m->rows[m->selected] : NULL;
+}
+
+const struct hmm_stats_cause *top_row_cause(const struct top_row *r, unsigned int i)
+{
+	const struct hmm_stats_group *g = r->g;
+
+	if (i >= g->n_causes || i >= HMM_STATS_CAUSES)
+		return NULL;
+	/* a ring: causes[(n_causes - 1) % N] is the newest */
+	return &g->causes[(g->n_causes - 1 - i) % HMM_STATS_CAUSES];
 }
 
 /* ---- text -------------------------------------------------------------------------------- */

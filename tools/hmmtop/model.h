@@ -69,6 +69,8 @@ struct top_row {
 	/* Counts of the interval (not per second), for the detail pane and for scripts. */
 	__u64 d_faults, d_ebusy, d_todev, d_tosys, d_moved, d_stayed, d_inval, d_inval_ns;
 	__u64 d_inval_ev[HMM_EV_MAX];
+	double inval_ev_rate[HMM_EV_MAX]; /* per second, by event type */
+	__u64 inval_total;		  /* invalidations since the start, all types */
 	struct hmm_hist d_fault_ns; /* the interval's fault latencies */
 };
 
@@ -133,6 +135,8 @@ void top_model__select(struct top_model *m, long delta);
 size_t top_model__scroll(struct top_model *m, size_t visible);
 /* The selected row, or NULL. */
 const struct top_row *top_model__selected(const struct top_model *m);
+/* The row's i-th most recent -EBUSY cause (0: the newest), or NULL past those kept. */
+const struct hmm_stats_cause *top_row_cause(const struct top_row *r, unsigned int i);
 
 /* One cell, right- or left-aligned to the column width (no trailing padding for the last). */
 int top_fmt_cell(const struct top_row *r, enum top_col col, char *buf, size_t n);

@@ -7,6 +7,7 @@
 #include "../common.h"
 #include "model.h"
 #include "stats.h"
+#include "ksyms.h"
 #include "symtab.h"
 #include "trace.h"
 
@@ -22,30 +23,45 @@ enum {
 #define TOP_MIN_COLS  80
 #define TOP_MIN_LINES 20
 
-struct top_app {
-	struct top_model *m;
-	struct hmm_stats *s;
-	struct hmm_symtab *syms;     /* names drivers: the replay's reader's, or own_syms */
-	struct hmm_symtab *own_syms; /* live: from /proc/kallsyms */
-	struct hmm_tracer *t;	    /* live */
-	struct hmm_trace_reader *r; /* replay */
-	const char *path;	    /* replay file */
-	__u64 interval_ns;
-	double speed;	     /* replay: recorded seconds per wall second; 0: no waiting */
-	unsigned long count; /* -n: stop after this many intervals; 0: never */
-	__u32 pid, owner;    /* filters (in the kernel live, here in a replay) */
-	bool paused;
-	bool batch;	     /* -b: text on stdout, notes on stderr (the full screen shows them) */
-	bool ended;	     /* replay: every record was shown */
-	int err;	     /* a reading error, reported at exit */
-	char what[300];	     /* "live" or "replay FILE" */
-	char not_live[512];  /* replay: attach points not live while recording */
-	__u32 not_live_mask; /* live */
+struct top_app;
 
-	/* pacing */
-	double next_due;    /* CLOCK_MONOTONIC seconds when the next interval is due */
-	double last_update; /* live: when the last interval ended */
-	/* replay */
+/*
+ * Where the records come from: the ring buffer (live.c) or a trace file (replay.c). The session
+ * (main.c, ui.c) sees only these; the records go into a->s, and the model is updated from it at
+ * the end of each interval.
+ */
+struct top_src_ops {
+	bool replay;
+	/* Attach nothing yet: load or open what names drivers (a->syms) and says the page size
+	 * (*page_shift, this machine's on entry). An EXIT_* status, said already. */
+	int (*open)(struct top_app *a, unsigned int *page_shift);
+	/* With a->s ready: start the records coming (live: attach) and set a->next_due. */
+	int (*start)(struct top_app *a, struct hmm_tracer_opts *opts);
+	/* Wait up to ms, taking in the records of the current interval meanwhile. */
+	void (*pump)(struct top_app *a, int ms);
+	/* End the current interval: its length, and the recorded time passed over before it. 0; 1
+	 * when there is nothing left to show; -errno on a reading error (also in a->err). */
+	int (*end_interval)(struct top_app *a, __u64 *elapsed_ns, __u64 *skipped_ns);
+	/* Lost events and attach points not live, for the header. */
+	void (*describe)(const struct top_app *a, struct top_source *src);
+	/* Wall seconds between intervals (0: no waiting). */
+	double (*step_s)(const struct top_app *a);
+	void (*close)(struct top_app *a);
+};
+
+extern const struct top_src_ops top_live, top_replay;
+
+struct top_live {
+	struct hmm_tracer *t;
+	struct hmm_ksyms *ks;	/* names drivers through a->syms */
+	__u32 not_live_mask;	/* 1 << enum hmm_attach_point */
+	double last_update;	/* CLOCK_MONOTONIC seconds when the last interval ended */
+};
+
+struct top_replay {
+	const char *path;
+	struct hmm_trace_reader *r; /* also names drivers (its symbols are a->syms) */
+	char not_live[512];	    /* attach points not live while recording */
 	bool started;
 	bool eof;	  /* every record was read */
 	__u64 boundary;	  /* end of the interval being read (record time) */
@@ -53,6 +69,25 @@ struct top_app {
 	__u64 taken;	  /* records taken into the interval being read (an empty one may be
 			     passed over: skip_gap()) */
 	__u64 hold[8192]; /* aligned room for one record (hdr.size is 16 bits) */
+};
+
+struct top_app {
+	const struct top_src_ops *src;
+	struct top_model *m;
+	struct hmm_stats *s;
+	struct hmm_symtab *syms; /* names drivers: the source's */
+	__u64 interval_ns;
+	double speed;	     /* replay: recorded seconds per wall second; 0: no waiting */
+	unsigned long count; /* -n: stop after this many intervals; 0: never */
+	__u32 pid, owner;    /* filters (in the kernel live, by the source in a replay) */
+	bool paused;
+	bool batch;	     /* -b: text on stdout, notes on stderr (the full screen shows them) */
+	bool ended;	     /* replay: every record was shown */
+	int err;	     /* a reading error, reported at exit */
+	char what[300];	     /* "live" or "replay FILE" */
+	double next_due;     /* CLOCK_MONOTONIC seconds when the next interval is due */
+	struct top_live live;
+	struct top_replay replay;
 };
 
 /* Milliseconds until the next interval is due (0: due now); large while paused. */

@@ -71,7 +71,7 @@ static void draw_header(struct ui *u)
 	if (m->pid_filter)
 		len += snprintf(line + len, sizeof(line) - len, "  pid %u%s", m->pid_filter,
 				m->group == TOP_BY_DRIVER ? " (owner rows only)" : "");
-	if (u->a->speed != 1 && u->a->r)
+	if (u->a->speed != 1 && u->a->src->replay)
 		len += snprintf(line + len, sizeof(line) - len, "  speed %g", u->a->speed);
 	attron(A_BOLD);
 	put(0, 0, line);
@@ -204,10 +204,6 @@ static void draw_detail(struct ui *u, int y0, int h)
 	hmm_term_str(name, sizeof(name), g->name, sizeof(g->name));
 	hmm_fmt_duration(a1, sizeof(a1), g->inval_ns);
 	if (u->a->m->group == TOP_BY_OWNER) {
-		__u64 t = 0;
-
-		for (ev = 0; ev < HMM_EV_MAX; ev++)
-			t += g->c[HMM_C_INVAL_BASE + ev];
 		snprintf(line, sizeof(line),
 			 "pid %u %s, since start: %llu faults, %llu -EBUSY, "
 			 "chain %u, migrations %llu/%llu to device/system, %llu invalidations "
@@ -217,7 +213,7 @@ static void draw_detail(struct ui *u, int y0, int h)
 			 g->longest_chain,
 			 (unsigned long long)g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE],
 			 (unsigned long long)g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_SYSTEM],
-			 (unsigned long long)t, a1);
+			 (unsigned long long)r->inval_total, a1);
 	} else {
 		snprintf(line, sizeof(line),
 			 "driver %s, since start: %llu faults, %llu -EBUSY, "
@@ -254,9 +250,7 @@ static void draw_detail(struct ui *u, int y0, int h)
 		n++;
 		if (y >= y0 + h - 3)
 			continue;
-		top_fmt_rate(a1, sizeof(a1),
-			     u->a->m->elapsed_ns ? r->d_inval_ev[ev] * 1e9 / u->a->m->elapsed_ns
-						 : 0);
+		top_fmt_rate(a1, sizeof(a1), r->inval_ev_rate[ev]);
 		snprintf(line, sizeof(line), "%-14s %6s %8llu", hmm_event_str(ev), a1,
 			 (unsigned long long)tot);
 		mvaddnstr(y++, rx, line, rw);
@@ -272,11 +266,11 @@ static void draw_detail(struct ui *u, int y0, int h)
 	attroff(A_BOLD);
 	if (!g->n_causes)
 		mvaddnstr(y++, rx, " (none)", rw);
-	/* Newest first: causes[(n_causes - 1) % N] is the newest. */
-	for (i = 0; i < g->n_causes && i < HMM_STATS_CAUSES && y < y0 + h; i++) {
-		const struct hmm_stats_cause *c =
-			&g->causes[(g->n_causes - 1 - i) % HMM_STATS_CAUSES];
+	for (i = 0; y < y0 + h; i++) { /* newest first */
+		const struct hmm_stats_cause *c = top_row_cause(r, i);
 
+		if (!c)
+			break;
 		if (c->cause.found) {
 			hmm_fmt_duration(a2, sizeof(a2), c->cause.ago_ns);
 			snprintf(line, sizeof(line), " tid %u try %u: %s by %u %s, %s before",

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include "hmmtrace.h"
 #include "format.h"
+#include "kmap.h"
 #include "rec.h"
 #include "symtab.h"
 #include "trace.h"
@@ -40,6 +41,7 @@ struct exporter {
 	bool first_event;
 	struct name *names;
 	size_t n_names, cap_names;
+	struct kmap tasks; /* (pid, tid) -> its name; (pid, ALL_TIDS) -> the process's first name */
 	struct step *steps;
 	size_t n_steps, cap_steps;
 	__u64 chain_id;
@@ -83,27 +85,20 @@ static void emit(struct exporter *x, json_t *e)
 	json_decref(e);
 }
 
+#define ALL_TIDS (~0ULL)
+
 static void remember(struct exporter *x, const struct hmm_task *t)
 {
 	struct name *n;
-	size_t i;
 
-	if (!t->tid && !t->pid)
+	if ((!t->tid && !t->pid) || kmap_get(&x->tasks, t->pid, t->tid) >= 0)
 		return;
-	/* Recent tasks repeat: look from the end. */
-	for (i = x->n_names; i-- > 0;)
-		if (x->names[i].tid == t->tid && x->names[i].pid == t->pid)
-			return;
-	if (x->n_names == x->cap_names) {
-		size_t cap = x->cap_names ? 2 * x->cap_names : 64;
-		void *p = realloc(x->names, cap * sizeof(*x->names));
-
-		if (!p) {
-			x->err = -ENOMEM;
-			return;
-		}
-		x->names = p;
-		x->cap_names = cap;
+	if (grow_array(&x->names, &x->cap_names, x->n_names + 1, sizeof(*x->names)) ||
+	    kmap_put(&x->tasks, t->pid, t->tid, x->n_names) ||
+	    (kmap_get(&x->tasks, t->pid, ALL_TIDS) < 0 &&
+	     kmap_put(&x->tasks, t->pid, ALL_TIDS, x->n_names))) {
+		x->err = -ENOMEM;
+		return;
 	}
 	n = &x->names[x->n_names++];
 	n->pid = t->pid;
@@ -116,16 +111,9 @@ static void step(struct exporter *x, __u64 ts, __u64 dur, __u64 pages, __u16 kin
 {
 	if (!pages)
 		return;
-	if (x->n_steps + 2 > x->cap_steps) {
-		size_t cap = x->cap_steps ? 2 * x->cap_steps : 1024;
-		void *p = realloc(x->steps, cap * sizeof(*x->steps));
-
-		if (!p) {
-			x->err = -ENOMEM;
-			return;
-		}
-		x->steps = p;
-		x->cap_steps = cap;
+	if (grow_array(&x->steps, &x->cap_steps, x->n_steps + 2, sizeof(*x->steps))) {
+		x->err = -ENOMEM;
+		return;
 	}
 	x->steps[x->n_steps++] = (struct step){ .ts = ts, .delta = (__s64)pages, .kind = kind };
 	x->steps[x->n_steps++] = (struct step){ .ts = ts + dur, .delta = -(__s64)pages,
@@ -228,7 +216,8 @@ static void export_counters(struct exporter *x)
 {
 	__s64 level[HMM_REC_TYPE_MAX] = {};
 
-	qsort(x->steps, x->n_steps, sizeof(*x->steps), by_ts);
+	if (x->n_steps) /* NULL when there are none: qsort() takes no NULL */
+		qsort(x->steps, x->n_steps, sizeof(*x->steps), by_ts);
 	for (size_t i = 0; i < x->n_steps; i++) {
 		const struct step *s = &x->steps[i];
 		json_t *e, *a;
@@ -267,24 +256,18 @@ static void meta_event(struct exporter *x, const char *what, __u32 pid, __u32 ti
 
 static void export_names(struct exporter *x)
 {
-	size_t i, j;
-
 	meta_event(x, "process_name", 0, 0, "hmmtrace (counters, lost events)");
-	for (i = 0; i < x->n_names; i++) {
+	for (size_t i = 0; i < x->n_names; i++) {
 		const struct name *n = &x->names[i];
-		bool seen = false;
+		long main_thread;
 
 		meta_event(x, "thread_name", n->pid, n->tid, n->comm);
-		/* The process is named after its main thread if seen, else its first thread. */
-		for (j = 0; j < i && !seen; j++)
-			seen = x->names[j].pid == n->pid;
-		if (seen)
+		/* The process is named, once, after its main thread if seen, else its first thread. */
+		if (kmap_get(&x->tasks, n->pid, ALL_TIDS) != (long)i)
 			continue;
-		for (j = i; j < x->n_names; j++)
-			if (x->names[j].pid == n->pid && x->names[j].tid == n->pid)
-				break;
+		main_thread = kmap_get(&x->tasks, n->pid, n->pid);
 		meta_event(x, "process_name", n->pid, 0,
-			   j < x->n_names ? x->names[j].comm : n->comm);
+			   main_thread >= 0 ? x->names[main_thread].comm : n->comm);
 	}
 }
 
@@ -375,6 +358,7 @@ cleanup:
 	if (o.f)
 		tool_out_close(&o, false);
 	free(x.names);
+	kmap_free(&x.tasks);
 	free(x.steps);
 	hmm_trace_reader__close(r);
 	return status;

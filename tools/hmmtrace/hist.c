@@ -20,6 +20,7 @@
 #include "output.h"
 #include "hist.h"
 #include "histfile.h"
+#include "kmap.h"
 #include "ksyms.h"
 #include "symtab.h"
 #include "trace.h"
@@ -261,59 +262,36 @@ cleanup:
 
 /* Histograms keyed by driver address while a recording is read; named at the end, when every
  * HMM_REC_SYM record has been seen. */
-#define KEY_CACHE 65536 /* a power of two: several slots per key at 1000 drivers' ~12k keys */
-
 struct trace_ctx {
 	struct hmm_histfile *by_addr;
 	__u64 *counters; /* the histogram file's */
 	unsigned int page_shift;
 	int err;
-	size_t *cache; /* KEY_CACHE slots: key hash -> entry index + 1, so samples skip the scan */
+	struct kmap index; /* (driver, metric and label) -> entry of by_addr */
 };
-
-static size_t key_hash(const struct hmm_hist_key *k)
-{
-	__u64 h = (k->driver ^ ((__u64)k->metric << 48) ^ ((__u64)k->label << 32)) *
-		  0x9e3779b97f4a7c15ULL;
-
-	return (size_t)(h >> 40) & (KEY_CACHE - 1);
-}
-
-static bool same_key(const struct hmm_hist_key *a, const struct hmm_hist_key *b)
-{
-	return a->metric == b->metric && a->label == b->label && a->driver == b->driver;
-}
 
 static void add_sample(void *ctx, const struct hmm_hist_key *key, __u64 value)
 {
 	struct trace_ctx *tc = ctx;
 	struct hmm_histfile *f = tc->by_addr;
-	size_t h = key_hash(key), c = tc->cache[h];
+	__u64 ml = (__u64)key->metric << 32 | key->label;
+	long i = kmap_get(&tc->index, key->driver, ml);
 	struct hmm_hist one;
 	char addr[24];
 
-	if (c && c <= f->n && same_key(&f->e[c - 1].key, key)) {
-		hmm_hist_add(&f->e[c - 1].h, value);
+	if (i >= 0) {
+		hmm_hist_add(&f->e[i].h, value);
 		return;
 	}
-	for (size_t i = 0; i < f->n; i++) {
-		struct hmm_histfile_entry *e = &f->e[i];
-
-		if (same_key(&e->key, key)) {
-			tc->cache[h] = i + 1;
-			hmm_hist_add(&e->h, value);
-			return;
-		}
-	}
+	if (tc->err)
+		return;
 	/* by_addr uses the address, in hex, as its "driver" string. */
 	snprintf(addr, sizeof(addr), "%llx", (unsigned long long)key->driver);
 	memset(&one, 0, sizeof(one));
 	hmm_hist_add(&one, value);
-	if (!tc->err) {
-		tc->err = hmm_histfile__add(f, key, addr, &one);
-		if (!tc->err)
-			tc->cache[h] = f->n;
-	}
+	tc->err = hmm_histfile__add(f, key, addr, &one);
+	if (!tc->err)
+		tc->err = kmap_put(&tc->index, key->driver, ml, f->n - 1);
 }
 
 static int trace_event(void *ctx, const struct hmm_rec_hdr *rec)
@@ -343,11 +321,10 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 	snprintf(f->release, sizeof(f->release), "%s", m->release);
 	f->start_real_ns = m->start_real_ns;
 	tc.by_addr = hmm_histfile__new(HMM_HISTFILE_TRACE);
-	tc.cache = calloc(KEY_CACHE, sizeof(*tc.cache));
 	syms = hmm_trace_reader__symtab(r);
 	tc.counters = f->counters;
 	tc.page_shift = shift;
-	if (!tc.by_addr || !tc.cache || !syms) {
+	if (!tc.by_addr || !syms) {
 		tool_err("hist: out of memory");
 		status = EXIT_PARTIAL;
 		goto cleanup;
@@ -376,7 +353,7 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 		}
 	}
 cleanup:
-	free(tc.cache);
+	kmap_free(&tc.index);
 	hmm_histfile__free(tc.by_addr);
 	hmm_trace_reader__close(r);
 	return status;

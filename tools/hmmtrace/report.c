@@ -77,8 +77,11 @@ static void **sorted(void *const *arr, size_t n, int (*cmp)(const void *, const 
 
 	if (!c)
 		return NULL;
-	memcpy(c, arr, n * sizeof(*c));
-	qsort(c, n, sizeof(*c), cmp);
+	/* An empty array may be NULL: memcpy() and qsort() take no NULL, even for 0 bytes. */
+	if (n) {
+		memcpy(c, arr, n * sizeof(*c));
+		qsort(c, n, sizeof(*c), cmp);
+	}
 	return c;
 }
 
