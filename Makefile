@@ -5,13 +5,18 @@
 #   make V=1          ... showing the commands
 #   make deps         install the Debian 12 packages that are missing (as root)
 #   make check        deps, build, the lab kernels and image, then every test
-#   make demo         boot the 6.1 lab kernel and show the workload and what the tools saw
+#   make demo         build and boot one lab kernel (6.1): record a workload, show the report,
+#                     hmmtop and where the heatmap and Perfetto trace are
 #   make bench        run the benchmarks and write docs/PERFORMANCE.md
 #   make fuzz         run every fuzz target for FUZZ_TIME seconds (600) each
 #   make soak         hmm_exporter for SOAK seconds (600) in the lab: memory and scrape cost
 #   make check SANITIZE=1   the unit and host suites built with ASan and UBSan
 #   make lab          the lab kernels (cached outside the tree) and the initramfs
 #   make vmlinux      regenerate vmlinux/$(ARCH)/vmlinux.h from the 6.12 lab kernel's BTF
+#   make install      the tools, man pages, bash completions, systemd unit and Prometheus rules
+#                     under PREFIX (/usr/local); DESTDIR, sbindir, mandir ... as usual
+#   make uninstall    remove what make install installed (same variables)
+#   make dist         $(OUTPUT)/hmmscope-VERSION.tar.gz, the version written into it
 
 # SANITIZE=1: everything built with ASan and UBSan (dynamically linked: ASan cannot be static)
 # into its own output directory; `make check SANITIZE=1` runs the unit and host suites with it.
@@ -50,7 +55,8 @@ STATIC_LDFLAGS :=
 endif
 WARNINGS := -Wall -Wextra -Werror
 DEPFLAGS = -MMD -MP
-ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11
+# CPPFLAGS and LDFLAGS are the caller's (a distribution's hardening flags: debian/rules).
+ALL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -std=gnu11
 
 # The lab kernel series (tests/vm/lib.sh says where each one's source package comes from).
 LAB_KERNELS := 5.10 6.1 6.12 7.3
@@ -95,12 +101,13 @@ LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
 LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux clean help
+.PHONY: all tools deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux install \
+	uninstall dist clean help
 
 all: $(TOOL_BINS) $(TEST_BINS) $(UNIT_BINS)
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/p' Makefile | sed -e '/^$$/d' -e 's/^# \{0,1\}//'
 
 deps:
 	$(Q)scripts/deps.sh
@@ -139,12 +146,31 @@ $(OUTPUT)/tools/%.o: tools/%.c $(SKEL) | $(OUTPUT)/tools
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -MF $@.d -c $< -o $@
 
+# The version (scripts/version.sh) as a header that tools/common.c alone includes, rewritten only
+# when it changes: a new commit relinks the tools and rebuilds nothing else.
+VERSION_H := $(OUTPUT)/include/version.h
+$(VERSION_H): FORCE | $(OUTPUT)/include
+	$(Q)printf '#define HMMSCOPE_VERSION "%s"\n' "$$(scripts/version.sh)" >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(OUTPUT)/tools/common.o: $(VERSION_H)
+
 define tool_rule
 $(OUTPUT)/$(1): $(patsubst tools/%.c,$(OUTPUT)/tools/%.o,$($(1)_SRCS)) $(LIBHMM)
 	$$(call msg,LINK,$$@)
-	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(TOOL_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(TOOL_LDLIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# Bash completions, generated from each tool's own --help (scripts/gen-completion.sh).
+COMPLETIONS := $(patsubst %,$(OUTPUT)/completions/%,$(TOOLS))
+$(OUTPUT)/completions/%: $(OUTPUT)/% scripts/gen-completion.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/gen-completion.sh $< >$@
+
+# What `make install` and the Debian package install, built alone (no tests, no lab).
+tools: $(TOOL_BINS) $(COMPLETIONS)
+all: $(COMPLETIONS)
 
 .SECONDEXPANSION:
 
@@ -343,10 +369,77 @@ bench: all lab
 soak: all lab
 	$(Q)OUTPUT=$(OUTPUT) SOAK=$${SOAK:-600} tests/bench/exporter.sh
 
+# make demo: one lab kernel (DEMO_KERNEL, the only one built), an image with just the tools and
+# the workload generator, and the guest job tests/lab/demo.sh; the recording, the heatmap and the
+# Chrome trace land in DEMO_OUT on this machine.
+DEMO_KERNEL ?= 6.1
+DEMO_OUT ?= $(OUTPUT)/demo
+DEMO_IMAGE := $(OUTPUT)/lab/demo-initramfs.cpio.gz
+DEMO_BINS := $(TOOL_BINS) $(OUTPUT)/tests/hmm_workload
+
+$(DEMO_IMAGE): $(DEMO_BINS) $(LAB)/make-initramfs.sh $(LAB)/guest/init | $(OUTPUT)/lab
+	$(call msg,CPIO,$@)
+	$(Q)$(LAB)/make-initramfs.sh $@ $(DEMO_BINS)
+
 demo:
 	$(Q)$(MAKE) deps
-	$(Q)$(MAKE) all lab
-	$(Q)$(LAB)/run.sh -k 6.1 -t 900 tests/lab/demo.sh
+	$(Q)$(MAKE) $(DEMO_IMAGE)
+	$(Q)$(LAB)/build-kernel.sh $(DEMO_KERNEL) >/dev/null
+	$(Q)mkdir -p $(DEMO_OUT)
+	$(Q)$(LAB)/run.sh -k $(DEMO_KERNEL) -t 900 -i $(DEMO_IMAGE) -o $(DEMO_OUT) tests/lab/demo.sh \
+		$(abspath $(DEMO_OUT))
+
+# ---- install ------------------------------------------------------------------------------------
+
+# The GNU names (prefix, sbindir, mandir ...) and PREFIX for prefix; DESTDIR for staging.
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+sbindir ?= $(exec_prefix)/sbin
+datarootdir ?= $(prefix)/share
+datadir ?= $(datarootdir)
+mandir ?= $(datarootdir)/man
+man8dir ?= $(mandir)/man8
+# bash-completion looks in $XDG_DATA_DIRS/bash-completion/completions: /usr/local/share and
+# /usr/share by default; systemd in /usr/local/lib/systemd/system and /lib/systemd/system.
+bashcompdir ?= $(datarootdir)/bash-completion/completions
+systemdunitdir ?= $(prefix)/lib/systemd/system
+rulesdir ?= $(datadir)/hmmscope/prometheus
+INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 0755
+INSTALL_DATA ?= $(INSTALL) -m 0644
+MANPAGES := $(patsubst %,man/man8/%.8,$(TOOLS))
+
+install: $(TOOL_BINS) $(COMPLETIONS)
+	$(call msg,INSTALL,$(DESTDIR)$(prefix))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(man8dir) $(DESTDIR)$(bashcompdir) \
+		$(DESTDIR)$(systemdunitdir) $(DESTDIR)$(rulesdir)
+	$(Q)$(INSTALL_PROGRAM) $(TOOL_BINS) $(DESTDIR)$(sbindir)/
+	$(Q)$(INSTALL_DATA) $(MANPAGES) $(DESTDIR)$(man8dir)/
+	$(Q)$(INSTALL_DATA) $(COMPLETIONS) $(DESTDIR)$(bashcompdir)/
+	$(Q)sed 's|/usr/local/sbin/hmm_exporter|$(sbindir)/hmm_exporter|g' contrib/hmm_exporter.service \
+		>$(OUTPUT)/hmm_exporter.service.tmp
+	$(Q)$(INSTALL_DATA) $(OUTPUT)/hmm_exporter.service.tmp \
+		$(DESTDIR)$(systemdunitdir)/hmm_exporter.service
+	$(Q)rm -f $(OUTPUT)/hmm_exporter.service.tmp
+	$(Q)$(INSTALL_DATA) contrib/prometheus/hmmscope.rules.yml $(DESTDIR)$(rulesdir)/
+
+# Shared directories (sbin, man8 ...) stay; hmmscope's own under datadir go once empty.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(prefix))
+	$(Q)rm -f $(patsubst %,$(DESTDIR)$(sbindir)/%,$(TOOLS)) \
+		$(patsubst %,$(DESTDIR)$(man8dir)/%.8,$(TOOLS)) \
+		$(patsubst %,$(DESTDIR)$(bashcompdir)/%,$(TOOLS)) \
+		$(DESTDIR)$(systemdunitdir)/hmm_exporter.service \
+		$(DESTDIR)$(rulesdir)/hmmscope.rules.yml
+	$(Q)for d in $(DESTDIR)$(rulesdir) $(DESTDIR)$(datadir)/hmmscope; do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
+
+# ---- release tarball ----------------------------------------------------------------------------
+
+# $(OUTPUT)/hmmscope-VERSION.tar.gz, with the full version in its VERSION file (scripts/dist.sh).
+dist:
+	$(Q)t=$$(scripts/dist.sh $(OUTPUT)) && printf '  %-8s %s\n' DIST "$$t"
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

@@ -22,6 +22,8 @@ pkgs=(
 	valgrind
 	# make bench: the peer whose overhead ours is compared with
 	bpftrace
+	# tests: the Debian package (tests/cases/package.sh) and the installed man pages
+	dpkg-dev debhelper lintian man-db
 )
 
 missing=()

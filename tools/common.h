@@ -14,6 +14,11 @@ extern int tool_verbose;
 extern volatile sig_atomic_t tool_exiting;
 
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* hmmscope's version (scripts/version.sh), the same in every tool. */
+const char *tool_version_string(void);
+/* --version: one line on stdout, the same for every tool and subcommand but for the tool's name:
+ * "NAME VERSION (hmmscope; record schema N, trace format MAJOR.MINOR)". */
+void tool_version(void);
 /* Parse an unsigned number for option `opt` within [min, max]; prints why on failure. */
 int tool_parse_u64(const char *opt, const char *arg, unsigned long long min,
 		   unsigned long long max, unsigned long long *out);

@@ -236,6 +236,10 @@ int tool_parse(const struct tool_cmd *cmd, int argc, char **argv, struct tool_op
 			tool_usage(stdout, cmd);
 			return argc;
 		}
+		if (to->version) {
+			tool_version();
+			return argc;
+		}
 	}
 	return optind;
 }

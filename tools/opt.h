@@ -138,7 +138,8 @@ int tool_opt_ringbuf_kb(const struct tool_opt *o, const char *arg, struct tool_o
 /*
  * Parse argv[1..] with cmd's rows into *to. Returns the index of the first argument that is not
  * an option (argc if none); -1 after saying what is wrong (bad usage). With --help the text has
- * been printed and to->help is set: the caller exits 0.
+ * been printed and to->help is set, with --version the version line (tool_version()) and
+ * to->version: the caller exits 0.
  */
 int tool_parse(const struct tool_cmd *cmd, int argc, char **argv, struct tool_opts *to);
 /* Whether the row for long name lng was given in the last tool_parse(). */

@@ -208,6 +208,9 @@ expect_status "SIGTERM" $rc 0
 "$ex" --once --interval 1 >"$work/once.prom" 2>"$work/once.err"
 expect_status "--once" $? 0
 promcheck "--once" "$work/once.prom"
+expect_eq "--once: build_info carries the one version" \
+	"$(sed -n 's/^hmm_exporter_build_info{version="\([^"]*\)".*/\1/p' "$work/once.prom")" \
+	"$("$ROOT/scripts/version.sh")"
 
 # ---- write errors: named with the output and errno; no partial textfile ----------------------
 out=$("$ex" --once --interval 1 2>&1 >/dev/full); rc=$?

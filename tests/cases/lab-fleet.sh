@@ -10,6 +10,10 @@
 #    own /metrics (scraped here directly): the fixed power-of-two bounds merge exactly;
 #  - histogram_quantile(0.99, sum by (le) (rate(..._bucket[1m]))) gives a finite p99, and the
 #    p99 of the summed counts equals the one computed here from the summed buckets.
+#  - the alert rules (contrib/prometheus/hmmscope.rules.yml) load into this Prometheus; no alert
+#    before the storm; an invalidation storm on the 6.1 host makes HmmRetryStorm pending (or
+#    firing) for that host and driver test_hmm, and for no other host; the p99 recording rule
+#    has a series for test_hmm.
 # Runs with both kernels whatever LAB_ONLY says: the point is two different hosts.
 . "$(dirname "$0")/../lib.sh"
 
@@ -21,6 +25,8 @@ lab_ready 6.12
 
 M=64
 WORK=(-m $M --reads 4 --writes 2 --snapshots 1 --migrate 1 --uffd-minor 2)
+STORM="-m 256 --storm 2000"
+RULES=$ROOT/contrib/prometheus/hmmscope.rules.yml
 ns=hmmfleet-$$
 work=$(mktemp -d)
 PROM_PORT=19090
@@ -56,6 +62,9 @@ cat >"$work/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $RULES
 scrape_configs:
   - job_name: hmm
     static_configs:
@@ -184,6 +193,38 @@ if "$ht" hist merge --json "$work/6.1/host.hist" "$work/6.12/host.hist" >"$work/
 else
 	fail "hist merge: $(cat "$work/merge.err")"
 fi
+
+# The alert rules: loaded, quiet so far; then a storm on the 6.1 host. HmmRetryStorm needs
+# 5 minutes of it to fire; pending is what this test waits for (rates over [5m] cover the
+# whole storm, which is shorter).
+alerts() { query "ALERTS{alertname=\"$1\"}" | jq -r '.data.result[] | "\(.metric.instance) \(.metric.driver) \(.metric.alertstate)"' | sort; }
+expect_eq "rules loaded" \
+	"$(in_ns curl -s "http://127.0.0.1:$PROM_PORT/api/v1/rules" | jq '[.data.groups[].rules[]] | length')" \
+	"$(grep -cE '^ *- (alert|record):' "$RULES")"
+expect_eq "rule evaluation errors" \
+	"$(in_ns curl -s "http://127.0.0.1:$PROM_PORT/api/v1/rules" | jq '[.data.groups[].rules[] | select(.health != "ok")] | length')" 0
+expect_eq "HmmRetryStorm before the storm" "$(alerts HmmRetryStorm)" ""
+echo "$STORM" >"$work/6.1/storm"
+storm=
+for _ in $(seq 300); do
+	storm=$(alerts HmmRetryStorm)
+	[ -n "$storm" ] && break
+	kill -0 "${vm_pids[0]}" 2>/dev/null || break
+	sleep 1
+done
+echo "HmmRetryStorm: ${storm:-none}"
+echo "-EBUSY per host and driver: $(query 'sum by (kernel, driver) (hmm_range_fault_duration_seconds_count{result="ebusy"})' |
+	jq -r '[.data.result[] | "\(.metric.kernel)/\(.metric.driver)=\(.value[1])"] | join(" ")')"
+echo "calls per host and driver: $(query 'sum by (kernel, driver) (hmm_range_fault_duration_seconds_count)' |
+	jq -r '[.data.result[] | "\(.metric.kernel)/\(.metric.driver)=\(.value[1])"] | join(" ")')"
+expect_match "HmmRetryStorm pending or firing for the 6.1 host, test_hmm" "$storm" \
+	"^127\.0\.0\.1:${port[6.1]} test_hmm (pending|firing)\$"
+for _ in $(seq 300); do [ -e "$work/6.1/storm-totals" ] && break; sleep 1; done
+expect_eq "storm workload" "$(kv "$work/6.1/storm-totals" result)" ok
+expect_eq "HmmRetryStorm for the 6.12 host" "$(alerts HmmRetryStorm | grep -c ":${port[6.12]} ")" 0
+expect_eq "HmmEventsLost" "$(alerts HmmEventsLost)" ""
+expect_match "p99 recording rule: test_hmm" \
+	"$(scalar 'job_driver:hmm_range_fault_duration_seconds:p99_rate5m{driver="test_hmm"}')" '^[0-9.]+(e-?[0-9]+)?$'
 
 touch "$work/6.1/stop" "$work/6.12/stop"
 for i in 0 1; do

@@ -14,6 +14,10 @@
 #    hmm_range_fault calls and -EBUSY returns, and (7.x) hmm_range_fault_unlocked_timeout()
 #    calls and their rounds; the recordings' totals equal its counts. hmm-tests runs each test in
 #    a forked child, so this also checks that record follows children.
+#  - the status line: with stderr on the guest's console (a terminal) record rewrites one line in
+#    place every second (\r, the line, erase to its end; no newline between updates) and erases
+#    it before its summary; a terminal (tmux) fed those bytes shows one line at any point; with
+#    stderr in a file (every recording above) there is no status line at all.
 . "$(dirname "$0")/../lib.sh"
 
 HT="$OUTPUT/hmmtrace"
@@ -191,6 +195,45 @@ check_hmm_tests() {
 	expect_match "$v: report text" "$(cat "$out/report.txt")" "^hmm_range_fault: [0-9]+ calls"
 }
 
+# The status line, from the console log's bytes between the job's markers.
+check_status_line() {
+	local v=$1 seg=$out/status-line.bytes n
+	sed -n '/^STATUS-LINE-BEGIN/,/^STATUS-LINE-END/p' "$log" | sed '1d;$d' >"$seg"
+	expect_match "$v: record on a terminal exits 0" "$(grep -a '^STATUS-LINE-END' "$log")" "exit=0"
+	# Every update: \r, the line, ESC [ K.
+	n=$(grep -aoP '\rrecording [0-9]+ s: [0-9]+ events \([0-9]+/s\), 0 lost, [0-9]+\.[0-9]{2} MB written \([0-9]+\.[0-9]{2} MB/s\)\e\[K' "$seg" | wc -l)
+	expect_ge "$v: status line updates in a >4 s recording" "$n" 3
+	# No line feed from the first update to the erase before the summary: all in one row.
+	expect_match "$v: updates and the erase in one row, then the summary" \
+		"$(tr '\r\n\033' 'RNE' <"$seg")" 'Rrecording [^N]*RE\[Khmmtrace: recorded [0-9]+ events, lost 0, in'
+	# Not on a terminal: no status line, no control bytes.
+	for n in workload storm hmm-tests; do
+		expect_eq "$v: record-$n.err (a file): status lines or control bytes" \
+			"$(grep -ac $'recording [0-9]* s:\\|\r\\|\e' "$out/record-$n.err")" 0
+	done
+	# What a terminal shows: fed the bytes up to the erase, one status line (the latest); fed
+	# them all, the summary alone on that row.
+	if command -v tmux >/dev/null; then
+		local sock=$out/tmux.sock upto=$out/upto.bytes
+		head -c "$(grep -aobP '\r\e\[Khmmtrace: recorded' "$seg" | cut -d: -f1)" "$seg" >"$upto"
+		# view FILE: the screen of a 120x10 terminal that was fed FILE.
+		view() {
+			tmux -S "$sock" -f /dev/null new-session -d -x 120 -y 10 "cat '$1'; sleep 30"
+			sleep 1
+			tmux -S "$sock" capture-pane -p
+			tmux -S "$sock" kill-server
+		}
+		view "$upto" >"$out/view1"
+		view "$seg" >"$out/view2"
+		sed 's/^/   | /' "$out/view1"
+		expect_eq "$v: tmux, during: status lines on screen" "$(grep -c 'recording [0-9]* s:' "$out/view1")" 1
+		expect_eq "$v: tmux, at the end: status lines on screen" "$(grep -c 'recording [0-9]* s:' "$out/view2")" 0
+		expect_match "$v: tmux, at the end: the summary" "$(cat "$out/view2")" '^hmmtrace: recorded [0-9]+ events'
+	else
+		echo "note: tmux not installed: the terminal's view of the status line is not checked"
+	fi
+}
+
 for v in ${LAB_ONLY:-$LAB_ALL}; do
 	echo "== lab kernel $v"
 	dir=$(lab_session "$v")
@@ -201,6 +244,8 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_storm "$v"
 	check_hmm_tests "$v"
 	for n in workload storm hmm-tests; do accuracy "$v" $n; done
+	log=$dir/console.log
+	check_status_line "$v"
 	rm -rf "$out"
 done
 finish

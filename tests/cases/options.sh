@@ -6,10 +6,10 @@
 . "$(dirname "$0")/../lib.sh"
 
 ht=$OUTPUT/hmmtrace
-# helps TOOL: every --help text of the tool (hmmtrace: of each subcommand).
+# helps TOOL: every --help text of the tool (hmmtrace: its own and each subcommand's).
 helps() {
 	case $1 in
-	hmmtrace) for c in probe dump stat hist record report export heatmap; do "$ht" $c --help; done ;;
+	hmmtrace) "$ht" --help; for c in probe dump stat hist record report export heatmap; do "$ht" $c --help; done ;;
 	*) "$OUTPUT/$1" --help ;;
 	esac
 }

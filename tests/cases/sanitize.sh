@@ -1,8 +1,9 @@
 #!/bin/bash
 # The unit tests and the host cases again, with everything built with ASan and UBSan
 # (SANITIZE=1, into $OUTPUT/san): any memory error, leak or undefined behaviour fails them.
-# Leaves out what boots the lab (static binaries only), the fuzzers (sanitized already) and
-# valgrind (it cannot run sanitized binaries).
+# Leaves out what boots the lab (static binaries only), the fuzzers (sanitized already),
+# valgrind (it cannot run sanitized binaries), and what runs no binary built here: the package
+# (it builds its own) and the Prometheus rules (promtool only).
 . "$(dirname "$0")/../lib.sh"
 [ -n "${HMMSCOPE_SANITIZED:-}" ] && skip "already the sanitized run"
 san=$(realpath -m "$OUTPUT/san")
@@ -16,7 +17,7 @@ make -s -C "$ROOT" SANITIZE=1 OUTPUT="$san" all >"$log" 2>&1 || {
 cases=()
 for c in "$ROOT"/tests/cases/*.sh; do
 	n=$(basename "$c" .sh)
-	case "$n" in lab-* | runner-* | fuzz-* | valgrind | sanitize) continue ;; esac
+	case "$n" in lab-* | runner-* | fuzz-* | valgrind | sanitize | package | prometheus-rules) continue ;; esac
 	cases+=("$n")
 done
 for u in "$san"/tests/unit/test_*; do

@@ -242,7 +242,7 @@ expect_match "-d 0: message" "$(cat "$tmp/err")" 'delay: 0 is out of range'
 "$TOP" -s nope -b -r "$trace" >/dev/null 2>"$tmp/err"
 expect_eq "-s nope: exit status" $? 2
 expect_match "-s nope: message" "$(cat "$tmp/err")" "no column 'nope'"
-expect_match "-V" "$("$TOP" -V)" '^hmmtop [0-9.]+ '
+expect_match "-V" "$("$TOP" -V)" '^hmmtop [0-9][^ ]* \(hmmscope; record schema [0-9]+, trace format [0-9]+\.[0-9]+\)$'
 
 echo "== batch mode prints the same rows"
 out=$("$TOP" -b -r "$trace" --speed 0 -n 2)

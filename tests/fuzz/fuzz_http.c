@@ -72,7 +72,7 @@ static int render(struct prom_buf *b)
 		.n_hists = sizeof(hists) / sizeof(hists[0]),
 		.probes = probes,
 		.n_probes = sizeof(probes) / sizeof(probes[0]),
-		.version = HMM_EXPORTER_VERSION,
+		.version = "0.0.0-fuzz",
 		.kernel_release = "6.1.0-fuzz",
 		.last_render_seconds = 0.001,
 		.renders = 1,

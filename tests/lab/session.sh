@@ -121,4 +121,11 @@ echo "hmm-tests took $(($(date +%s) - start)) s" >$h/time
 kill -INT $p
 wait $p
 echo $? >$h/rc
+
+part status-line
+# record with stderr left on the console, a terminal (ttyS0): lab-record finds the bytes between
+# the markers in the console log. 4 s at least, for several updates.
+echo "STATUS-LINE-BEGIN"
+hmmtrace record -o /tmp/tty.hmmtrace -- sh -c "hmm_workload -q $storm >/dev/null; sleep 4"
+echo "STATUS-LINE-END exit=$?"
 part end

@@ -6,6 +6,9 @@
 # package version or the fragment changes (both are in the cache key).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The kernel's make must not inherit ours: a variable on our command line (make demo OUTPUT=dir)
+# reaches it through MAKEFLAGS and overrides its own (its tools build in OUTPUT: objtool failed).
+unset MAKEFLAGS MFLAGS GNUMAKEFLAGS MAKEOVERRIDES MAKELEVEL
 
 [ $# -eq 1 ] || die "usage: build-kernel.sh VERSION (one of: $LAB_KERNELS)"
 ver=$1

@@ -9,7 +9,6 @@
 #include "../common.h"
 #include "prom.h"
 
-#define HMM_EXPORTER_VERSION "0.1.0"
 /* Not in the Prometheus default port allocations list as far as we know (it could not be
  * checked from here): see hmm_exporter(8). */
 #define HMM_EXPORTER_PORT 9435

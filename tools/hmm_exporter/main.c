@@ -204,7 +204,7 @@ int exporter_render(struct exporter *e, struct prom_buf *b)
 	s.n_hists = e->n_hists;
 	s.probes = probes;
 	s.n_probes = n_rep < HMM_AP_MAX ? n_rep : HMM_AP_MAX;
-	s.version = HMM_EXPORTER_VERSION;
+	s.version = tool_version_string();
 	s.kernel_release = e->release;
 	s.last_render_seconds = e->last_render_s;
 	s.renders = e->renders;
@@ -478,13 +478,8 @@ int main(int argc, char **argv)
 	first = tool_parse(&exporter_cmd, argc, argv, &to);
 	if (first < 0)
 		return EXP_USAGE;
-	if (to.help)
+	if (to.help || to.version)
 		return EXP_OK;
-	if (to.version) {
-		printf("hmm_exporter %s (record schema %d)\n", HMM_EXPORTER_VERSION,
-		       HMM_SCHEMA_VERSION);
-		return EXP_OK;
-	}
 	if (to.validate)
 		return validate_file(to.validate);
 	if (first < argc) {

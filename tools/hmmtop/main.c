@@ -15,8 +15,6 @@
 #include "top.h"
 #include "../opt.h"
 
-#define HMMTOP_VERSION "0.1"
-
 static const struct tool_opt top_opts[] = {
 	TOOL_OPT('d', "delay", "SECS", "refresh interval in seconds (default 1; 0.05 .. 3600)",
 		 tool_opt_double, delay, .min = 50, .max = 3600 * 1000),
@@ -210,12 +208,8 @@ int main(int argc, char **argv)
 	first = tool_parse(&top_cmd, argc, argv, &to);
 	if (first < 0)
 		return EXIT_USAGE;
-	if (to.help)
+	if (to.help || to.version)
 		return EXIT_OK;
-	if (to.version) {
-		printf("hmmtop %s (hmmscope, record schema %d)\n", HMMTOP_VERSION, HMM_SCHEMA_VERSION);
-		return EXIT_OK;
-	}
 	if (first < argc) {
 		tool_err("unexpected argument '%s' (see --help)", argv[first]);
 		return EXIT_USAGE;

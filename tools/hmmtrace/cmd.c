@@ -8,7 +8,7 @@ int cmd_parse(const struct tool_cmd *cmd, int argc, char **argv, struct tool_opt
 {
 	int first = tool_parse(cmd, argc, argv, to);
 
-	if (first < 0 || to->help) {
+	if (first < 0 || to->help || to->version) {
 		*status = first < 0 ? EXIT_USAGE : EXIT_OK;
 		return -1;
 	}

@@ -53,6 +53,7 @@ static const struct tool_opt dump_opts[] = {
 		 "events, as JSON (they are equal when nothing was lost)",
 		 tool_opt_str, stats, .flags = TOOL_OPT_LIVE),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 

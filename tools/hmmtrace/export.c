@@ -54,6 +54,7 @@ static const struct tool_opt export_opts[] = {
 	TOOL_OPT('f', "format", "FMT", "chrome (the only format so far)", tool_opt_str, format),
 	OPT_OUTPUT("OUT", "write to OUT instead of standard output"),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 

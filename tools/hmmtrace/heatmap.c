@@ -44,6 +44,7 @@ static const struct tool_opt heatmap_opts[] = {
 	TOOL_OPT('c', "columns", "N", "time columns (default 100, at most " HEATMAP_MAX_COLS ")",
 		 tool_opt_u64, columns, .min = 1, .max = MAX_COLS),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 

@@ -32,6 +32,7 @@ static const struct tool_opt hist_opts[] = {
 	OPT_OUTPUT("FILE", "write a histogram file (atomically) instead of the report"),
 	OPT_JSON("the report as one JSON document"),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 

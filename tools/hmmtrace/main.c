@@ -26,6 +26,9 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: hmmtrace [-v] COMMAND [OPTIONS]\n"
 		   "Trace Linux HMM: hmm_range_fault and its -EBUSY retries, device-memory migration\n"
 		   "(migrate_vma_*, migrate_device_*), mmu-notifier invalidation and userfaultfd.\n\n"
+		   "  -v, --verbose  more messages from the loader (-vv: libbpf's too)\n"
+		   "  -V, --version  print the version\n"
+		   "  -h, --help     this text\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
@@ -43,6 +46,9 @@ int main(int argc, char **argv)
 			tool_verbose++;
 		} else if (!strcmp(argv[i], "-vv")) {
 			tool_verbose += 2;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			tool_version();
+			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return EXIT_OK;

@@ -67,6 +67,7 @@ static const struct tool_opt probe_opts[] = {
 	OPT_MODE("auto (fentry where allowed, else kprobe), fentry or kprobe"),
 	OPT_JSON("one JSON document instead of the table"),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "hmmtrace.h"
@@ -52,6 +53,7 @@ static const struct tool_opt record_opts[] = {
 		 "recorded events, computed while recording",
 		 tool_opt_str, report),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 
@@ -60,7 +62,9 @@ static const struct tool_cmd record_cmd = {
 	.usage = "Usage: hmmtrace record -o FILE [OPTIONS] [-- COMMAND [ARGS...]]\n",
 	.about = "Record HMM events into FILE: system-wide, or for the memory of COMMAND and of the\n"
 		 "children it forks, until COMMAND exits, the duration ends, or SIGINT/SIGTERM.\n"
-		 "Then print one line: events, lost events, bytes and the compression ratio.",
+		 "Then print one line: events, lost events, bytes and the compression ratio.\n"
+		 "Meanwhile, when stderr is a terminal, a status line is rewritten every second:\n"
+		 "events, lost events, MB written and their rates.",
 	.opts = record_opts,
 	.epilogue = "With COMMAND, its exit status is record's own exit status.\n",
 	.stop_at_arg = true,
@@ -160,13 +164,67 @@ static void fill_meta(struct hmm_trace_meta *m, const struct hmm_tracer_opts *op
 	m->start_real_ns = now_ns(CLOCK_REALTIME);
 }
 
+/* Bookkeeping records (lost counts, clock pairs, symbols) are not events. */
+static __u64 events_of(const struct hmm_trace_totals *tot)
+{
+	return tot->records - tot->per_type[HMM_REC_LOST] - tot->per_type[HMM_REC_CLOCK] -
+	       tot->per_type[HMM_REC_SYM];
+}
+
+/*
+ * The live status line on a terminal, like perf record's: rewritten in place every second (\r,
+ * then erase to the end of the line), events and bytes per second over the last interval.
+ */
+struct status_line {
+	bool on;    /* stderr is a terminal */
+	bool shown; /* a line is on the screen */
+	double last_s;
+	__u64 last_events, last_bytes;
+};
+
+static void status_format(char *buf, size_t len, const struct hmm_trace_totals *tot, double secs,
+			  double ev_rate, double byte_rate)
+{
+	snprintf(buf, len, "recording %.0f s: %llu events (%.0f/s), %llu lost, %.2f MB written "
+		 "(%.2f MB/s)", secs, (unsigned long long)events_of(tot), ev_rate,
+		 (unsigned long long)tot->lost, tot->file_bytes / 1e6, byte_rate / 1e6);
+}
+
+static void status_update(struct status_line *sl, const struct hmm_trace_writer *w, double start)
+{
+	const struct hmm_trace_totals *tot;
+	double now = tool_now_s(), dt;
+	struct winsize ws;
+	char line[160];
+
+	if (!sl->on || now - sl->last_s < 1.0)
+		return;
+	tot = hmm_trace_writer__totals(w);
+	dt = now - sl->last_s;
+	status_format(line, sizeof(line), tot, now - start, (events_of(tot) - sl->last_events) / dt,
+		      (tot->file_bytes - sl->last_bytes) / dt);
+	/* One row: a line that wrapped would not be rewritten by \r. */
+	if (!ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) && ws.ws_col > 1 && ws.ws_col <= sizeof(line))
+		line[ws.ws_col - 1] = '\0';
+	fprintf(stderr, "\r%s\033[K", line);
+	sl->shown = true;
+	sl->last_s = now;
+	sl->last_events = events_of(tot);
+	sl->last_bytes = tot->file_bytes;
+}
+
+/* Erase the status line before anything else is printed for good. */
+static void status_clear(struct status_line *sl)
+{
+	if (sl->shown)
+		fputs("\r\033[K", stderr);
+	sl->on = sl->shown = false;
+}
+
 static void print_summary(const char *path, const struct hmm_trace_totals *tot, double secs)
 {
-	__u64 events = tot->records;
+	__u64 events = events_of(tot);
 
-	/* Bookkeeping records are not events. */
-	events -= tot->per_type[HMM_REC_LOST] + tot->per_type[HMM_REC_CLOCK] +
-		  tot->per_type[HMM_REC_SYM];
 	fprintf(stderr, "hmmtrace: recorded %llu events, lost %llu, in %.2f s to %s: %llu bytes "
 		"(%.1f per event), compression %.1f:1\n", (unsigned long long)events,
 		(unsigned long long)tot->lost, secs, path, (unsigned long long)tot->file_bytes,
@@ -187,6 +245,7 @@ int cmd_record(int argc, char **argv)
 	struct tool_opts to = { .tracer = { .sz = sizeof(opts), .events = true } };
 	const char *path, *report_path;
 	struct recorder r = {};
+	struct status_line sl = {};
 	struct hmm_trace_meta *meta = NULL;
 	struct hmm_ksyms *ks = NULL;
 	struct hmm_tracer *t = NULL;
@@ -279,6 +338,9 @@ int cmd_record(int argc, char **argv)
 	tool_drop_privileges();
 	tool_signals();
 	start = tool_now_s();
+	sl.on = isatty(STDERR_FILENO);
+	sl.last_s = start;
+	sl.last_bytes = hmm_trace_writer__totals(r.w)->file_bytes; /* the header */
 	if (duration)
 		deadline = start + duration;
 	/* Scripts wait for this line: events from here on are caught. */
@@ -303,6 +365,7 @@ int cmd_record(int argc, char **argv)
 		}
 		err = hmm_tracer__poll(t, 100);
 		if (err < 0 && err != -EINTR) {
+			status_clear(&sl);
 			tool_err("record: reading the ring buffer: %s", strerror(-err));
 			status = EXIT_PARTIAL;
 			break;
@@ -310,6 +373,7 @@ int cmd_record(int argc, char **argv)
 		check_lost(&r, t);
 		if (!r.err && (err = hmm_trace_writer__tick(r.w, now_ns(CLOCK_MONOTONIC))))
 			r.err = err;
+		status_update(&sl, r.w, start);
 		if (child && waitpid(child, &wstatus, WNOHANG) == child) {
 			child = 0;
 			status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
@@ -317,6 +381,7 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 finish:
+	status_clear(&sl);
 	/* Drain what is already in the ring buffer. */
 	while (!r.err && hmm_tracer__poll(t, 0) > 0)
 		;

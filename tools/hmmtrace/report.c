@@ -526,6 +526,7 @@ static const struct tool_opt report_opts[] = {
 	OPT_TRACE_INPUT,
 	OPT_JSON("one JSON document (fields in hmmtrace(8))"),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 

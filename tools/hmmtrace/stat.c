@@ -47,6 +47,7 @@ static const struct tool_opt stat_opts[] = {
 		 "average run time, as the kernel measured them",
 		 tool_opt_flag, prog_stats),
 	OPT_HELP,
+	OPT_VERSION,
 	OPT_END,
 };
 
