@@ -47,6 +47,23 @@ static __always_inline void counter_add(__u32 idx, __u64 v)
 }
 
 /*
+ * The entry of key in a hash map, inserted as a copy of init the first time. NULL when the map is
+ * full: counted in HMM_C_STATE_DROPS, so that state we could not keep is never lost silently.
+ */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		counter_add(HMM_C_STATE_DROPS, 1);
+	return v;
+}
+
+/*
  * Add v to the histogram (driver, metric, label). A global function defined once, in
  * maps.bpf.c, so the verifier checks its bucket search once, on its own: inlined three times
  * into the fault path, the branches of hmm_hist_slot_bpf() multiplied into each other past 5.10's
@@ -70,16 +87,10 @@ static __always_inline struct hmm_owner_stats *owner_stats_get(const struct hmm_
 							       bool known)
 {
 	__u32 pid = known ? owner->pid : 0;
-	struct hmm_owner_stats *o = bpf_map_lookup_elem(&owner_stats, &pid);
+	struct hmm_owner_stats *o = lookup_or_init(&owner_stats, &pid, &zero_owner);
 
-	if (!o) {
-		bpf_map_update_elem(&owner_stats, &pid, &zero_owner, BPF_NOEXIST);
-		o = bpf_map_lookup_elem(&owner_stats, &pid);
-		if (!o) {
-			counter_add(HMM_C_STATE_DROPS, 1);
-			return NULL;
-		}
-	}
+	if (!o)
+		return NULL;
 	if (known && !o->comm[0])
 		__builtin_memcpy(o->comm, owner->comm, HMM_COMM_LEN);
 	return o;
@@ -171,11 +182,12 @@ static __always_inline bool owner_filtered(const struct hmm_task *owner, bool kn
  * free-list element, which is most of what tracing a call costs). Slots of threads that have
  * exited are evicted by the LRU when the map fills. ts == 0 marks a slot already taken.
  */
-static __always_inline void stash_put(__u32 ap, __u64 a0, __u64 a1, __u64 a2, __u64 ip)
+static __always_inline void stash_put(__u32 ap, struct stash fresh)
 {
 	struct stash_key key = { .tid = (__u32)bpf_get_current_pid_tgid(), .ap = ap };
-	struct stash fresh = { .ts = bpf_ktime_get_ns(), .a0 = a0, .a1 = a1, .a2 = a2, .ip = ip };
 	struct stash *st = bpf_map_lookup_elem(&stashes, &key);
+
+	fresh.ts = bpf_ktime_get_ns();
 
 	if (st)
 		*st = fresh;

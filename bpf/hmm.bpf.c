@@ -174,7 +174,7 @@ static __always_inline int fault_entry(struct hmm_range *range)
 {
 	if (caller_filtered())
 		return 0;
-	stash_put(HMM_AP_RANGE_FAULT, (__u64)range, 0, 0, 0);
+	stash_put(HMM_AP_RANGE_FAULT, (struct stash){ .fault.range = (__u64)range });
 	return 0;
 }
 
@@ -335,7 +335,7 @@ static __always_inline int fault_exit(struct hmm_range *range, int ret, bool btf
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (!btf)
-		range = (void *)st.a0;
+		range = (void *)st.fault.range;
 	if (!attempt_read(range, &a, btf))
 		return 0;
 	res = hmm_fault_result(ret);
@@ -577,7 +577,7 @@ static __always_inline int read_begin_entry(struct mmu_interval_notifier *notifi
 
 	if (caller_filtered())
 		return 0;
-	stash_put(HMM_AP_READ_BEGIN, (__u64)notifier, 0, 0, 0);
+	stash_put(HMM_AP_READ_BEGIN, (struct stash){ .read_begin.notifier = (__u64)notifier });
 	u = ucall_of(notifier);
 	if (u)
 		round_end(u, -EBUSY, bpf_ktime_get_ns());
@@ -598,8 +598,8 @@ static __always_inline int read_begin_exit(struct mmu_interval_notifier *notifie
 	now = bpf_ktime_get_ns();
 	dur = now - st.ts;
 	if (!btf)
-		notifier = (void *)st.a0;
-	key = st.a0;
+		notifier = (void *)st.read_begin.notifier;
+	key = st.read_begin.notifier;
 	u = ucall_of((void *)key);
 	if (u) {
 		u->round_ts = now;

@@ -12,15 +12,9 @@ __noinline int hmm_hist_add(__u64 driver, __u32 metric, __u32 label, __u64 v)
 	struct hmm_hist *h;
 	__u32 slot;
 
-	h = bpf_map_lookup_elem(&hists, &key);
-	if (!h) {
-		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &key);
-		if (!h) {
-			counter_add(HMM_C_STATE_DROPS, 1);
-			return 0;
-		}
-	}
+	h = lookup_or_init(&hists, &key, &zero_hist);
+	if (!h)
+		return 0;
 	slot = hmm_hist_slot(v);
 	if (slot < HMM_HIST_SLOTS)
 		h->slots[slot]++;

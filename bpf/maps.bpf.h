@@ -88,9 +88,33 @@ struct stash_key {
 
 struct stash {
 	__u64 ts;
-	__u64 a0;
-	__u64 a1;
-	__u64 a2;
+	union { /* what the entry saw, by attach point */
+		struct {
+			__u64 range; /* struct hmm_range * */
+		} fault;	     /* hmm_range_fault, hmm_range_fault_unlocked_timeout */
+		struct {
+			__u64 notifier;
+		} read_begin; /* mmu_interval_read_begin */
+		struct {
+			__u64 args; /* struct migrate_vma * */
+		} setup;	    /* migrate_vma_setup */
+		struct {
+			__u64 src; /* the pfn array: the key of its migration */
+		} finalize;	   /* migrate_vma_finalize, migrate_device_finalize (kprobe mode) */
+		struct {
+			__u64 src;
+			__u64 first_pfn;
+			__u64 npages;
+		} evict; /* migrate_device_range, migrate_device_pfns */
+		struct {
+			__u64 range;	/* struct mmu_notifier_range * */
+			__u64 ring_idx; /* its slot in the mm's ring (ring_push()) */
+		} inval;		/* __mmu_notifier_invalidate_range_start, _end */
+		struct {
+			__u64 address;
+			__u64 reason;
+		} uffd; /* handle_userfault */
+	};
 	__u64 ip; /* return address, where the attach mode can see it (kprobe) */
 	__u64 mm; /* device evictions: the first mm their unmap invalidated (notifier.bpf.c) */
 };

@@ -277,7 +277,7 @@ static __always_inline int setup_entry(struct migrate_vma *args, __u64 ip)
 {
 	if (caller_filtered())
 		return 0;
-	stash_put(HMM_AP_MIGRATE_SETUP, (__u64)args, 0, 0, ip);
+	stash_put(HMM_AP_MIGRATE_SETUP, (struct stash){ .setup.args = (__u64)args, .ip = ip });
 	return 0;
 }
 
@@ -293,7 +293,7 @@ static __always_inline int setup_exit(struct migrate_vma *args, int ret, bool bt
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (!btf)
-		args = (void *)st.a0;
+		args = (void *)st.setup.args;
 	vma = READ(btf, args, vma);
 	m.mm = (__u64)READ(btf, vma, vm_mm);
 	m.owner_known = task_owner((void *)m.mm, &m.owner, btf);
@@ -382,7 +382,7 @@ static __always_inline int finalize_exit(__u64 src, bool device)
 static __always_inline int finalize_kprobe_entry(__u32 ap, __u64 src)
 {
 	if (bpf_map_lookup_elem(&migrations, &src))
-		stash_put(ap, src, 0, 0, 0);
+		stash_put(ap, (struct stash){ .finalize.src = src });
 	return 0;
 }
 
@@ -390,7 +390,7 @@ static __always_inline int finalize_kretprobe(__u32 ap, bool device)
 {
 	struct stash st;
 
-	return stash_take(ap, &st) ? finalize_exit(st.a0, device) : 0;
+	return stash_take(ap, &st) ? finalize_exit(st.finalize.src, device) : 0;
 }
 
 SEC("fentry/migrate_vma_setup")
@@ -466,7 +466,8 @@ static __always_inline int device_entry(__u32 ap, unsigned long *src, __u64 firs
 {
 	if (caller_filtered())
 		return 0;
-	stash_put(ap, (__u64)src, first_pfn, npages, ip);
+	stash_put(ap, (struct stash){ .evict.src = (__u64)src, .evict.first_pfn = first_pfn,
+				    .evict.npages = npages, .ip = ip });
 	inflight_add(HMM_INFLIGHT_EVICT, 1);
 	return 0;
 }
@@ -491,15 +492,15 @@ static __always_inline int device_exit(__u32 ap, int ret, bool range)
 	m.ts = st.ts;
 	m.setup_ns = now - st.ts;
 	m.setup_exit = now;
-	m.start = st.a1; /* first device pfn */
-	m.end = range ? st.a1 + st.a2 : 0;
-	m.span = st.a2;
+	m.start = st.evict.first_pfn; /* first device pfn */
+	m.end = range ? st.evict.first_pfn + st.evict.npages : 0;
+	m.span = st.evict.npages;
 	m.dir = HMM_DIR_TO_SYSTEM;
 	m.flags = HMM_MIG_F_DEVICE;
 	m.caller_ip = st.ip;
-	m.driver = pfn_driver(st.a1);
+	m.driver = pfn_driver(st.evict.first_pfn);
 	task_current(&m.caller);
-	count_evicting(st.a0, m.span, &mc);
+	count_evicting(st.evict.src, m.span, &mc);
 	m.npages = m.cpages = mc.pages;
 	m.scanned = mc.scanned;
 	if (mc.large)
@@ -508,7 +509,7 @@ static __always_inline int device_exit(__u32 ap, int ret, bool range)
 		mig_emit(&m, now, ret);
 		return 0;
 	}
-	if (bpf_map_update_elem(&migrations, &st.a0, &m, BPF_ANY))
+	if (bpf_map_update_elem(&migrations, &st.evict.src, &m, BPF_ANY))
 		counter_add(HMM_C_STATE_DROPS, 1);
 	return 0;
 }

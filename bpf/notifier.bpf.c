@@ -49,12 +49,9 @@ static struct open_invals zero_open;
 static __always_inline struct open_invals *open_get(bool create)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct open_invals *o = bpf_map_lookup_elem(&open_invals, &tid);
 
-	if (o || !create)
-		return o;
-	bpf_map_update_elem(&open_invals, &tid, &zero_open, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&open_invals, &tid);
+	return create ? lookup_or_init(&open_invals, &tid, &zero_open) :
+			bpf_map_lookup_elem(&open_invals, &tid);
 }
 
 /* The level of range in this thread's stack, or -1. Levels above it were never ended (their
@@ -72,18 +69,13 @@ static __always_inline int open_find(struct open_invals *o, __u64 range)
 static __always_inline __u32 ring_push(__u64 mm, __u64 ts, __u64 start, __u64 end, __u64 owner_ptr,
 				       __u8 event)
 {
-	struct inval_ring *ring = bpf_map_lookup_elem(&mm_invals, &mm);
+	static struct inval_ring zero_ring;
+	struct inval_ring *ring = lookup_or_init(&mm_invals, &mm, &zero_ring);
 	struct inval_slot *s;
 	__u32 idx;
 
-	if (!ring) {
-		static struct inval_ring zero_ring;
-
-		bpf_map_update_elem(&mm_invals, &mm, &zero_ring, BPF_NOEXIST);
-		ring = bpf_map_lookup_elem(&mm_invals, &mm);
-		if (!ring)
-			return INVAL_RING;
-	}
+	if (!ring)
+		return INVAL_RING;
 	/* Not atomic: two CPUs racing may share a slot, which costs one candidate cause, and a
 	 * fetch-and-add with a result needs BPF v3 atomics (5.12). */
 	idx = ring->head++ % INVAL_RING;
@@ -124,7 +116,8 @@ static __always_inline int start_entry(struct mmu_notifier_range *range, bool bt
 		ring_end(mm, idx, ts, ts);
 		return 0;
 	}
-	stash_put(HMM_AP_INVAL_START, (__u64)range, idx, 0, 0);
+	stash_put(HMM_AP_INVAL_START,
+		  (struct stash){ .inval.range = (__u64)range, .inval.ring_idx = idx });
 	return 0;
 }
 
@@ -189,7 +182,7 @@ static __always_inline int start_exit(struct mmu_notifier_range *range, int ret,
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (!btf)
-		range = (void *)st.a0;
+		range = (void *)st.inval.range;
 	iv.mm = (__u64)READ(btf, range, mm);
 	if (task_owner((void *)iv.mm, &iv.owner, btf))
 		iv.flags |= HMM_INVAL_F_OWNER_KNOWN;
@@ -205,8 +198,8 @@ static __always_inline int start_exit(struct mmu_notifier_range *range, int ret,
 	if (bpf_core_field_exists(range->flags) && (READ(btf, range, flags) & 1))
 		iv.flags |= HMM_INVAL_F_BLOCKABLE;
 	iv.ret = ret;
-	iv.ring_idx = st.a1;
-	iv.range = st.a0;
+	iv.ring_idx = st.inval.ring_idx;
+	iv.range = st.inval.range;
 	task_current(&iv.task);
 	if (ret) {
 		iv.flags |= HMM_INVAL_F_NO_END;
@@ -234,7 +227,7 @@ static __always_inline int end_entry(struct mmu_notifier_range *range)
 	struct open_invals *o = open_get(false);
 
 	if (o && open_find(o, (__u64)range) >= 0)
-		stash_put(HMM_AP_INVAL_END, (__u64)range, 0, 0, 0);
+		stash_put(HMM_AP_INVAL_END, (struct stash){ .inval.range = (__u64)range });
 	return 0;
 }
 
@@ -251,7 +244,7 @@ static __always_inline int end_exit(void)
 	o = open_get(false);
 	if (!o)
 		return 0;
-	i = open_find(o, st.a0);
+	i = open_find(o, st.inval.range);
 	if (i < 0 || i >= INVAL_DEPTH)
 		return 0;
 	if (o->depth > i + 1) /* inner ones whose _end never came */

@@ -7,9 +7,12 @@
 
 static __always_inline int uffd_entry(struct vm_fault *vmf, unsigned long reason)
 {
+	struct stash st = { .uffd.reason = reason };
+
 	if (caller_filtered())
 		return 0;
-	stash_put(HMM_AP_USERFAULT, BPF_CORE_READ(vmf, address), reason, 0, 0);
+	st.uffd.address = BPF_CORE_READ(vmf, address);
+	stash_put(HMM_AP_USERFAULT, st);
 	return 0;
 }
 
@@ -26,7 +29,7 @@ static __always_inline int uffd_exit(__u32 ret)
 	if (targ_owner && !pid_targeted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	dur = bpf_ktime_get_ns() - st.ts;
-	reason = uffd_reason(st.a1);
+	reason = uffd_reason(st.uffd.reason);
 	if (aggregate) {
 		counter_add(HMM_C_UFFD_BASE + reason, 1);
 		hist_add(0, HMM_M_UFFD_NS, reason, dur);
@@ -37,7 +40,7 @@ static __always_inline int uffd_exit(__u32 ret)
 	if (!rec)
 		return 0;
 	rec->dur_ns = dur;
-	rec->address = st.a0;
+	rec->address = st.uffd.address;
 	task_current(&rec->task);
 	rec->ret = ret;
 	rec->reason = reason;
