@@ -56,4 +56,17 @@ bool warn_damage(const char *path, const struct hmm_trace_read_stats *st);
 /* Every event of r into s (the file's symbols: hmm_trace_reader__symtab(r)). 0 or -errno. */
 int read_trace(struct hmm_trace_reader *r, struct hmm_stats *s);
 
+/* A recording read whole into statistics, as report reads it (diff reads two). */
+struct trace_stats {
+	struct hmm_trace_reader *r;
+	const struct hmm_trace_meta *m; /* the reader's */
+	struct hmm_stats *s;
+	bool damaged; /* warn_damage() said something was lost */
+};
+/* Open path, read every event into new stats (drivers named by the file's own symbols) and warn
+ * about what damage lost. EXIT_OK, or EXIT_PARTIAL after saying why (cmd: who says it); call
+ * trace_stats_free() either way. */
+int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path);
+void trace_stats_free(struct trace_stats *t);
+
 #endif

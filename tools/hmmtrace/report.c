@@ -584,51 +584,62 @@ static const char *driver_of(void *ctx, __u64 addr)
 	return hmm_symtab__driver(ctx, addr);
 }
 
-int cmd_report(int argc, char **argv)
+/* A recording read whole into statistics, drivers named by its own symbols. */
+int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path)
 {
 	struct hmm_stats_opts sopts = { .sz = sizeof(sopts) };
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->r = open_trace(cmd, path);
+	if (!t->r)
+		return EXIT_PARTIAL;
+	t->m = hmm_trace_reader__meta(t->r);
+	sopts.page_shift = t->m->page_size ? __builtin_ctz(t->m->page_size) : 12;
+	sopts.driver_name = driver_of;
+	sopts.ctx = hmm_trace_reader__symtab(t->r);
+	t->s = sopts.ctx ? hmm_stats__new(&sopts) : NULL;
+	if (!t->s) {
+		tool_err("%s: out of memory", cmd);
+		return EXIT_PARTIAL;
+	}
+	err = read_trace(t->r, t->s);
+	if (err < 0) {
+		tool_err("%s: reading %s: %s", cmd, path, strerror(-err));
+		return EXIT_PARTIAL;
+	}
+	t->damaged = warn_damage(path, hmm_trace_reader__stats(t->r));
+	return EXIT_OK;
+}
+
+void trace_stats_free(struct trace_stats *t)
+{
+	hmm_stats__free(t->s);
+	hmm_trace_reader__close(t->r);
+	memset(t, 0, sizeof(*t));
+}
+
+int cmd_report(int argc, char **argv)
+{
 	struct tool_opts to = { 0 };
 	struct tool_out out;
-	struct hmm_trace_reader *r = NULL;
-	const struct hmm_trace_meta *m;
-	struct hmm_symtab *syms = NULL;
-	struct hmm_stats *s = NULL;
+	struct trace_stats t;
 	const char *path;
-	int err, status = EXIT_OK;
-	bool json;
+	int status = EXIT_OK;
 
 	if (cmd_parse(&report_cmd, argc, argv, &to, 0, &status) < 0)
 		return status;
 	path = to.input;
-	json = to.json;
 	if (!path) {
 		tool_err("report: -i FILE is required (see --help)");
 		return EXIT_USAGE;
 	}
-	r = open_trace("report", path);
-	if (!r)
-		return EXIT_PARTIAL;
-	m = hmm_trace_reader__meta(r);
-	syms = hmm_trace_reader__symtab(r);
-	sopts.page_shift = m->page_size ? __builtin_ctz(m->page_size) : 12;
-	sopts.driver_name = driver_of;
-	sopts.ctx = syms;
-	s = syms ? hmm_stats__new(&sopts) : NULL;
-	if (!s) {
-		tool_err("report: out of memory");
-		status = EXIT_PARTIAL;
+	status = trace_stats_load(&t, "report", path);
+	if (status != EXIT_OK)
 		goto cleanup;
-	}
-	err = read_trace(r, s);
-	if (err < 0) {
-		tool_err("report: reading %s: %s", path, strerror(-err));
-		status = EXIT_PARTIAL;
-		goto cleanup;
-	}
-	warn_damage(path, hmm_trace_reader__stats(r));
 	tool_out_open(&out, NULL);
-	if (json) {
-		json_t *o = report_json(s, m);
+	if (to.json) {
+		json_t *o = report_json(t.s, t.m);
 
 		if (!o) {
 			tool_err("report: out of memory");
@@ -638,12 +649,11 @@ int cmd_report(int argc, char **argv)
 		fputc('\n', out.f);
 		json_decref(o);
 	} else {
-		report_text(out.f, s, m);
+		report_text(out.f, t.s, t.m);
 	}
 	if (tool_out_close(&out, true))
 		status = EXIT_PARTIAL;
 cleanup:
-	hmm_stats__free(s);
-	hmm_trace_reader__close(r);
+	trace_stats_free(&t);
 	return status;
 }
