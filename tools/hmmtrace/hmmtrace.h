@@ -2,6 +2,7 @@
 #ifndef HMMTRACE_H
 #define HMMTRACE_H
 
+#include <jansson.h>
 #include "../common.h"
 #include "../opt.h"
 
@@ -14,6 +15,12 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_heatmap(int argc, char **argv);
+
+/* Pages moved over the ns they took: bytes per ns is GB/s (report, diff). */
+static inline double gb_per_s(__u64 pages, unsigned int page_size, __u64 ns)
+{
+	return ns ? (double)pages * page_size / ns : 0.0;
+}
 
 /* Exit statuses, documented in hmmtrace(8). */
 enum {
@@ -46,6 +53,11 @@ struct hmm_trace_meta;
 struct hmm_trace_reader;
 struct hmm_trace_read_stats;
 void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta *m);
+/* The attach points that were not live while recording, a line each after indent. */
+void report_not_live(FILE *f, const char *indent, const struct hmm_trace_meta *m);
+/* The report's first fields into o: recording (the header), events, lost, first_ts_ns and
+ * duration_ns. */
+void report_json_head(json_t *o, const struct hmm_stats *s, const struct hmm_trace_meta *m);
 /* The report as JSON to f (opened by the caller before privileges were dropped). */
 int report_write(FILE *f, const char *path, const struct hmm_stats *s,
 		 const struct hmm_trace_meta *m);
