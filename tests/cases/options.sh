@@ -9,7 +9,7 @@ ht=$OUTPUT/hmmtrace
 # helps TOOL: every --help text of the tool (hmmtrace: of each subcommand).
 helps() {
 	case $1 in
-	hmmtrace) for c in probe dump stat hist record report export heatmap; do "$ht" $c --help; done ;;
+	hmmtrace) for c in probe dump stat hist record report export heatmap diff; do "$ht" $c --help; done ;;
 	*) "$OUTPUT/$1" --help ;;
 	esac
 }

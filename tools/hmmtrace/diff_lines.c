@@ -136,7 +136,6 @@ static const struct diff_row rows[] = {
  */
 struct named {
 	struct hmm_stats_group **g; /* sorted by name */
-	size_t n;
 	struct name_run {
 		const char *name;
 		size_t first, n;

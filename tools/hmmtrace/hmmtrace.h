@@ -15,6 +15,7 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_heatmap(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* Pages moved over the ns they took: bytes per ns is GB/s (report, diff). */
 static inline double gb_per_s(__u64 pages, unsigned int page_size, __u64 ns)
