@@ -238,25 +238,10 @@ $(FUZZ_RENDER): $(FUZZ_RENDER_SRCS) $(wildcard lib/*.h tools/*.h tools/*/*.h) bp
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(OUTPUT)/include -Itools/hmmtop $(FUZZ_RENDER_SRCS) -o $@ \
 		-lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
 
-# Each target for FUZZ_TIME seconds, one after the other; crashes land in $(OUTPUT)/fuzz/artifacts.
-fuzz: $(FUZZ_BINS)
-	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-trace $(OUTPUT)/fuzz/corpus-histfile \
-		$(OUTPUT)/fuzz/corpus-http $(OUTPUT)/fuzz/artifacts
-	$(Q)$(FUZZ_TRACE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/trace.dict \
-		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/trace- \
-		$(OUTPUT)/fuzz/corpus-trace tests/fuzz/corpus/trace
-	$(Q)$(FUZZ_HISTFILE) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/histfile.dict \
-		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/ \
-		$(OUTPUT)/fuzz/corpus-histfile tests/fuzz/corpus/histfile
-	$(Q)$(FUZZ_HTTP) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/http.dict \
-		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/ \
-		$(OUTPUT)/fuzz/corpus-http tests/fuzz/corpus/http
-	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus-render && $(MAKE) -s $(OUTPUT)/tests/top_trace_gen && \
-		for s in golden top names ts0 future empty; do \
-			$(OUTPUT)/tests/top_trace_gen -o $(OUTPUT)/fuzz/corpus-render/seed-$$s \
-				--scenario $$s -s 1 --chunk-bytes 4096 || exit 1; done
-	$(Q)$(FUZZ_RENDER) -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/trace.dict -close_fd_mask=3 \
-		-artifact_prefix=$(OUTPUT)/fuzz/artifacts/render- $(OUTPUT)/fuzz/corpus-render
+# Each target for FUZZ_TIME seconds, one after the other (tests/fuzz/run.sh); crashes land in
+# $(OUTPUT)/fuzz/artifacts.
+fuzz: $(FUZZ_BINS) $(OUTPUT)/tests/top_trace_gen
+	$(Q)OUTPUT=$(OUTPUT) FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
 
 # ---- tests and lab binaries ---------------------------------------------------------------------
 

@@ -79,6 +79,19 @@ const struct hmm_rec_desc *hmm_rec_next(const struct hmm_rec_desc *d);
 /* A record's own struct from its header, for descriptor files: REC(fault, hdr). */
 #define REC(name, hdr) ((const struct hmm_rec_##name *)(hdr))
 
+/* The accessors most descriptors have, from a field of their struct: REC_TASK(caller, fault,
+ * caller) defines caller(h), returning &REC(fault, h)->caller; REC_U64(dur, fault, dur_ns) dur(h). */
+#define REC_TASK(fn, name, field)                                                                \
+	static const struct hmm_task *fn(const struct hmm_rec_hdr *h)                             \
+	{                                                                                          \
+		return &REC(name, h)->field;                                                        \
+	}
+#define REC_U64(fn, name, field)                                                                 \
+	static __u64 fn(const struct hmm_rec_hdr *h)                                              \
+	{                                                                                          \
+		return REC(name, h)->field;                                                         \
+	}
+
 #define HMM_REC_DECLARE(NAME, name, nr) extern const struct hmm_rec_desc hmm_rec_##name;
 HMM_REC_TYPES(HMM_REC_DECLARE)
 #undef HMM_REC_DECLARE

@@ -5,20 +5,9 @@
 #include "rec.h"
 #include "stats_impl.h"
 
-static const struct hmm_task *caller(const struct hmm_rec_hdr *h)
-{
-	return &REC(chain, h)->caller;
-}
-
-static const struct hmm_task *owner(const struct hmm_rec_hdr *h)
-{
-	return &REC(chain, h)->owner;
-}
-
-static __u64 dur(const struct hmm_rec_hdr *h)
-{
-	return REC(chain, h)->dur_ns;
-}
+REC_TASK(caller, chain, caller)
+REC_TASK(owner, chain, owner)
+REC_U64(dur, chain, dur_ns)
 
 static unsigned int addrs(const struct hmm_rec_hdr *h, __u64 a[2])
 {

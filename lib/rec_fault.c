@@ -6,20 +6,9 @@
 #include "rec.h"
 #include "stats_impl.h"
 
-static const struct hmm_task *caller(const struct hmm_rec_hdr *h)
-{
-	return &REC(fault, h)->caller;
-}
-
-static const struct hmm_task *owner(const struct hmm_rec_hdr *h)
-{
-	return &REC(fault, h)->owner;
-}
-
-static __u64 dur(const struct hmm_rec_hdr *h)
-{
-	return REC(fault, h)->dur_ns;
-}
+REC_TASK(caller, fault, caller)
+REC_TASK(owner, fault, owner)
+REC_U64(dur, fault, dur_ns)
 
 static unsigned int addrs(const struct hmm_rec_hdr *h, __u64 a[2])
 {

@@ -5,15 +5,8 @@
 #include "rec.h"
 #include "stats_impl.h"
 
-static const struct hmm_task *caller(const struct hmm_rec_hdr *h)
-{
-	return &REC(inval, h)->task;
-}
-
-static const struct hmm_task *owner(const struct hmm_rec_hdr *h)
-{
-	return &REC(inval, h)->owner;
-}
+REC_TASK(caller, inval, task)
+REC_TASK(owner, inval, owner)
 
 /* Both halves: the subscribers' callbacks in _start and whatever _end waits for. */
 static __u64 dur(const struct hmm_rec_hdr *h)

@@ -6,20 +6,9 @@
 #include "rec.h"
 #include "stats_impl.h"
 
-static const struct hmm_task *caller(const struct hmm_rec_hdr *h)
-{
-	return &REC(migrate, h)->caller;
-}
-
-static const struct hmm_task *owner(const struct hmm_rec_hdr *h)
-{
-	return &REC(migrate, h)->owner;
-}
-
-static __u64 dur(const struct hmm_rec_hdr *h)
-{
-	return REC(migrate, h)->total_ns;
-}
+REC_TASK(caller, migrate, caller)
+REC_TASK(owner, migrate, owner)
+REC_U64(dur, migrate, total_ns)
 
 /* The driver (learnt from its faults) and the function that called setup. */
 static unsigned int addrs(const struct hmm_rec_hdr *h, __u64 a[2])

@@ -5,20 +5,9 @@
 #include "rec.h"
 #include "stats_impl.h"
 
-static const struct hmm_task *caller(const struct hmm_rec_hdr *h)
-{
-	return &REC(read_begin, h)->caller;
-}
-
-static const struct hmm_task *owner(const struct hmm_rec_hdr *h)
-{
-	return &REC(read_begin, h)->owner;
-}
-
-static __u64 dur(const struct hmm_rec_hdr *h)
-{
-	return REC(read_begin, h)->dur_ns;
-}
+REC_TASK(caller, read_begin, caller)
+REC_TASK(owner, read_begin, owner)
+REC_U64(dur, read_begin, dur_ns)
 
 static void count(__u64 *c, const struct hmm_rec_hdr *h, unsigned int page_shift)
 {

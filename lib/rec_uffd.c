@@ -11,10 +11,7 @@ static const struct hmm_task *task(const struct hmm_rec_hdr *h)
 	return &REC(uffd, h)->task;
 }
 
-static __u64 dur(const struct hmm_rec_hdr *h)
-{
-	return REC(uffd, h)->dur_ns;
-}
+REC_U64(dur, uffd, dur_ns)
 
 static inline void count_uffd(__u64 *c, const struct hmm_rec_uffd *r)
 {

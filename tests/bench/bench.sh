@@ -23,6 +23,7 @@ tmp=$(mktemp)
 	echo && "$ROOT/tests/bench/top.sh"
 	echo && "$ROOT/tests/bench/exporter.sh"
 	echo && "$ROOT/tests/bench/scale.sh"
+	echo && "$ROOT/tests/bench/guard.sh"
 } >"$tmp"
 mv "$tmp" "$out"
 echo "bench: wrote $out"
