@@ -174,10 +174,17 @@ all: $(COMPLETIONS)
 
 .SECONDEXPANSION:
 
-$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBHMM) | $(OUTPUT)/tests/unit
+# A unit test of a tool's own code (not the library's) links that code in, named by
+# test_NAME_SRCS, and includes its headers by name, as the tool does.
+test_top_model_SRCS := tools/hmmtop/model.c
+test_diff_SRCS := tools/hmmtrace/diff_lines.c
+unit_incs = $(patsubst %/,-I%,$(sort $(dir $($(1)_SRCS))))
+
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $$($$*_SRCS) $(LIBHMM) | $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
-		-lcmocka -lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -Ilib $(call unit_incs,$*) -I$(OUTPUT)/include $(DEPFLAGS) \
+		-MF $@.d $< $($*_SRCS) -o $@ $(LIBHMM) -lcmocka -lbpf -lelf -ldeflate -lz -ljansson \
+		-lm -lpthread
 
 # ---- trace file format: benchmark and fuzzer ----------------------------------------------------
 
@@ -289,13 +296,6 @@ $(OUTPUT)/tests/http_crowd: tests/http_crowd.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MF $@.d $< -o $@
 all: $(OUTPUT)/tests/http_crowd
-# The model is hmmtop's, not the library's: its unit test links it in.
-$(OUTPUT)/tests/unit/test_top_model: tests/unit/test_top_model.c tools/hmmtop/model.c $(LIBHMM) \
-		| $(OUTPUT)/tests/unit
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Ilib -Itools/hmmtop -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d \
-		$< tools/hmmtop/model.c -o $@ $(LIBHMM) -lcmocka -lbpf -lelf -ldeflate -lz \
-		-ljansson -lm -lpthread
 
 $(OUTPUT)/tests/%: tests/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -19,6 +19,13 @@
  *   --chunk-bytes N   chunks of N bytes of records (the writer's option; 4096 at least)
  *   --dup-chunk K     chunk K (0-based) a second time right after itself, CRCs and all: the file
  *                     a careless concatenation makes
+ *   top_trace_gen -o FILE --scenario diff      the scenario below with known changes, for
+ *                                              hmmtrace diff (tests/cases/hmmtrace-diff.sh):
+ *       alpha's every tenth fault takes 131072 ns; all 5 of beta's chains take 3 attempts; gamma's
+ *       faults go through test_hmm; migrations to the device move 8 of their 16 pages (8 stay);
+ *       invalidations per second are 6 MIGRATE, 6 CLEAR and 3 UNMAP; pid 1004 delta makes 5
+ *       faults of 1024 ns through test_hmm per second; the lost record counts 3
+ *   --host NAME, --release R   the header's host and kernel release (after --fixed-header)
  *
  * The scenario, identical in every recorded second (t0 = 1000 s, CLOCK_MONOTONIC):
  *   pid 1001 alpha  100 faults: 90 of 2048 ns, 10 of 65536 ns (p50 2.05us, p99 65.5us);
@@ -163,6 +170,17 @@ static void inval(__u64 ts, __u32 pid, const char *comm, __u8 event, __u64 start
 	add(&v);
 }
 
+/* The numbers of the scenario above that --scenario diff changes (the header comment). */
+static struct {
+	__u64 alpha_slow_ns;	 /* alpha's every tenth fault */
+	int beta_chains3;	 /* how many of beta's 5 chains take 3 attempts (the rest 2) */
+	__u64 gamma_ops;	 /* the driver of gamma's faults */
+	__u32 dev_moved;	 /* pages moved of each migration to the device (of 16) */
+	int n_migrate, n_clear, n_unmap; /* invalidations per second, in this order */
+	int delta_faults;	 /* pid 1004 delta's faults per second */
+	__u64 lost;		 /* the lost record's count, in second 2 */
+} knob = { 65536, 1, NOUVEAU, 16, 12, 3, 0, 0, 7 };
+
 static void scenario(int seconds)
 {
 	int s, i;
@@ -174,25 +192,30 @@ static void scenario(int seconds)
 
 		for (i = 0; i < 100; i++)
 			fault(b + i * 1000000ULL, 1001, "alpha", TEST_HMM,
-			      i % 10 == 9 ? 65536 : 2048, 0, 1);
+			      i % 10 == 9 ? knob.alpha_slow_ns : 2048, 0, 1);
 		for (i = 0; i < 20; i++)
 			fault(b + 1000 + i * 1000000ULL, 1002, "beta", TEST_HMM, 4096, 0, 1);
 		for (i = 0; i < 5; i++)
 			chain(b + 500000000ULL + i * 1000000ULL, 1002, "beta", TEST_HMM,
-			      i < 4 ? 2 : 3);
+			      i < 5 - knob.beta_chains3 ? 2 : 3);
 		for (i = 0; i < 10; i++)
-			fault(b + 2000 + i * 1000000ULL, 1003, "gamma", NOUVEAU, 1024, 0, 1);
+			fault(b + 2000 + i * 1000000ULL, 1003, "gamma", knob.gamma_ops, 1024, 0, 1);
+		for (i = 0; i < knob.delta_faults; i++)
+			fault(b + 3000 + i * 1000000ULL, 1004, "delta", TEST_HMM, 1024, 0, 1);
 		for (i = 0; i < 4; i++)
 			migrate(b + 600000000ULL + i * 1000000ULL, 1003, "gamma", HMM_DIR_TO_DEVICE,
-				16, 16);
+				16, knob.dev_moved);
 		for (i = 0; i < 2; i++)
 			migrate(b + 700000000ULL + i * 1000000ULL, 1003, "gamma", HMM_DIR_TO_SYSTEM,
 				8, 6);
-		for (i = 0; i < 15; i++)
-			inval(b + 800000000ULL + i * 1000000ULL, 1003, "gamma",
-			      i < 12 ? HMM_EV_MIGRATE : HMM_EV_CLEAR, 1000, 500, 16);
+		for (i = 0; i < knob.n_migrate + knob.n_clear + knob.n_unmap; i++) {
+			__u8 ev = i < knob.n_migrate ? HMM_EV_MIGRATE :
+				  i < knob.n_migrate + knob.n_clear ? HMM_EV_CLEAR : HMM_EV_UNMAP;
+
+			inval(b + 800000000ULL + i * 1000000ULL, 1003, "gamma", ev, 1000, 500, 16);
+		}
 		if (s == 2)
-			hmm_trace_writer__lost(w, b + 900000000ULL, 7);
+			hmm_trace_writer__lost(w, b + 900000000ULL, knob.lost);
 	}
 }
 
@@ -412,6 +435,21 @@ static void golden(void)
 	}
 }
 
+/* --scenario diff: top's scenario with the changes the header comment lists. */
+static void scenario_diff(int seconds)
+{
+	knob.alpha_slow_ns = 131072;
+	knob.beta_chains3 = 5;
+	knob.gamma_ops = TEST_HMM;
+	knob.dev_moved = 8;
+	knob.n_migrate = 6;
+	knob.n_clear = 6;
+	knob.n_unmap = 3;
+	knob.delta_faults = 5;
+	knob.lost = 3;
+	scenario(seconds);
+}
+
 /* A header that names no real machine, for byte-for-byte comparisons (--fixed-header). */
 static void fixed_header(struct hmm_trace_meta *meta)
 {
@@ -537,17 +575,19 @@ int main(int argc, char **argv)
 		{"schema", required_argument, NULL, 'H'},
 		{"chunk-bytes", required_argument, NULL, 'B'},
 		{"dup-chunk", required_argument, NULL, 'D'},
+		{"host", required_argument, NULL, 'N'},
+		{"release", required_argument, NULL, 'K'},
 		{},
 	};
 	struct hmm_trace_meta meta = {};
-	const char *path = NULL, *scen = "top";
+	const char *path = NULL, *scen = "top", *host = NULL, *release = NULL;
 	unsigned long long rate = 0;
 	struct hmm_trace_writer_opts wopts = {.sz = sizeof(wopts)};
 	int c, seconds = 5, err, fixed = 0, dup = -1;
 	long schema = -1;
 	__u32 ap;
 
-	while ((c = getopt_long(argc, argv, "o:s:r:S:FH:B:D:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:s:r:S:FH:B:D:N:K:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			path = optarg;
@@ -573,14 +613,21 @@ int main(int argc, char **argv)
 		case 'D':
 			dup = atoi(optarg);
 			break;
+		case 'N':
+			host = optarg;
+			break;
+		case 'K':
+			release = optarg;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (!path || seconds < 1 || seconds > 3600 || (rate && rate > NS) ||
-	    !strstr(" top golden names ts0 future empty ", scen) || strchr(scen, ' ') || !*scen) {
+	    !strstr(" top golden names ts0 future empty diff ", scen) || strchr(scen, ' ') || !*scen) {
 		fprintf(stderr, "usage: top_trace_gen -o FILE [--rate R] [-s SECONDS] "
-				"[--scenario top|golden|names|ts0|future|empty] [--fixed-header]\n");
+				"[--scenario top|golden|names|ts0|future|empty|diff] [--fixed-header] "
+				"[--host NAME] [--release R]\n");
 		return 2;
 	}
 	hmm_trace_meta_from_system(&meta);
@@ -602,6 +649,10 @@ int main(int argc, char **argv)
 		fixed_header(&meta);
 	if (!strcmp(scen, "names"))
 		hostile_names_header(&meta);
+	if (host)
+		snprintf(meta.host, sizeof(meta.host), "%s", host);
+	if (release)
+		snprintf(meta.release, sizeof(meta.release), "%s", release);
 	if (schema >= 0)
 		meta.schema = (__u32)schema;
 	w = hmm_trace_writer__open(path, &meta, &wopts);
@@ -619,6 +670,8 @@ int main(int argc, char **argv)
 		hostile_names();
 	else if (!strcmp(scen, "top"))
 		scenario(seconds);
+	else if (!strcmp(scen, "diff"))
+		scenario_diff(seconds);
 	err = hmm_trace_writer__close(w);
 	if (werr || err) {
 		fprintf(stderr, "top_trace_gen: writing %s: %s\n", path,

@@ -33,6 +33,8 @@ struct tool_opts {
 	const char *report;	     /* record --report */
 	unsigned long long columns;  /* heatmap -c */
 	const char *format;	     /* export -f */
+	double min_change;	     /* diff --min-change: per cent */
+	unsigned long long limit;    /* diff --limit */
 	/* hmmtop */
 	double delay;		   /* -d: seconds */
 	bool batch;

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Fuzz every renderer of the tools (tests/fuzz/fuzz_render.c: hmmtrace report, dump -i, export,
-# heatmap, hist -i and hmmtop's model on arbitrary trace bytes, CRC checks off so that hostile
+# heatmap, hist -i, diff and hmmtop's model on arbitrary trace bytes, CRC checks off so that hostile
 # field values reach them; libFuzzer, ASan, UBSan) for a bounded time, from seeds top_trace_gen
 # makes here: the golden, top and hostile scenarios (names with control bytes, timestamps at 0 and
 # a century ahead, an empty recording). Any crash, leak, sanitizer report or timeout fails.
-# Each input runs eight commands: at least 300 inputs are asked for.
+# Each input runs ten commands: at least 300 inputs are asked for.
 . "$(dirname "$0")/../lib.sh"
 fuzz_seeds() {
 	make -s -C "$ROOT" OUTPUT="$OUTPUT" "$OUTPUT/tests/top_trace_gen" || return 1

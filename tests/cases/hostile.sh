@@ -38,6 +38,12 @@ expect_match "names: report keeps well-formed UTF-8" "$(cat out.txt)" 'ok-été'
 check_text "dump" "$ht" dump -i names.hmmtrace
 expect_match "names: dump prints the driver's printable part" "$(cat out.txt)" 'drv=drv\?\]0;x\?'
 check_text "hist" "$ht" hist -i names.hmmtrace
+check_text "diff" "$ht" diff names.hmmtrace names.hmmtrace
+expect_match "names: diff shows the host's printable part" "$(cat out.txt)" '^   host\?\[31mred\?\[0m, kernel'
+expect_match "names: diff shows an owner's printable part" "$(cat out.txt)" '^owner ow\?\[2J\?\]0;pwn\? faults '
+expect_eq "names: diff --json keeps the owner exactly" \
+	"$("$ht" diff names.hmmtrace names.hmmtrace --json | jq -r '.lines[] | select(.metric == "owner_faults") | .owner' | head -n 1 | od -An -c | tr -s ' ')" \
+	"$(printf 'ow\033[2J\033]0;pwn\007\n' | od -An -c | tr -s ' ')"
 check_text "hmmtop -b (owners)" "$top" -b -r names.hmmtrace --speed 0
 expect_match "names: hmmtop -b shows the rows, one '?' per character" "$(cat out.txt)" ' rtl\?gpj\.exe '
 check_text "hmmtop -b (drivers)" "$top" -b -r names.hmmtrace --speed 0 -g driver
@@ -118,6 +124,9 @@ for c in report dump hist; do
 	"$ht" $c -i empty.hmmtrace >out.txt 2>err.txt
 	expect_status "empty: $c" $? 0
 done
+"$ht" diff empty.hmmtrace empty.hmmtrace >out.txt 2>err.txt
+expect_status "empty: diff" $? 0
+expect_match "empty: diff says there is nothing to compare" "$(cat out.txt)" "^\(no lines: neither recording"
 "$ht" export -i empty.hmmtrace --format chrome -o empty.json 2>err.txt
 expect_status "empty: export" $? 0
 expect_eq "empty: export is a valid trace with no events" "$(jq '.traceEvents | map(select(.ph != "M")) | length' empty.json)" 0

@@ -9,7 +9,7 @@ ht=$OUTPUT/hmmtrace
 # helps TOOL: every --help text of the tool (hmmtrace: its own and each subcommand's).
 helps() {
 	case $1 in
-	hmmtrace) "$ht" --help; for c in probe dump stat hist record report export heatmap; do "$ht" $c --help; done ;;
+	hmmtrace) "$ht" --help; for c in probe dump stat hist record report export heatmap diff; do "$ht" $c --help; done ;;
 	*) "$OUTPUT/$1" --help ;;
 	esac
 }

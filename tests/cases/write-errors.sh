@@ -3,7 +3,7 @@
 # real errno, exits non-zero, and leaves no partial file (-o files are written to a temporary file
 # and renamed once complete: an existing file is left as it was).
 #  - standard output on /dev/full: report (text, --json), dump -i (text, --json: also how many of
-#    the events were written), hist (text, --json), export, hmmtop -b;
+#    the events were written), hist (text, --json), export, hmmtop -b, diff (text, --json);
 #  - -o on a full tmpfs (a 64 KiB one in a private mount namespace): export, heatmap, hist: exit
 #    non-zero, the message names the file, no file and no temporary file left, and a file that
 #    was there before is untouched.
@@ -34,6 +34,8 @@ full "export" "$nospc" "$ht" export -i g.hmmtrace --format chrome
 expect_eq "export >/dev/full: no 'exported' line, no damage blamed on the input" \
 	"$(grep -c 'exported\|not closed cleanly' err.txt)" 0
 full "hmmtop -b" "$nospc" "$OUTPUT/hmmtop" -b -r g.hmmtrace --speed 0
+full "diff" "$nospc" "$ht" diff g.hmmtrace g.hmmtrace
+full "diff --json" "$nospc" "$ht" diff g.hmmtrace g.hmmtrace --json
 
 # A full disk for -o: a small tmpfs, in a mount namespace of this test's own.
 [ "$(id -u)" -eq 0 ] || skip "needs root for a tmpfs in a private mount namespace"

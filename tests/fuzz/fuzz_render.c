@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: arbitrary bytes as a trace file, through every renderer the tools have, as
- * the tools run them: hmmtrace report (text and JSON), dump -i (text and JSON), export, heatmap
- * and hist -i, and hmmtop's model and batch table. Built with CRC checks off, so mutated records
+ * the tools run them: hmmtrace report (text and JSON), dump -i (text and JSON), export, heatmap,
+ * hist -i and diff (the input against itself: every line "same", text and JSON), and hmmtop's
+ * model and batch table. Built with CRC checks off, so mutated records
  * with hostile values (timestamps at 0 or far ahead, sizes at their limits, names with control
  * bytes, counts near 2^64) reach them. Nothing may crash, read or write out of bounds, overflow
  * in a way UBSan sees, or leak; the exit statuses the tools may give are checked.
@@ -119,6 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(cmd_heatmap, 5, "heatmap", "-i", path, "-o", svg);
 	run(cmd_hist, 4, "hist", "-i", path, "--json");
 	run(cmd_hist, 5, "hist", "-i", path, "-o", hist);
+	run(cmd_diff, 3, "diff", path, path);
+	run(cmd_diff, 4, "diff", path, path, "--json");
 	top();
 	return 0;
 }

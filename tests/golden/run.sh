@@ -54,9 +54,16 @@ for t in golden top; do
 	g "$t-top-sorted" "$top" -b -r $t.hmmtrace --speed 0 -s P99 -d 2
 done
 g "report-record-style" "$ht" report -i golden.hmmtrace -j
+# diff: the two recordings above against each other (one host); the top scenario against its
+# changed copy from another host and kernel.
+"$gen" -o diff.hmmtrace -s 2 --scenario diff --fixed-header --host lab-b --release 7.3.0-lab ||
+	exit 2
+g "diff" "$ht" diff top.hmmtrace golden.hmmtrace
+g "diff-json" "$ht" diff top.hmmtrace golden.hmmtrace --json
+g "diff-hosts" "$ht" diff top.hmmtrace diff.hmmtrace
 
 g help-hmmtrace "$ht" --help
-for c in probe dump stat hist record report export heatmap; do
+for c in probe dump stat hist record report export heatmap diff; do
 	g "help-hmmtrace-$c" "$ht" "$c" --help
 done
 g help-hmmtop "$top" --help

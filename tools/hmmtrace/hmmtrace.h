@@ -2,6 +2,7 @@
 #ifndef HMMTRACE_H
 #define HMMTRACE_H
 
+#include <jansson.h>
 #include "../common.h"
 #include "../opt.h"
 
@@ -14,6 +15,13 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_heatmap(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* Pages moved over the ns they took: bytes per ns is GB/s (report, diff). */
+static inline double gb_per_s(__u64 pages, unsigned int page_size, __u64 ns)
+{
+	return ns ? (double)pages * page_size / ns : 0.0;
+}
 
 /* Exit statuses, documented in hmmtrace(8). */
 enum {
@@ -46,6 +54,11 @@ struct hmm_trace_meta;
 struct hmm_trace_reader;
 struct hmm_trace_read_stats;
 void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta *m);
+/* The attach points that were not live while recording, a line each after indent. */
+void report_not_live(FILE *f, const char *indent, const struct hmm_trace_meta *m);
+/* The report's first fields into o: recording (the header), events, lost, first_ts_ns and
+ * duration_ns. */
+void report_json_head(json_t *o, const struct hmm_stats *s, const struct hmm_trace_meta *m);
 /* The report as JSON to f (opened by the caller before privileges were dropped). */
 int report_write(FILE *f, const char *path, const struct hmm_stats *s,
 		 const struct hmm_trace_meta *m);
@@ -55,5 +68,18 @@ struct hmm_trace_reader *open_trace(const char *cmd, const char *path);
 bool warn_damage(const char *path, const struct hmm_trace_read_stats *st);
 /* Every event of r into s (the file's symbols: hmm_trace_reader__symtab(r)). 0 or -errno. */
 int read_trace(struct hmm_trace_reader *r, struct hmm_stats *s);
+
+/* A recording read whole into statistics, as report reads it (diff reads two). */
+struct trace_stats {
+	struct hmm_trace_reader *r;
+	const struct hmm_trace_meta *m; /* the reader's */
+	struct hmm_stats *s;
+	bool damaged; /* warn_damage() said something was lost */
+};
+/* Open path, read every event into new stats (drivers named by the file's own symbols) and warn
+ * about what damage lost. EXIT_OK, or EXIT_PARTIAL after saying why (cmd: who says it); call
+ * trace_stats_free() either way. */
+int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path);
+void trace_stats_free(struct trace_stats *t);
 
 #endif

@@ -19,6 +19,7 @@ static const struct cmd cmds[] = {
 	{ "report", cmd_report, "analyse a recording: latency, retry chains, migrations, causes" },
 	{ "export", cmd_export, "convert a recording (Chrome trace-event JSON for Perfetto)" },
 	{ "heatmap", cmd_heatmap, "latency heatmap of a recording over time, as SVG" },
+	{ "diff", cmd_diff, "compare two recordings: latency, retries, migrations, owners" },
 };
 
 static void usage(FILE *f)

@@ -85,11 +85,6 @@ static void **sorted(void *const *arr, size_t n, int (*cmp)(const void *, const 
 	return c;
 }
 
-static double gbps(__u64 pages, unsigned int page_size, __u64 ns)
-{
-	return ns ? (double)pages * page_size / ns : 0.0; /* bytes per ns == GB/s */
-}
-
 /* ---- the report as one JSON document ------------------------------------------------------ */
 
 static json_t *j_group(const struct hmm_stats_group *g, bool owner)
@@ -168,6 +163,15 @@ static json_t *j_meta(const struct hmm_trace_meta *m)
 	return o;
 }
 
+void report_json_head(json_t *o, const struct hmm_stats *s, const struct hmm_trace_meta *m)
+{
+	json_object_set_new(o, "recording", j_meta(m));
+	json_object_set_new(o, "events", hmm_json_u64(s->records - s->per_type[HMM_REC_LOST]));
+	json_object_set_new(o, "lost", hmm_json_u64(s->c[HMM_C_RINGBUF_DROPS]));
+	json_object_set_new(o, "first_ts_ns", hmm_json_u64(s->first_ts));
+	json_object_set_new(o, "duration_ns", hmm_json_u64(s->last_end_ts - s->first_ts));
+}
+
 json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 {
 	json_t *o = json_object(), *f = json_object(), *ch = json_object(), *mig = json_array();
@@ -178,11 +182,7 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 	struct hmm_hist h;
 	int i;
 
-	json_object_set_new(o, "recording", j_meta(m));
-	json_object_set_new(o, "events", hmm_json_u64(s->records - s->per_type[HMM_REC_LOST]));
-	json_object_set_new(o, "lost", hmm_json_u64(s->c[HMM_C_RINGBUF_DROPS]));
-	json_object_set_new(o, "first_ts_ns", hmm_json_u64(s->first_ts));
-	json_object_set_new(o, "duration_ns", hmm_json_u64(s->last_end_ts - s->first_ts));
+	report_json_head(o, s, m);
 
 	json_object_set_new(f, "calls", hmm_json_u64(s->c[HMM_C_FAULT_CALLS]));
 	json_object_set_new(f, "pages", hmm_json_u64(s->c[HMM_C_FAULT_PAGES]));
@@ -245,7 +245,8 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 		json_object_set_new(e, "collected", hmm_json_u64(x->cpages));
 		json_object_set_new(e, "moved", hmm_json_u64(x->moved));
 		json_object_set_new(e, "stayed", hmm_json_u64(x->stayed));
-		json_object_set_new(e, "gb_per_s", json_real(gbps(x->moved, page_size, x->total_ns)));
+		json_object_set_new(e, "gb_per_s",
+				    json_real(gb_per_s(x->moved, page_size, x->total_ns)));
 		json_object_set_new(e, "setup_ns", hmm_json_u64(x->setup_ns));
 		json_object_set_new(e, "copy_ns", hmm_json_u64(x->copy_ns));
 		json_object_set_new(e, "finalize_ns", hmm_json_u64(x->finalize_ns));
@@ -365,10 +366,24 @@ static void text_groups(FILE *f, struct hmm_stats_group *const *arr, size_t n, b
 	free(s);
 }
 
+void report_not_live(FILE *f, const char *indent, const struct hmm_trace_meta *m)
+{
+	char func[HMM_TRACE_FUNC_LEN], reason[HMM_TRACE_REASON_LEN];
+
+	for (__u32 k = 0; k < m->n_aps && k < HMM_TRACE_MAX_APS; k++)
+		if (m->aps[k].state != HMM_AP_ATTACHED && m->aps[k].state != HMM_AP_DISABLED)
+			fprintf(f, "%snot live: %s (%s): %s\n", indent,
+				hmm_term_str(func, sizeof(func), m->aps[k].func,
+					     sizeof(m->aps[k].func)),
+				hmm_ap_state_str(m->aps[k].state),
+				hmm_term_str(reason, sizeof(reason), m->aps[k].reason,
+					     sizeof(m->aps[k].reason)));
+}
+
 void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta *m)
 {
 	unsigned int page_size = m->page_size ? m->page_size : 4096;
-	char a[16], b[16], c[16], d[16], t1[HMM_TRACE_CMD_LEN], t2[HMM_TRACE_REASON_LEN];
+	char a[16], b[16], c[16], d[16], t1[HMM_TRACE_CMD_LEN];
 	char c1[HMM_TERM_COMM_LEN], c2[HMM_TERM_COMM_LEN];
 	struct hmm_stats_mig **migs;
 	struct hmm_stats_task **tasks;
@@ -396,13 +411,7 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 		(unsigned long long)s->c[HMM_C_RINGBUF_DROPS],
 		s->c[HMM_C_RINGBUF_DROPS] ? " (the ring buffer was full: counts below are short)" :
 					    "");
-	for (__u32 k = 0; k < m->n_aps && k < HMM_TRACE_MAX_APS; k++)
-		if (m->aps[k].state != HMM_AP_ATTACHED && m->aps[k].state != HMM_AP_DISABLED)
-			fprintf(f, "not live: %s (%s): %s\n",
-				hmm_term_str(t1, sizeof(t1), m->aps[k].func, sizeof(m->aps[k].func)),
-				hmm_ap_state_str(m->aps[k].state),
-				hmm_term_str(t2, sizeof(t2), m->aps[k].reason,
-					     sizeof(m->aps[k].reason)));
+	report_not_live(f, "", m);
 
 	fprintf(f, "\nhmm_range_fault: %llu calls, %llu pages:",
 		(unsigned long long)s->c[HMM_C_FAULT_CALLS],
@@ -463,7 +472,7 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 			(unsigned long long)x->count,
 			(unsigned long long)x->cpu_fault, (unsigned long long)x->npages,
 			(unsigned long long)x->moved, (unsigned long long)x->stayed,
-			gbps(x->moved, page_size, x->total_ns), dur(a, sizeof(a), x->setup_ns),
+			gb_per_s(x->moved, page_size, x->total_ns), dur(a, sizeof(a), x->setup_ns),
 			dur(b, sizeof(b), x->copy_ns), dur(c, sizeof(c), x->finalize_ns));
 	}
 	free(migs);
@@ -585,51 +594,62 @@ static const char *driver_of(void *ctx, __u64 addr)
 	return hmm_symtab__driver(ctx, addr);
 }
 
-int cmd_report(int argc, char **argv)
+/* A recording read whole into statistics, drivers named by its own symbols. */
+int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path)
 {
 	struct hmm_stats_opts sopts = { .sz = sizeof(sopts) };
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->r = open_trace(cmd, path);
+	if (!t->r)
+		return EXIT_PARTIAL;
+	t->m = hmm_trace_reader__meta(t->r);
+	sopts.page_shift = t->m->page_size ? __builtin_ctz(t->m->page_size) : 12;
+	sopts.driver_name = driver_of;
+	sopts.ctx = hmm_trace_reader__symtab(t->r);
+	t->s = sopts.ctx ? hmm_stats__new(&sopts) : NULL;
+	if (!t->s) {
+		tool_err("%s: out of memory", cmd);
+		return EXIT_PARTIAL;
+	}
+	err = read_trace(t->r, t->s);
+	if (err < 0) {
+		tool_err("%s: reading %s: %s", cmd, path, strerror(-err));
+		return EXIT_PARTIAL;
+	}
+	t->damaged = warn_damage(path, hmm_trace_reader__stats(t->r));
+	return EXIT_OK;
+}
+
+void trace_stats_free(struct trace_stats *t)
+{
+	hmm_stats__free(t->s);
+	hmm_trace_reader__close(t->r);
+	memset(t, 0, sizeof(*t));
+}
+
+int cmd_report(int argc, char **argv)
+{
 	struct tool_opts to = { 0 };
 	struct tool_out out;
-	struct hmm_trace_reader *r = NULL;
-	const struct hmm_trace_meta *m;
-	struct hmm_symtab *syms = NULL;
-	struct hmm_stats *s = NULL;
+	struct trace_stats t;
 	const char *path;
-	int err, status = EXIT_OK;
-	bool json;
+	int status = EXIT_OK;
 
 	if (cmd_parse(&report_cmd, argc, argv, &to, 0, &status) < 0)
 		return status;
 	path = to.input;
-	json = to.json;
 	if (!path) {
 		tool_err("report: -i FILE is required (see --help)");
 		return EXIT_USAGE;
 	}
-	r = open_trace("report", path);
-	if (!r)
-		return EXIT_PARTIAL;
-	m = hmm_trace_reader__meta(r);
-	syms = hmm_trace_reader__symtab(r);
-	sopts.page_shift = m->page_size ? __builtin_ctz(m->page_size) : 12;
-	sopts.driver_name = driver_of;
-	sopts.ctx = syms;
-	s = syms ? hmm_stats__new(&sopts) : NULL;
-	if (!s) {
-		tool_err("report: out of memory");
-		status = EXIT_PARTIAL;
+	status = trace_stats_load(&t, "report", path);
+	if (status != EXIT_OK)
 		goto cleanup;
-	}
-	err = read_trace(r, s);
-	if (err < 0) {
-		tool_err("report: reading %s: %s", path, strerror(-err));
-		status = EXIT_PARTIAL;
-		goto cleanup;
-	}
-	warn_damage(path, hmm_trace_reader__stats(r));
 	tool_out_open(&out, NULL);
-	if (json) {
-		json_t *o = report_json(s, m);
+	if (to.json) {
+		json_t *o = report_json(t.s, t.m);
 
 		if (!o) {
 			tool_err("report: out of memory");
@@ -639,12 +659,11 @@ int cmd_report(int argc, char **argv)
 		fputc('\n', out.f);
 		json_decref(o);
 	} else {
-		report_text(out.f, s, m);
+		report_text(out.f, t.s, t.m);
 	}
 	if (tool_out_close(&out, true))
 		status = EXIT_PARTIAL;
 cleanup:
-	hmm_stats__free(s);
-	hmm_trace_reader__close(r);
+	trace_stats_free(&t);
 	return status;
 }
