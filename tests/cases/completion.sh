@@ -39,7 +39,7 @@ for t in hmmtrace hmmtop hmm_exporter; do
 	expect_eq "$t -<TAB>" "$(complete_ $t -)" "$(help_opts "$("$OUTPUT/$t" --help)")"
 done
 cmds=$("$OUTPUT/hmmtrace" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
-expect_eq "hmmtrace's commands" "$(echo $cmds)" "probe dump stat hist record report export heatmap"
+expect_eq "hmmtrace's commands" "$(echo $cmds)" "probe dump stat hist record report export heatmap diff"
 for c in $cmds; do
 	expect_eq "hmmtrace $c -<TAB>" "$(complete_ hmmtrace "$c" -)" \
 		"$(help_opts "$("$OUTPUT/hmmtrace" "$c" --help)")"
@@ -118,7 +118,7 @@ echo "== a reflowed hmm_exporter --help (col):"
 reflow col <<<"$("$OUTPUT/hmm_exporter" --help)" | sed -n '5,12p'
 
 # ---- completing words ----------------------------------------------------------------------
-expect_eq "hmmtrace <TAB>" "$(complete_ hmmtrace '')" "dump export heatmap hist probe record report stat"
+expect_eq "hmmtrace <TAB>" "$(complete_ hmmtrace '')" "diff dump export heatmap hist probe record report stat"
 expect_eq "hmmtrace rec<TAB>" "$(complete_ hmmtrace rec)" "record"
 expect_eq "hmmtrace -v record --fl<TAB>" "$(complete_ hmmtrace -v record --fl)" "--flush-ms"
 expect_eq "hmmtrace record -o <TAB>: files" "$(complete_ hmmtrace record -o '')" "adir host.hist job.hmmtrace"
