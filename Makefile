@@ -258,7 +258,8 @@ $(FUZZ_HTTP): $(FUZZ_HTTP_SRCS) tools/hmm_exporter/http.c $(wildcard tools/hmm_e
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_HTTP_SRCS) -o $@ -lmicrohttpd -ldeflate -lz -ljansson -lm \
 		-lpthread
 
-$(FUZZ_RENDER): $(FUZZ_RENDER_SRCS) $(wildcard lib/*.h tools/*.h tools/*/*.h) bpf/hmmscope.h $(SKEL)
+$(FUZZ_RENDER): $(FUZZ_RENDER_SRCS) $(wildcard lib/*.h tools/*.h tools/*/*.h) bpf/hmmscope.h $(SKEL) \
+		$(VERSION_H)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(OUTPUT)/include -Itools/hmmtop $(FUZZ_RENDER_SRCS) -o $@ \
