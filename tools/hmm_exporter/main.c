@@ -456,6 +456,65 @@ static int validate_file(const char *path)
 
 /* ---- main ---------------------------------------------------------------------------------- */
 
+/* Open, load and attach the programs; say what is not live. EXP_OK, or the exit status. */
+static int exporter_attach(struct exporter *e, const struct hmm_tracer_opts *opts)
+{
+	const struct hmm_ap_report *r;
+	size_t n;
+	int err, live = 0;
+
+	e->t = hmm_tracer__open(opts);
+	if (!e->t) {
+		tool_err("%s", strerror(errno));
+		return EXP_ERROR;
+	}
+	err = hmm_tracer__load(e->t);
+	if (err) {
+		tool_load_error(err);
+		return EXP_NONE;
+	}
+	/* Attach failures are in the report, and the exporter serves them: not fatal here. */
+	hmm_tracer__attach(e->t);
+	r = hmm_tracer__report(e->t, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].state == HMM_AP_ATTACHED)
+			live++;
+		else if (r[i].state != HMM_AP_DISABLED)
+			fprintf(stderr, "%s: %s: %s: %s\n", tool_name, r[i].func,
+				hmm_ap_state_str(r[i].state), r[i].reason);
+	}
+	if (!live)
+		tool_err("nothing could be attached on this kernel: exporting the probe states only "
+			 "(hmm_exporter_probe_info)");
+	return EXP_OK;
+}
+
+/* Until a signal: the textfile rewritten every interval (HTTP is served by its own threads);
+ * with --once, one file or stdout after one interval. The exit status. */
+static int exporter_loop(struct exporter *e, const char *textfile, bool once,
+			 unsigned long long interval)
+{
+	double next = tool_now_s() + interval;
+
+	while (!tool_exiting) {
+		double now = tool_now_s();
+
+		if ((textfile || once) && now >= next) {
+			if (once)
+				return (textfile ? write_textfile(e, textfile) : write_stdout(e)) ?
+					       EXP_ERROR :
+					       EXP_OK;
+			write_textfile(e, textfile); /* a failure is reported; the next may work */
+			next += interval;
+			if (next < now)
+				next = now + interval;
+			continue;
+		}
+		usleep(100000);
+	}
+	return EXP_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct tool_opts to = { .tracer = { .sz = sizeof(to.tracer), .aggregate = true },
@@ -470,8 +529,7 @@ int main(int argc, char **argv)
 	struct exporter *e = NULL;
 	struct utsname un;
 	bool once, ipv6 = false;
-	int first, fd = -1, status = EXP_OK, err;
-	double next;
+	int first, fd = -1, status = EXP_OK;
 
 	tool_name = "hmm_exporter";
 	hmm_set_print(tool_print);
@@ -539,36 +597,9 @@ int main(int argc, char **argv)
 	signal(SIGUSR2, SIG_IGN);
 	tool_signals();
 
-	e->t = hmm_tracer__open(&opts);
-	if (!e->t) {
-		tool_err("%s", strerror(errno));
-		status = EXP_ERROR;
+	status = exporter_attach(e, &opts);
+	if (status != EXP_OK)
 		goto cleanup;
-	}
-	err = hmm_tracer__load(e->t);
-	if (err) {
-		tool_load_error(err);
-		status = EXP_NONE;
-		goto cleanup;
-	}
-	/* Attach failures are in the report, and the exporter serves them: not fatal here. */
-	hmm_tracer__attach(e->t);
-	{
-		size_t n;
-		const struct hmm_ap_report *r = hmm_tracer__report(e->t, &n);
-		int live = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			if (r[i].state == HMM_AP_ATTACHED)
-				live++;
-			else if (r[i].state != HMM_AP_DISABLED)
-				fprintf(stderr, "%s: %s: %s: %s\n", tool_name, r[i].func,
-					hmm_ap_state_str(r[i].state), r[i].reason);
-		}
-		if (!live)
-			tool_err("nothing could be attached on this kernel: exporting the probe "
-				 "states only (hmm_exporter_probe_info)");
-	}
 
 	/* Loading and relocating the programs allocated and freed megabytes (BTF): hand the freed
 	 * heap back to the kernel, the exporter runs for months. */
@@ -600,24 +631,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: writing %s/hmm.prom every %llu s\n", tool_name, textfile,
 			interval);
 
-	next = tool_now_s() + interval;
-	while (!tool_exiting) {
-		double now = tool_now_s();
-
-		if ((textfile || once) && now >= next) {
-			if (once) {
-				err = textfile ? write_textfile(e, textfile) : write_stdout(e);
-				status = err ? EXP_ERROR : EXP_OK;
-				break;
-			}
-			write_textfile(e, textfile); /* a failure is reported; the next may work */
-			next += interval;
-			if (next < now)
-				next = now + interval;
-			continue;
-		}
-		usleep(100000);
-	}
+	status = exporter_loop(e, textfile, once, interval);
 cleanup:
 	http_stop(http);
 	if (fd >= 0)

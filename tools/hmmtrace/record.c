@@ -237,6 +237,62 @@ static const char *driver_of(void *ctx, __u64 addr)
 	return hmm_symtab__driver(ctx, addr);
 }
 
+/*
+ * Poll the ring buffer into the file until the deadline (0: none), a signal, a write error or the
+ * command's exit; returns the command's exit status (128 + signal), or EXIT_OK or EXIT_PARTIAL
+ * without one. *child is 0 once the command was reaped.
+ */
+static int record_loop(struct recorder *r, struct hmm_tracer *t, struct status_line *sl,
+		       pid_t *child, double start, double deadline)
+{
+	int err, wstatus;
+
+	while (!r->err && (!deadline || tool_now_s() < deadline)) {
+		if (tool_exiting) {
+			/* SIGTERM for us is SIGTERM for the command; Ctrl-C reached its group. */
+			if (!*child)
+				break;
+			kill(*child, SIGTERM);
+			tool_exiting = 0;
+		}
+		err = hmm_tracer__poll(t, 100);
+		if (err < 0 && err != -EINTR) {
+			status_clear(sl);
+			tool_err("record: reading the ring buffer: %s", strerror(-err));
+			return EXIT_PARTIAL;
+		}
+		check_lost(r, t);
+		if (!r->err && (err = hmm_trace_writer__tick(r->w, now_ns(CLOCK_MONOTONIC))))
+			r->err = err;
+		status_update(sl, r->w, start);
+		if (*child && waitpid(*child, &wstatus, WNOHANG) == *child) {
+			*child = 0;
+			return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Flush and close the file (its index and totals) and print the summary: -1 when the file is
+ * incomplete (the error was said). */
+static int record_close(struct recorder *r, const char *path, double start)
+{
+	struct hmm_trace_totals tot;
+	struct stat sb;
+	int err;
+
+	err = r->err ? 0 : hmm_trace_writer__flush(r->w);
+	tot = *hmm_trace_writer__totals(r->w);
+	err = hmm_trace_writer__close(r->w) ?: err;
+	r->w = NULL;
+	if (err && !r->err)
+		tool_err("record: finishing %s: %s", path, strerror(-err));
+	if (!stat(path, &sb))
+		tot.file_bytes = sb.st_size; /* the index and footer included */
+	print_summary(path, &tot, tool_now_s() - start);
+	return err || r->err ? -1 : 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct hmm_tracer_opts opts;
@@ -251,7 +307,7 @@ int cmd_record(int argc, char **argv)
 	struct hmm_tracer *t = NULL;
 	FILE *report_f = NULL;
 	unsigned long long duration;
-	int err, status = EXIT_OK, release = -1, wstatus, first;
+	int err, status = EXIT_OK, release = -1, first;
 	bool have_cmd;
 	double start = 0, deadline = 0;
 	pid_t child = 0;
@@ -355,31 +411,7 @@ int cmd_record(int argc, char **argv)
 		close(release);
 		release = -1;
 	}
-	while (!r.err && (!deadline || tool_now_s() < deadline)) {
-		if (tool_exiting) {
-			/* SIGTERM for us is SIGTERM for the command; Ctrl-C reached its group. */
-			if (!child)
-				break;
-			kill(child, SIGTERM);
-			tool_exiting = 0;
-		}
-		err = hmm_tracer__poll(t, 100);
-		if (err < 0 && err != -EINTR) {
-			status_clear(&sl);
-			tool_err("record: reading the ring buffer: %s", strerror(-err));
-			status = EXIT_PARTIAL;
-			break;
-		}
-		check_lost(&r, t);
-		if (!r.err && (err = hmm_trace_writer__tick(r.w, now_ns(CLOCK_MONOTONIC))))
-			r.err = err;
-		status_update(&sl, r.w, start);
-		if (child && waitpid(child, &wstatus, WNOHANG) == child) {
-			child = 0;
-			status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-			break;
-		}
-	}
+	status = record_loop(&r, t, &sl, &child, start, deadline);
 finish:
 	status_clear(&sl);
 	/* Drain what is already in the ring buffer. */
@@ -389,22 +421,8 @@ finish:
 	if (r.err)
 		tool_err("record: writing %s failed: %s; the file keeps every chunk written before "
 			 "(see `hmmtrace report -i %s`)", path, strerror(-r.err), path);
-	if (r.w) {
-		struct hmm_trace_totals tot;
-		struct stat sb;
-
-		err = r.err ? 0 : hmm_trace_writer__flush(r.w);
-		tot = *hmm_trace_writer__totals(r.w);
-		err = hmm_trace_writer__close(r.w) ?: err;
-		r.w = NULL;
-		if (err && !r.err)
-			tool_err("record: finishing %s: %s", path, strerror(-err));
-		if (err || r.err)
-			status = status ? status : EXIT_PARTIAL;
-		if (!stat(path, &sb))
-			tot.file_bytes = sb.st_size; /* the index and footer included */
-		print_summary(path, &tot, tool_now_s() - start);
-	}
+	if (r.w && record_close(&r, path, start))
+		status = status ? status : EXIT_PARTIAL;
 	if (r.stats && report_write(report_f, report_path, r.stats, meta))
 		status = status ? status : EXIT_PARTIAL;
 cleanup:
