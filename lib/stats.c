@@ -233,10 +233,11 @@ static bool stall_longer(const struct hmm_stats_chain *a, const struct hmm_stats
 	return a->dur_ns >= c->dur_ns;
 }
 
+typedef bool (*chain_cmp_fn)(const struct hmm_stats_chain *a, const struct hmm_stats_chain *c);
+
 /* Keep c in a list of at most max, longest first; among equals the earlier stays ahead. */
 static void top_insert(struct hmm_stats_chain *top, size_t *np, size_t max,
-		       const struct hmm_stats_chain *c,
-		       bool (*longer)(const struct hmm_stats_chain *, const struct hmm_stats_chain *))
+		       const struct hmm_stats_chain *c, chain_cmp_fn longer)
 {
 	size_t n = *np, i;
 

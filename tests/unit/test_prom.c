@@ -554,8 +554,10 @@ static void test_stalls(void **state)
 		    att_v[] = { 9 };
 	__u64 c[HMM_C_MAX] = { 0 };
 	struct prom_hist hists[] = {
-		{ { .driver = 0x2000, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_OK }, "zdrv", &b_ok },
-		{ { .driver = 0x1000, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_OK }, "adrv", &a_ok },
+		{ { .driver = 0x2000, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_OK }, "zdrv",
+		  &b_ok },
+		{ { .driver = 0x1000, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_OK }, "adrv",
+		  &a_ok },
 		{ { .driver = 0x1001, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_OK }, "adrv",
 		  &a_ok2 },
 		{ { .driver = 0x1000, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_EBUSY }, "adrv",
@@ -578,8 +580,8 @@ static void test_stalls(void **state)
 	/* adrv: 984625594, 999999999 (in the bucket holding 1 s), 1 s, 3 s, and the -EBUSY one */
 	expect_line(&b, "hmm_fault_stalls_total{driver=\"adrv\"} 5");
 	expect_line(&b, "hmm_fault_stalls_total{driver=\"zdrv\"} 1");
-	assert_non_null(strstr(b.data, "holding the stall threshold (1000000000 ns) up, i.e. longer "
-					"than 984625593 ns"));
+	assert_non_null(strstr(b.data, "holding the stall threshold (1000000000 ns) up, i.e. "
+					"longer than 984625593 ns"));
 	/* adrv's series before zdrv's */
 	assert_true(strstr(b.data, "{driver=\"adrv\"}") < strstr(b.data, "{driver=\"zdrv\"}"));
 	prom_buf_free(&b);

@@ -483,7 +483,8 @@ static void test_stall_hist(void **state)
 	assert_int_equal(hmm_chain_stall_bound(1000 * MS), 984625593);
 	assert_true(hmm_hist_slot(984625593) < hmm_hist_slot(1000 * MS));
 	assert_int_equal(hmm_hist_slot(984625594), hmm_hist_slot(1000 * MS));
-	assert_int_equal(hmm_chain_stall_bound(1ULL << 30), 984625593); /* an edge: its own bucket */
+	/* an edge: its own bucket */
+	assert_int_equal(hmm_chain_stall_bound(1ULL << 30), 984625593);
 	assert_int_equal(hmm_chain_stall_bound((1ULL << 30) + 1), 1ULL << 30);
 	hmm_hist_add(&h, 984625593);
 	hmm_hist_add(&h, 984625594);

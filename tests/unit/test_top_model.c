@@ -476,8 +476,8 @@ static void test_text(void **state)
 	top_print_batch(f->m, mem, "test", 1000);
 	fclose(mem);
 	assert_non_null(strstr(text,
-			       "faults 8/s  retries(-EBUSY) 1/s  stalls 0  migrations 2/s to device, "
-			       "1/s to system  moved 38 pages/s  invalidations 3/s\n"));
+			       "faults 8/s  retries(-EBUSY) 1/s  stalls 0  migrations 2/s to "
+			       "device, 1/s to system  moved 38 pages/s  invalidations 3/s\n"));
 	assert_non_null(strstr(text, "lost 0 events; not live: none\n"));
 	assert_non_null(
 		strstr(text, "\n     10 zeta                  4  1.02us  4.10us       0     1"));
@@ -569,7 +569,8 @@ static void test_stall_threshold(void **state)
 	assert_non_null(m);
 	fault(s, 10, "zeta", DRV_A, 1000000000ULL, 0, 1);
 	chain_of(s, 20, "alpha", DRV_A, 2, 1500000000ULL, false);
-	chain_of(s, 20, "alpha", DRV_A, 3, 20000000ULL, true); /* timed out: a stall at any threshold */
+	/* timed out: a stall at any threshold */
+	chain_of(s, 20, "alpha", DRV_A, 3, 20000000ULL, true);
 	chain_of(s, 30, "mid", DRV_B, 4, 1600000000ULL, false); /* exactly the threshold: a stall */
 	assert_int_equal(top_model__update(m, s, 1000000000ULL, NULL), 0);
 	assert_int_equal(m->tot.stalls, 2);

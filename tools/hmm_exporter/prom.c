@@ -395,10 +395,10 @@ static void render_stalls(struct prom_buf *b, const struct prom_state *s,
 	size_t n = 0, i, j;
 
 	snprintf(help, sizeof(help),
-		 "hmm_range_fault() retry chains (a lone call is a chain of one) that stalled, by "
-		 "driver: from the chain-duration histogram, every chain in the buckets from the one "
-		 "holding the stall threshold (%llu ns) up, i.e. longer than %llu ns, and every chain "
-		 "that ran into its timeout (7.x; result -EBUSY).",
+		 "hmm_range_fault() retry chains (a lone call is a chain of one) that stalled, "
+		 "by driver: from the chain-duration histogram, every chain in the buckets from "
+		 "the one holding the stall threshold (%llu ns) up, i.e. longer than %llu ns, "
+		 "and every chain that ran into its timeout (7.x; result -EBUSY).",
 		 (unsigned long long)stall_ns, (unsigned long long)hmm_chain_stall_bound(stall_ns));
 	family_header(b, name, "counter", help);
 	for (i = 0; i < s->n_hists; i++)

@@ -538,8 +538,8 @@ int top_fmt_totals(const struct top_model *m, char *buf, size_t n)
 	top_fmt_rate(mv, sizeof(mv), m->tot.moved);
 	top_fmt_rate(in, sizeof(in), m->tot.inval);
 	return snprintf(buf, n,
-			"faults %s/s  retries(-EBUSY) %s/s  stalls %llu  migrations %s/s to device, "
-			"%s/s to system  moved %s pages/s  invalidations %s/s",
+			"faults %s/s  retries(-EBUSY) %s/s  stalls %llu  migrations %s/s to "
+			"device, %s/s to system  moved %s pages/s  invalidations %s/s",
 			f, e, (unsigned long long)m->tot.stalls, td, ts, mv, in);
 }
 

@@ -38,7 +38,7 @@ enum top_col {
 	TOP_COL_P99,
 	TOP_COL_EBUSY,	 /* -EBUSY returns per second */
 	TOP_COL_CHAIN,	 /* longest retry chain so far, attempts */
-	TOP_COL_STALLS,	 /* stalls so far (lib/stats.h: chains of --stall-ms, or timed out) */
+	TOP_COL_STALLS,	 /* stalls so far (lib/stats.h: --stall-ms long, or timed out) */
 	TOP_COL_TODEV,	 /* migrations to the device per second */
 	TOP_COL_TOSYS,	 /* migrations to system memory per second */
 	TOP_COL_MOVED,	 /* pages moved per second, both directions */

@@ -205,9 +205,8 @@ static void draw_detail(struct ui *u, int y0, int h)
 	hmm_fmt_duration(a1, sizeof(a1), g->inval_ns);
 	if (u->a->m->group == TOP_BY_OWNER) {
 		snprintf(line, sizeof(line),
-			 "pid %u %s, since start: %llu faults, %llu -EBUSY, "
-			 "chain %u, %llu stalls, migrations %llu/%llu to device/system, %llu invalidations "
-			 "(%s)",
+			 "pid %u %s, since start: %llu faults, %llu -EBUSY, chain %u, %llu stalls, "
+			 "migrations %llu/%llu to device/system, %llu invalidations (%s)",
 			 g->pid, name, (unsigned long long)g->c[HMM_C_FAULT_CALLS],
 			 (unsigned long long)g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
 			 g->longest_chain, (unsigned long long)g->stalls,

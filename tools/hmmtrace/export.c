@@ -68,8 +68,8 @@ static const struct tool_cmd export_cmd = {
 	.about = "Convert a recording into Chrome trace-event JSON for Perfetto UI\n"
 		 "(ui.perfetto.dev) or chrome://tracing: faults, migrations and waits as slices on\n"
 		 "per-thread tracks, invalidations on the invalidating thread, retry chains as async\n"
-		 "spans, stalls as instants, pages in flight as counters, process and thread names\n"
-		 "as metadata.",
+		 "spans, stalls as instants, pages in flight as counters, process and thread\n"
+		 "names as metadata.",
 	.opts = export_opts,
 };
 

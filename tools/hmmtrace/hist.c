@@ -49,9 +49,9 @@ static const struct tool_cmd hist_cmd = {
 		 "(or file) with exact percentiles-by-bucket.",
 	.opts = hist_opts,
 	.epilogue = "Percentiles are upper bounds of their bucket (at most 9% above the true value),\n"
-		    "exact after any merge. Stalls are counted from the chain histogram: the chains\n"
-		    "in the bucket holding --stall-ms and above, and those that ran into their\n"
-		    "timeout. See hmmtrace(8), HISTOGRAM FILES and STALLS.\n",
+		    "exact after any merge. Stalls are counted from the chain histogram: the\n"
+		    "chains in the bucket holding --stall-ms and above, and those that ran into\n"
+		    "their timeout. See hmmtrace(8), DESCRIPTION and HISTOGRAM FILES.\n",
 };
 
 /* ---- report -------------------------------------------------------------------------------- */
@@ -144,8 +144,8 @@ static void hist_report_text(const struct hmm_histfile *f, char **names, int nna
 	       (unsigned long long)c[HMM_C_RINGBUF_DROPS], (unsigned long long)c[HMM_C_STATE_DROPS]);
 	hmm_fmt_duration(d1, sizeof(d1), st->stall_ns);
 	hmm_fmt_duration(d2, sizeof(d2), st->bound_ns);
-	printf("  stalls %llu (retry chains of %s or longer, from chain_ns: longer than %s; %llu ran "
-	       "into their timeout)",
+	printf("  stalls %llu (retry chains of %s or longer, from chain_ns: longer than %s; "
+	       "%llu ran into their timeout)",
 	       (unsigned long long)st->total, d1, d2, (unsigned long long)st->timeout);
 	for (size_t k = 0; k < st->n; k++)
 		printf("%s %s %llu", k ? "," : ":",

@@ -380,7 +380,8 @@ static void text_groups(FILE *f, struct hmm_stats_group *const *arr, size_t n, b
 			dur(a, sizeof(a), hmm_stats_group_time(g)),
 			(unsigned long long)g->c[HMM_C_FAULT_CALLS],
 			(unsigned long long)g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
-			g->longest_chain, (unsigned long long)g->stalls, dur(b, sizeof(b), hmm_hist_quantile(&g->fault_ns, 0.99, NULL)),
+			g->longest_chain, (unsigned long long)g->stalls,
+			dur(b, sizeof(b), hmm_hist_quantile(&g->fault_ns, 0.99, NULL)),
 			dur(c, sizeof(c), g->migrate_ns), dur(d, sizeof(d), g->inval_ns),
 			(unsigned long long)(g->c[HMM_C_MIGRATE_MOVED_BASE] +
 					     g->c[HMM_C_MIGRATE_MOVED_BASE + 1]));
