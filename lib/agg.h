@@ -65,4 +65,19 @@ const char *hmm_metric_label(__u16 metric, __u16 label);
 /* How many label values a metric has (results, directions, events, uffd reasons; 1 for none). */
 unsigned int hmm_metric_label_count(__u16 metric);
 
+/*
+ * Stalls from a chain-duration histogram (HMM_M_CHAIN_NS) of one result, for the tools that have
+ * histograms and no records (hmm_exporter, hmmtrace hist): a histogram cannot tell a duration
+ * from another in its bucket, and the default threshold (1000 ms) is no bucket edge. So: every
+ * chain that ended in -EBUSY (a chain record ends in -EBUSY only when a 7.x unlocked call's
+ * timeout passed), and of the others those in the buckets from the one holding stall_ns up, that
+ * is every chain longer than hmm_chain_stall_bound(stall_ns): chains of the threshold or longer,
+ * and those within the bucket just below it (984.6 ms to 1000 ms for 1000 ms, 1.5%). Exact when
+ * no chain ends there; the records' count (hmm_rec_stall()) is exact.
+ */
+__u64 hmm_chain_hist_stalls(const struct hmm_hist *h, __u16 result, __u64 stall_ns);
+/* The duration (ns) above which a chain in a histogram counts as a stall: the lower edge of
+ * stall_ns's bucket, rounded down. */
+__u64 hmm_chain_stall_bound(__u64 stall_ns);
+
 #endif

@@ -18,6 +18,7 @@ struct hmm_fmt {
 	__u64 base_ts;		/* text timestamps are seconds since this (CLOCK_MONOTONIC ns) */
 	struct hmm_ksyms *ksyms; /* NULL: addresses stay numeric, drivers "unknown" */
 	struct hmm_symtab *syms; /* if set, asked instead of ksyms (replays: the file's table) */
+	__u64 stall_ns;		 /* threshold of the "stall" flags; 0: the default */
 };
 
 void hmm_fmt_header(const struct hmm_fmt *fmt);

@@ -4,7 +4,9 @@
  * label is, its unit and its Prometheus family. The exporter, `hist`, `stat`, `dump --stats`, the
  * report and the JSON writers all read it here (lib/agg.h, hmm_metric()).
  */
+#include <math.h>
 #include "agg.h"
+#include "hist.h"
 
 /* Durations are exported from 256 ns to 2^36 ns (68.7 s), every power of two: exact bucket
  * edges, 29 finite bounds; attempts from 1 to 1024. */
@@ -106,4 +108,20 @@ const char *hmm_metric_label(__u16 metric, __u16 label)
 unsigned int hmm_metric_label_count(__u16 metric)
 {
 	return hmm_labels[hmm_metric(metric)->label].count;
+}
+
+__u64 hmm_chain_stall_bound(__u64 stall_ns)
+{
+	return (__u64)floor(hmm_hist_slot_lower(hmm_hist_slot(stall_ns)));
+}
+
+__u64 hmm_chain_hist_stalls(const struct hmm_hist *h, __u16 result, __u64 stall_ns)
+{
+	__u64 n = 0;
+
+	if (result == HMM_RES_EBUSY)
+		return hmm_hist_total(h);
+	for (__u32 s = hmm_hist_slot(stall_ns); s < HMM_HIST_SLOTS; s++)
+		n += h->slots[s];
+	return n;
 }

@@ -63,7 +63,14 @@ struct hmm_rec_desc {
 	__u64 (*pages)(const struct hmm_rec_hdr *rec);
 	/* The heatmap panel of its durations; NULL: no panel. */
 	const char *heat;
+	/* Whether the record ends a retry chain that is a stall, and why (HMM_STALL_*, stats.h):
+	 * a chain record, or a lone hmm_range_fault() call (a chain of one). NULL: never. */
+	unsigned int (*stall)(const struct hmm_rec_hdr *rec, __u64 stall_ns);
 };
+
+/* d->stall(rec, stall_ns), 0 for a type without chains or not known; stall_ns 0: the default
+ * threshold (HMM_STALL_NS_DEFAULT). */
+unsigned int hmm_rec_stall(const struct hmm_rec_hdr *rec, __u64 stall_ns);
 
 /* The descriptor of a type this library knows, or NULL (a newer writer's type: skip it). */
 static inline const struct hmm_rec_desc *hmm_rec_desc(__u16 type)

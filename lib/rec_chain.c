@@ -15,6 +15,16 @@ static unsigned int addrs(const struct hmm_rec_hdr *h, __u64 a[2])
 	return a[0] ? 1 : 0;
 }
 
+/* A stall: the threshold reached, or a 7.x chain that ended by its timeout (an older record has
+ * no flags: by its duration only). */
+static unsigned int stall(const struct hmm_rec_hdr *h, __u64 stall_ns)
+{
+	const struct hmm_rec_chain *r = REC(chain, h);
+
+	return (r->dur_ns >= stall_ns ? HMM_STALL_LONG : 0) |
+	       (hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT ? HMM_STALL_TIMEOUT : 0);
+}
+
 /* A chain has no counters of its own: its attempts counted them (rec_fault.c). */
 static void count(__u64 *c, const struct hmm_rec_hdr *h, unsigned int page_shift)
 {
@@ -40,6 +50,7 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 	const struct hmm_rec_chain *r = REC(chain, h);
 	struct hmm_stats_priv *p = s->priv;
 	__u32 slot = memo(p, r->dur_ns);
+	unsigned int st = stall(h, p->opts.stall_ns);
 	struct hmm_stats_group *o, *d;
 
 	p->site = site_get(s, r->ops);
@@ -51,14 +62,16 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 		hmm_hist_add_slot(&o->chain_ns, r->dur_ns, slot);
 		if (r->attempts > o->longest_chain)
 			o->longest_chain = r->attempts;
+		o->stalls += !!st;
 	}
 	if (d) {
 		group_touch(d, h->ts);
 		hmm_hist_add_slot(&d->chain_ns, r->dur_ns, slot);
 		if (r->attempts > d->longest_chain)
 			d->longest_chain = r->attempts;
+		d->stalls += !!st;
 	}
-	stats_top_chain(s, r, d ? d->name : stats_driver_name(s, r->ops));
+	stats_top_chain(s, r, d ? d->name : stats_driver_name(s, r->ops), st);
 	stats_span(s, h->ts, r->dur_ns);
 }
 
@@ -68,10 +81,11 @@ static void text(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, char *b
 	char cause[96], drv[64];
 
 	hmm_text_cause(cause, sizeof(cause), &r->cause);
-	snprintf(buf, n, "%s after %u attempts (%u -EBUSY)%s%s drv=%s%s",
+	snprintf(buf, n, "%s after %u attempts (%u -EBUSY)%s%s%s drv=%s%s",
 		 hmm_result_str(hmm_fault_result(r->ret)), r->attempts, r->busy,
 		 hmm_chain_flags(r) & HMM_CHAIN_F_UNLOCKED ? " unlocked" : "",
 		 hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT ? " timeout" : "",
+		 hmm_rec_stall(h, fmt->stall_ns) ? " stall" : "",
 		 hmm_text_driver(fmt, r->ops, drv, sizeof(drv)), cause);
 }
 
@@ -86,6 +100,7 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "busy", json_integer(r->busy));
 	json_object_set_new(o, "unlocked", json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_UNLOCKED));
 	json_object_set_new(o, "timeout", json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT));
+	json_object_set_new(o, "stall", json_boolean(hmm_rec_stall(h, fmt->stall_ns)));
 	json_object_set_new(o, "notifier", hmm_json_hex(r->notifier));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
 	hmm_json_attrib(fmt, o, r->ops);
@@ -117,4 +132,5 @@ const struct hmm_rec_desc hmm_rec_chain = {
 	.chrome = HMM_CHROME_SPAN,
 	.title = title,
 	.heat = "-EBUSY retry chain latency (first attempt to last return)",
+	.stall = stall,
 };

@@ -16,6 +16,21 @@ static unsigned int addrs(const struct hmm_rec_hdr *h, __u64 a[2])
 	return a[0] ? 1 : 0;
 }
 
+/* A lone call (attempt 1, any result but -EBUSY) is a chain of one: a stall when it lasted the
+ * threshold. */
+static inline unsigned int stall_fault(const struct hmm_rec_fault *r, __u64 stall_ns)
+{
+	return hmm_fault_result(r->ret) != HMM_RES_EBUSY && r->attempt <= 1 &&
+			       r->dur_ns >= stall_ns ?
+		       HMM_STALL_LONG :
+		       0;
+}
+
+static unsigned int stall(const struct hmm_rec_hdr *h, __u64 stall_ns)
+{
+	return stall_fault(REC(fault, h), stall_ns);
+}
+
 static inline void count_fault(__u64 *c, const struct hmm_rec_fault *r)
 {
 	__u16 res = hmm_fault_result(r->ret);
@@ -85,16 +100,22 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 		stats_pending_add(p, r);
 	} else if (r->attempt <= 1) {
 		/* A lone call is a chain of one (samples_fault() above). */
+		unsigned int st = stall_fault(r, p->opts.stall_ns);
+
 		if (o) {
 			hmm_hist_add_slot(&o->chain_ns, r->dur_ns, slot);
 			if (!o->longest_chain)
 				o->longest_chain = 1;
+			o->stalls += !!st;
 		}
 		if (d) {
 			hmm_hist_add_slot(&d->chain_ns, r->dur_ns, slot);
 			if (!d->longest_chain)
 				d->longest_chain = 1;
+			d->stalls += !!st;
 		}
+		if (st)
+			stats_lone_stall(s, r, d ? d->name : stats_driver_name(s, r->ops), st);
 	}
 	stats_span(s, h->ts, r->dur_ns);
 }
@@ -106,12 +127,14 @@ static void text(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, char *b
 
 	if (r->ret == -EBUSY)
 		hmm_text_cause(cause, sizeof(cause), &r->cause);
-	snprintf(buf, n, "%s %s%s %up [%#llx) drv=%s attempt=%u%s valid=%u%s%s",
+	snprintf(buf, n, "%s %s%s %up [%#llx) drv=%s attempt=%u%s%s valid=%u%s%s",
 		 hmm_result_str(hmm_fault_result(r->ret)),
 		 r->flags & HMM_FAULT_F_FAULT ? "fault" : "snapshot",
 		 r->flags & HMM_FAULT_F_WRITE ? "+write" : "", r->npages,
 		 (unsigned long long)r->start, hmm_text_driver(fmt, r->ops, drv, sizeof(drv)),
-		 r->attempt, r->flags & HMM_FAULT_F_UNLOCKED ? " unlocked" : "", r->valid,
+		 r->attempt, r->flags & HMM_FAULT_F_UNLOCKED ? " unlocked" : "",
+		 hmm_rec_stall(h, fmt->stall_ns) ? " stall" : "",
+		 r->valid,
 		 r->flags & HMM_FAULT_F_TRUNCATED ? "+" : "", cause);
 }
 
@@ -129,6 +152,7 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "write", json_boolean(r->flags & HMM_FAULT_F_WRITE));
 	json_object_set_new(o, "attempt", json_integer(r->attempt));
 	json_object_set_new(o, "unlocked", json_boolean(r->flags & HMM_FAULT_F_UNLOCKED));
+	json_object_set_new(o, "stall", json_boolean(hmm_rec_stall(h, fmt->stall_ns)));
 	json_object_set_new(o, "notifier", hmm_json_hex(r->notifier));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
 	hmm_json_attrib(fmt, o, r->ops);
@@ -171,4 +195,5 @@ const struct hmm_rec_desc hmm_rec_fault = {
 	.title = title,
 	.pages = pages,
 	.heat = "hmm_range_fault latency per call",
+	.stall = stall,
 };

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include "internal.h"
 #include "rec.h"
+#include "stats.h"
 
 #define HMM_REC_ENTRY(NAME, name, nr) [HMM_REC_##NAME] = &hmm_rec_##name,
 const struct hmm_rec_desc *const hmm_rec_descs[HMM_REC_TYPE_MAX] = {
@@ -22,6 +23,13 @@ const struct hmm_rec_desc *hmm_rec_next(const struct hmm_rec_desc *d)
 		if (hmm_rec_descs[t])
 			return hmm_rec_descs[t];
 	return NULL;
+}
+
+unsigned int hmm_rec_stall(const struct hmm_rec_hdr *rec, __u64 stall_ns)
+{
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+
+	return d && d->stall ? d->stall(rec, stall_ns ? stall_ns : HMM_STALL_NS_DEFAULT) : 0;
 }
 
 size_t hmm_rec_min_size(__u16 type)

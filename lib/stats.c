@@ -29,8 +29,14 @@ struct hmm_stats *hmm_stats__new(const struct hmm_stats_opts *opts)
 		s->priv->opts.page_shift = 12;
 	if (!s->priv->opts.top_chains)
 		s->priv->opts.top_chains = 10;
+	if (!s->priv->opts.top_stalls)
+		s->priv->opts.top_stalls = 10;
+	if (!s->priv->opts.stall_ns)
+		s->priv->opts.stall_ns = HMM_STALL_NS_DEFAULT;
+	s->stall_ns = s->priv->opts.stall_ns;
 	s->top_chains = calloc(s->priv->opts.top_chains, sizeof(*s->top_chains));
-	if (!s->top_chains) {
+	s->top_stalls = calloc(s->priv->opts.top_stalls, sizeof(*s->top_stalls));
+	if (!s->top_chains || !s->top_stalls) {
 		hmm_stats__free(s);
 		return NULL;
 	}
@@ -217,53 +223,100 @@ void stats_pending_add(struct hmm_stats_priv *p, const struct hmm_rec_fault *r)
 	}
 }
 
-static bool chain_longer(const struct hmm_stats_chain *a, const struct hmm_rec_chain *r)
+static bool chain_longer(const struct hmm_stats_chain *a, const struct hmm_stats_chain *c)
 {
-	return a->attempts > r->attempts || (a->attempts == r->attempts && a->dur_ns >= r->dur_ns);
+	return a->attempts > c->attempts || (a->attempts == c->attempts && a->dur_ns >= c->dur_ns);
 }
 
-void stats_top_chain(struct hmm_stats *s, const struct hmm_rec_chain *r, const char *driver)
+static bool stall_longer(const struct hmm_stats_chain *a, const struct hmm_stats_chain *c)
+{
+	return a->dur_ns >= c->dur_ns;
+}
+
+typedef bool (*chain_cmp_fn)(const struct hmm_stats_chain *a, const struct hmm_stats_chain *c);
+
+/* Keep c in a list of at most max, longest first; among equals the earlier stays ahead. */
+static void top_insert(struct hmm_stats_chain *top, size_t *np, size_t max,
+		       const struct hmm_stats_chain *c, chain_cmp_fn longer)
+{
+	size_t n = *np, i;
+
+	for (i = 0; i < n && longer(&top[i], c); i++)
+		;
+	if (i >= max)
+		return;
+	if (n == max)
+		n--;
+	memmove(&top[i + 1], &top[i], (n - i) * sizeof(*top));
+	top[i] = *c;
+	*np = n + 1;
+}
+
+/* A chain that was a stall: the totals, and among the longest? */
+static void stall_add(struct hmm_stats *s, const struct hmm_stats_chain *c)
+{
+	s->stalls++;
+	if (hmm_fault_result(c->ret) == HMM_RES_EBUSY)
+		s->stalls_ebusy++;
+	if (c->stall & HMM_STALL_TIMEOUT)
+		s->stalls_timeout++;
+	top_insert(s->top_stalls, &s->n_top_stalls, s->priv->opts.top_stalls, c, stall_longer);
+}
+
+void stats_top_chain(struct hmm_stats *s, const struct hmm_rec_chain *r, const char *driver,
+		     unsigned int stall)
 {
 	struct hmm_stats_priv *p = s->priv;
 	struct pending *pe = pending_find(p, r->caller.tid, r->notifier);
-	size_t n = s->n_top_chains, max = p->opts.top_chains, i;
-	struct hmm_stats_chain *c;
+	struct hmm_stats_chain c;
 	__u32 k;
 
-	/* Longest first; among equals the earlier chain stays ahead. */
-	for (i = 0; i < n && chain_longer(&s->top_chains[i], r); i++)
-		;
-	if (i < max) {
-		if (n == max)
-			n--;
-		memmove(&s->top_chains[i + 1], &s->top_chains[i], (n - i) * sizeof(*c));
-		s->n_top_chains = n + 1;
-		c = &s->top_chains[i];
-		memset(c, 0, sizeof(*c));
-		c->ts = r->hdr.ts;
-		c->dur_ns = r->dur_ns;
-		c->ret = r->ret;
-		c->attempts = r->attempts;
-		c->busy = r->busy;
-		c->caller = r->caller;
-		c->owner = r->owner;
-		stats_name_copy(c->driver, driver, sizeof(c->driver));
-		if (pe) {
-			for (k = 0; k < pe->n; k++) {
-				c->causes[k].event = pe->event[k];
-				c->causes[k].count = pe->count[k];
-				c->causes[k].task = pe->task[k];
-			}
-			c->n_causes = pe->n;
-		} else if (r->cause.found) {
-			c->causes[0].event = r->cause.event;
-			c->causes[0].count = 1;
-			c->causes[0].task = r->cause.task;
-			c->n_causes = 1;
+	memset(&c, 0, sizeof(c));
+	c.ts = r->hdr.ts;
+	c.dur_ns = r->dur_ns;
+	c.ret = r->ret;
+	c.attempts = r->attempts;
+	c.busy = r->busy;
+	c.caller = r->caller;
+	c.owner = r->owner;
+	c.flags = hmm_chain_flags(r);
+	c.stall = stall;
+	stats_name_copy(c.driver, driver, sizeof(c.driver));
+	if (pe) {
+		for (k = 0; k < pe->n; k++) {
+			c.causes[k].event = pe->event[k];
+			c.causes[k].count = pe->count[k];
+			c.causes[k].task = pe->task[k];
 		}
+		c.n_causes = pe->n;
+	} else if (r->cause.found) {
+		c.causes[0].event = r->cause.event;
+		c.causes[0].count = 1;
+		c.causes[0].task = r->cause.task;
+		c.n_causes = 1;
 	}
+	top_insert(s->top_chains, &s->n_top_chains, p->opts.top_chains, &c, chain_longer);
+	if (stall)
+		stall_add(s, &c);
 	if (pe)
 		*pe = p->pending[--p->n_pending];
+}
+
+void stats_lone_stall(struct hmm_stats *s, const struct hmm_rec_fault *r, const char *driver,
+		      unsigned int stall)
+{
+	struct hmm_stats_chain c;
+
+	memset(&c, 0, sizeof(c));
+	c.ts = r->hdr.ts;
+	c.dur_ns = r->dur_ns;
+	c.ret = r->ret;
+	c.attempts = 1;
+	c.caller = r->caller;
+	c.owner = r->owner;
+	c.stall = stall;
+	stats_name_copy(c.driver, driver, sizeof(c.driver));
+	stall_add(s, &c);
 }
 
 struct hmm_stats_mig *stats_mig_get(struct hmm_stats *s, __u8 dir, __u64 addr)
@@ -390,6 +443,7 @@ void hmm_stats__free(struct hmm_stats *s)
 	free_all((void **)s->migs, s->n_migs);
 	free_all((void **)s->inval_tasks, s->n_inval_tasks);
 	free(s->top_chains);
+	free(s->top_stalls);
 	if (p) {
 		free_all((void **)p->hists, p->n_hists);
 		free_all((void **)p->sites, p->n_sites);

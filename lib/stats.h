@@ -26,6 +26,17 @@
 #define HMM_STATS_CAUSES     8	/* recent retry causes kept per group */
 #define HMM_STATS_CHAIN_CAUSES 4 /* distinct invalidating tasks kept per chain */
 
+/*
+ * Stalls. A retry chain (a lone hmm_range_fault() call is a chain of one) is a stall when it
+ * lasted the threshold or longer (--stall-ms; default the kernel's HMM_RANGE_DEFAULT_TIMEOUT,
+ * 1000 ms, the budget drivers give their -EBUSY loop), or when it is a 7.x
+ * hmm_range_fault_unlocked_timeout() call that gave up because its timeout passed
+ * (HMM_CHAIN_F_TIMEOUT), however long that was. Decided from the records: hmm_rec_stall().
+ */
+#define HMM_STALL_NS_DEFAULT 1000000000ULL
+#define HMM_STALL_LONG	     (1u << 0) /* it lasted the threshold or longer */
+#define HMM_STALL_TIMEOUT    (1u << 1) /* it ended by its timeout (7.x, ret -EBUSY) */
+
 /* Resolves an attribution address (a notifier's ops->invalidate, a migration's driver or caller)
  * to a driver name; the string must stay valid while the stats live. NULL: "unknown". */
 typedef const char *(*hmm_driver_name_fn)(void *ctx, __u64 addr);
@@ -36,6 +47,8 @@ struct hmm_stats_opts {
 	hmm_driver_name_fn driver_name;
 	void *ctx;
 	unsigned int top_chains; /* longest retry chains kept; 0: 10 */
+	__u64 stall_ns;		 /* the stall threshold; 0: HMM_STALL_NS_DEFAULT */
+	unsigned int top_stalls; /* longest stalls kept; 0: 10 */
 };
 
 /* One -EBUSY and the invalidation blamed for it. */
@@ -62,6 +75,7 @@ struct hmm_stats_group {
 	struct hmm_stats_cause causes[HMM_STATS_CAUSES]; /* ring: causes[(n_causes - 1) % N] newest */
 	__u64 first_ts;
 	__u64 last_ts;
+	__u64 stalls; /* its retry chains that were stalls (a lone call is a chain of one) */
 };
 
 /* Migrations of one direction by one driver. */
@@ -107,6 +121,8 @@ struct hmm_stats_chain {
 		__u32 count;
 		struct hmm_task task;
 	} causes[HMM_STATS_CHAIN_CAUSES];
+	__u32 flags; /* HMM_CHAIN_F_* of its chain record (0: a lone call, or an older record) */
+	__u32 stall; /* HMM_STALL_* (the stats' threshold), 0: not a stall */
 };
 
 struct hmm_stats_priv;
@@ -130,6 +146,13 @@ struct hmm_stats {
 	size_t n_inval_tasks;
 	struct hmm_stats_chain *top_chains; /* longest first (attempts, then duration) */
 	size_t n_top_chains;
+
+	__u64 stall_ns;	      /* the threshold these stalls were counted with */
+	__u64 stalls;	      /* retry chains that were stalls, lone calls included */
+	__u64 stalls_ebusy;   /* ... that ended in -EBUSY */
+	__u64 stalls_timeout; /* ... that ended by their timeout (HMM_STALL_TIMEOUT) */
+	struct hmm_stats_chain *top_stalls; /* longest first (duration, then the earlier) */
+	size_t n_top_stalls;
 
 	struct hmm_stats_priv *priv;
 };

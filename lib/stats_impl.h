@@ -79,8 +79,12 @@ struct hmm_hist *stats_hist_get(struct hmm_stats *s, const struct hmm_hist_key *
 /* An -EBUSY: the group's recent causes, and the pending causes of its chain. */
 void stats_group_cause(struct hmm_stats_group *g, const struct hmm_rec_fault *r);
 void stats_pending_add(struct hmm_stats_priv *p, const struct hmm_rec_fault *r);
-/* A chain ended: among the longest? (with its pending causes) */
-void stats_top_chain(struct hmm_stats *s, const struct hmm_rec_chain *r, const char *driver);
+/* A chain ended: among the longest? A stall (stall: hmm_rec_stall())? With its pending causes. */
+void stats_top_chain(struct hmm_stats *s, const struct hmm_rec_chain *r, const char *driver,
+		     unsigned int stall);
+/* A lone hmm_range_fault() call that was a stall (a chain of one). */
+void stats_lone_stall(struct hmm_stats *s, const struct hmm_rec_fault *r, const char *driver,
+		      unsigned int stall);
 struct hmm_stats_mig *stats_mig_get(struct hmm_stats *s, __u8 dir, __u64 addr);
 struct hmm_stats_task *stats_task_get(struct hmm_stats *s, const struct hmm_task *t);
 

@@ -4,7 +4,8 @@
  *
  *   top_trace_gen -o FILE                      the scenario below, 5 recorded seconds
  *   top_trace_gen -o FILE --rate R -s SECONDS  R records per second of a mixed feed (benchmark)
- *   top_trace_gen -o FILE --scenario golden    every record type and flag, with a header that
+ *   top_trace_gen -o FILE --scenario golden    every record type and flag, and stalls of known
+ *                                              counts (golden_stalls()), with a header that
  *                                              names no real machine (tests/golden: the outputs
  *                                              of every renderer, compared byte for byte)
  *   --fixed-header                             that header for the other scenarios too
@@ -259,6 +260,87 @@ static void clock_sync(__u64 ts)
 	add(&c);
 }
 
+/* One attempt of a retry chain by thread tid of pid (the golden scenario's stalls). */
+static void attempt(__u64 ts, __u32 pid, __u32 tid, const char *comm, __u64 ops, __u64 dur, int ret,
+		    __u16 n, __u8 event, __u32 by, const char *by_comm)
+{
+	struct hmm_rec_fault f = {.hdr = {.type = HMM_REC_FAULT, .size = sizeof(f), .ts = ts}};
+
+	f.dur_ns = dur;
+	f.ret = ret;
+	f.start = 0x7f0000000000ULL + (__u64)pid * 0x10000000ULL;
+	f.npages = 16;
+	f.end = f.start + f.npages * 4096ULL;
+	f.notifier = 0xffff888000000000ULL + pid;
+	f.mm = 0xffff888100000000ULL + pid;
+	f.ops = ops;
+	task(&f.caller, pid, comm);
+	f.caller.tid = tid;
+	task(&f.owner, pid, comm);
+	f.attempt = n;
+	f.flags = HMM_FAULT_F_FAULT | HMM_FAULT_F_OWNER_KNOWN;
+	if (ret == -16) {
+		f.cause.found = 1;
+		f.cause.event = event;
+		f.cause.start = f.start;
+		f.cause.end = f.end;
+		f.cause.ago_ns = 2000;
+		task(&f.cause.task, by, by_comm);
+	} else if (!ret) {
+		f.scanned = f.valid = f.npages;
+	}
+	add(&f);
+}
+
+static void chain_end(__u64 ts, __u64 dur, __u32 pid, __u32 tid, const char *comm, __u64 ops,
+		      __u32 attempts, __u8 event, __u32 by, const char *by_comm)
+{
+	struct hmm_rec_chain c = {.hdr = {.type = HMM_REC_CHAIN, .size = sizeof(c), .ts = ts}};
+
+	c.dur_ns = dur;
+	c.notifier = 0xffff888000000000ULL + pid;
+	c.mm = 0xffff888100000000ULL + pid;
+	c.ops = ops;
+	task(&c.caller, pid, comm);
+	c.caller.tid = tid;
+	task(&c.owner, pid, comm);
+	c.attempts = attempts;
+	c.busy = attempts - 1;
+	c.cause.found = 1;
+	c.cause.event = event;
+	c.cause.ago_ns = 2000;
+	task(&c.cause.task, by, by_comm);
+	add(&c);
+}
+
+/*
+ * Stalls (lib/stats.h) after the last second's other records, written in time order, each chain
+ * record after its attempts as BPF emits them: a lone call of exactly the default threshold
+ * (1 s: a stall, the edge), a chain of 1.2 s that succeeded after two -EBUSY (a stall) and a chain
+ * 1 ns under the threshold (no stall). With the three timeout chains: 5 stalls (test_hmm 3,
+ * nouveau 1, nvidia_uvm 1), 3 ended in -EBUSY, 3 by timeout; 6 with --stall-ms 999, 4 with 1100,
+ * 3 with 1300. From the chain histograms (hist, the exporter) 6: the 999.999999 ms chain is in the
+ * bucket holding 1 s.
+ */
+static void golden_stalls(__u64 b)
+{
+	const __u64 ms = 1000000ULL;
+
+	attempt(b + 700 * ms, 1003, 1003, "gamma", NVIDIA, 1000000000ULL, 0, 1, 0, 0, "");
+	attempt(b + 710 * ms, 1002, 1012, "beta", NOUVEAU, 5000, -16, 1, HMM_EV_CLEAR, 1003,
+		"gamma");
+	attempt(b + 720 * ms, 1001, 1011, "alpha", TEST_HMM, 5000, -16, 1, HMM_EV_UNMAP, 42,
+		"khugepaged");
+	attempt(b + 1110 * ms, 1002, 1012, "beta", NOUVEAU, 5000, -16, 2, HMM_EV_MIGRATE, 1003,
+		"gamma");
+	attempt(b + 1719 * ms, 1001, 1011, "alpha", TEST_HMM, 999999, 0, 2, 0, 0, "");
+	chain_end(b + 720 * ms, 999999999ULL, 1001, 1011, "alpha", TEST_HMM, 2, HMM_EV_UNMAP, 42,
+		  "khugepaged");
+	attempt(b + 1909 * ms, 1002, 1012, "beta", NOUVEAU, ms, 0, 3, 0, 0, "");
+	chain_end(b + 710 * ms, 1200000000ULL, 1002, 1012, "beta", NOUVEAU, 3, HMM_EV_MIGRATE, 1003,
+		  "gamma");
+}
+
 static void golden(void)
 {
 	static const __u64 drivers[3] = {TEST_HMM, NOUVEAU, NVIDIA};
@@ -432,6 +514,8 @@ static void golden(void)
 		}
 		if (s == 1)
 			hmm_trace_writer__lost(w, b + 900000000ULL, 11);
+		if (s == 2)
+			golden_stalls(b);
 	}
 }
 

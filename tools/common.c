@@ -53,8 +53,12 @@ int tool_parse_u64(const char *opt, const char *arg, unsigned long long min,
 	if (!arg || !*arg || *arg == '-' || *arg == ' ')
 		goto bad;
 	v = strtoull(arg, &end, 10);
-	if (errno || *end)
+	if (*end || (errno && errno != ERANGE))
 		goto bad;
+	if (errno == ERANGE) { /* digits only, past 2^64 - 1 */
+		tool_err("%s: %s is out of range (%llu..%llu)", opt, arg, min, max);
+		return -ERANGE;
+	}
 	if (v < min || v > max) {
 		tool_err("%s: %llu is out of range (%llu..%llu)", opt, v, min, max);
 		return -ERANGE;

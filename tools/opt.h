@@ -24,6 +24,7 @@ struct tool_opts {
 	bool json;
 	bool help;
 	int verbose;
+	unsigned long long stall_ms; /* --stall-ms; 0: not given (the default, 1000) */
 	/* hmmtrace */
 	const char *stats;	   /* dump -s */
 	bool all_cpus;		   /* stat -a */
@@ -128,6 +129,14 @@ int tool_opt_ringbuf_kb(const struct tool_opt *o, const char *arg, struct tool_o
 		 "trace only these kernel paths, comma-separated: fault,\n"                      \
 		 "migrate, inval, uffd or all (default); fewer, cheaper",                        \
 		 tool_opt_paths, tracer.skip_mask, .flags = TOOL_OPT_LIVE)
+/* Stalls (lib/stats.h): every tool that shows them takes the threshold. */
+#define OPT_STALL_MS                                                                            \
+	TOOL_OPT(0, "stall-ms", "MS",                                                            \
+		 "a retry chain this long or longer is a stall (default\n"                      \
+		 "1000, HMM_RANGE_DEFAULT_TIMEOUT; 1..3600000)",                                \
+		 tool_opt_u64, stall_ms, .min = 1, .max = 3600ULL * 1000)
+/* The threshold in ns for struct hmm_stats_opts and struct hmm_fmt; 0: the default. */
+#define TOOL_STALL_NS(to) ((to)->stall_ms * 1000000ULL)
 #define OPT_JSON(help) TOOL_OPT('j', "json", NULL, help, tool_opt_flag, json)
 #define OPT_INPUT(arg, help) TOOL_OPT('i', "input", arg, help, tool_opt_str, input)
 #define OPT_OUTPUT(arg, help) TOOL_OPT('o', "output", arg, help, tool_opt_str, output)

@@ -29,7 +29,7 @@ expect_match "unknown option" "$("$ht" dump --frobnicate 2>&1)" "dump: unknown o
 expect_match "missing argument" "$("$ht" record -o 2>&1)" "record: -o needs an argument"
 expect_match "missing argument (long)" "$("$ht" hist --output 2>&1)" "hist: --output needs an argument"
 expect_match "a live option with -i" "$("$ht" dump -i x.hmmtrace --owner 1 2>&1)" \
-	"dump: --owner is for live tracing; with -i only --json applies"
+	"dump: --owner is for live tracing; with -i only --json and --stall-ms apply"
 expect_match "hmmtop -r with a live option" "$("$OUTPUT/hmmtop" -r x -k 2>&1)" "-k is for live tracing"
 expect_match "export without --format" "$("$ht" export -i x 2>&1)" "--format is required: chrome"
 finish

@@ -544,12 +544,63 @@ static void test_validator(void **state)
 	bad("# TYPE a gauge\na one\n", "bad value");
 }
 
+/* hmm_fault_stalls_total{driver}: from the chain histograms, the bucket holding the threshold
+ * and above (longer than 984625593 ns for 1 s), and every chain that ended in -EBUSY. */
+static void test_stalls(void **state)
+{
+	static struct hmm_hist a_ok, a_ok2, a_busy, b_ok, a_att;
+	const __u64 a_v[] = { 5000, 984625593, 984625594, 999999999, 1000000000 },
+		    a2_v[] = { 3000000000ULL }, busy_v[] = { 500000000 }, b_v[] = { 2000000000 },
+		    att_v[] = { 9 };
+	__u64 c[HMM_C_MAX] = { 0 };
+	struct prom_hist hists[] = {
+		{ { .driver = 0x2000, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_OK }, "zdrv",
+		  &b_ok },
+		{ { .driver = 0x1000, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_OK }, "adrv",
+		  &a_ok },
+		{ { .driver = 0x1001, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_OK }, "adrv",
+		  &a_ok2 },
+		{ { .driver = 0x1000, .metric = HMM_M_CHAIN_NS, .label = HMM_RES_EBUSY }, "adrv",
+		  &a_busy },
+		/* not a duration: never counted */
+		{ { .driver = 0x1000, .metric = HMM_M_CHAIN_ATTEMPTS, .label = HMM_RES_OK }, "adrv",
+		  &a_att },
+	};
+	struct prom_state s = { .counters = c, .hists = hists, .n_hists = 5 };
+	struct prom_buf b = { 0 };
+
+	(void)state;
+	fill(&a_ok, a_v, 5);
+	fill(&a_ok2, a2_v, 1);
+	fill(&a_busy, busy_v, 1);
+	fill(&b_ok, b_v, 1);
+	fill(&a_att, att_v, 1);
+	assert_int_equal(prom_render(&b, &s), 0);
+	check_valid(&b);
+	/* adrv: 984625594, 999999999 (in the bucket holding 1 s), 1 s, 3 s, and the -EBUSY one */
+	expect_line(&b, "hmm_fault_stalls_total{driver=\"adrv\"} 5");
+	expect_line(&b, "hmm_fault_stalls_total{driver=\"zdrv\"} 1");
+	assert_non_null(strstr(b.data, "holding the stall threshold (1000000000 ns) up, i.e. "
+					"longer than 984625593 ns"));
+	/* adrv's series before zdrv's */
+	assert_true(strstr(b.data, "{driver=\"adrv\"}") < strstr(b.data, "{driver=\"zdrv\"}"));
+	prom_buf_free(&b);
+
+	/* --stall-ms 1100: the bucket (1073741824, 1170923762] holds it: 3 s and the -EBUSY one */
+	s.stall_ns = 1100000000ULL;
+	assert_int_equal(prom_render(&b, &s), 0);
+	expect_line(&b, "hmm_fault_stalls_total{driver=\"adrv\"} 2");
+	expect_line(&b, "hmm_fault_stalls_total{driver=\"zdrv\"} 1");
+	prom_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),	    cmocka_unit_test(test_full),
 		cmocka_unit_test(test_bounds),	    cmocka_unit_test(test_fmt_double),
 		cmocka_unit_test(test_validator),   cmocka_unit_test(test_procs),
+		cmocka_unit_test(test_stalls),
 	};
 
 	if (argc > 1)

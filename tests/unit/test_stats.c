@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "lib/agg.h"
+#include "lib/format.h"
 #include "lib/hist.h"
+#include "lib/rec.h"
 #include "lib/stats.h"
 #define RND_SEED 0x2545f4914f6cdd1dULL
 #include "tests/rnd.h"
@@ -227,10 +229,282 @@ static void test_hists_match_samples(void **state)
 	free(ref);
 }
 
+/* ---- stalls ------------------------------------------------------------------------------ */
+
+#define MS 1000000ULL
+
+static __u64 stall_ts = 1000;
+
+/* A chain record; timeout: a 7.x unlocked call that gave up (-EBUSY, flags); old: written before
+ * the flags existed (hdr.size ends before them; the bytes after are not the record's). */
+static struct hmm_rec_chain chain_rec(__u32 pid, __u32 tid, __u64 ops, __u32 attempts, __u64 dur,
+				      bool timeout, bool old)
+{
+	struct hmm_rec_chain c = { .hdr = { .type = HMM_REC_CHAIN, .size = sizeof(c),
+					    .ts = stall_ts++ } };
+
+	c.dur_ns = dur;
+	c.ret = timeout ? -16 : 0;
+	c.ops = ops;
+	c.notifier = 0x1000 + pid;
+	c.attempts = attempts;
+	c.busy = timeout ? attempts : attempts - 1;
+	c.flags = timeout ? HMM_CHAIN_F_UNLOCKED | HMM_CHAIN_F_TIMEOUT : 0;
+	task(&c.caller, pid);
+	c.caller.tid = tid;
+	task(&c.owner, pid);
+	if (old) {
+		c.hdr.size = offsetof(struct hmm_rec_chain, flags);
+		c.flags = HMM_CHAIN_F_TIMEOUT; /* garbage past the record: never read */
+	}
+	return c;
+}
+
+static struct hmm_rec_fault fault_rec(__u32 pid, __u32 tid, __u64 ops, __u16 attempt, __u64 dur,
+				      int ret, __u32 by)
+{
+	struct hmm_rec_fault f = { .hdr = { .type = HMM_REC_FAULT, .size = sizeof(f),
+					    .ts = stall_ts++ } };
+
+	f.dur_ns = dur;
+	f.ret = ret;
+	f.ops = ops;
+	f.notifier = 0x1000 + pid;
+	f.attempt = attempt;
+	f.npages = 1;
+	task(&f.caller, pid);
+	f.caller.tid = tid;
+	task(&f.owner, pid);
+	if (ret == -16 && by) {
+		f.cause.found = 1;
+		f.cause.event = HMM_EV_CLEAR;
+		task(&f.cause.task, by);
+	}
+	return f;
+}
+
+/* Which records are stalls, and why: the threshold's edge, timeouts, lone calls, old records. */
+static void test_stall_classify(void **state)
+{
+	struct hmm_rec_chain c;
+	struct hmm_rec_fault f;
+
+	(void)state;
+	c = chain_rec(100, 100, addrs[1], 3, 1000 * MS - 1, false, false);
+	assert_int_equal(hmm_rec_stall(&c.hdr, 0), 0);
+	c = chain_rec(100, 100, addrs[1], 3, 1000 * MS, false, false); /* exactly: a stall */
+	assert_int_equal(hmm_rec_stall(&c.hdr, 0), HMM_STALL_LONG);
+	assert_int_equal(hmm_rec_stall(&c.hdr, HMM_STALL_NS_DEFAULT), HMM_STALL_LONG);
+	assert_int_equal(hmm_rec_stall(&c.hdr, 1000 * MS + 1), 0);
+	assert_int_equal(hmm_rec_stall(&c.hdr, 999 * MS), HMM_STALL_LONG);
+	c = chain_rec(100, 100, addrs[1], 3, 20 * MS, true, false); /* timed out early */
+	assert_int_equal(hmm_rec_stall(&c.hdr, 0), HMM_STALL_TIMEOUT);
+	c = chain_rec(100, 100, addrs[1], 9, 1000 * MS + 2, true, false);
+	assert_int_equal(hmm_rec_stall(&c.hdr, 0), HMM_STALL_LONG | HMM_STALL_TIMEOUT);
+	assert_int_equal(hmm_rec_stall(&c.hdr, 2000 * MS), HMM_STALL_TIMEOUT);
+	/* An old record: no flags, by its duration only. */
+	c = chain_rec(100, 100, addrs[1], 3, 20 * MS, true, true);
+	assert_int_equal(hmm_rec_check(&c, c.hdr.size), 0);
+	assert_int_equal(hmm_rec_stall(&c.hdr, 0), 0);
+	c = chain_rec(100, 100, addrs[1], 3, 1500 * MS, false, true);
+	assert_int_equal(hmm_rec_stall(&c.hdr, 0), HMM_STALL_LONG);
+	assert_int_equal(hmm_rec_stall(&c.hdr, 1500 * MS + 1), 0);
+
+	/* A lone call (attempt 1, any result but -EBUSY) is a chain of one. */
+	f = fault_rec(100, 100, addrs[1], 1, 1000 * MS, 0, 0);
+	assert_int_equal(hmm_rec_stall(&f.hdr, 0), HMM_STALL_LONG);
+	f = fault_rec(100, 100, addrs[1], 1, 1000 * MS, -14, 0);
+	assert_int_equal(hmm_rec_stall(&f.hdr, 0), HMM_STALL_LONG);
+	f = fault_rec(100, 100, addrs[1], 1, 1000 * MS - 1, 0, 0);
+	assert_int_equal(hmm_rec_stall(&f.hdr, 0), 0);
+	/* -EBUSY: its chain goes on; attempt 2 ends a chain whose record counts, not the call */
+	f = fault_rec(100, 100, addrs[1], 1, 5000 * MS, -16, 0);
+	assert_int_equal(hmm_rec_stall(&f.hdr, 0), 0);
+	f = fault_rec(100, 100, addrs[1], 2, 5000 * MS, 0, 0);
+	assert_int_equal(hmm_rec_stall(&f.hdr, 0), 0);
+	/* Other records never are. */
+	{
+		struct hmm_rec_uffd u = { .hdr = { .type = HMM_REC_UFFD, .size = sizeof(u) } };
+
+		u.dur_ns = 5000 * MS;
+		assert_int_equal(hmm_rec_stall(&u.hdr, 0), 0);
+	}
+}
+
+/*
+ * One recording's stalls, at two thresholds. pid 100 (driver nouveau): a lone call of exactly 1 s,
+ * a chain of 2 attempts (-EBUSY blamed on pid 300, then ok) of 1.2 s; pid 101 (amdgpu): a 7.x
+ * chain that timed out after 20 ms, a chain of 999999999 ns, an old chain record of 3 s; pid 102:
+ * a lone call of 999 ms.
+ */
+static void add_stall_records(struct hmm_stats *s)
+{
+	struct hmm_rec_fault f;
+	struct hmm_rec_chain c;
+
+	f = fault_rec(100, 100, addrs[1], 1, 1000 * MS, 0, 0);
+	assert_int_equal(hmm_stats__add(s, &f.hdr), 0);
+	f = fault_rec(100, 110, addrs[2], 1, 4000, -16, 300);
+	assert_int_equal(hmm_stats__add(s, &f.hdr), 0);
+	f = fault_rec(100, 110, addrs[2], 2, 4000, 0, 0);
+	assert_int_equal(hmm_stats__add(s, &f.hdr), 0);
+	c = chain_rec(100, 110, addrs[2], 2, 1200 * MS, false, false);
+	assert_int_equal(hmm_stats__add(s, &c.hdr), 0);
+	c = chain_rec(101, 101, addrs[3], 4, 20 * MS, true, false);
+	assert_int_equal(hmm_stats__add(s, &c.hdr), 0);
+	c = chain_rec(101, 101, addrs[3], 2, 1000 * MS - 1, false, false);
+	assert_int_equal(hmm_stats__add(s, &c.hdr), 0);
+	c = chain_rec(101, 101, addrs[3], 5, 3000 * MS, false, true);
+	assert_int_equal(hmm_stats__add(s, &c.hdr), 0);
+	f = fault_rec(102, 102, 0, 1, 999 * MS, 0, 0);
+	assert_int_equal(hmm_stats__add(s, &f.hdr), 0);
+}
+
+static const struct hmm_stats_group *group(struct hmm_stats_group *const *g, size_t n,
+					   const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(g[i]->name, name))
+			return g[i];
+	fail_msg("no group %s", name);
+	return NULL;
+}
+
+static void test_stall_stats(void **state)
+{
+	struct hmm_stats_opts o = { .sz = sizeof(o), .driver_name = driver_of };
+	struct hmm_stats *s;
+	const struct hmm_stats_chain *c;
+
+	(void)state;
+	s = hmm_stats__new(&o);
+	assert_non_null(s);
+	add_stall_records(s);
+	assert_int_equal(s->stall_ns, 1000 * MS);
+	/* 1 s lone call, 1.2 s chain, the timeout, the 3 s old record */
+	assert_int_equal(s->stalls, 4);
+	assert_int_equal(s->stalls_ebusy, 1);
+	assert_int_equal(s->stalls_timeout, 1);
+	assert_int_equal(group(s->drivers, s->n_drivers, "nouveau")->stalls, 2);
+	assert_int_equal(group(s->drivers, s->n_drivers, "amdgpu")->stalls, 2);
+	assert_int_equal(group(s->drivers, s->n_drivers, "none")->stalls, 0);
+	assert_int_equal(group(s->owners, s->n_owners, "task100")->stalls, 2);
+	assert_int_equal(group(s->owners, s->n_owners, "task101")->stalls, 2);
+	assert_int_equal(group(s->owners, s->n_owners, "task102")->stalls, 0);
+	/* longest first: 3 s, 1.2 s (with its cause), 1 s (a lone call), the timeout */
+	assert_int_equal(s->n_top_stalls, 4);
+	c = &s->top_stalls[0];
+	assert_int_equal(c->dur_ns, 3000 * MS);
+	assert_int_equal(c->stall, HMM_STALL_LONG);
+	assert_int_equal(c->flags, 0);
+	assert_string_equal(c->driver, "amdgpu");
+	c = &s->top_stalls[1];
+	assert_int_equal(c->dur_ns, 1200 * MS);
+	assert_int_equal(c->attempts, 2);
+	assert_int_equal(c->caller.tid, 110);
+	assert_int_equal(c->owner.pid, 100);
+	assert_string_equal(c->driver, "nouveau");
+	assert_int_equal(c->n_causes, 1);
+	assert_int_equal(c->causes[0].event, HMM_EV_CLEAR);
+	assert_int_equal(c->causes[0].count, 1);
+	assert_int_equal(c->causes[0].task.pid, 300);
+	c = &s->top_stalls[2];
+	assert_int_equal(c->dur_ns, 1000 * MS);
+	assert_int_equal(c->attempts, 1);
+	assert_int_equal(c->n_causes, 0);
+	c = &s->top_stalls[3];
+	assert_int_equal(c->dur_ns, 20 * MS);
+	assert_int_equal(c->stall, HMM_STALL_TIMEOUT);
+	assert_int_equal(c->flags, HMM_CHAIN_F_UNLOCKED | HMM_CHAIN_F_TIMEOUT);
+	assert_int_equal(hmm_fault_result(c->ret), HMM_RES_EBUSY);
+	/* the longest chains keep the stall flag too */
+	assert_int_equal(s->top_chains[0].attempts, 5);
+	assert_int_equal(s->top_chains[0].stall, HMM_STALL_LONG);
+	hmm_stats__free(s);
+
+	/* --stall-ms 999: the 999999999 ns chain and the 999 ms lone call join; two kept */
+	o.stall_ns = 999 * MS;
+	o.top_stalls = 2;
+	s = hmm_stats__new(&o);
+	assert_non_null(s);
+	add_stall_records(s);
+	assert_int_equal(s->stalls, 6);
+	assert_int_equal(s->stalls_ebusy, 1);
+	assert_int_equal(s->stalls_timeout, 1);
+	assert_int_equal(group(s->owners, s->n_owners, "task102")->stalls, 1);
+	assert_int_equal(s->n_top_stalls, 2);
+	assert_int_equal(s->top_stalls[0].dur_ns, 3000 * MS);
+	assert_int_equal(s->top_stalls[1].dur_ns, 1200 * MS);
+	hmm_stats__free(s);
+
+	/* --stall-ms 1201: the timeout and the 3 s old record */
+	o.stall_ns = 1201 * MS;
+	o.top_stalls = 0;
+	s = hmm_stats__new(&o);
+	assert_non_null(s);
+	add_stall_records(s);
+	assert_int_equal(s->stalls, 2);
+	assert_int_equal(s->stalls_timeout, 1);
+	assert_int_equal(group(s->drivers, s->n_drivers, "nouveau")->stalls, 0);
+	hmm_stats__free(s);
+}
+
+/* The "stall" flag of dump's JSON, by the format's threshold. */
+static void test_stall_json(void **state)
+{
+	struct hmm_fmt fmt = { 0 };
+	struct hmm_rec_chain c = chain_rec(100, 100, 0, 2, 1000 * MS, false, false);
+	struct hmm_rec_fault f = fault_rec(100, 100, 0, 1, 1000 * MS - 1, 0, 0);
+	json_t *o;
+
+	(void)state;
+	o = hmm_fmt_json(&fmt, &c.hdr);
+	assert_true(json_is_true(json_object_get(o, "stall")));
+	json_decref(o);
+	o = hmm_fmt_json(&fmt, &f.hdr);
+	assert_true(json_is_false(json_object_get(o, "stall")));
+	json_decref(o);
+	fmt.stall_ns = 1000 * MS + 1;
+	o = hmm_fmt_json(&fmt, &c.hdr);
+	assert_true(json_is_false(json_object_get(o, "stall")));
+	json_decref(o);
+	fmt.stall_ns = 1000 * MS - 1;
+	o = hmm_fmt_json(&fmt, &f.hdr);
+	assert_true(json_is_true(json_object_get(o, "stall")));
+	json_decref(o);
+}
+
+/* Stalls from a chain histogram (hist, hmm_exporter): the bucket holding the threshold and up. */
+static void test_stall_hist(void **state)
+{
+	struct hmm_hist h = { 0 };
+
+	(void)state;
+	assert_int_equal(hmm_chain_stall_bound(1000 * MS), 984625593);
+	assert_true(hmm_hist_slot(984625593) < hmm_hist_slot(1000 * MS));
+	assert_int_equal(hmm_hist_slot(984625594), hmm_hist_slot(1000 * MS));
+	/* an edge: its own bucket */
+	assert_int_equal(hmm_chain_stall_bound(1ULL << 30), 984625593);
+	assert_int_equal(hmm_chain_stall_bound((1ULL << 30) + 1), 1ULL << 30);
+	hmm_hist_add(&h, 984625593);
+	hmm_hist_add(&h, 984625594);
+	hmm_hist_add(&h, 1000 * MS);
+	hmm_hist_add(&h, 5000 * MS);
+	hmm_hist_add(&h, 1000);
+	assert_int_equal(hmm_chain_hist_stalls(&h, HMM_RES_OK, 0 + 1000 * MS), 3);
+	assert_int_equal(hmm_chain_hist_stalls(&h, HMM_RES_OK, (1ULL << 30) + 1), 1);
+	/* -EBUSY chains ran into their timeout: all of them */
+	assert_int_equal(hmm_chain_hist_stalls(&h, HMM_RES_EBUSY, 1000 * MS), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hists_match_samples),
+		cmocka_unit_test(test_stall_classify),
+		cmocka_unit_test(test_stall_stats),
+		cmocka_unit_test(test_stall_json),
+		cmocka_unit_test(test_stall_hist),
 	};
 
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);

@@ -271,7 +271,8 @@ static void test_sorting(void **state)
 		[TOP_COL_PID] = {10, 20, 30},	  [TOP_COL_NAME] = {20, 30, 10},
 		[TOP_COL_FAULTS] = {10, 20, 30},  [TOP_COL_P50] = {20, 10, 30},
 		[TOP_COL_P99] = {20, 10, 30},	  [TOP_COL_EBUSY] = {20, 10, 30},
-		[TOP_COL_CHAIN] = {20, 10, 30},	  [TOP_COL_TODEV] = {30, 10, 20},
+		[TOP_COL_CHAIN] = {20, 10, 30},	  [TOP_COL_STALLS] = {10, 20, 30},
+		[TOP_COL_TODEV] = {30, 10, 20},
 		[TOP_COL_TOSYS] = {30, 10, 20},	  [TOP_COL_MOVED] = {30, 10, 20},
 		[TOP_COL_STAYED] = {30, 10, 20},  [TOP_COL_INVAL] = {30, 10, 20},
 		[TOP_COL_INVTIME] = {30, 10, 20}, [TOP_COL_TOTAL] = {10, 20, 30},
@@ -415,12 +416,12 @@ static void test_text(void **state)
 	top_model__update(f->m, f->s, 1000000000ULL, NULL);
 	top_fmt_header(buf, sizeof(buf), 1000);
 	assert_string_equal(buf,
-			    "    PID NAME              FLT/s     P50     P99 EBUSY/s CHAIN TODEV/s "
-			    "TOSYS/s MOVED/s STAYED/s   INV/s  INVT/s   FAULTS");
+			    "    PID NAME              FLT/s     P50     P99 EBUSY/s CHAIN STALLS "
+			    "TODEV/s TOSYS/s MOVED/s STAYED/s   INV/s  INVT/s   FAULTS");
 	top_fmt_row(row_of(f->m, 30), buf, sizeof(buf), 1000);
 	assert_string_equal(buf,
-			    "     30 mid                   1   512ns   512ns       0     1       2 "
-			    "      1      38        2       3   450ns        1");
+			    "     30 mid                   1   512ns   512ns       0     1      0 "
+			    "      2       1      38        2       3   450ns        1");
 	/* only the columns that fit; NAME always */
 	top_fmt_header(buf, sizeof(buf), 40);
 	assert_string_equal(buf, "    PID NAME              FLT/s     P50");
@@ -431,12 +432,109 @@ static void test_text(void **state)
 	top_print_batch(f->m, mem, "test", 1000);
 	fclose(mem);
 	assert_non_null(strstr(text,
-			       "faults 8/s  retries(-EBUSY) 1/s  migrations 2/s to device, 1/s "
-			       "to system  moved 38 pages/s  invalidations 3/s\n"));
+			       "faults 8/s  retries(-EBUSY) 1/s  stalls 0  migrations 2/s to "
+			       "device, 1/s to system  moved 38 pages/s  invalidations 3/s\n"));
 	assert_non_null(strstr(text, "lost 0 events; not live: none\n"));
 	assert_non_null(
 		strstr(text, "\n     10 zeta                  4  1.02us  4.10us       0     1"));
 	free(text);
+}
+
+/* A chain record as a 7.x unlocked call writes it, of dur ns; timeout: it gave up (-EBUSY). */
+static void chain_of(struct hmm_stats *s, __u32 pid, const char *comm, __u64 ops, __u32 attempts,
+		     __u64 dur, bool timeout)
+{
+	struct hmm_rec_chain c = {.hdr = {.type = HMM_REC_CHAIN, .size = sizeof(c), .ts = ts++}};
+
+	c.dur_ns = dur;
+	c.ret = timeout ? -16 : 0;
+	c.ops = ops;
+	c.notifier = 0x1000 + pid;
+	c.attempts = attempts;
+	c.busy = timeout ? attempts : attempts - 1;
+	c.flags = HMM_CHAIN_F_UNLOCKED | (timeout ? HMM_CHAIN_F_TIMEOUT : 0);
+	task(&c.caller, pid, comm);
+	task(&c.owner, pid, comm);
+	assert_int_equal(hmm_stats__add(s, &c.hdr), 0);
+}
+
+/*
+ * Stalls: the header's count since the start and the interval's, the STALLS column per owner and
+ * per driver, sorting by it. Interval 1: zeta a lone call of exactly 1 s (a stall) and one of
+ * 999999999 ns (not); alpha a chain of 1.5 s and a timeout chain of 20 ms. Interval 2: mid a chain
+ * of 2 s through drvB.
+ */
+static void test_stalls(void **state)
+{
+	struct fixture *f = *state;
+	const struct top_row *r;
+	char buf[1024];
+
+	fault(f->s, 10, "zeta", DRV_A, 1000000000ULL, 0, 1);
+	fault(f->s, 10, "zeta", DRV_A, 999999999ULL, 0, 1);
+	fault(f->s, 20, "alpha", DRV_A, 8192, -16, 1);
+	fault(f->s, 20, "alpha", DRV_A, 8192, 0, 2);
+	chain_of(f->s, 20, "alpha", DRV_A, 2, 1500000000ULL, false);
+	chain_of(f->s, 20, "alpha", DRV_A, 3, 20000000ULL, true);
+	fault(f->s, 30, "mid", DRV_B, 512, 0, 1);
+	assert_int_equal(top_model__update(f->m, f->s, 1000000000ULL, NULL), 0);
+	assert_int_equal(f->m->tot.stalls, 3);
+	assert_int_equal(f->m->tot.d_stalls, 3);
+	assert_true(row_of(f->m, 10)->v[TOP_COL_STALLS] == 1.0);
+	assert_true(row_of(f->m, 20)->v[TOP_COL_STALLS] == 2.0);
+	assert_int_equal(row_of(f->m, 20)->d_stalls, 2);
+	assert_true(row_of(f->m, 30)->v[TOP_COL_STALLS] == 0.0);
+	top_fmt_totals(f->m, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "  stalls 3  "));
+	top_fmt_cell(row_of(f->m, 20), TOP_COL_STALLS, buf, sizeof(buf));
+	assert_string_equal(buf, "     2");
+	top_model__set_sort(f->m, TOP_COL_STALLS);
+	top_model__refresh(f->m, f->s);
+	order(f->m, 20, 10, 30);
+	assert_int_equal(top_col_by_name("stalls"), TOP_COL_STALLS);
+
+	chain_of(f->s, 30, "mid", DRV_B, 4, 2000000000ULL, false);
+	assert_int_equal(top_model__update(f->m, f->s, 1000000000ULL, NULL), 0);
+	assert_int_equal(f->m->tot.stalls, 4);
+	assert_int_equal(f->m->tot.d_stalls, 1);
+	r = row_of(f->m, 30);
+	assert_true(r->v[TOP_COL_STALLS] == 1.0);
+	assert_int_equal(r->d_stalls, 1);
+	assert_int_equal(row_of(f->m, 20)->d_stalls, 0);
+	order(f->m, 20, 10, 30); /* ties (1, 1): pid ascending */
+
+	/* by driver: drvA 3, drvB 1 */
+	top_model__set_group(f->m, TOP_BY_DRIVER);
+	top_model__refresh(f->m, f->s);
+	assert_int_equal(f->m->n_rows, 2);
+	assert_string_equal(f->m->rows[0].g->name, "drvA");
+	assert_true(f->m->rows[0].v[TOP_COL_STALLS] == 3.0);
+	assert_true(f->m->rows[1].v[TOP_COL_STALLS] == 1.0);
+}
+
+/* --stall-ms: the same records, another threshold (hmmtop passes it in struct hmm_stats_opts). */
+static void test_stall_threshold(void **state)
+{
+	struct hmm_stats_opts o = {.sz = sizeof(o), .driver_name = drv_name,
+				   .stall_ns = 1600000000ULL};
+	struct hmm_stats *s = hmm_stats__new(&o);
+	struct top_model *m = top_model__new();
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(m);
+	fault(s, 10, "zeta", DRV_A, 1000000000ULL, 0, 1);
+	chain_of(s, 20, "alpha", DRV_A, 2, 1500000000ULL, false);
+	/* timed out: a stall at any threshold */
+	chain_of(s, 20, "alpha", DRV_A, 3, 20000000ULL, true);
+	chain_of(s, 30, "mid", DRV_B, 4, 1600000000ULL, false); /* exactly the threshold: a stall */
+	assert_int_equal(top_model__update(m, s, 1000000000ULL, NULL), 0);
+	assert_int_equal(m->tot.stalls, 2);
+	assert_true(row_of(m, 10)->v[TOP_COL_STALLS] == 0.0);
+	assert_true(row_of(m, 20)->v[TOP_COL_STALLS] == 1.0);
+	assert_true(row_of(m, 30)->v[TOP_COL_STALLS] == 1.0);
+	top_model__free(m);
+	hmm_stats__free(s);
 }
 
 int main(void)
@@ -447,6 +545,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sorting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_group_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalls, setup, teardown),
+		cmocka_unit_test(test_stall_threshold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,7 @@ struct exporter {
 	char release[65];
 	double last_render_s;
 	__u64 renders;
+	__u64 stall_ns; /* --stall-ms: hmm_fault_stalls_total (prom.h) */
 };
 
 /* Read the counters and histograms now and render them into b (appending); thread-safe. */

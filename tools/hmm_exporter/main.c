@@ -52,6 +52,7 @@ static const struct tool_opt exporter_opts[] = {
 		 "at most N (1..1000) owner processes, pid=\"other\" for\n"
 		 "the rest",
 		 tool_opt_u64, per_process, .min = 1, .max = 1000),
+	OPT_STALL_MS,
 	TOOL_OPT('u', "user", "USER",
 		 "run as USER once the programs are attached and the port\n"
 		 "is open (the textfile DIR must be writable by USER)",
@@ -200,6 +201,7 @@ int exporter_render(struct exporter *e, struct prom_buf *b)
 		probes[i].mode = rep[i].state == HMM_AP_ATTACHED ? hmm_mode_str(rep[i].mode) : "none";
 	}
 	s.counters = counters;
+	s.stall_ns = e->stall_ns;
 	s.hists = e->views;
 	s.n_hists = e->n_hists;
 	s.probes = probes;
@@ -588,6 +590,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&e->lock, NULL);
 	e->kallsyms_fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	e->procs.max_labels = per_process;
+	e->stall_ns = TOOL_STALL_NS(&to);
 	if (uname(&un) == 0)
 		snprintf(e->release, sizeof(e->release), "%s", un.release);
 	signal(SIGPIPE, SIG_IGN);

@@ -15,6 +15,7 @@
 #include "../../lib/agg.h"
 #include "../../lib/hist.h"
 #include "../../lib/kmap.h"
+#include "../../lib/stats.h"
 
 void prom_buf_reset(struct prom_buf *b)
 {
@@ -381,12 +382,50 @@ static void counter_one(struct prom_buf *b, const struct prom_state *s, const ch
 	sample_u64(b, name, "", NULL, 0, s->counters[idx]);
 }
 
+/*
+ * hmm_fault_stalls_total{driver}: from the chain-duration histograms, by driver name (the
+ * addresses that resolve to one name summed), in the order of the names. sel: room for n_hists.
+ */
+static void render_stalls(struct prom_buf *b, const struct prom_state *s,
+			  const struct prom_hist **sel)
+{
+	const char *name = "hmm_fault_stalls_total";
+	__u64 stall_ns = s->stall_ns ? s->stall_ns : HMM_STALL_NS_DEFAULT;
+	char help[512];
+	size_t n = 0, i, j;
+
+	snprintf(help, sizeof(help),
+		 "hmm_range_fault() retry chains (a lone call is a chain of one) that stalled, "
+		 "by driver: from the chain-duration histogram, every chain in the buckets from "
+		 "the one holding the stall threshold (%llu ns) up, i.e. longer than %llu ns, "
+		 "and every chain that ran into its timeout (7.x; result -EBUSY).",
+		 (unsigned long long)stall_ns, (unsigned long long)hmm_chain_stall_bound(stall_ns));
+	family_header(b, name, "counter", help);
+	for (i = 0; i < s->n_hists; i++)
+		if (s->hists[i].key.metric == HMM_M_CHAIN_NS && s->hists[i].h)
+			sel[n++] = &s->hists[i];
+	if (n > 1)
+		qsort(sel, n, sizeof(*sel), cmp_hist);
+	for (i = 0; i < n; i = j) {
+		__u64 v = 0;
+
+		for (j = i; j < n && !strcmp(drv(sel[j]), drv(sel[i])); j++)
+			v += hmm_chain_hist_stalls(sel[j]->h, sel[j]->key.label, stall_ns);
+		{
+			struct lbl l = { "driver", drv(sel[i]) };
+
+			sample_u64(b, name, "", &l, 1, v);
+		}
+	}
+}
+
 static const char *res_str(unsigned int i) { return hmm_result_str(i); }
 static const char *dir_str(unsigned int i) { return hmm_dir_str(i); }
 static const char *ev_str(unsigned int i) { return hmm_event_str(i); }
 static const char *uffd_str(unsigned int i) { return hmm_uffd_reason_str(i); }
 
-static void render_counters(struct prom_buf *b, const struct prom_state *s)
+static void render_counters(struct prom_buf *b, const struct prom_state *s,
+			    const struct prom_hist **sel)
 {
 	const char *name;
 
@@ -399,6 +438,7 @@ static void render_counters(struct prom_buf *b, const struct prom_state *s)
 		    HMM_C_CHAINS);
 	counter_one(b, s, "hmm_fault_chain_retries_total",
 		    "hmm_range_fault() retries after -EBUSY, in ended chains.", HMM_C_CHAIN_RETRIES);
+	render_stalls(b, s, sel);
 	counter_one(b, s, "hmm_interval_read_begin_total", "mmu_interval_read_begin() calls.",
 		    HMM_C_READ_BEGIN);
 	counter_by(b, s, "hmm_migrations_total", "Device-memory migrations, by direction.",
@@ -769,10 +809,11 @@ int prom_render(struct prom_buf *b, const struct prom_state *s)
 	pthread_once(&le_once, le_init);
 	for (size_t i = 0; i < N_HIST_FAMILIES && !err; i++)
 		err = hist_family_render(b, &hist_families[i], s, sel);
+	if (!err)
+		render_counters(b, s, sel);
 	free(sel);
 	if (err)
 		return err;
-	render_counters(b, s);
 	if (s->procs)
 		render_procs(b, s->procs);
 	render_self(b, s);

@@ -114,12 +114,15 @@ struct prom_state {
 	double last_render_seconds; /* how long the previous render took */
 	__u64 renders;		    /* renders before this one */
 	const struct prom_procs *procs; /* NULL: no per-process families */
+	__u64 stall_ns;			/* stall threshold (--stall-ms); 0: the default */
 };
 
 /*
  * Render the state into b (appending). Families come in a fixed order; series of a histogram
  * family in the order (driver, label). Every counter family is rendered with every value of its
- * bounded label set, zeros included; histogram families only with the series the kernel has.
+ * bounded label set, zeros included; histogram families only with the series the kernel has, and
+ * hmm_fault_stalls_total (derived from the chain-duration histograms: hmm_chain_hist_stalls())
+ * with a series for each driver that has one.
  * Returns 0, -EINVAL for a bad state or -ENOMEM.
  */
 int prom_render(struct prom_buf *b, const struct prom_state *s);

@@ -34,6 +34,7 @@ static const struct tool_opt top_opts[] = {
 		 "sort by COLUMN (a column title, e.g. FLT/s, P99, NAME;\n"
 		 "default FLT/s)",
 		 tool_opt_str, sort),
+	OPT_STALL_MS,
 	TOOL_OPT('g', "group", "GROUP", "rows per owner (default) or per driver", tool_opt_str,
 		 group),
 	TOOL_OPT('k', "kprobe", NULL, "attach with kprobes (same as --mode kprobe)", tool_opt_flag,
@@ -234,6 +235,7 @@ int main(int argc, char **argv)
 	sopts.page_shift = page_shift;
 	sopts.driver_name = driver_name;
 	sopts.ctx = a->syms;
+	sopts.stall_ns = TOOL_STALL_NS(&to);
 	a->s = hmm_stats__new(&sopts);
 	a->m = top_model__new();
 	if (!a->s || !a->m) {

@@ -21,6 +21,9 @@ static const struct top_col_info cols[TOP_COL_MAX] = {
 	[TOP_COL_EBUSY] = {"EBUSY/s", "hmm_range_fault() -EBUSY returns (retries) per second", 7,
 			   false, false},
 	[TOP_COL_CHAIN] = {"CHAIN", "longest retry chain so far, in attempts", 5, false, false},
+	[TOP_COL_STALLS] = {"STALLS",
+			    "stalls so far: retry chains of --stall-ms or longer, or timed out", 6,
+			    false, false},
 	[TOP_COL_TODEV] = {"TODEV/s", "migrations to device memory per second", 7, false, false},
 	[TOP_COL_TOSYS] = {"TOSYS/s", "migrations to system memory per second", 7, false, false},
 	[TOP_COL_MOVED] = {"MOVED/s", "pages migrated per second, both ways", 7, false, false},
@@ -53,6 +56,7 @@ int top_col_by_name(const char *name)
 struct prev {
 	__u64 c[HMM_C_MAX];
 	__u64 inval_ns;
+	__u64 stalls;
 	struct hmm_hist fault_ns;
 };
 
@@ -63,6 +67,7 @@ struct top_model_priv {
 	size_t n_all[TOP_GROUP_MAX];
 	size_t cap_rows;
 	__u64 prev_c[HMM_C_MAX];
+	__u64 prev_stalls;
 	/* The selected group (by grouping and index), to keep it selected across updates. */
 	bool has_sel;
 	enum top_group sel_group;
@@ -139,6 +144,7 @@ static void fill_row(struct top_row *r, const struct hmm_stats_group *g, const s
 	}
 #undef D
 	r->d_inval_ns = g->inval_ns - p->inval_ns;
+	r->d_stalls = g->stalls - p->stalls;
 	hist_sub(&r->d_fault_ns, &g->fault_ns, &p->fault_ns);
 	r->has_lat = r->d_fault_ns.count > 0;
 
@@ -153,6 +159,7 @@ static void fill_row(struct top_row *r, const struct hmm_stats_group *g, const s
 	}
 	r->v[TOP_COL_EBUSY] = rate(r->d_ebusy, el);
 	r->v[TOP_COL_CHAIN] = g->longest_chain;
+	r->v[TOP_COL_STALLS] = (double)g->stalls;
 	r->v[TOP_COL_TODEV] = rate(r->d_todev, el);
 	r->v[TOP_COL_TOSYS] = rate(r->d_tosys, el);
 	r->v[TOP_COL_MOVED] = rate(r->d_moved, el);
@@ -166,6 +173,7 @@ static void prev_save(struct prev *p, const struct hmm_stats_group *g)
 {
 	memcpy(p->c, g->c, sizeof(p->c));
 	p->inval_ns = g->inval_ns;
+	p->stalls = g->stalls;
 	p->fault_ns = g->fault_ns;
 }
 
@@ -314,6 +322,9 @@ int top_model__update(struct top_model *m, const struct hmm_stats *s, __u64 elap
 	}
 #undef D
 	t->records = s->records;
+	t->stalls = s->stalls;
+	t->d_stalls = s->stalls - p->prev_stalls;
+	p->prev_stalls = s->stalls;
 	memcpy(p->prev_c, s->c, sizeof(p->prev_c));
 
 	if (src)
@@ -451,6 +462,7 @@ static void cell_text(const struct top_row *r, enum top_col col, char *buf, size
 			snprintf(buf, n, "0");
 		break;
 	case TOP_COL_CHAIN:
+	case TOP_COL_STALLS:
 	case TOP_COL_TOTAL:
 		snprintf(buf, n, "%llu", (unsigned long long)r->v[col]);
 		break;
@@ -526,9 +538,9 @@ int top_fmt_totals(const struct top_model *m, char *buf, size_t n)
 	top_fmt_rate(mv, sizeof(mv), m->tot.moved);
 	top_fmt_rate(in, sizeof(in), m->tot.inval);
 	return snprintf(buf, n,
-			"faults %s/s  retries(-EBUSY) %s/s  migrations %s/s to device, %s/s to "
-			"system  moved %s pages/s  invalidations %s/s",
-			f, e, td, ts, mv, in);
+			"faults %s/s  retries(-EBUSY) %s/s  stalls %llu  migrations %s/s to "
+			"device, %s/s to system  moved %s pages/s  invalidations %s/s",
+			f, e, (unsigned long long)m->tot.stalls, td, ts, mv, in);
 }
 
 int top_fmt_not_live(const struct top_model *m, char *buf, size_t n)

@@ -38,6 +38,7 @@ enum top_col {
 	TOP_COL_P99,
 	TOP_COL_EBUSY,	 /* -EBUSY returns per second */
 	TOP_COL_CHAIN,	 /* longest retry chain so far, attempts */
+	TOP_COL_STALLS,	 /* stalls so far (lib/stats.h: --stall-ms long, or timed out) */
 	TOP_COL_TODEV,	 /* migrations to the device per second */
 	TOP_COL_TOSYS,	 /* migrations to system memory per second */
 	TOP_COL_MOVED,	 /* pages moved per second, both directions */
@@ -68,6 +69,7 @@ struct top_row {
 	bool has_lat;			 /* P50/P99 are known: the interval had faults */
 	/* Counts of the interval (not per second), for the detail pane and for scripts. */
 	__u64 d_faults, d_ebusy, d_todev, d_tosys, d_moved, d_stayed, d_inval, d_inval_ns;
+	__u64 d_stalls;
 	__u64 d_inval_ev[HMM_EV_MAX];
 	double inval_ev_rate[HMM_EV_MAX]; /* per second, by event type */
 	__u64 inval_total;		  /* invalidations since the start, all types */
@@ -79,6 +81,7 @@ struct top_totals {
 	double faults, ebusy, retries, todev, tosys, moved, stayed, inval, uffd;
 	__u64 d_faults, d_ebusy, d_todev, d_tosys, d_moved, d_inval; /* counts of the interval */
 	__u64 records;						     /* records seen so far */
+	__u64 stalls, d_stalls; /* stalls so far, and in the interval */
 };
 
 /* Where the records come from, for the header. */

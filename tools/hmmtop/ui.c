@@ -205,22 +205,21 @@ static void draw_detail(struct ui *u, int y0, int h)
 	hmm_fmt_duration(a1, sizeof(a1), g->inval_ns);
 	if (u->a->m->group == TOP_BY_OWNER) {
 		snprintf(line, sizeof(line),
-			 "pid %u %s, since start: %llu faults, %llu -EBUSY, "
-			 "chain %u, migrations %llu/%llu to device/system, %llu invalidations "
-			 "(%s)",
+			 "pid %u %s, since start: %llu faults, %llu -EBUSY, chain %u, %llu stalls, "
+			 "migrations %llu/%llu to device/system, %llu invalidations (%s)",
 			 g->pid, name, (unsigned long long)g->c[HMM_C_FAULT_CALLS],
 			 (unsigned long long)g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
-			 g->longest_chain,
+			 g->longest_chain, (unsigned long long)g->stalls,
 			 (unsigned long long)g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE],
 			 (unsigned long long)g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_SYSTEM],
 			 (unsigned long long)r->inval_total, a1);
 	} else {
 		snprintf(line, sizeof(line),
 			 "driver %s, since start: %llu faults, %llu -EBUSY, "
-			 "chain %u, migrations %llu/%llu to device/system",
+			 "chain %u, %llu stalls, migrations %llu/%llu to device/system",
 			 name, (unsigned long long)g->c[HMM_C_FAULT_CALLS],
 			 (unsigned long long)g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
-			 g->longest_chain,
+			 g->longest_chain, (unsigned long long)g->stalls,
 			 (unsigned long long)g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_DEVICE],
 			 (unsigned long long)g->c[HMM_C_MIGRATIONS_BASE + HMM_DIR_TO_SYSTEM]);
 	}

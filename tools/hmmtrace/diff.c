@@ -229,7 +229,7 @@ int cmd_diff(int argc, char **argv)
 		return EXIT_PARTIAL;
 	for (int i = 0; i < 2 && status == EXIT_OK; i++) {
 		in[i].path = argv[first + i];
-		status = trace_stats_load(&in[i].t, "diff", in[i].path);
+		status = trace_stats_load(&in[i].t, "diff", in[i].path, 0);
 		in[i].side = (struct diff_side){ .s = in[i].t.s, .m = in[i].t.m };
 	}
 	if (status != EXIT_OK)

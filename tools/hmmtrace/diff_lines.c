@@ -28,6 +28,13 @@ static double v_counter(const struct diff_at *at, const struct diff_row *row)
 	return at->d->s->c[row->arg + at->idx];
 }
 
+/* Retry chains that were stalls, at the threshold the recording was read with (--stall-ms). */
+static double v_stalls(const struct diff_at *at, const struct diff_row *row)
+{
+	(void)row;
+	return at->d->s->stalls;
+}
+
 /* The same per second of the recording (0 for a recording without duration). */
 static double v_per_s(const struct diff_at *at, const struct diff_row *row)
 {
@@ -88,10 +95,8 @@ static double v_group_time(const struct diff_at *at, const struct diff_row *row)
 
 /*
  * The table: one row per line (or per direction, event, owner or driver), in the order ties are
- * shown. A new line is one row here. Where the next ones go, once struct hmm_stats counts them
- * (issue 16): stalls, after "retries":
- *	ROW("stalls", "stalls", DIFF_COUNT, DIFF_ONE, v_counter, .arg = HMM_C_STALLS),
- * and migration round trips, after "pages stayed":
+ * shown. A new line is one row here. Where the next one goes, once struct hmm_stats counts it:
+ * migration round trips, after "pages stayed":
  *	ROW("round_trips", "round trips", DIFF_COUNT, DIFF_ONE, v_counter,
  *	    .arg = HMM_C_ROUND_TRIPS),
  */
@@ -112,6 +117,7 @@ static const struct diff_row rows[] = {
 	QUANTILES("chain_ns", "chain latency", HMM_M_CHAIN_NS),
 	ROW("ebusy_per_call", "-EBUSY per fault call", DIFF_PER_CALL, DIFF_ONE, v_ebusy_per_call),
 	ROW("retries", "retries", DIFF_COUNT, DIFF_ONE, v_counter, .arg = HMM_C_CHAIN_RETRIES),
+	ROW("stalls", "stalls", DIFF_COUNT, DIFF_ONE, v_stalls),
 	ROW("migrate_gb_per_s", "migration GB/s", DIFF_GBPS, DIFF_BY_DIR, v_gbps),
 	ROW("pages_moved", "pages moved", DIFF_COUNT, DIFF_BY_DIR, v_counter,
 	    .arg = HMM_C_MIGRATE_MOVED_BASE),

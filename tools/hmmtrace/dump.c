@@ -44,6 +44,7 @@ static const struct tool_opt dump_opts[] = {
 	OPT_MIN_US,
 	OPT_DURATION("stop after S seconds"),
 	OPT_JSON("JSON lines (one object per event; fields in hmmtrace(8))"),
+	OPT_STALL_MS,
 	OPT_MODE(OPT_MODE_HELP),
 	OPT_RINGBUF_KB,
 	OPT_PATHS,
@@ -60,7 +61,7 @@ static const struct tool_opt dump_opts[] = {
 static const struct tool_cmd dump_cmd = {
 	.prog = "hmmtrace dump",
 	.usage = "Usage: hmmtrace dump [OPTIONS]\n"
-		 "       hmmtrace dump -i FILE [--json]\n",
+		 "       hmmtrace dump -i FILE [--json] [--stall-ms MS]\n",
 	.about = "Print HMM events as they happen, until Ctrl-C or the duration ends; then a summary\n"
 		 "on stderr, lost events included. With -i, replay a recording in the same format.",
 	.opts = dump_opts,
@@ -261,9 +262,11 @@ int cmd_dump(int argc, char **argv)
 	duration = to.duration;
 	stats_path = to.stats;
 	d.fmt.json = to.json;
+	d.fmt.stall_ns = TOOL_STALL_NS(&to);
 	if (to.input) {
 		if (tool_live_given()) {
-			tool_err("dump: %s is for live tracing; with -i only --json applies",
+			tool_err("dump: %s is for live tracing; with -i only --json and --stall-ms "
+				 "apply",
 				 tool_live_given());
 			return EXIT_USAGE;
 		}

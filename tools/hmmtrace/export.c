@@ -3,8 +3,9 @@
  * hmmtrace export --format chrome: a recording as Chrome trace-event JSON, which Perfetto UI
  * and chrome://tracing open. Faults, migrations, read_begin waits and userfaults are complete
  * ("X") slices on the calling thread's track, invalidations on the invalidating thread's, retry
- * chains async ("b"/"e") spans, pages in flight counters ("C"), lost events instant ("i") events,
- * and process and thread names metadata ("M"). Events are streamed one object at a time, each
+ * chains async ("b"/"e") spans, stalls (lib/stats.h) instant ("i") events on the stalled thread's
+ * track, pages in flight counters ("C"), lost events global instant events, and process and thread
+ * names metadata ("M"). Events are streamed one object at a time, each
  * built and escaped by jansson, so memory does not grow with the file.
  */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "format.h"
 #include "kmap.h"
 #include "rec.h"
+#include "stats.h"
 #include "symtab.h"
 #include "trace.h"
 
@@ -46,6 +48,7 @@ struct exporter {
 	size_t n_steps, cap_steps;
 	__u64 chain_id;
 	__u64 slices[HMM_REC_TYPE_MAX];
+	__u64 stalls; /* stall instants */
 	int err;
 };
 
@@ -53,6 +56,7 @@ static const struct tool_opt export_opts[] = {
 	OPT_INPUT("FILE", "the trace file written by `hmmtrace record`"),
 	TOOL_OPT('f', "format", "FMT", "chrome (the only format so far)", tool_opt_str, format),
 	OPT_OUTPUT("OUT", "write to OUT instead of standard output"),
+	OPT_STALL_MS,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_END,
@@ -60,11 +64,12 @@ static const struct tool_opt export_opts[] = {
 
 static const struct tool_cmd export_cmd = {
 	.prog = "hmmtrace export",
-	.usage = "Usage: hmmtrace export -i FILE --format chrome [-o OUT]\n",
+	.usage = "Usage: hmmtrace export -i FILE --format chrome [-o OUT] [--stall-ms MS]\n",
 	.about = "Convert a recording into Chrome trace-event JSON for Perfetto UI\n"
 		 "(ui.perfetto.dev) or chrome://tracing: faults, migrations and waits as slices on\n"
 		 "per-thread tracks, invalidations on the invalidating thread, retry chains as async\n"
-		 "spans, pages in flight as counters, process and thread names as metadata.",
+		 "spans, stalls as instants, pages in flight as counters, process and thread\n"
+		 "names as metadata.",
 	.opts = export_opts,
 };
 
@@ -192,6 +197,29 @@ static void export_record(struct exporter *x, const struct hmm_rec_hdr *rec)
 	emit(x, e);
 }
 
+/* A retry chain that was a stall (a chain record, or a lone call): an instant at its start on
+ * the stalled thread's track, beside the chain's span or the call's slice. */
+static void export_stall(struct exporter *x, const struct hmm_rec_hdr *rec)
+{
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+	unsigned int why = hmm_rec_stall(rec, x->fmt.stall_ns);
+	json_t *e, *a;
+
+	if (!why || !d)
+		return;
+	e = event(x, "i", "stall", "stall", d->caller ? d->caller(rec) : NULL, rec->ts);
+	json_object_set_new(e, "s", json_string("t"));
+	a = json_object();
+	json_object_set_new(a, "dur_ns", json_integer(d->dur ? d->dur(rec) : 0));
+	json_object_set_new(a, "record", json_string(d->name));
+	json_object_set_new(a, "timeout", json_boolean(why & HMM_STALL_TIMEOUT));
+	json_object_set_new(a, "threshold_ns",
+			    json_integer(x->fmt.stall_ns ? x->fmt.stall_ns : HMM_STALL_NS_DEFAULT));
+	json_object_set_new(e, "args", a);
+	x->stalls++;
+	emit(x, e);
+}
+
 static int export_event(void *ctx, const struct hmm_rec_hdr *rec)
 {
 	struct exporter *x = ctx;
@@ -199,6 +227,7 @@ static int export_event(void *ctx, const struct hmm_rec_hdr *rec)
 	if (!x->base)
 		x->base = rec->ts;
 	export_record(x, rec);
+	export_stall(x, rec);
 	return x->err;
 }
 
@@ -287,6 +316,7 @@ int cmd_export(int argc, char **argv)
 	path = to.input;
 	format = to.format;
 	out = to.output;
+	x.fmt.stall_ns = TOOL_STALL_NS(&to);
 	if (!path) {
 		tool_err("export: -i FILE is required (see --help)");
 		return EXIT_USAGE;
@@ -353,7 +383,7 @@ done:
 	for (const struct hmm_rec_desc *d = hmm_rec_next(NULL); d; d = hmm_rec_next(d))
 		if (d->chrome != HMM_CHROME_NONE)
 			fprintf(stderr, " %s %llu", d->name, (unsigned long long)x.slices[d->type]);
-	fputc('\n', stderr);
+	fprintf(stderr, " stall %llu\n", (unsigned long long)x.stalls);
 cleanup:
 	if (o.f)
 		tool_out_close(&o, false);

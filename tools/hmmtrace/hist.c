@@ -21,6 +21,7 @@
 #include "hist.h"
 #include "histfile.h"
 #include "kmap.h"
+#include "stats.h"
 #include "ksyms.h"
 #include "symtab.h"
 #include "trace.h"
@@ -31,6 +32,7 @@ static const struct tool_opt hist_opts[] = {
 	OPT_MODE("live: attach mode auto (default), fentry or kprobe"),
 	OPT_OUTPUT("FILE", "write a histogram file (atomically) instead of the report"),
 	OPT_JSON("the report as one JSON document"),
+	OPT_STALL_MS,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_END,
@@ -38,16 +40,18 @@ static const struct tool_opt hist_opts[] = {
 
 static const struct tool_cmd hist_cmd = {
 	.prog = "hmmtrace hist",
-	.usage = "Usage: hmmtrace hist [-d SECONDS] [-m MODE] [-o FILE] [--json]\n"
-		 "       hmmtrace hist -i TRACE [-o FILE] [--json]\n"
-		 "       hmmtrace hist merge [-o FILE] [--json] FILE...\n",
+	.usage = "Usage: hmmtrace hist [-d SECONDS] [-m MODE] [-o FILE] [--json] [--stall-ms MS]\n"
+		 "       hmmtrace hist -i TRACE [-o FILE] [--json] [--stall-ms MS]\n"
+		 "       hmmtrace hist merge [-o FILE] [--json] [--stall-ms MS] FILE...\n",
 	.about = "Histograms and counters of this host, from in-kernel aggregation (system-wide,\n"
 		 "until Ctrl-C or the duration ends) or from a recording, written to a histogram\n"
 		 "file (-o) or shown as a report; 'merge' combines many hosts' files into one report\n"
 		 "(or file) with exact percentiles-by-bucket.",
 	.opts = hist_opts,
 	.epilogue = "Percentiles are upper bounds of their bucket (at most 9% above the true value),\n"
-		    "exact after any merge. See hmmtrace(8), HISTOGRAM FILES.\n",
+		    "exact after any merge. Stalls are counted from the chain histogram: the\n"
+		    "chains in the bucket holding --stall-ms and above, and those that ran into\n"
+		    "their timeout. See hmmtrace(8), DESCRIPTION and HISTOGRAM FILES.\n",
 };
 
 /* ---- report -------------------------------------------------------------------------------- */
@@ -69,10 +73,51 @@ static void fmt_value(char *buf, size_t n, __u16 metric, __u64 v, bool overflow)
 
 static const double quantiles[] = { 0.5, 0.9, 0.99, 0.999 };
 
-static void hist_report_text(const struct hmm_histfile *f, char **names, int nnames)
+/* Stalls by driver, from the chain histograms (hmm_chain_hist_stalls()), in the file's order. */
+struct stalls {
+	__u64 stall_ns, bound_ns;
+	__u64 total, timeout;
+	size_t n;
+	struct {
+		const char *driver; /* the file's */
+		__u64 count;
+	} *by;
+};
+
+static int stalls_count(struct stalls *st, const struct hmm_histfile *f, __u64 stall_ns)
+{
+	memset(st, 0, sizeof(*st));
+	st->stall_ns = stall_ns ? stall_ns : HMM_STALL_NS_DEFAULT;
+	st->bound_ns = hmm_chain_stall_bound(st->stall_ns);
+	st->by = calloc(f->n ? f->n : 1, sizeof(*st->by));
+	if (!st->by)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct hmm_histfile_entry *e = &f->e[i];
+		__u64 n;
+		size_t k;
+
+		if (e->key.metric != HMM_M_CHAIN_NS)
+			continue;
+		n = hmm_chain_hist_stalls(&e->h, e->key.label, st->stall_ns);
+		for (k = 0; k < st->n; k++)
+			if (!strncmp(st->by[k].driver, e->driver, sizeof(e->driver)))
+				break;
+		if (k == st->n)
+			st->by[st->n++].driver = e->driver;
+		st->by[k].count += n;
+		st->total += n;
+		if (e->key.label == HMM_RES_EBUSY)
+			st->timeout += n;
+	}
+	return 0;
+}
+
+static void hist_report_text(const struct hmm_histfile *f, char **names, int nnames,
+			     const struct stalls *st)
 {
 	const __u64 *c = f->counters;
-	char v[5][24], name[40], t[512];
+	char v[5][24], name[40], t[512], d1[16], d2[16];
 
 	printf("\n HMM histograms: %u host%s, %.3f s counted in all\n", f->hosts,
 	       f->hosts == 1 ? "" : "s", f->duration_ns / 1e9);
@@ -95,8 +140,18 @@ static void hist_report_text(const struct hmm_histfile *f, char **names, int nna
 	       (unsigned long long)c[HMM_C_MIGRATE_MOVED_BASE + HMM_DIR_TO_SYSTEM],
 	       (unsigned long long)c[HMM_C_MIGRATE_STAYED_BASE + HMM_DIR_TO_SYSTEM],
 	       (unsigned long long)c[HMM_C_MIGRATE_FAULT_BASE + HMM_DIR_TO_SYSTEM]);
-	printf("  lost: ring buffer %llu, in-kernel state %llu\n\n",
+	printf("  lost: ring buffer %llu, in-kernel state %llu\n",
 	       (unsigned long long)c[HMM_C_RINGBUF_DROPS], (unsigned long long)c[HMM_C_STATE_DROPS]);
+	hmm_fmt_duration(d1, sizeof(d1), st->stall_ns);
+	hmm_fmt_duration(d2, sizeof(d2), st->bound_ns);
+	printf("  stalls %llu (retry chains of %s or longer, from chain_ns: longer than %s; "
+	       "%llu ran into their timeout)",
+	       (unsigned long long)st->total, d1, d2, (unsigned long long)st->timeout);
+	for (size_t k = 0; k < st->n; k++)
+		printf("%s %s %llu", k ? "," : ":",
+		       hmm_term_str(t, sizeof(t), st->by[k].driver, HMM_HISTFILE_DRIVER_LEN),
+		       (unsigned long long)st->by[k].count);
+	printf("\n\n");
 	printf("  %-36s %-12s %10s %9s %9s %9s %9s %9s\n", "histogram", "driver", "count", "p50<=",
 	       "p90<=", "p99<=", "p99.9<=", "max<=");
 	for (size_t i = 0; i < f->n; i++) {
@@ -122,9 +177,11 @@ static void hist_report_text(const struct hmm_histfile *f, char **names, int nna
 	printf("\n");
 }
 
-static void hist_report_json(const struct hmm_histfile *f, char **names, int nnames)
+static void hist_report_json(const struct hmm_histfile *f, char **names, int nnames,
+			     const struct stalls *st)
 {
 	json_t *o = json_object(), *c = json_object(), *h = json_array(), *src = json_array();
+	json_t *so = json_object(), *sd = json_object();
 	char buf[64];
 
 	json_object_set_new(o, "hosts", json_integer(f->hosts));
@@ -136,6 +193,14 @@ static void hist_report_json(const struct hmm_histfile *f, char **names, int nna
 		json_object_set_new(c, hmm_counter_name(i, buf, sizeof(buf)),
 				    json_integer(f->counters[i]));
 	json_object_set_new(o, "counters", c);
+	json_object_set_new(so, "threshold_ns", json_integer(st->stall_ns));
+	json_object_set_new(so, "bound_ns", json_integer(st->bound_ns));
+	json_object_set_new(so, "count", json_integer(st->total));
+	json_object_set_new(so, "timeout", json_integer(st->timeout));
+	for (size_t k = 0; k < st->n; k++)
+		json_object_set_new(sd, st->by[k].driver, json_integer(st->by[k].count));
+	json_object_set_new(so, "by_driver", sd);
+	json_object_set_new(o, "stalls", so);
 	for (size_t i = 0; i < f->n; i++) {
 		const struct hmm_histfile_entry *e = &f->e[i];
 		/* A file's histograms are keyed by driver name: no address goes with them. */
@@ -154,6 +219,10 @@ static void hist_report_json(const struct hmm_histfile *f, char **names, int nna
 				json_object_set_new(b, buf, json_integer(e->h.slots[s]));
 			}
 		json_object_set_new(x, "slots", b);
+		if (e->key.metric == HMM_M_CHAIN_NS)
+			json_object_set_new(x, "stalls",
+					    json_integer(hmm_chain_hist_stalls(&e->h, e->key.label,
+									       st->stall_ns)));
 		json_array_append_new(h, x);
 	}
 	json_object_set_new(o, "hists", h);
@@ -173,8 +242,10 @@ static char *describe(const struct hmm_histfile *f, const char *path)
 	return s;
 }
 
-static int output(struct hmm_histfile *f, const char *out, bool json, char **names, int nnames)
+static int output(struct hmm_histfile *f, const char *out, bool json, char **names, int nnames,
+		  __u64 stall_ns)
 {
+	struct stalls st;
 	struct tool_out o;
 	int err;
 
@@ -189,11 +260,16 @@ static int output(struct hmm_histfile *f, const char *out, bool json, char **nam
 			f->hosts, f->hosts == 1 ? "" : "s");
 		return EXIT_OK;
 	}
+	if (stalls_count(&st, f, stall_ns)) {
+		tool_err("hist: out of memory");
+		return EXIT_PARTIAL;
+	}
 	tool_out_open(&o, NULL);
 	if (json)
-		hist_report_json(f, names, nnames);
+		hist_report_json(f, names, nnames, &st);
 	else
-		hist_report_text(f, names, nnames);
+		hist_report_text(f, names, nnames, &st);
+	free(st.by);
 	return tool_out_close(&o, true) ? EXIT_PARTIAL : EXIT_OK;
 }
 
@@ -379,7 +455,7 @@ struct window {
 	__u64 start_real_ns, duration_ns;
 };
 
-static int hist_merge(int argc, char **argv, const char *out, bool json)
+static int hist_merge(int argc, char **argv, const char *out, bool json, __u64 stall_ns)
 {
 	struct hmm_histfile *all = NULL, *f;
 	struct window *seen;
@@ -430,7 +506,7 @@ static int hist_merge(int argc, char **argv, const char *out, bool json)
 	}
 	if (all->saturated)
 		tool_err("hist merge: warning: some counts passed 2^64: they stay at 2^64 - 1");
-	status = output(all, out, json, names, n);
+	status = output(all, out, json, names, n, stall_ns);
 cleanup:
 	for (int i = 0; i < n; i++)
 		free(names[i]);
@@ -469,7 +545,7 @@ int cmd_hist(int argc, char **argv)
 			tool_err("hist merge: -i, -d and -m do not apply to merge");
 			return EXIT_USAGE;
 		}
-		return hist_merge(argc - first, argv + first, out, json);
+		return hist_merge(argc - first, argv + first, out, json, TOOL_STALL_NS(&to));
 	}
 	if (first < argc) {
 		tool_err("hist: unexpected argument '%s' (did you mean 'hist merge'?)", argv[first]);
@@ -492,7 +568,7 @@ int cmd_hist(int argc, char **argv)
 	}
 	if (status == EXIT_OK) {
 		name = describe(f, input ? input : "live");
-		status = output(f, out, json, &name, name ? 1 : 0);
+		status = output(f, out, json, &name, name ? 1 : 0, TOOL_STALL_NS(&to));
 	}
 	free(name);
 	hmm_histfile__free(f);

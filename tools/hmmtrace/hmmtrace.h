@@ -77,9 +77,9 @@ struct trace_stats {
 	bool damaged; /* warn_damage() said something was lost */
 };
 /* Open path, read every event into new stats (drivers named by the file's own symbols) and warn
- * about what damage lost. EXIT_OK, or EXIT_PARTIAL after saying why (cmd: who says it); call
+ * about what damage lost; stall_ns: the stall threshold (0: the default). EXIT_OK, or EXIT_PARTIAL after saying why (cmd: who says it); call
  * trace_stats_free() either way. */
-int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path);
+int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path, __u64 stall_ns);
 void trace_stats_free(struct trace_stats *t);
 
 #endif

@@ -52,6 +52,7 @@ static const struct tool_opt record_opts[] = {
 		 "also write the report (as `hmmtrace report --json`) of the\n"
 		 "recorded events, computed while recording",
 		 tool_opt_str, report),
+	OPT_STALL_MS,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_END,
@@ -357,6 +358,7 @@ int cmd_record(int argc, char **argv)
 					  (unsigned long)sysconf(_SC_PAGESIZE));
 	sopts.driver_name = driver_of;
 	sopts.ctx = r.syms;
+	sopts.stall_ns = TOOL_STALL_NS(&to);
 	if (report_path && !(r.stats = hmm_stats__new(&sopts))) {
 		tool_err("record: out of memory");
 		status = EXIT_PARTIAL;

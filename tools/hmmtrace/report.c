@@ -99,6 +99,7 @@ static json_t *j_group(const struct hmm_stats_group *g, bool owner)
 	json_object_set_new(o, "fault_pages", hmm_json_u64(g->c[HMM_C_FAULT_PAGES]));
 	json_object_set_new(o, "ebusy", hmm_json_u64(g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY]));
 	json_object_set_new(o, "longest_chain", json_integer(g->longest_chain));
+	json_object_set_new(o, "stalls", hmm_json_u64(g->stalls));
 	json_object_set_new(o, "fault_ns", j_hist(&g->fault_ns));
 	json_object_set_new(o, "chain_ns", j_hist(&g->chain_ns));
 	json_object_set_new(o, "migrations_to_device",
@@ -172,6 +173,47 @@ void report_json_head(json_t *o, const struct hmm_stats *s, const struct hmm_tra
 	json_object_set_new(o, "duration_ns", hmm_json_u64(s->last_end_ts - s->first_ts));
 }
 
+static json_t *j_chain(const struct hmm_stats_chain *c)
+{
+	json_t *e = json_object(), *cs = json_array();
+
+	json_object_set_new(e, "ts_ns", hmm_json_u64(c->ts));
+	json_object_set_new(e, "attempts", json_integer(c->attempts));
+	json_object_set_new(e, "busy", json_integer(c->busy));
+	json_object_set_new(e, "dur_ns", hmm_json_u64(c->dur_ns));
+	json_object_set_new(e, "result", json_string(hmm_result_str(hmm_fault_result(c->ret))));
+	json_object_set_new(e, "owner", hmm_json_task(&c->owner));
+	json_object_set_new(e, "caller", hmm_json_task(&c->caller));
+	json_object_set_new(e, "driver", hmm_json_str(c->driver, sizeof(c->driver)));
+	for (__u32 j = 0; j < c->n_causes; j++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "event", json_string(hmm_event_str(c->causes[j].event)));
+		json_object_set_new(x, "count", json_integer(c->causes[j].count));
+		json_object_set_new(x, "task", hmm_json_task(&c->causes[j].task));
+		json_array_append_new(cs, x);
+	}
+	json_object_set_new(e, "causes", cs);
+	json_object_set_new(e, "stall", json_boolean(c->stall));
+	json_object_set_new(e, "timeout", json_boolean(c->stall & HMM_STALL_TIMEOUT));
+	return e;
+}
+
+/* Retry chains that were stalls (lib/stats.h): how many, how they ended, the longest. */
+static json_t *j_stalls(const struct hmm_stats *s)
+{
+	json_t *o = json_object(), *a = json_array();
+
+	json_object_set_new(o, "threshold_ns", hmm_json_u64(s->stall_ns));
+	json_object_set_new(o, "count", hmm_json_u64(s->stalls));
+	json_object_set_new(o, "ebusy", hmm_json_u64(s->stalls_ebusy));
+	json_object_set_new(o, "timeout", hmm_json_u64(s->stalls_timeout));
+	for (size_t k = 0; k < s->n_top_stalls; k++)
+		json_array_append_new(a, j_chain(&s->top_stalls[k]));
+	json_object_set_new(o, "longest", a);
+	return o;
+}
+
 json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 {
 	json_t *o = json_object(), *f = json_object(), *ch = json_object(), *mig = json_array();
@@ -206,31 +248,11 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 	json_object_set_new(ch, "attempts", hmm_json_hist(&h, true));
 	alias_buckets(ch, "attempts_buckets", json_object_get(ch, "attempts"));
 	a = json_array();
-	for (size_t k = 0; k < s->n_top_chains; k++) {
-		const struct hmm_stats_chain *c = &s->top_chains[k];
-		json_t *e = json_object(), *cs = json_array();
-
-		json_object_set_new(e, "ts_ns", hmm_json_u64(c->ts));
-		json_object_set_new(e, "attempts", json_integer(c->attempts));
-		json_object_set_new(e, "busy", json_integer(c->busy));
-		json_object_set_new(e, "dur_ns", hmm_json_u64(c->dur_ns));
-		json_object_set_new(e, "result", json_string(hmm_result_str(hmm_fault_result(c->ret))));
-		json_object_set_new(e, "owner", hmm_json_task(&c->owner));
-		json_object_set_new(e, "caller", hmm_json_task(&c->caller));
-		json_object_set_new(e, "driver", hmm_json_str(c->driver, sizeof(c->driver)));
-		for (__u32 j = 0; j < c->n_causes; j++) {
-			json_t *x = json_object();
-
-			json_object_set_new(x, "event", json_string(hmm_event_str(c->causes[j].event)));
-			json_object_set_new(x, "count", json_integer(c->causes[j].count));
-			json_object_set_new(x, "task", hmm_json_task(&c->causes[j].task));
-			json_array_append_new(cs, x);
-		}
-		json_object_set_new(e, "causes", cs);
-		json_array_append_new(a, e);
-	}
+	for (size_t k = 0; k < s->n_top_chains; k++)
+		json_array_append_new(a, j_chain(&s->top_chains[k]));
 	json_object_set_new(ch, "longest", a);
 	json_object_set_new(o, "retry_chains", ch);
+	json_object_set_new(o, "stalls", j_stalls(s));
 
 	migs = (void *)sorted((void *const *)s->migs, s->n_migs, by_mig);
 	for (size_t k = 0; migs && k < s->n_migs; k++) {
@@ -343,8 +365,9 @@ static void text_groups(FILE *f, struct hmm_stats_group *const *arr, size_t n, b
 	struct hmm_stats_group **s = (void *)sorted((void *const *)arr, n, by_group_time);
 	char a[16], b[16], c[16], d[16];
 
-	fprintf(f, "  %-24s %9s %9s %7s %6s %9s %9s %9s %9s\n", owner ? "OWNER" : "DRIVER",
-		"TIME", "FAULTS", "EBUSY", "CHAIN", "FAULT-P99", "MIGRATE", "INVAL", "MOVED");
+	fprintf(f, "  %-24s %9s %9s %7s %6s %6s %9s %9s %9s %9s\n", owner ? "OWNER" : "DRIVER",
+		"TIME", "FAULTS", "EBUSY", "CHAIN", "STALLS", "FAULT-P99", "MIGRATE", "INVAL",
+		"MOVED");
 	for (size_t i = 0; s && i < n && i < TOP_N; i++) {
 		const struct hmm_stats_group *g = s[i];
 		char who[48], name[sizeof(g->name)];
@@ -354,11 +377,12 @@ static void text_groups(FILE *f, struct hmm_stats_group *const *arr, size_t n, b
 			snprintf(who, sizeof(who), "%u %s", g->pid, name);
 		else
 			snprintf(who, sizeof(who), "%s", name);
-		fprintf(f, "  %-24s %9s %9llu %7llu %6u %9s %9s %9s %9llu\n", who,
+		fprintf(f, "  %-24s %9s %9llu %7llu %6u %6llu %9s %9s %9s %9llu\n", who,
 			dur(a, sizeof(a), hmm_stats_group_time(g)),
 			(unsigned long long)g->c[HMM_C_FAULT_CALLS],
 			(unsigned long long)g->c[HMM_C_FAULT_RESULT_BASE + HMM_RES_EBUSY],
-			g->longest_chain, dur(b, sizeof(b), hmm_hist_quantile(&g->fault_ns, 0.99, NULL)),
+			g->longest_chain, (unsigned long long)g->stalls,
+			dur(b, sizeof(b), hmm_hist_quantile(&g->fault_ns, 0.99, NULL)),
 			dur(c, sizeof(c), g->migrate_ns), dur(d, sizeof(d), g->inval_ns),
 			(unsigned long long)(g->c[HMM_C_MIGRATE_MOVED_BASE] +
 					     g->c[HMM_C_MIGRATE_MOVED_BASE + 1]));
@@ -380,11 +404,46 @@ void report_not_live(FILE *f, const char *indent, const struct hmm_trace_meta *m
 					     sizeof(m->aps[k].reason)));
 }
 
+/* One chain of a top list, then its causes. */
+static void text_chain(FILE *f, const struct hmm_stats_chain *ch, bool stall)
+{
+	char a[16], t1[HMM_TRACE_CMD_LEN], c1[HMM_TERM_COMM_LEN], c2[HMM_TERM_COMM_LEN];
+
+	if (stall)
+		fprintf(f, "  %9s %3u attempts", dur(a, sizeof(a), ch->dur_ns), ch->attempts);
+	else
+		fprintf(f, "  %3u attempts %9s", ch->attempts, dur(a, sizeof(a), ch->dur_ns));
+	fprintf(f, "  owner %u %s  caller %u %s  driver %s  ends %s%s\n", ch->owner.pid,
+		hmm_term_comm(c1, ch->owner.comm), ch->caller.tid,
+		hmm_term_comm(c2, ch->caller.comm),
+		hmm_term_str(t1, sizeof(t1), ch->driver, sizeof(ch->driver)),
+		hmm_result_str(hmm_fault_result(ch->ret)),
+		stall && ch->stall & HMM_STALL_TIMEOUT ? " (timeout)" : "");
+	for (__u32 j = 0; j < ch->n_causes; j++)
+		fprintf(f, "      caused by %-15s x%-4u by %u %s\n",
+			hmm_event_str(ch->causes[j].event), ch->causes[j].count,
+			ch->causes[j].task.pid, hmm_term_comm(c1, ch->causes[j].task.comm));
+}
+
+static void text_stalls(FILE *f, const struct hmm_stats *s)
+{
+	char a[16];
+
+	fprintf(f, "\nstalls (retry chains of %s or longer, or ended by their timeout): %llu, "
+		   "%llu ended in -EBUSY, %llu by timeout\n",
+		dur(a, sizeof(a), s->stall_ns), (unsigned long long)s->stalls,
+		(unsigned long long)s->stalls_ebusy, (unsigned long long)s->stalls_timeout);
+	if (s->n_top_stalls)
+		fprintf(f, "  longest:\n");
+	for (size_t k = 0; k < s->n_top_stalls; k++)
+		text_chain(f, &s->top_stalls[k], true);
+}
+
 void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta *m)
 {
 	unsigned int page_size = m->page_size ? m->page_size : 4096;
 	char a[16], b[16], c[16], d[16], t1[HMM_TRACE_CMD_LEN];
-	char c1[HMM_TERM_COMM_LEN], c2[HMM_TERM_COMM_LEN];
+	char c1[HMM_TERM_COMM_LEN];
 	struct hmm_stats_mig **migs;
 	struct hmm_stats_task **tasks;
 	struct hmm_hist h;
@@ -443,20 +502,10 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 		text_chart(f, &h, "attempts", true, 1);
 		fprintf(f, "  longest:\n");
 	}
-	for (size_t k = 0; k < s->n_top_chains; k++) {
-		const struct hmm_stats_chain *ch = &s->top_chains[k];
+	for (size_t k = 0; k < s->n_top_chains; k++)
+		text_chain(f, &s->top_chains[k], false);
 
-		fprintf(f, "  %3u attempts %9s  owner %u %s  caller %u %s  driver %s  ends %s\n",
-			ch->attempts, dur(a, sizeof(a), ch->dur_ns), ch->owner.pid,
-			hmm_term_comm(c1, ch->owner.comm), ch->caller.tid,
-			hmm_term_comm(c2, ch->caller.comm),
-			hmm_term_str(t1, sizeof(t1), ch->driver, sizeof(ch->driver)),
-			hmm_result_str(hmm_fault_result(ch->ret)));
-		for (__u32 j = 0; j < ch->n_causes; j++)
-			fprintf(f, "      caused by %-15s x%-4u by %u %s\n",
-				hmm_event_str(ch->causes[j].event), ch->causes[j].count,
-				ch->causes[j].task.pid, hmm_term_comm(c1, ch->causes[j].task.comm));
-	}
+	text_stalls(f, s);
 
 	fprintf(f, "\nmigrations:\n");
 	migs = (void *)sorted((void *const *)s->migs, s->n_migs, by_mig);
@@ -534,6 +583,7 @@ int report_write(FILE *f, const char *path, const struct hmm_stats *s,
 static const struct tool_opt report_opts[] = {
 	OPT_TRACE_INPUT,
 	OPT_JSON("one JSON document (fields in hmmtrace(8))"),
+	OPT_STALL_MS,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_END,
@@ -541,11 +591,12 @@ static const struct tool_opt report_opts[] = {
 
 static const struct tool_cmd report_cmd = {
 	.prog = "hmmtrace report",
-	.usage = "Usage: hmmtrace report -i FILE [--json]\n",
+	.usage = "Usage: hmmtrace report -i FILE [--json] [--stall-ms MS]\n",
 	.about = "Analyse a recording: fault latency per call and per retry chain, -EBUSY retry\n"
-		 "chains with their causes, migrations by direction and driver, invalidations by\n"
-		 "event type and task, the top owner processes and drivers by time, lost events\n"
-		 "and the attach points that were not live.",
+		 "chains with their causes, stalls (chains that took --stall-ms or ran into their\n"
+		 "timeout) with their owner, driver and causes, migrations by direction and\n"
+		 "driver, invalidations by event type and task, the top owner processes and\n"
+		 "drivers by time, lost events and the attach points that were not live.",
 	.opts = report_opts,
 };
 
@@ -595,7 +646,7 @@ static const char *driver_of(void *ctx, __u64 addr)
 }
 
 /* A recording read whole into statistics, drivers named by its own symbols. */
-int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path)
+int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path, __u64 stall_ns)
 {
 	struct hmm_stats_opts sopts = { .sz = sizeof(sopts) };
 	int err;
@@ -606,6 +657,7 @@ int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path)
 		return EXIT_PARTIAL;
 	t->m = hmm_trace_reader__meta(t->r);
 	sopts.page_shift = t->m->page_size ? __builtin_ctz(t->m->page_size) : 12;
+	sopts.stall_ns = stall_ns;
 	sopts.driver_name = driver_of;
 	sopts.ctx = hmm_trace_reader__symtab(t->r);
 	t->s = sopts.ctx ? hmm_stats__new(&sopts) : NULL;
@@ -644,7 +696,7 @@ int cmd_report(int argc, char **argv)
 		tool_err("report: -i FILE is required (see --help)");
 		return EXIT_USAGE;
 	}
-	status = trace_stats_load(&t, "report", path);
+	status = trace_stats_load(&t, "report", path, TOOL_STALL_NS(&to));
 	if (status != EXIT_OK)
 		goto cleanup;
 	tool_out_open(&out, NULL);
