@@ -175,6 +175,14 @@ int exporter_render(struct exporter *e, struct prom_buf *b)
 			err = prom_procs_update(&e->procs, e->owners, e->n_owners);
 		s.procs = &e->procs;
 	}
+	if (!err) {
+		long thr = hmm_tracer__thrashing(e->t);
+
+		if (thr < 0)
+			err = thr;
+		else
+			s.thrashing_ranges = thr;
+	}
 	if (err)
 		goto out;
 	resolve_drivers(e);

@@ -114,6 +114,7 @@ struct prom_state {
 	double last_render_seconds; /* how long the previous render took */
 	__u64 renders;		    /* renders before this one */
 	const struct prom_procs *procs; /* NULL: no per-process families */
+	__u64 thrashing_ranges;		/* ranges thrashing now (hmm_tracer__thrashing()) */
 };
 
 /*
