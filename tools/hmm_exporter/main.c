@@ -47,6 +47,8 @@ static const struct tool_opt exporter_opts[] = {
 		 tool_opt_flag, once),
 	OPT_MODE(OPT_MODE_HELP),
 	OPT_PATHS,
+	OPT_THRASH_MS,
+	OPT_THRASH_MIN,
 	TOOL_OPT(0, "per-process", "N",
 		 "also per-process counters, labelled pid and comm for\n"
 		 "at most N (1..1000) owner processes, pid=\"other\" for\n"

@@ -42,6 +42,8 @@ static const struct tool_opt stat_opts[] = {
 	OPT_JSON("one JSON document"),
 	OPT_MODE(OPT_MODE_HELP),
 	OPT_PATHS,
+	OPT_THRASH_MS,
+	OPT_THRASH_MIN,
 	TOOL_OPT('P', "prog-stats", NULL,
 		 "also print what each BPF program cost: runs, total and\n"
 		 "average run time, as the kernel measured them",
