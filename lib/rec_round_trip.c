@@ -9,6 +9,7 @@
 
 REC_TASK(caller, round_trip, caller)
 REC_TASK(owner, round_trip, owner)
+REC_U64(dur, round_trip, legs_ns) /* time migrating; the record's ts is the return's end */
 
 static unsigned int addrs(const struct hmm_rec_hdr *h, __u64 a[2])
 {
@@ -128,6 +129,7 @@ const struct hmm_rec_desc hmm_rec_round_trip = {
 	.event = true,
 	.caller = caller,
 	.owner = owner,
+	.dur = dur,
 	.addrs = addrs,
 	.count = count,
 	.samples = samples,
