@@ -259,7 +259,8 @@ static __always_inline void thrash_leg(const struct mig *m, __u64 now, __u64 tot
 		}
 		hist_add(m->driver, HMM_M_ROUND_TRIP_NS, dir, first_ns + total);
 	}
-	if (!emit_events)
+	/* --min-us: its duration is the time the two legs spent migrating. */
+	if (!emit_events || first_ns + total < min_dur_ns)
 		return;
 	rec = rec_reserve(sizeof(*rec), HMM_REC_ROUND_TRIP, now);
 	if (!rec)

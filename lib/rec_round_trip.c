@@ -99,6 +99,7 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 {
 	const struct hmm_rec_round_trip *r = REC(round_trip, h);
 
+	json_object_set_new(o, "dur_ns", json_integer(r->legs_ns));
 	json_object_set_new(o, "direction", json_string(hmm_dir_str(r->dir)));
 	json_object_set_new(o, "start", hmm_json_hex(r->start));
 	json_object_set_new(o, "end", hmm_json_hex(r->end));

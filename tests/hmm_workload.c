@@ -152,8 +152,9 @@ struct op_stats {
 #define MAX_RT_BLOCKS 256
 /* the tracers' range: a 2 MiB block (bpf/hmmscope.h, HMM_THRASH_BLOCK_SHIFT) */
 #define RT_BLOCK_SHIFT 21
-/* the tracers' default thrash_min */
+/* the tracers' default thrash_min and thrash window */
 #define RT_THRASH_MIN 3
+#define RT_WINDOW_NS 1000000000UL
 
 struct ctx {
 	int		fd;		/* the dmirror device */
@@ -182,6 +183,7 @@ struct ctx {
 	struct {
 		unsigned long	block;
 		int		dir;	/* of the open leg; -1: none open */
+		unsigned long	end;	/* when it ended (CLOCK_MONOTONIC ns) */
 		unsigned long	trips;
 	} rt[MAX_RT_BLOCKS];
 	unsigned int	nrt;
@@ -518,16 +520,18 @@ cleanup:
 
 enum { RT_TO_DEV, RT_TO_SYS };
 
+static unsigned long now_ns(void);
+
 /*
  * Round trips, as the tracers count them (bpf/migrate.bpf.c, thrash_leg()): each migration that
  * moved pages (a leg) is keyed by its start's 2 MiB block; a leg the other way than the block's
- * open leg closes a round trip, and the next leg opens a new one. Legs of one block are taken to
- * be within the window (milliseconds apart here, the window a second). Returns 1 for a round
- * trip.
+ * open leg closes a round trip if the two legs ended within the tracers' default window (a
+ * second; the leg's end is taken as now), and the next leg opens a new one. Returns 1 for a
+ * round trip.
  */
 static unsigned long rt_leg(struct ctx *c, unsigned long addr, int dir)
 {
-	unsigned long block = addr >> RT_BLOCK_SHIFT;
+	unsigned long block = addr >> RT_BLOCK_SHIFT, now = now_ns();
 	unsigned int i;
 
 	for (i = 0; i < c->nrt && c->rt[i].block != block; i++)
@@ -541,8 +545,9 @@ static unsigned long rt_leg(struct ctx *c, unsigned long addr, int dir)
 		c->rt[c->nrt].dir = -1;
 		c->rt[c->nrt++].trips = 0;
 	}
-	if (c->rt[i].dir < 0 || c->rt[i].dir == dir) {
+	if (c->rt[i].dir < 0 || c->rt[i].dir == dir || now - c->rt[i].end > RT_WINDOW_NS) {
 		c->rt[i].dir = dir;
+		c->rt[i].end = now;
 		return 0;
 	}
 	c->rt[i].dir = -1;
@@ -1375,6 +1380,7 @@ static void migrate_thp_one(struct ctx *c, unsigned long iter)
 	}
 	st->ok_ops++;
 	st->cpages += cmd.cpages;
+	st->round_trips += rt_legs(c, p, npages, RT_TO_DEV);
 	op_mismatch(st, iter, cmd.cpages != npages, "to-device cpages != pages");
 	op_mismatch(st, iter, bad_pages(c->thp_bounce, npages, c->psz, seed),
 		    "device copy has wrong data, pages");
@@ -1386,6 +1392,7 @@ static void migrate_thp_one(struct ctx *c, unsigned long iter)
 	} else {
 		st->sys_ok_ops++;
 		st->sys_cpages += cmd.cpages;
+		st->round_trips += rt_legs(c, p, npages, RT_TO_SYS);
 	}
 cleanup:
 	op_mismatch(st, iter, bad_pages(p, npages, c->psz, seed),
@@ -1424,6 +1431,8 @@ static void evict_one(struct ctx *c, unsigned long iter)
 		unmap_region(c, p, region_len(c));
 		return;
 	}
+	/* a leg that may close one an earlier op left open in this block; the eviction is none */
+	st->round_trips += rt_legs(c, p, c->npages, RT_TO_DEV);
 	c->evict[c->nevict].p = p;
 	c->evict[c->nevict].seed = seed;
 	c->nevict++;

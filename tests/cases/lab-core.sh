@@ -12,6 +12,9 @@
 #  - stat around a command: its in-kernel totals equal the generator's; with --paths migrate
 #    --mode kprobe, the migrations and nothing else, counted by the kprobe programs (7.x: refused);
 #  - the filters: -p (caller), --owner (mm owner) and --min-us;
+#  - thrashing: --thrash 5,2 under record (report's round trips, ranges, the two ranges' counts,
+#    the ranges that became thrashing) and stat (its counters), --migrate 4 under record, each
+#    equal to the generator's round trips (5.10: --thrash skipped, no MIGRATE_TO_SYS);
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
 . "$(dirname "$0")/../lib.sh"
@@ -274,6 +277,43 @@ check_filters() {
 		"$(jq -s 'map(select(.dur_ns < 50000)) | length' <<<"$ep")" 1
 }
 
+check_thrash() {
+	local v=$1 d=$2/thrash r
+	t=$d/m-totals
+	expect_status "$v: record around --migrate 4" "$(cat $d/m.rc)" 0
+	r=$("$OUTPUT/hmmtrace" report -i $d/migrate.hmmtrace --json 2>/dev/null)
+	expect_eq "$v: --migrate 4: round trips" "$(jq .round_trips.count <<<"$r")" "$(n migrate.round_trips)"
+	expect_eq "$v: --migrate 4: round trips, the process's" "$(n round_trips)" "$(n migrate.round_trips)"
+	expect_eq "$v: --migrate 4: ranges that became thrashing" \
+		"$(jq .round_trips.became_thrashing <<<"$r")" "$(n thrashing_ranges)"
+	t=$d/totals
+	if ! ver_ge "$v" 5.14; then
+		expect_match "$v: --thrash skipped" "$(kv "$t" thrash.skipped)" "MIGRATE_TO_SYS"
+		return
+	fi
+	expect_status "$v: record around --thrash 5,2" "$(cat $d/rc)" 0
+	expect_eq "$v: --thrash: the generator's round trips" \
+		"$(n thrash.range1_round_trips) $(n thrash.range2_round_trips) $(n thrashing_ranges)" "5 2 1"
+	r=$("$OUTPUT/hmmtrace" report -i $d/thrash.hmmtrace --json 2>/dev/null)
+	expect_eq "$v: --thrash: round trips" "$(jq .round_trips.count <<<"$r")" "$(n thrash.round_trips)"
+	expect_eq "$v: --thrash: ranges" "$(jq .round_trips.ranges <<<"$r")" 2
+	expect_eq "$v: --thrash: round trips per range" \
+		"$(jq -r '[.round_trips.top_ranges[] | .round_trips] | @tsv' <<<"$r")" \
+		"$(printf '%s\t%s' "$(n thrash.range1_round_trips)" "$(n thrash.range2_round_trips)")"
+	expect_eq "$v: --thrash: pages moved back" \
+		"$(jq '[.round_trips.top_ranges[] | .pages] | add' <<<"$r")" "$(n thrash.to_system_cpages)"
+	expect_eq "$v: --thrash: became thrashing" "$(jq .round_trips.became_thrashing <<<"$r")" \
+		"$(n thrash.thrashing_ranges)"
+	expect_eq "$v: --thrash: the thrashing one is the first" \
+		"$(jq -c '[.round_trips.top_ranges[] | .thrashing]' <<<"$r")" "[true,false]"
+	t=$d/stat-totals
+	expect_status "$v: stat around --thrash 5,2" "$(cat $d/stat.rc)" 0
+	expect_eq "$v: stat --thrash: round trips" "$(jq .counters.round_trips $d/stat.json)" \
+		"$(n thrash.round_trips)"
+	expect_eq "$v: stat --thrash: became thrashing" "$(jq .counters.thrashing $d/stat.json)" \
+		"$(n thrash.thrashing_ranges)"
+}
+
 check_stats() {
 	local v=$1 s=$2/hmm-tests/stats.json
 	expect_status "$v: dump --stats around hmm-tests" "$(cat $2/hmm-tests/rc)" 0
@@ -301,6 +341,7 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_stat "$v" "$dir/out"
 	check_stat_kprobe "$v" "$dir/out"
 	check_filters "$v" "$dir/out"
+	check_thrash "$v" "$dir/out"
 	check_stats "$v" "$dir/out"
 done
 finish
