@@ -26,8 +26,8 @@ full() { # WHAT EXPECTED-MESSAGE COMMAND...
 nospc="cannot write standard output: No space left on device"
 full "report" "$nospc" "$ht" report -i g.hmmtrace
 full "report --json" "$nospc" "$ht" report -i g.hmmtrace --json
-full "dump -i" "dump: $nospc \([0-9]+ of 382 events written\)" "$ht" dump -i g.hmmtrace
-full "dump -i --json" "dump: $nospc \([0-9]+ of 382 events written\)" "$ht" dump -i g.hmmtrace --json
+full "dump -i" "dump: $nospc \([0-9]+ of 397 events written\)" "$ht" dump -i g.hmmtrace
+full "dump -i --json" "dump: $nospc \([0-9]+ of 397 events written\)" "$ht" dump -i g.hmmtrace --json
 full "hist -i" "$nospc" "$ht" hist -i g.hmmtrace
 full "hist -i --json" "$nospc" "$ht" hist -i g.hmmtrace --json
 full "export" "$nospc" "$ht" export -i g.hmmtrace --format chrome
