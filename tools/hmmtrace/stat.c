@@ -113,6 +113,15 @@ static void print_text(const struct totals *t, long long lost, double secs, cons
 		print_hist_line("copy (driver)", &t->h[HMM_M_MIGRATE_COPY_NS][i]);
 		print_hist_line("pages + finalize", &t->h[HMM_M_MIGRATE_FINALIZE_NS][i]);
 	}
+	if (t->c[HMM_C_ROUND_TRIPS]) {
+		printf("  round trips %llu (ranges that began thrashing %llu)\n",
+		       (unsigned long long)t->c[HMM_C_ROUND_TRIPS],
+		       (unsigned long long)t->c[HMM_C_THRASHING]);
+		for (i = 0; i < HMM_DIR_MAX; i++) {
+			snprintf(name, sizeof(name), "round trip back %s", hmm_dir_str(i));
+			print_hist_line(name, &t->h[HMM_M_ROUND_TRIP_NS][i]);
+		}
+	}
 	printf("  invalidations:");
 	for (i = 0; i < HMM_EV_MAX; i++)
 		if (t->c[HMM_C_INVAL_BASE + i])
