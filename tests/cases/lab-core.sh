@@ -14,7 +14,8 @@
 #  - the filters: -p (caller), --owner (mm owner) and --min-us;
 #  - thrashing: --thrash 5,2 under record (report's round trips, ranges, the two ranges' counts,
 #    the ranges that became thrashing) and stat (its counters), --migrate 4 under record, each
-#    equal to the generator's round trips (5.10: --thrash skipped, no MIGRATE_TO_SYS);
+#    equal to the generator's round trips (5.10: --thrash skipped, no MIGRATE_TO_SYS); the
+#    round trips of the dumped and stat's workloads, every op's, equal to the generator's model;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
 . "$(dirname "$0")/../lib.sh"
@@ -150,6 +151,8 @@ check_workload() {
 	expect_eq "$v: pages moved back explicitly" \
 		"$(evq '[.[] | select(.type == "migrate" and .direction == "to_system" and (.cpu_fault | not) and (.device_range | not)) | .moved] | add // 0')" \
 		$tosys_pages
+	expect_eq "$v: round trips" "$(evq '[.[] | select(.type == "round_trip")] | length')" \
+		"$(n round_trips)"
 	expect_eq "$v: migrations attributed to test_hmm" \
 		"$(evq '[.[] | select(.type == "migrate" and .driver != "test_hmm")] | length')" 0
 	# Closing the device evicts each of its chunks (dmirror_fops_release(), 6.1+): the pages
@@ -223,6 +226,8 @@ check_stat() {
 	expect_eq "$v: stat: MIGRATE invalidations" "$(c inval_migrate)" \
 		$(($(n migrate.setup_calls_to_device) + $(n migrate.cpu_faults)))
 	expect_eq "$v: stat: uffd minor" "$(c uffd_minor)" "$(n uffd_minor.faults)"
+	# Round trips of every op's migrations, as the generator models them (rt_leg()).
+	expect_eq "$v: stat: round trips" "$(c round_trips)" "$(n round_trips)"
 	expect_eq "$v: stat: lost" "$(jq .lost "$j")" 0
 	expect_eq "$v: stat: fault latency histogram count" \
 		"$(jq '[.hists[] | select(.metric == "fault_ns") | .count] | add' "$j")" $calls
