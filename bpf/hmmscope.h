@@ -33,7 +33,8 @@
 	X(UFFD, uffd, 6)	     /* one handle_userfault() */                                 \
 	X(LOST, lost, 7)	     /* written by userspace: records the ring buffer dropped */  \
 	X(CLOCK, clock, 8)	     /* by userspace: a CLOCK_MONOTONIC <-> CLOCK_REALTIME pair */ \
-	X(SYM, sym, 9)		     /* by userspace: an attribution address's symbol, driver */
+	X(SYM, sym, 9)		     /* by userspace: an attribution address's symbol, driver */ \
+	X(ROUND_TRIP, round_trip, 10) /* a range migrated one way and back within the window */
 
 enum hmm_rec_type {
 #define HMM_REC_ENUM(NAME, name, nr) HMM_REC_##NAME = nr,
@@ -262,6 +263,57 @@ struct hmm_rec_migrate {
 	__u32 span; /* device evictions: the pfns asked for; npages counts the pages present */
 };
 
+/*
+ * Thrashing: a round trip is a range (key: mm and the 2 MiB block of a migration's start) that
+ * migrated one way (migrate_vma_*(), moved > 0; not device evictions) and then the other way,
+ * the two legs' ends at most thrash_ns apart. The leg that returns closes the trip: the next
+ * leg begins a new one. A range with at least thrash_min round trips within the window, counted
+ * back from the latest, is thrashing (bpf/migrate.bpf.c, thrash_leg()).
+ */
+#define HMM_THRASH_BLOCK_SHIFT 21
+#define HMM_THRASH_RING	       8 /* round trips remembered per range: thrash_min is at most this */
+#define HMM_THRASH_MS_DEFAULT  1000
+#define HMM_THRASH_MIN_DEFAULT 3
+
+#define HMM_RT_F_THRASHING   (1u << 0) /* trips >= thrash_min */
+#define HMM_RT_F_BECAME      (1u << 1) /* ... and it was not before this round trip */
+#define HMM_RT_F_OWNER_KNOWN (1u << 2)
+
+struct hmm_rec_round_trip {
+	struct hmm_rec_hdr hdr; /* ts: the returning leg's end */
+	__u64 mm;
+	__u64 start; /* the 2 MiB block: [start, end) */
+	__u64 end;
+	__u64 driver;  /* the returning leg's (as its migrate record's) */
+	__u64 legs_ns; /* time migrating: the two legs, setup to finalize each */
+	__u64 gap_ns;  /* from the first leg's end to the returning leg's end */
+	struct hmm_task caller; /* the returning leg's */
+	struct hmm_task owner;
+	__u32 pages; /* moved by the returning leg */
+	__u32 trips; /* round trips of this range within the window, this one included */
+	__u32 total; /* round trips of this range since the tracer saw it first */
+	__u8 dir;    /* of the returning leg (enum hmm_migrate_dir) */
+	__u8 flags;  /* HMM_RT_F_* */
+	__u8 __pad[2];
+};
+
+/* The thrash map (bpf/migrate.bpf.c), which userspace reads for the thrashing gauge. */
+struct hmm_thrash_key {
+	__u64 mm;
+	__u64 block; /* start >> HMM_THRASH_BLOCK_SHIFT */
+};
+
+struct hmm_thrash {
+	__u64 leg_end;			/* the open leg's end; 0: no leg open */
+	__u64 leg_ns;			/* its time migrating */
+	__u64 trip_ts[HMM_THRASH_RING]; /* ends of the latest round trips, a ring at head */
+	__u64 trips;			/* round trips in all */
+	__u32 head;
+	__u8 leg_dir;
+	__u8 thrashing; /* its latest round trip made it thrashing */
+	__u8 __pad[2];
+};
+
 #define HMM_INVAL_F_BLOCKABLE (1u << 0)
 #define HMM_INVAL_F_OWNER_KNOWN (1u << 1)
 #define HMM_INVAL_F_NO_END (1u << 2) /* start failed (-EAGAIN): no _end follows */
@@ -440,6 +492,7 @@ enum hmm_metric {
 	HMM_M_INVAL_START_NS,	   /* label: event */
 	HMM_M_INVAL_END_NS,	   /* label: event */
 	HMM_M_UFFD_NS,		   /* label: reason */
+	HMM_M_ROUND_TRIP_NS,	   /* label: direction of the return; value: the two legs' time */
 	HMM_M_MAX,
 };
 
@@ -477,6 +530,9 @@ enum hmm_counter {
 	HMM_C_UFFD_BASE, /* + reason */
 	HMM_C_RINGBUF_DROPS = HMM_C_UFFD_BASE + HMM_UFFD_MAX, /* reserve failures */
 	HMM_C_STATE_DROPS, /* entry state that could not be stored (map full) */
+	/* Appended: a histogram file of an older writer has fewer counters (lib/histfile.c). */
+	HMM_C_ROUND_TRIPS, /* a range migrated and back within thrash_ns */
+	HMM_C_THRASHING,   /* round trips that made a range thrashing (trips >= thrash_min) */
 	HMM_C_MAX,
 };
 
@@ -517,6 +573,8 @@ _Static_assert(sizeof(struct hmm_rec_uffd) == 64, "hmm_rec_uffd");
 _Static_assert(sizeof(struct hmm_rec_lost) == 24, "hmm_rec_lost");
 _Static_assert(sizeof(struct hmm_rec_clock) == 24, "hmm_rec_clock");
 _Static_assert(sizeof(struct hmm_rec_sym) == 120, "hmm_rec_sym");
+_Static_assert(sizeof(struct hmm_rec_round_trip) == 128, "hmm_rec_round_trip");
+_Static_assert(sizeof(struct hmm_thrash) == 96, "hmm_thrash");
 _Static_assert(sizeof(struct hmm_hist_key) == 16, "hmm_hist_key");
 _Static_assert(sizeof(struct hmm_hist) == 16 + 8 * HMM_HIST_SLOTS, "hmm_hist");
 _Static_assert(sizeof(struct hmm_owner_stats) == 104, "hmm_owner_stats");

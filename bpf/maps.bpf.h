@@ -24,6 +24,9 @@ HMM_SETTING(__u8, emit_events);	 /* per-event records into the ring buffer */
 HMM_SETTING(__u8, aggregate);	 /* histograms and counters in maps */
 HMM_SETTING(__u8, page_shift);	 /* PAGE_SHIFT is a #define, not in BTF */
 HMM_SETTING(__u8, per_owner);
+HMM_SETTING(__u64, thrash_ns);	 /* round-trip window (0: HMM_THRASH_MS_DEFAULT) */
+HMM_SETTING(__u32, thrash_min);	 /* round trips in the window that make a range thrashing
+				    (0: HMM_THRASH_MIN_DEFAULT; at most HMM_THRASH_RING) */
 HMM_SETTING(__u64, wakeup_bytes); /* wake the consumer once this much is queued (0: always) */	 /* owner_stats: counts per owner process */
 /*
  * enum hmm_pfn_flags (5.8+), read by lib/ from this kernel's BTF. Its flags are 64-bit values

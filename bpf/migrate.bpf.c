@@ -200,6 +200,89 @@ static __always_inline __u64 pfn_driver(__u64 pfn)
 #endif
 }
 
+/*
+ * Round trips and thrashing (bpf/hmmscope.h): the state of each range the program saw migrate,
+ * keyed by mm and 2 MiB block. LRU: ranges that stopped moving make room. Userspace reads it for
+ * the ranges thrashing now (hmm_tracer__thrashing()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct hmm_thrash_key);
+	__type(value, struct hmm_thrash);
+} thrash SEC(".maps");
+
+static struct hmm_thrash zero_thrash;
+
+/* A migrate_vma_*() leg that moved pages, ending at now after total ns of migrating. */
+static __always_inline void thrash_leg(const struct mig *m, __u64 now, __u64 total)
+{
+	struct hmm_thrash_key k = { .mm = m->mm, .block = m->start >> HMM_THRASH_BLOCK_SHIFT };
+	__u64 win = thrash_ns ? thrash_ns : HMM_THRASH_MS_DEFAULT * 1000000ULL;
+	__u32 min = thrash_min ? thrash_min : HMM_THRASH_MIN_DEFAULT, n = 0, h;
+	struct hmm_rec_round_trip *rec;
+	__u64 first_ns, gap, trips;
+	struct hmm_thrash *t;
+	__u8 was, dir = m->dir;
+
+	t = lookup_or_init(&thrash, &k, &zero_thrash);
+	if (!t)
+		return;
+	/* No leg open, the same way again, or the return came too late: this leg opens a trip. */
+	if (!t->leg_end || t->leg_dir == dir || now - t->leg_end > win) {
+		t->leg_end = now;
+		t->leg_ns = total;
+		t->leg_dir = dir;
+		return;
+	}
+	gap = now - t->leg_end;
+	first_ns = t->leg_ns;
+	t->leg_end = 0;
+	h = t->head;
+	t->trip_ts[h & (HMM_THRASH_RING - 1)] = now;
+	t->head = h + 1;
+	trips = ++t->trips;
+	for (__u32 i = 0; i < HMM_THRASH_RING; i++) {
+		__u64 ts = t->trip_ts[i];
+
+		n += ts && now - ts <= win;
+	}
+	was = t->thrashing;
+	t->thrashing = n >= min;
+	if (aggregate) {
+		__u64 *c = counters_get();
+
+		if (c) {
+			cnt_add(c, HMM_C_ROUND_TRIPS, 1);
+			if (n >= min && !was)
+				cnt_add(c, HMM_C_THRASHING, 1);
+		}
+		hist_add(m->driver, HMM_M_ROUND_TRIP_NS, dir, first_ns + total);
+	}
+	/* --min-us: its duration is the time the two legs spent migrating. */
+	if (!emit_events || first_ns + total < min_dur_ns)
+		return;
+	rec = rec_reserve(sizeof(*rec), HMM_REC_ROUND_TRIP, now);
+	if (!rec)
+		return;
+	rec->mm = m->mm;
+	rec->start = k.block << HMM_THRASH_BLOCK_SHIFT;
+	rec->end = rec->start + (1ULL << HMM_THRASH_BLOCK_SHIFT);
+	rec->driver = m->driver;
+	rec->legs_ns = first_ns + total;
+	rec->gap_ns = gap;
+	rec->caller = m->caller;
+	rec->owner = m->owner;
+	rec->pages = m->moved;
+	rec->trips = n;
+	rec->total = trips;
+	rec->dir = dir;
+	rec->flags = (n >= min ? HMM_RT_F_THRASHING : 0) | (n >= min && !was ? HMM_RT_F_BECAME : 0) |
+		     (m->owner_known ? HMM_RT_F_OWNER_KNOWN : 0);
+	rec->__pad[0] = rec->__pad[1] = 0;
+	rec_submit(rec);
+}
+
 static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
 {
 	struct hmm_rec_migrate *rec;
@@ -241,6 +324,8 @@ static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
 			o->migrate_ns += total;
 		}
 	}
+	if (m->moved && !setup_ret && !(m->flags & HMM_MIG_F_DEVICE))
+		thrash_leg(m, now, total);
 	if (!emit_events || total < min_dur_ns)
 		return;
 	rec = rec_reserve(sizeof(*rec), HMM_REC_MIGRATE, m->ts);

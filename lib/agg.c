@@ -48,6 +48,8 @@ const char *hmm_counter_name(unsigned int i, char *buf, size_t n)
 	case HMM_C_INVAL_EAGAIN: return "inval_eagain";
 	case HMM_C_RINGBUF_DROPS: return "ringbuf_drops";
 	case HMM_C_STATE_DROPS: return "state_drops";
+	case HMM_C_ROUND_TRIPS: return "round_trips";
+	case HMM_C_THRASHING: return "thrashing";
 	}
 	snprintf(buf, n, "counter_%u", i);
 	return buf;

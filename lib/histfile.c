@@ -273,11 +273,13 @@ struct hmm_histfile *hmm_histfile__read_mem(const void *data, size_t len, int *e
 	n = get32(buf + 32);
 	*err = -EPROTONOSUPPORT;
 	if (get32(buf + 16) != HMM_SCHEMA_VERSION || get16(buf + 20) != HMM_HIST_SUB ||
-	    get16(buf + 22) != HMM_HIST_OCTAVES || slots != HMM_HIST_SLOTS || counters != HMM_C_MAX)
+	    get16(buf + 22) != HMM_HIST_OCTAVES || slots != HMM_HIST_SLOTS)
 		return NULL;
+	/* Counters are appended to enum hmm_counter, never renumbered: an older writer's file has
+	 * fewer (the missing ones read 0), a newer one's more (the extra ones are skipped). */
 	*err = -EBADMSG;
 	need = hdr + 8 * (size_t)counters + (size_t)n * ENTRY_BYTES + 4;
-	if (n > (len / ENTRY_BYTES) || need != len)
+	if (n > (len / ENTRY_BYTES) || counters > len / 8 || need != len)
 		return NULL;
 	if (crc32(0, buf, len - 4) != get32(buf + len - 4))
 		return NULL;
@@ -292,8 +294,9 @@ struct hmm_histfile *hmm_histfile__read_mem(const void *data, size_t len, int *e
 	snprintf(f->release, sizeof(f->release), "%.*s", HMM_HISTFILE_STR_LEN - 1,
 		 (const char *)buf + 144);
 	off = hdr;
-	for (size_t i = 0; i < HMM_C_MAX; i++, off += 8)
-		f->counters[i] = get64(buf + off);
+	for (size_t i = 0; i < counters; i++, off += 8)
+		if (i < HMM_C_MAX)
+			f->counters[i] = get64(buf + off);
 	f->e = calloc(n ? n : 1, sizeof(*f->e));
 	if (!f->e) {
 		hmm_histfile__free(f);

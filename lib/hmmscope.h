@@ -110,6 +110,11 @@ struct hmm_tracer_opts {
 	bool follow_children; /* with owner: also memory owned by its descendants forked while
 				 tracing (the sched_process_fork tracepoint) */
 	bool per_owner;	      /* counters per owner process (hmm_tracer__owners()) */
+	/* Thrashing (bpf/hmmscope.h): the round-trip window and the round trips in it that make a
+	 * range thrashing; 0: HMM_THRASH_MS_DEFAULT ms, HMM_THRASH_MIN_DEFAULT (at most
+	 * HMM_THRASH_RING). */
+	__u64 thrash_ns;
+	__u32 thrash_min;
 };
 
 struct hmm_tracer;
@@ -131,6 +136,9 @@ int hmm_tracer__hists(struct hmm_tracer *t, hmm_hist_fn fn, void *ctx);
  * per_owner. */
 typedef int (*hmm_owner_fn)(void *ctx, __u32 pid, const struct hmm_owner_stats *st);
 int hmm_tracer__owners(struct hmm_tracer *t, hmm_owner_fn fn, void *ctx);
+/* Ranges thrashing now: at least thrash_min round trips in the window before now (the thrash
+ * map, bpf/migrate.bpf.c). Returns the count or -errno. */
+long hmm_tracer__thrashing(struct hmm_tracer *t);
 const struct hmm_ap_report *hmm_tracer__report(const struct hmm_tracer *t, size_t *n);
 /* The kernel's own accounting of each loaded program: how often it ran and for how long
  * (run_time_ns counts only while /proc/sys/kernel/bpf_stats_enabled is 1). */

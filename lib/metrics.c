@@ -65,6 +65,11 @@ static const struct hmm_metric_desc metrics[HMM_M_MAX] = {
 			    "hmm_userfault_duration_seconds",
 			    "Duration of handle_userfault() (userfaultfd faults, resolved), by reason.",
 			    NS_LO, NS_HI },
+	[HMM_M_ROUND_TRIP_NS] = { "round_trip_ns", HMM_LBL_DIR, false, true,
+				  "hmm_migration_round_trip_seconds",
+				  "Time spent migrating a range one way and back within the thrash "
+				  "window (both legs), by driver and the direction of the return.",
+				  NS_LO, NS_HI },
 };
 
 static const struct hmm_metric_desc unknown = { "unknown", HMM_LBL_NONE, false, false, "", "", 1,

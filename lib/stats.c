@@ -368,6 +368,59 @@ nomem:
 	return NULL;
 }
 
+struct hmm_stats_range *stats_range_get(struct hmm_stats *s, __u64 mm, __u64 start)
+{
+	struct hmm_stats_priv *p = s->priv;
+	struct hmm_stats_range *r;
+	long i = kmap_get(&p->range_map, mm, start);
+
+	if (i >= 0)
+		return s->ranges[i];
+	if (grow(&s->ranges, &p->cap_ranges, s->n_ranges) || !(r = calloc(1, sizeof(*r))))
+		goto nomem;
+	r->mm = mm;
+	r->start = start;
+	if (kmap_put(&p->range_map, mm, start, s->n_ranges)) {
+		free(r);
+		goto nomem;
+	}
+	s->ranges[s->n_ranges++] = r;
+	return r;
+nomem:
+	p->err = -ENOMEM;
+	return NULL;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct hmm_stats_range *x = *(const struct hmm_stats_range *const *)a;
+	const struct hmm_stats_range *y = *(const struct hmm_stats_range *const *)b;
+
+	if (x->trips != y->trips)
+		return x->trips > y->trips ? -1 : 1;
+	if (x->legs_ns != y->legs_ns)
+		return x->legs_ns > y->legs_ns ? -1 : 1;
+	return x->first_ts < y->first_ts ? -1 : x->first_ts > y->first_ts;
+}
+
+size_t hmm_stats__top_ranges(const struct hmm_stats *s, const struct hmm_stats_range **out,
+			     size_t n)
+{
+	const struct hmm_stats_range **all;
+	size_t k = s->n_ranges < n ? s->n_ranges : n;
+
+	if (!s->n_ranges || !n)
+		return 0;
+	all = malloc(s->n_ranges * sizeof(*all));
+	if (!all)
+		return 0;
+	memcpy(all, s->ranges, s->n_ranges * sizeof(*all));
+	qsort(all, s->n_ranges, sizeof(*all), range_cmp);
+	memcpy(out, all, k * sizeof(*out));
+	free(all);
+	return k;
+}
+
 int hmm_stats__add(struct hmm_stats *s, const struct hmm_rec_hdr *rec)
 {
 	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
@@ -442,6 +495,7 @@ void hmm_stats__free(struct hmm_stats *s)
 	free_all((void **)s->drivers, s->n_drivers);
 	free_all((void **)s->migs, s->n_migs);
 	free_all((void **)s->inval_tasks, s->n_inval_tasks);
+	free_all((void **)s->ranges, s->n_ranges);
 	free(s->top_chains);
 	free(s->top_stalls);
 	if (p) {
@@ -452,6 +506,7 @@ void hmm_stats__free(struct hmm_stats *s)
 		kmap_free(&p->addr_map);
 		kmap_free(&p->mig_map);
 		kmap_free(&p->task_map);
+		kmap_free(&p->range_map);
 		kmap_free(&p->hist_map);
 		kmap_free(&p->site_map);
 		free(p);

@@ -125,6 +125,22 @@ struct hmm_stats_chain {
 	__u32 stall; /* HMM_STALL_* (the stats' threshold), 0: not a stall */
 };
 
+/* A range (mm, 2 MiB block) that made round trips (HMM_REC_ROUND_TRIP). */
+struct hmm_stats_range {
+	__u64 mm;
+	__u64 start;
+	__u64 end;
+	struct hmm_task owner;
+	char driver[HMM_STATS_NAME_LEN];
+	__u64 trips;	 /* round trips recorded */
+	__u32 max_trips; /* most round trips within the window at once */
+	__u32 thrashing; /* times it became thrashing */
+	__u64 pages;	 /* moved by the returning legs */
+	__u64 legs_ns;	 /* time migrating, both legs of each round trip */
+	__u64 first_ts;
+	__u64 last_ts;
+};
+
 struct hmm_stats_priv;
 
 struct hmm_stats {
@@ -146,6 +162,8 @@ struct hmm_stats {
 	size_t n_inval_tasks;
 	struct hmm_stats_chain *top_chains; /* longest first (attempts, then duration) */
 	size_t n_top_chains;
+	struct hmm_stats_range **ranges; /* with round trips, in order of the first */
+	size_t n_ranges;
 
 	__u64 stall_ns;	      /* the threshold these stalls were counted with */
 	__u64 stalls;	      /* retry chains that were stalls, lone calls included */
@@ -169,6 +187,11 @@ int hmm_stats__hists(const struct hmm_stats *s,
 /* One metric merged over its labels (label < 0) or for one label, and over drivers. */
 void hmm_stats__metric(const struct hmm_stats *s, __u16 metric, int label, struct hmm_hist *out);
 void hmm_stats__free(struct hmm_stats *s);
+
+/* The ranges with round trips, most round trips first (then the most time migrating, then the
+ * earlier): n at most, into out; returns how many. */
+size_t hmm_stats__top_ranges(const struct hmm_stats *s, const struct hmm_stats_range **out,
+			     size_t n);
 
 /* Time a group spent: in faults, migrations and read_begin waits (ns). */
 __u64 hmm_stats_group_time(const struct hmm_stats_group *g);

@@ -51,6 +51,7 @@ struct hmm_stats_priv {
 	struct kmap addr_map;	/* attribution address -> drivers[] */
 	struct kmap mig_map;	/* (dir, driver group) -> migs[] */
 	struct kmap task_map;	/* pid -> inval_tasks[] */
+	struct kmap range_map;	/* (mm, start) -> ranges[] */
 	struct kmap hist_map;	/* (driver, metric << 16 | label) -> hists[] */
 	struct kmap site_map;	/* driver -> sites[] */
 	struct hist_ent **hists;
@@ -59,7 +60,7 @@ struct hmm_stats_priv {
 	struct hist_site *site;	 /* the current record's: add_sample() */
 	struct hist_site *site0; /* driver 0's */
 	size_t n_sites;
-	size_t cap_owners, cap_drivers, cap_migs, cap_tasks, cap_hists, cap_sites;
+	size_t cap_owners, cap_drivers, cap_migs, cap_tasks, cap_hists, cap_sites, cap_ranges;
 	struct pending pending[MAX_PENDING];
 	size_t n_pending;
 	int err; /* the first allocation failure of the current record */
@@ -87,6 +88,7 @@ void stats_lone_stall(struct hmm_stats *s, const struct hmm_rec_fault *r, const 
 		      unsigned int stall);
 struct hmm_stats_mig *stats_mig_get(struct hmm_stats *s, __u8 dir, __u64 addr);
 struct hmm_stats_task *stats_task_get(struct hmm_stats *s, const struct hmm_task *t);
+struct hmm_stats_range *stats_range_get(struct hmm_stats *s, __u64 mm, __u64 start);
 
 static inline void stats_name_copy(char *dst, const char *src, size_t n)
 {

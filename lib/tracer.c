@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -381,6 +382,8 @@ static int open_and_configure(struct hmm_tracer *t)
 	ro->emit_events = t->opts.events;
 	ro->aggregate = t->opts.aggregate;
 	ro->per_owner = t->opts.per_owner;
+	ro->thrash_ns = t->opts.thrash_ns;
+	ro->thrash_min = t->opts.thrash_min > HMM_THRASH_RING ? HMM_THRASH_RING : t->opts.thrash_min;
 	ro->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 	ro->wakeup_bytes = t->opts.ringbuf_bytes / 4;
 	read_pfn_flags(t);
@@ -655,6 +658,62 @@ int hmm_tracer__hists(struct hmm_tracer *t, hmm_hist_fn fn, void *ctx)
 	}
 	free(vals);
 	return err;
+}
+
+static int cmp_thrash_key(const void *a, const void *b)
+{
+	const struct hmm_thrash_key *x = a, *y = b;
+
+	if (x->mm != y->mm)
+		return x->mm < y->mm ? -1 : 1;
+	return x->block < y->block ? -1 : x->block > y->block;
+}
+
+long hmm_tracer__thrashing(struct hmm_tracer *t)
+{
+	struct hmm_thrash_key key, next, *prev = NULL, *keys;
+	__u64 win = t->skel ? t->skel->rodata->thrash_ns : 0, now;
+	__u32 min = t->skel ? t->skel->rodata->thrash_min : 0;
+	size_t n = 0, max, i;
+	struct hmm_thrash v;
+	struct timespec ts;
+	long count = 0;
+	int fd;
+
+	if (!t->loaded)
+		return -EINVAL;
+	if (!win)
+		win = HMM_THRASH_MS_DEFAULT * 1000000ULL;
+	if (!min)
+		min = HMM_THRASH_MIN_DEFAULT;
+	fd = bpf_map__fd(t->skel->maps.thrash);
+	max = bpf_map__max_entries(t->skel->maps.thrash);
+	keys = calloc(max, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	/* As hmm_tracer__owners(): keys first, bounded, deduplicated (an LRU walk may restart). */
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		keys[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), cmp_thrash_key);
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	for (i = 0; i < n; i++) {
+		__u32 in = 0;
+
+		if (i && !cmp_thrash_key(&keys[i], &keys[i - 1]))
+			continue;
+		if (bpf_map_lookup_elem(fd, &keys[i], &v))
+			continue;
+		for (unsigned int r = 0; r < HMM_THRASH_RING; r++)
+			in += v.trip_ts[r] && v.trip_ts[r] <= now && now - v.trip_ts[r] <= win;
+		count += in >= min;
+	}
+	free(keys);
+	return count;
 }
 
 static int cmp_u32(const void *a, const void *b)

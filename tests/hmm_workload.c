@@ -84,6 +84,7 @@ enum op {
 	OP_UNLOCKED_TIMEOUT,
 	OP_MIGRATE_THP,
 	OP_EVICT,
+	OP_THRASH,
 	OP_NR,
 };
 
@@ -139,6 +140,7 @@ struct op_stats {
 	unsigned long	munmap;
 	unsigned long	lock_drops;	/* uffd_unlocked: rounds the handler made retry */
 	unsigned long	huge;		/* migrate_thp: regions backed with a THP */
+	unsigned long	round_trips;	/* migrations that completed a round trip (rt_leg()) */
 	unsigned long	errors;
 	unsigned long	tolerated;	/* errors that do not fail the run */
 	unsigned long	mismatches;	/* pages with wrong data + ops with a short cpages */
@@ -146,6 +148,13 @@ struct op_stats {
 };
 
 #define MAX_REGIONS 32
+/* ranges whose round trips are counted (rt_leg()) */
+#define MAX_RT_BLOCKS 256
+/* the tracers' range: a 2 MiB block (bpf/hmmscope.h, HMM_THRASH_BLOCK_SHIFT) */
+#define RT_BLOCK_SHIFT 21
+/* the tracers' default thrash_min and thrash window */
+#define RT_THRASH_MIN 3
+#define RT_WINDOW_NS 1000000000UL
 
 struct ctx {
 	int		fd;		/* the dmirror device */
@@ -170,6 +179,19 @@ struct ctx {
 		uint32_t	seed;
 	} evict[MAX_EVICT];
 	unsigned int	nevict;
+	/* round trips per 2 MiB block, as the tracers count them (rt_leg()) */
+	struct {
+		unsigned long	block;
+		int		dir;	/* of the open leg; -1: none open */
+		unsigned long	end;	/* when it ended (CLOCK_MONOTONIC ns) */
+		unsigned long	trips;
+	} rt[MAX_RT_BLOCKS];
+	unsigned int	nrt;
+	bool		rt_truncated;
+	/* --thrash A,B */
+	unsigned long	thrash_n[2];
+	void		*thrash_p[2];
+	unsigned long	thrash_trips[2];
 	struct op_stats	st[OP_NR];
 };
 
@@ -177,6 +199,7 @@ struct opts {
 	const char	*device;
 	unsigned long	npages;
 	unsigned long	count[OP_NR];
+	unsigned long	thrash[2];	/* --thrash A,B */
 	bool		quiet;
 	bool		wait_signal;	/* wait for SIGUSR1 before starting */
 };
@@ -495,6 +518,53 @@ cleanup:
 
 /* ---- migration ------------------------------------------------------------------- */
 
+enum { RT_TO_DEV, RT_TO_SYS };
+
+static unsigned long now_ns(void);
+
+/*
+ * Round trips, as the tracers count them (bpf/migrate.bpf.c, thrash_leg()): each migration that
+ * moved pages (a leg) is keyed by its start's 2 MiB block; a leg the other way than the block's
+ * open leg closes a round trip if the two legs ended within the tracers' default window (a
+ * second; the leg's end is taken as now), and the next leg opens a new one. Returns 1 for a
+ * round trip.
+ */
+static unsigned long rt_leg(struct ctx *c, unsigned long addr, int dir)
+{
+	unsigned long block = addr >> RT_BLOCK_SHIFT, now = now_ns();
+	unsigned int i;
+
+	for (i = 0; i < c->nrt && c->rt[i].block != block; i++)
+		;
+	if (i == c->nrt) {
+		if (c->nrt == MAX_RT_BLOCKS) {
+			c->rt_truncated = true;
+			return 0;
+		}
+		c->rt[c->nrt].block = block;
+		c->rt[c->nrt].dir = -1;
+		c->rt[c->nrt++].trips = 0;
+	}
+	if (c->rt[i].dir < 0 || c->rt[i].dir == dir || now - c->rt[i].end > RT_WINDOW_NS) {
+		c->rt[i].dir = dir;
+		c->rt[i].end = now;
+		return 0;
+	}
+	c->rt[i].dir = -1;
+	c->rt[i].trips++;
+	return 1;
+}
+
+/* The legs of one MIGRATE_TO_DEV or MIGRATE_TO_SYS of npages at p: one per migration step. */
+static unsigned long rt_legs(struct ctx *c, void *p, unsigned long npages, int dir)
+{
+	unsigned long n = 0, k;
+
+	for (k = 0; k < chunks(npages, c->kp->migrate_chunk); k++)
+		n += rt_leg(c, (unsigned long)p + k * c->kp->migrate_chunk * c->psz, dir);
+	return n;
+}
+
 /*
  * dmirror_migrate_to_device(): migrate_vma_setup/pages/finalize per migration step, then
  * dmirror_do_read() of the whole range, so success means all M pages are on the device
@@ -544,8 +614,13 @@ static void migrate_one(struct ctx *c, unsigned long iter)
 	on_dev = migrate_to_dev(c, st, iter, p, seed);
 	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, seed),
 		    "data wrong after CPU fault back to system memory, pages");
-	if (on_dev)
+	if (on_dev) {
 		st->cpu_faults += c->npages;
+		/* to the device by steps, back a page at a time, in page order (bad_pages()) */
+		st->round_trips += rt_legs(c, p, c->npages, RT_TO_DEV);
+		for (unsigned long i = 0; i < c->npages; i++)
+			st->round_trips += rt_leg(c, (unsigned long)p + i * c->psz, RT_TO_SYS);
+	}
 	unmap_region(c, p, region_len(c));
 }
 
@@ -582,6 +657,11 @@ static void migrate_sys_one(struct ctx *c, unsigned long iter)
 		if (on_dev)
 			op_mismatch(st, iter, cmd.cpages != c->npages,
 				    "to-system cpages != pages");
+	}
+	if (on_dev) {
+		st->round_trips += rt_legs(c, p, c->npages, RT_TO_DEV);
+		if (!err)
+			st->round_trips += rt_legs(c, p, c->npages, RT_TO_SYS);
 	}
 	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, seed),
 		    "data wrong after migration to system memory, pages");
@@ -1300,6 +1380,7 @@ static void migrate_thp_one(struct ctx *c, unsigned long iter)
 	}
 	st->ok_ops++;
 	st->cpages += cmd.cpages;
+	st->round_trips += rt_legs(c, p, npages, RT_TO_DEV);
 	op_mismatch(st, iter, cmd.cpages != npages, "to-device cpages != pages");
 	op_mismatch(st, iter, bad_pages(c->thp_bounce, npages, c->psz, seed),
 		    "device copy has wrong data, pages");
@@ -1311,6 +1392,7 @@ static void migrate_thp_one(struct ctx *c, unsigned long iter)
 	} else {
 		st->sys_ok_ops++;
 		st->sys_cpages += cmd.cpages;
+		st->round_trips += rt_legs(c, p, npages, RT_TO_SYS);
 	}
 cleanup:
 	op_mismatch(st, iter, bad_pages(p, npages, c->psz, seed),
@@ -1349,6 +1431,8 @@ static void evict_one(struct ctx *c, unsigned long iter)
 		unmap_region(c, p, region_len(c));
 		return;
 	}
+	/* a leg that may close one an earlier op left open in this block; the eviction is none */
+	st->round_trips += rt_legs(c, p, c->npages, RT_TO_DEV);
 	c->evict[c->nevict].p = p;
 	c->evict[c->nevict].seed = seed;
 	c->nevict++;
@@ -1365,6 +1449,99 @@ static void evict_check(struct ctx *c)
 	}
 }
 
+/* ---- thrashing: two ranges to the device and back, again and again ------------------- */
+
+/*
+ * --thrash A,B: two ranges of M pages, each at the start of its own 2 MiB block (the tracers'
+ * range), so each is one range however the kernel steps; round i moves range 1 to the device
+ * and back (MIGRATE_TO_DEV, MIGRATE_TO_SYS) if i < A, then range 2 if i < B: A and B round
+ * trips. A range with at least 3 (the tracers' default --thrash-min) in the window (a second,
+ * the default --thrash-ms; a round takes milliseconds) is thrashing.
+ */
+static bool thrash_map(struct ctx *c, struct op_stats *st)
+{
+	size_t len = region_len(c);
+	void *res, *p;
+
+	if (len > (1UL << RT_BLOCK_SHIFT)) {
+		op_error(st, 0, "--thrash: more than 2 MiB per range", E2BIG, false);
+		return false;
+	}
+	res = mmap(NULL, 3UL << RT_BLOCK_SHIFT, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		op_error(st, 0, "mmap (reserve)", errno, false);
+		return false;
+	}
+	unmap_region(c, res, 3UL << RT_BLOCK_SHIFT);
+	p = (void *)(((uintptr_t)res + (1UL << RT_BLOCK_SHIFT) - 1) &
+		     ~(uintptr_t)((1UL << RT_BLOCK_SHIFT) - 1));
+	for (int r = 0; r < 2; r++) {
+		void *q = (char *)p + ((unsigned long)r << RT_BLOCK_SHIFT);
+
+		c->thrash_p[r] = mmap(q, len, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (c->thrash_p[r] == MAP_FAILED) {
+			c->thrash_p[r] = NULL;
+			op_error(st, 0, "mmap (aligned)", errno, false);
+			return false;
+		}
+		(void)madvise(c->thrash_p[r], len, MADV_NOHUGEPAGE);
+		fill_pages(c->thrash_p[r], c->npages, c->psz, op_seed(OP_THRASH, r));
+	}
+	return true;
+}
+
+static void thrash_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_THRASH];
+	struct hmmw_dmirror_cmd cmd;
+	int err;
+
+	if (iter == 0 && !thrash_map(c, st))
+		return;
+	if (!c->thrash_p[0] || !c->thrash_p[1])
+		return;
+	for (int r = 0; r < 2; r++) {
+		uint32_t seed = op_seed(OP_THRASH, r);
+		void *p = c->thrash_p[r];
+		unsigned long n;
+
+		if (iter >= c->thrash_n[r])
+			continue;
+		st->ops++;
+		st->pages += c->npages;
+		if (!migrate_to_dev(c, st, iter, p, seed))
+			continue;
+		n = rt_legs(c, p, c->npages, RT_TO_DEV);
+		err = dmirror(c, c->kp->req_migrate_to_sys, p, c->bounce, &cmd);
+		if (err) {
+			op_error(st, iter, "HMM_DMIRROR_MIGRATE_TO_SYS", err, false);
+		} else {
+			st->sys_ok_ops++;
+			st->sys_cpages += cmd.cpages;
+			op_mismatch(st, iter, cmd.cpages != c->npages, "to-system cpages != pages");
+			n += rt_legs(c, p, c->npages, RT_TO_SYS);
+		}
+		st->round_trips += n;
+		c->thrash_trips[r] += n;
+	}
+}
+
+static void thrash_end(struct ctx *c)
+{
+	struct op_stats *st = &c->st[OP_THRASH];
+
+	for (int r = 0; r < 2; r++) {
+		if (!c->thrash_p[r])
+			continue;
+		op_mismatch(st, r, bad_pages(c->thrash_p[r], c->npages, c->psz,
+					     op_seed(OP_THRASH, r)),
+			    "data wrong after the round trips, pages");
+		unmap_region(c, c->thrash_p[r], region_len(c));
+		c->thrash_p[r] = NULL;
+	}
+}
+
 /* Why this kernel cannot run op, or NULL (uffd_minor finds out from UFFDIO_API). */
 static const char *skip_reason(const struct ctx *c, enum op op)
 {
@@ -1372,6 +1549,7 @@ static const char *skip_reason(const struct ctx *c, enum op op)
 
 	switch (op) {
 	case OP_MIGRATE_SYS:
+	case OP_THRASH:
 		return kp->req_migrate_to_sys ? NULL :
 		       "no HMM_DMIRROR_MIGRATE_TO_SYS in this test_hmm (5.14+)";
 	case OP_EXCLUSIVE:
@@ -1415,6 +1593,7 @@ static void (*const one_op[OP_NR])(struct ctx *c, unsigned long iter) = {
 	[OP_READ_UNLOCKED] = read_unlocked_one,
 	[OP_MIGRATE_THP] = migrate_thp_one,
 	[OP_EVICT] = evict_one,
+	[OP_THRASH] = thrash_one,
 };
 
 static unsigned long now_ns(void)
@@ -1460,6 +1639,8 @@ static void run_phase(struct ctx *c, enum op op, unsigned long n)
 	else if (op != OP_UNLOCKED_TIMEOUT)
 		for (i = 0; i < n; i++)
 			one_op[op](c, i);
+	if (op == OP_THRASH)
+		thrash_end(c);
 	if (st->skipped)
 		progress(c, "%s: skipped: %s", st->name, st->skipped);
 	st->ns = now_ns() - t0;
@@ -1507,6 +1688,7 @@ static void print_stats(const struct ctx *c, enum op op)
 		put(st, "range_fault_calls_min", st->ok_ops * fchunks);
 		break;
 	case OP_MIGRATE:
+		put(st, "round_trips", st->round_trips);
 		put(st, "to_device_cpages", st->cpages);
 		put(st, "setup_calls_to_device", st->ok_ops * mchunks);
 		/* a failed MIGRATE_TO_DEV ioctl may have set up some of its chunks or all of
@@ -1516,6 +1698,7 @@ static void print_stats(const struct ctx *c, enum op op)
 		put(st, "cpu_faults", st->cpu_faults);
 		break;
 	case OP_MIGRATE_SYS:
+		put(st, "round_trips", st->round_trips);
 		put(st, "to_device_cpages", st->cpages);
 		put(st, "to_system_cpages", st->sys_cpages);
 		put(st, "setup_calls_to_device", st->ok_ops * mchunks);
@@ -1557,6 +1740,17 @@ static void print_stats(const struct ctx *c, enum op op)
 		put(st, "setup_calls_to_device", st->ok_ops * tchunks);
 		put(st, "setup_calls_to_system", st->sys_ok_ops * tchunks);
 		break;
+	case OP_THRASH:
+		put(st, "range1_round_trips", c->thrash_trips[0]);
+		put(st, "range2_round_trips", c->thrash_trips[1]);
+		put(st, "round_trips", st->round_trips);
+		put(st, "thrashing_ranges", (c->thrash_trips[0] >= RT_THRASH_MIN) +
+					    (c->thrash_trips[1] >= RT_THRASH_MIN));
+		put(st, "to_device_cpages", st->cpages);
+		put(st, "to_system_cpages", st->sys_cpages);
+		put(st, "setup_calls_to_device", st->ok_ops * mchunks);
+		put(st, "setup_calls_to_system", st->sys_ok_ops * mchunks);
+		break;
 	case OP_EVICT:
 		put(st, "to_device_cpages", st->cpages);
 		put(st, "setup_calls_to_device", st->ok_ops * mchunks);
@@ -1595,6 +1789,7 @@ static const char *const op_names[OP_NR] = {
 	[OP_UNLOCKED_TIMEOUT] = "unlocked_timeout",
 	[OP_MIGRATE_THP] = "migrate_thp",
 	[OP_EVICT] = "evict",
+	[OP_THRASH] = "thrash",
 };
 
 /* long-only options carry OPT_BASE + enum op as their getopt value */
@@ -1619,6 +1814,7 @@ static const struct option long_opts[] = {
 	  OPT_BASE + OP_UNLOCKED_TIMEOUT },
 	{ "migrate-thp",	required_argument,	NULL, OPT_BASE + OP_MIGRATE_THP },
 	{ "evict",		required_argument,	NULL, OPT_BASE + OP_EVICT },
+	{ "thrash",		required_argument,	NULL, OPT_BASE + OP_THRASH },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "wait-signal",	no_argument,		NULL, 'W' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -1656,6 +1852,9 @@ static void usage(FILE *f)
 	      "                         folio (7.x)\n"
 	      "      --evict N          N rounds: M pages to the device, left there for\n"
 	      "                         close() to evict (6.1+; at most 16)\n"
+	      "      --thrash A,B       two ranges of M pages in two 2 MiB blocks: the first to\n"
+	      "                         the device and back A times, the second B times,\n"
+	      "                         interleaved (MIGRATE_TO_DEV, MIGRATE_TO_SYS; 5.14+)\n"
 	      "  -q, --quiet            only the totals\n"
 	      "  -W, --wait-signal      wait for SIGUSR1 before starting (a tracer can attach and\n"
 	      "                         filter on this pid first)\n"
@@ -1759,6 +1958,19 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			char name[32];
 
 			snprintf(name, sizeof(name), "--%s", long_name(ch));
+			if (ch == OPT_BASE + OP_THRASH) {
+				char a[32], *comma = strchr(optarg, ',');
+
+				if (!comma || (size_t)(comma - optarg) >= sizeof(a))
+					usage_error("--thrash: expected A,B, not '%s'", optarg);
+				memcpy(a, optarg, comma - optarg);
+				a[comma - optarg] = 0;
+				o->thrash[0] = parse_num(name, a, 0, MAX_COUNT);
+				o->thrash[1] = parse_num(name, comma + 1, 0, MAX_COUNT);
+				o->count[OP_THRASH] = o->thrash[0] > o->thrash[1] ? o->thrash[0] :
+										    o->thrash[1];
+				break;
+			}
 			o->count[ch - OPT_BASE] = parse_num(name, optarg, 0, MAX_COUNT);
 			break;
 		}
@@ -1895,6 +2107,8 @@ int main(int argc, char **argv)
 	c.npages = o.npages;
 	c.quiet = o.quiet;
 	c.kp = kernel_profile();
+	c.thrash_n[0] = o.thrash[0];
+	c.thrash_n[1] = o.thrash[1];
 	for (op = 0; op < OP_NR; op++)
 		c.st[op].name = op_names[op];
 	/* one bounce buffer for every ioctl, so per-op munmaps are only the op regions */
@@ -1940,6 +2154,18 @@ int main(int argc, char **argv)
 			continue;
 		print_stats(&c, op);
 		failed |= stats_failed(&c.st[op]);
+	}
+	{
+		unsigned long trips = 0, thrashing = 0;
+
+		for (unsigned int i = 0; i < c.nrt; i++) {
+			trips += c.rt[i].trips;
+			thrashing += c.rt[i].trips >= RT_THRASH_MIN;
+		}
+		/* every op's migrations, as one tracer of this process counts them */
+		printf("round_trips=%lu\n", trips);
+		printf("thrashing_ranges=%lu\n", thrashing);
+		printf("round_trips_truncated=%d\n", c.rt_truncated);
 	}
 	printf("munmaps=%lu\n", c.munmaps);
 	printf("regions=");

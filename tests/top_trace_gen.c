@@ -476,6 +476,32 @@ static void golden(void)
 			}
 			add(&m);
 		}
+		/* Round trips: alpha's range on test_hmm 4 a second (thrashing from the third,
+		 * which is new), beta's on nouveau one a second, back to system, never thrashing. */
+		for (i = 0; i < 5; i++) {
+			struct hmm_rec_round_trip t = {.hdr = {.type = HMM_REC_ROUND_TRIP,
+							       .size = sizeof(t),
+							       .ts = b + 450000000ULL + i * 3000000ULL,
+							       .cpu = i % 2}};
+			__u32 pid = i < 4 ? 1001 : 1002;
+
+			t.mm = 0xffff888100000000ULL + pid;
+			t.start = 0x7f0000000000ULL + (__u64)pid * 0x10000000ULL;
+			t.end = t.start + (1ULL << HMM_THRASH_BLOCK_SHIFT);
+			t.driver = i < 4 ? TEST_HMM : NOUVEAU;
+			t.legs_ns = 40000 + i * 1000;
+			t.gap_ns = 2000000 + i * 1000;
+			task(&t.caller, pid, comms[pid - 1001]);
+			task(&t.owner, pid, comms[pid - 1001]);
+			t.pages = 64;
+			t.trips = i < 4 ? i + 1 : 1;
+			t.total = i < 4 ? s * 4 + i + 1 : s + 1;
+			t.dir = i < 4 ? HMM_DIR_TO_DEVICE : HMM_DIR_TO_SYSTEM;
+			t.flags = HMM_RT_F_OWNER_KNOWN;
+			if (t.trips >= 3 && i < 4)
+				t.flags |= HMM_RT_F_THRASHING | (t.trips == 3 ? HMM_RT_F_BECAME : 0);
+			add(&t);
+		}
 		for (i = 0; i < 20; i++) {
 			struct hmm_rec_inval v = {.hdr = {.type = HMM_REC_INVAL, .size = sizeof(v),
 							  .ts = b + 500000000ULL + i * 1500000ULL}};

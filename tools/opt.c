@@ -56,6 +56,28 @@ int tool_opt_u64(const struct tool_opt *o, const char *arg, struct tool_opts *to
 			      (unsigned long long *)dst(o, to));
 }
 
+int tool_opt_u32(const struct tool_opt *o, const char *arg, struct tool_opts *to)
+{
+	unsigned long long v;
+	char name[40];
+
+	if (tool_parse_u64(opt_name(o, name, sizeof(name)), arg, o->min, o->max, &v))
+		return -EINVAL;
+	*(__u32 *)dst(o, to) = v;
+	return 0;
+}
+
+int tool_opt_ms(const struct tool_opt *o, const char *arg, struct tool_opts *to)
+{
+	unsigned long long v;
+	char name[40];
+
+	if (tool_parse_u64(opt_name(o, name, sizeof(name)), arg, o->min, o->max, &v))
+		return -EINVAL;
+	*(__u64 *)dst(o, to) = v * 1000000;
+	return 0;
+}
+
 /* A decimal number of seconds (or a factor) within [min, max] thousandths. */
 int tool_opt_double(const struct tool_opt *o, const char *arg, struct tool_opts *to)
 {

@@ -95,6 +95,8 @@ int tool_opt_mode(const struct tool_opt *o, const char *arg, struct tool_opts *t
 int tool_opt_paths(const struct tool_opt *o, const char *arg, struct tool_opts *to);
 int tool_opt_min_us(const struct tool_opt *o, const char *arg, struct tool_opts *to);
 int tool_opt_ringbuf_kb(const struct tool_opt *o, const char *arg, struct tool_opts *to);
+int tool_opt_ms(const struct tool_opt *o, const char *arg, struct tool_opts *to);  /* into ns */
+int tool_opt_u32(const struct tool_opt *o, const char *arg, struct tool_opts *to);
 
 #define TOOL_OFF(f) offsetof(struct tool_opts, f)
 
@@ -137,6 +139,16 @@ int tool_opt_ringbuf_kb(const struct tool_opt *o, const char *arg, struct tool_o
 		 tool_opt_u64, stall_ms, .min = 1, .max = 3600ULL * 1000)
 /* The threshold in ns for struct hmm_stats_opts and struct hmm_fmt; 0: the default. */
 #define TOOL_STALL_NS(to) ((to)->stall_ms * 1000000ULL)
+#define OPT_THRASH_MS                                                                           \
+	TOOL_OPT(0, "thrash-ms", "MS",                                                           \
+		 "round trips: a range migrated and back within MS\nmilliseconds (default 1000)", \
+		 tool_opt_ms, tracer.thrash_ns, .min = 1, .max = 3600ULL * 1000,               \
+		 .flags = TOOL_OPT_LIVE)
+#define OPT_THRASH_MIN                                                                          \
+	TOOL_OPT(0, "thrash-min", "N",                                                           \
+		 "a range with N round trips in the window is thrashing\n(default 3; 1..8)",       \
+		 tool_opt_u32, tracer.thrash_min, .min = 1, .max = HMM_THRASH_RING,             \
+		 .flags = TOOL_OPT_LIVE)
 #define OPT_JSON(help) TOOL_OPT('j', "json", NULL, help, tool_opt_flag, json)
 #define OPT_INPUT(arg, help) TOOL_OPT('i', "input", arg, help, tool_opt_str, input)
 #define OPT_OUTPUT(arg, help) TOOL_OPT('o', "output", arg, help, tool_opt_str, output)

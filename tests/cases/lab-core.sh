@@ -12,6 +12,10 @@
 #  - stat around a command: its in-kernel totals equal the generator's; with --paths migrate
 #    --mode kprobe, the migrations and nothing else, counted by the kprobe programs (7.x: refused);
 #  - the filters: -p (caller), --owner (mm owner) and --min-us;
+#  - thrashing: --thrash 5,2 under record (report's round trips, ranges, the two ranges' counts,
+#    the ranges that became thrashing) and stat (its counters), --migrate 4 under record, each
+#    equal to the generator's round trips (5.10: --thrash skipped, no MIGRATE_TO_SYS); the
+#    round trips of the dumped and stat's workloads, every op's, equal to the generator's model;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
 . "$(dirname "$0")/../lib.sh"
@@ -147,6 +151,8 @@ check_workload() {
 	expect_eq "$v: pages moved back explicitly" \
 		"$(evq '[.[] | select(.type == "migrate" and .direction == "to_system" and (.cpu_fault | not) and (.device_range | not)) | .moved] | add // 0')" \
 		$tosys_pages
+	expect_eq "$v: round trips" "$(evq '[.[] | select(.type == "round_trip")] | length')" \
+		"$(n round_trips)"
 	expect_eq "$v: migrations attributed to test_hmm" \
 		"$(evq '[.[] | select(.type == "migrate" and .driver != "test_hmm")] | length')" 0
 	# Closing the device evicts each of its chunks (dmirror_fops_release(), 6.1+): the pages
@@ -220,6 +226,8 @@ check_stat() {
 	expect_eq "$v: stat: MIGRATE invalidations" "$(c inval_migrate)" \
 		$(($(n migrate.setup_calls_to_device) + $(n migrate.cpu_faults)))
 	expect_eq "$v: stat: uffd minor" "$(c uffd_minor)" "$(n uffd_minor.faults)"
+	# Round trips of every op's migrations, as the generator models them (rt_leg()).
+	expect_eq "$v: stat: round trips" "$(c round_trips)" "$(n round_trips)"
 	expect_eq "$v: stat: lost" "$(jq .lost "$j")" 0
 	expect_eq "$v: stat: fault latency histogram count" \
 		"$(jq '[.hists[] | select(.metric == "fault_ns") | .count] | add' "$j")" $calls
@@ -274,6 +282,43 @@ check_filters() {
 		"$(jq -s 'map(select(.dur_ns < 50000)) | length' <<<"$ep")" 1
 }
 
+check_thrash() {
+	local v=$1 d=$2/thrash r
+	t=$d/m-totals
+	expect_status "$v: record around --migrate 4" "$(cat $d/m.rc)" 0
+	r=$("$OUTPUT/hmmtrace" report -i $d/migrate.hmmtrace --json 2>/dev/null)
+	expect_eq "$v: --migrate 4: round trips" "$(jq .round_trips.count <<<"$r")" "$(n migrate.round_trips)"
+	expect_eq "$v: --migrate 4: round trips, the process's" "$(n round_trips)" "$(n migrate.round_trips)"
+	expect_eq "$v: --migrate 4: ranges that became thrashing" \
+		"$(jq .round_trips.became_thrashing <<<"$r")" "$(n thrashing_ranges)"
+	t=$d/totals
+	if ! ver_ge "$v" 5.14; then
+		expect_match "$v: --thrash skipped" "$(kv "$t" thrash.skipped)" "MIGRATE_TO_SYS"
+		return
+	fi
+	expect_status "$v: record around --thrash 5,2" "$(cat $d/rc)" 0
+	expect_eq "$v: --thrash: the generator's round trips" \
+		"$(n thrash.range1_round_trips) $(n thrash.range2_round_trips) $(n thrashing_ranges)" "5 2 1"
+	r=$("$OUTPUT/hmmtrace" report -i $d/thrash.hmmtrace --json 2>/dev/null)
+	expect_eq "$v: --thrash: round trips" "$(jq .round_trips.count <<<"$r")" "$(n thrash.round_trips)"
+	expect_eq "$v: --thrash: ranges" "$(jq .round_trips.ranges <<<"$r")" 2
+	expect_eq "$v: --thrash: round trips per range" \
+		"$(jq -r '[.round_trips.top_ranges[] | .round_trips] | @tsv' <<<"$r")" \
+		"$(printf '%s\t%s' "$(n thrash.range1_round_trips)" "$(n thrash.range2_round_trips)")"
+	expect_eq "$v: --thrash: pages moved back" \
+		"$(jq '[.round_trips.top_ranges[] | .pages] | add' <<<"$r")" "$(n thrash.to_system_cpages)"
+	expect_eq "$v: --thrash: became thrashing" "$(jq .round_trips.became_thrashing <<<"$r")" \
+		"$(n thrash.thrashing_ranges)"
+	expect_eq "$v: --thrash: the thrashing one is the first" \
+		"$(jq -c '[.round_trips.top_ranges[] | .thrashing]' <<<"$r")" "[true,false]"
+	t=$d/stat-totals
+	expect_status "$v: stat around --thrash 5,2" "$(cat $d/stat.rc)" 0
+	expect_eq "$v: stat --thrash: round trips" "$(jq .counters.round_trips $d/stat.json)" \
+		"$(n thrash.round_trips)"
+	expect_eq "$v: stat --thrash: became thrashing" "$(jq .counters.thrashing $d/stat.json)" \
+		"$(n thrash.thrashing_ranges)"
+}
+
 check_stats() {
 	local v=$1 s=$2/hmm-tests/stats.json
 	expect_status "$v: dump --stats around hmm-tests" "$(cat $2/hmm-tests/rc)" 0
@@ -301,6 +346,7 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_stat "$v" "$dir/out"
 	check_stat_kprobe "$v" "$dir/out"
 	check_filters "$v" "$dir/out"
+	check_thrash "$v" "$dir/out"
 	check_stats "$v" "$dir/out"
 done
 finish

@@ -81,20 +81,21 @@ expect_row() {
 	expect_eq "$1" "$(row "$2")" "$3"
 }
 
-# (the recording has no stalls: STALLS, after CHAIN, is 0 everywhere)
-ALPHA='1001 alpha 100 2.05us 65.5us 0 1 0 0 0 0 0 0 0 500'
-BETA='1002 beta 31 4.10us 8.19us 6 3 0 0 0 0 0 0 0 155'
-GAMMA='1003 gamma 10 1.02us 1.02us 0 1 0 4 2 76 4 15 22.5us 50'
+# (the recording has no stalls: STALLS, after CHAIN, is 0 everywhere; nor round trips:
+# RTRIP/s, after STAYED/s)
+ALPHA='1001 alpha 100 2.05us 65.5us 0 1 0 0 0 0 0 0 0 0 500'
+BETA='1002 beta 31 4.10us 8.19us 6 3 0 0 0 0 0 0 0 0 155'
+GAMMA='1003 gamma 10 1.02us 1.02us 0 1 0 4 2 76 4 0 15 22.5us 50'
 
-# 130 columns: every column fits (126)
-echo "== replay to the end (--speed 0), 130x40"
-start 130 40 "$TOP" -r "$trace" --speed 0
+# 140 columns: every column fits (134)
+echo "== replay to the end (--speed 0), 140x40"
+start 140 40 "$TOP" -r "$trace" --speed 0
 expect_screen "end of the recording" '\[END OF RECORDING\]'
 expect_screen "interval 5 of 1s" 'interval 5 \(1\.00s\)'
 expect_screen "header totals" 'faults 141/s  retries\(-EBUSY\) 6/s  stalls 0  migrations 4/s to device, 2/s to system  moved 76 pages/s  invalidations 15/s'
 expect_screen "lost and not live" 'lost 7 events  not live: handle_userfault'
 # the sort column's direction (v: highest first) stands before its title
-expect_screen "table header" 'PID NAME +vFLT/s +P50 +P99 EBUSY/s CHAIN STALLS TODEV/s TOSYS/s MOVED/s STAYED/s +INV/s +INVT/s +FAULTS'
+expect_screen "table header" 'PID NAME +vFLT/s +P50 +P99 EBUSY/s CHAIN STALLS TODEV/s TOSYS/s MOVED/s STAYED/s RTRIP/s +INV/s +INVT/s +FAULTS'
 expect_row "row 1 (by FLT/s)" 1 "$ALPHA"
 expect_row "row 2" 2 "$BETA"
 expect_row "row 3" 3 "$GAMMA"
@@ -141,8 +142,8 @@ expect_row "filter cleared" 3 "$GAMMA"
 echo "== driver grouping (names from the trace's symbol records)"
 keys g
 expect_screen "rows by driver" 'rows by driver'
-expect_row "driver row 1" 1 "- test_hmm 131 2.05us 65.5us 6 3 0 4 2 76 4 0 0 655"
-expect_row "driver row 2" 2 "- nouveau 10 1.02us 1.02us 0 1 0 0 0 0 0 0 0 50"
+expect_row "driver row 1" 1 "- test_hmm 131 2.05us 65.5us 6 3 0 4 2 76 4 0 0 0 655"
+expect_row "driver row 2" 2 "- nouveau 10 1.02us 1.02us 0 1 0 0 0 0 0 0 0 0 50"
 keys g
 expect_screen "rows by owner again" 'rows by owner'
 
@@ -166,21 +167,21 @@ expect_eq "30 lines" "$(screen | wc -l)" 30
 T resize-window -x 60 -y 15
 sleep 0.6
 expect_screen "too small while running" 'terminal too small: 60x15, hmmtop needs at least 80x20'
-T resize-window -x 130 -y 40
+T resize-window -x 140 -y 40
 sleep 0.6
-expect_row "130 columns again: row 1" 1 "$ALPHA"
-expect_screen "130 columns again: FAULTS" 'INVT/s +FAULTS'
+expect_row "140 columns again: row 1" 1 "$ALPHA"
+expect_screen "140 columns again: FAULTS" 'INVT/s +FAULTS'
 keys q
 restored "q"
 expect_eq "q: exit status" "$(cat "$tmp/rc")" 0
 
 echo "== pause and step (--speed 0.001: the next interval would take 1000 s)"
-start 130 40 "$TOP" -r "$trace" --speed 0.001
+start 140 40 "$TOP" -r "$trace" --speed 0.001
 expect_screen "first interval at once" 'interval 1 \(1\.00s\)'
-expect_row "interval 1: alpha" 1 "1001 alpha 100 2.05us 65.5us 0 1 0 0 0 0 0 0 0 100"
+expect_row "interval 1: alpha" 1 "1001 alpha 100 2.05us 65.5us 0 1 0 0 0 0 0 0 0 0 100"
 keys n
 expect_screen "n: the next interval" 'interval 2 \(1\.00s\)'
-expect_row "interval 2: alpha" 1 "1001 alpha 100 2.05us 65.5us 0 1 0 0 0 0 0 0 0 200"
+expect_row "interval 2: alpha" 1 "1001 alpha 100 2.05us 65.5us 0 1 0 0 0 0 0 0 0 0 200"
 keys Space
 expect_screen "space: paused" '\[PAUSED\]'
 keys n
@@ -250,5 +251,5 @@ echo "== batch mode prints the same rows"
 out=$("$TOP" -b -r "$trace" --speed 0 -n 2)
 expect_eq "batch: 2 intervals" "$(grep -c '^hmmtop replay' <<<"$out")" 2
 expect_eq "batch: alpha after 2 intervals" "$(grep ' alpha ' <<<"$out" | tail -1 | tr -s ' ' | sed 's/^ //')" \
-	"1001 alpha 100 2.05us 65.5us 0 1 0 0 0 0 0 0 0 200"
+	"1001 alpha 100 2.05us 65.5us 0 1 0 0 0 0 0 0 0 0 200"
 finish

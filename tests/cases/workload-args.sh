@@ -20,6 +20,9 @@ check "unknown option" 2 "frobnicate" --frobnicate
 check "missing value" 2 "needs a value" --reads
 check "no operation" 2 "no operation" -m 8
 check "stray argument" 2 "extra" --reads 1 extra
+check "--thrash without B" 2 "--thrash: expected A,B" --thrash 5
+check "--thrash, B not a number" 2 "--thrash: invalid value 'x'" --thrash 5,x
+check "--thrash, three numbers" 2 "--thrash: invalid value '2,1'" --thrash 5,2,1
 check "missing device" 2 "/nonexistent/hmm: No such file or directory.*CONFIG_TEST_HMM" \
 	-D /nonexistent/hmm --reads 1
 [ -e /dev/hmm_dmirror0 ] ||
@@ -27,4 +30,5 @@ check "missing device" 2 "/nonexistent/hmm: No such file or directory.*CONFIG_TE
 out=$("$w" --help); rc=$?
 expect_status "--help" $rc 0
 expect_match "--help documents --wait-signal" "$out" "--wait-signal"
+expect_match "--help documents --thrash" "$out" "--thrash A,B"
 finish

@@ -11,6 +11,8 @@
 #   stat         stat around a workload, then stat --paths migrate --mode kprobe
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
 #   record       record --report around the workload and the storm, count_faults beside each
+#   thrash       record and stat around --thrash 5,2 (5.14+: MIGRATE_TO_SYS), record around
+#                --migrate 4: round trips and thrashing ranges
 #   hmm-tests    the kernel's selftest once, under record (count_faults beside) and under
 #                dump --stats at the same time; its TAP output is lab-hmm-tests' too
 work=$1 storm=$2 statwork=$3 plain=$4
@@ -109,6 +111,18 @@ part record
 record workload sh -c "grep -E '^(CapEff|CapPrm|NoNewPrivs):' /proc/\$PPID/status >/out/record/caps
 	exec hmm_workload -q $work >/out/record/totals"
 record storm sh -c "exec hmm_workload -q $storm >/out/record/storm-totals"
+
+part thrash
+t=/out/thrash
+hmmtrace record -o $t/thrash.hmmtrace -- sh -c "exec hmm_workload -q --thrash 5,2 >$t/totals" \
+	2>$t/record.err
+echo $? >$t/rc
+hmmtrace stat --json -- sh -c "exec hmm_workload -q --thrash 5,2 >$t/stat-totals" \
+	>$t/stat.json 2>$t/stat.err
+echo $? >$t/stat.rc
+hmmtrace record -o $t/migrate.hmmtrace -- sh -c "exec hmm_workload -q --migrate 4 >$t/m-totals" \
+	2>$t/m.err
+echo $? >$t/m.rc
 
 part hmm-tests
 h=/out/hmm-tests

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "lib/hist.h"
 #include "lib/histfile.h"
 #define RND_SEED 0x243f6a8885a308d3ULL
@@ -266,6 +268,81 @@ static void test_bad_files(void **state)
 	assert_int_equal(err, -ENOENT);
 }
 
+/* The image of file_image() as a writer with c counters wrote it: the first c of ours, zeros
+ * past HMM_C_MAX (a newer writer's counters), the entries unchanged, the CRC redone. */
+static unsigned char *with_counters(const unsigned char *img, size_t len, __u32 c, size_t *out)
+{
+	size_t ours = 8 * HMM_C_MAX, theirs = 8 * (size_t)c, rest = len - 256 - ours;
+	unsigned char *b = calloc(1, len - ours + theirs);
+	__u32 crc;
+
+	assert_non_null(b);
+	memcpy(b, img, 256);
+	memcpy(b + 28, &c, 4);
+	memcpy(b + 256, img + 256, theirs < ours ? theirs : ours);
+	if (theirs > ours) /* the newer counters hold 7s: they must not land anywhere */
+		memset(b + 256 + ours, 7, theirs - ours);
+	memcpy(b + 256 + theirs, img + 256 + ours, rest - 4);
+	*out = 256 + theirs + rest;
+	crc = crc32(0, b, *out - 4);
+	memcpy(b + *out - 4, &crc, 4);
+	return b;
+}
+
+/* Counters are appended to enum hmm_counter: an older writer's file (fewer) reads with the
+ * missing ones 0, a newer one's (more) with the extra ones ignored; the histograms all there. */
+static void test_counter_count(void **state)
+{
+	struct hmm_histfile *ref, *f;
+	unsigned char *img, *b;
+	size_t len, blen;
+	int err;
+
+	(void)state;
+	img = file_image(&len);
+	ref = hmm_histfile__read_mem(img, len, &err);
+	assert_non_null(ref);
+	assert_int_equal(ref->counters[HMM_C_STATE_DROPS], 1);
+
+	/* Before the round-trip counters: HMM_C_STATE_DROPS was the last. */
+	b = with_counters(img, len, HMM_C_STATE_DROPS + 1, &blen);
+	f = hmm_histfile__read_mem(b, blen, &err);
+	assert_non_null(f);
+	assert_int_equal(err, 0);
+	assert_memory_equal(f->counters, ref->counters, 8 * (HMM_C_STATE_DROPS + 1));
+	assert_int_equal(f->counters[HMM_C_ROUND_TRIPS], 0);
+	assert_int_equal(f->counters[HMM_C_THRASHING], 0);
+	assert_int_equal(f->n, ref->n);
+	assert_memory_equal(&f->e[0].h, &ref->e[0].h, sizeof(f->e[0].h));
+	assert_memory_equal(&f->e[1].h, &ref->e[1].h, sizeof(f->e[1].h));
+	hmm_histfile__free(f);
+	free(b);
+
+	/* A newer writer: three counters more. */
+	b = with_counters(img, len, HMM_C_MAX + 3, &blen);
+	f = hmm_histfile__read_mem(b, blen, &err);
+	assert_non_null(f);
+	assert_memory_equal(f->counters, ref->counters, sizeof(f->counters));
+	assert_int_equal(f->n, ref->n);
+	assert_memory_equal(&f->e[1].h, &ref->e[1].h, sizeof(f->e[1].h));
+	hmm_histfile__free(f);
+	/* ... whose counter count, cut short by one, no longer adds up. */
+	b[28]--;
+	assert_null(hmm_histfile__read_mem(b, blen, &err));
+	assert_int_equal(err, -EBADMSG);
+	free(b);
+	/* No counters at all. */
+	b = with_counters(img, len, 0, &blen);
+	f = hmm_histfile__read_mem(b, blen, &err);
+	assert_non_null(f);
+	assert_int_equal(f->counters[HMM_C_FAULT_CALLS], 0);
+	assert_int_equal(f->n, 2);
+	hmm_histfile__free(f);
+	free(b);
+	hmm_histfile__free(ref);
+	free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_merge_saturates),
 		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_counter_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

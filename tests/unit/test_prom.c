@@ -391,6 +391,50 @@ static const char procs_want[] =
 	"hmm_process_invalidate_seconds_total{pid=\"300\",comm=\"small\"} 1e-07\n"
 	"hmm_process_invalidate_seconds_total{pid=\"other\"} 1.05e-05\n";
 
+/* Round trips by driver: the counts of the round-trip histograms, summed over the return's
+ * direction, one series per driver name (two addresses of one driver are one series), in the
+ * order the histograms come; the thrashing counter and gauge. */
+static void test_round_trips(void **state)
+{
+	static struct hmm_hist a_dev, a_sys, a2_sys, b_dev;
+	__u64 c[HMM_C_MAX] = { 0 };
+	const __u64 v[] = { 1000, 2000, 3000, 4000, 5000 };
+	struct prom_hist hists[] = {
+		{ { .driver = 0x2000, .metric = HMM_M_ROUND_TRIP_NS, .label = HMM_DIR_TO_DEVICE },
+		  "test_hmm", &a_dev },
+		{ { .driver = 0x3000, .metric = HMM_M_ROUND_TRIP_NS, .label = HMM_DIR_TO_SYSTEM },
+		  "nouveau", &b_dev },
+		{ { .driver = 0x2000, .metric = HMM_M_ROUND_TRIP_NS, .label = HMM_DIR_TO_SYSTEM },
+		  "test_hmm", &a_sys },
+		{ { .driver = 0x2100, .metric = HMM_M_ROUND_TRIP_NS, .label = HMM_DIR_TO_SYSTEM },
+		  "test_hmm", &a2_sys },
+		{ { .driver = 0x2000, .metric = HMM_M_MIGRATE_NS, .label = HMM_DIR_TO_SYSTEM },
+		  "test_hmm", &a_sys },
+	};
+	struct prom_state s = { .counters = c, .hists = hists, .n_hists = 5,
+				.thrashing_ranges = 2 };
+	struct prom_buf b = { 0 };
+
+	(void)state;
+	fill(&a_dev, v, 5);
+	fill(&a_sys, v, 2);
+	fill(&a2_sys, v, 1);
+	fill(&b_dev, v, 3);
+	c[HMM_C_ROUND_TRIPS] = 11;
+	c[HMM_C_THRASHING] = 4;
+	assert_int_equal(prom_render(&b, &s), 0);
+	check_valid(&b);
+	expect_line(&b, "hmm_migration_round_trips_total{driver=\"test_hmm\"} 8");
+	expect_line(&b, "hmm_migration_round_trips_total{driver=\"nouveau\"} 3");
+	assert_ptr_equal(strstr(strstr(b.data, "round_trips_total{driver=\"test_hmm\"}") + 1,
+				"round_trips_total{driver=\"test_hmm\"}"),
+			 NULL);
+	expect_line(&b, "hmm_thrashing_ranges_total 4");
+	expect_line(&b, "hmm_thrashing_ranges 2");
+	expect_line(&b, "hmm_migration_round_trip_seconds_count{driver=\"test_hmm\",direction=\"to_device\"} 5");
+	prom_buf_free(&b);
+}
+
 static void test_procs(void **state)
 {
 	struct prom_procs pp = { .max_labels = 2 }, prev = { 0 };
@@ -601,6 +645,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bounds),	    cmocka_unit_test(test_fmt_double),
 		cmocka_unit_test(test_validator),   cmocka_unit_test(test_procs),
 		cmocka_unit_test(test_stalls),
+		cmocka_unit_test(test_round_trips),
 	};
 
 	if (argc > 1)

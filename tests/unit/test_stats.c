@@ -94,7 +94,7 @@ static const struct hmm_rec_hdr *random_record(void *buf, __u64 ts)
 
 	memset(buf, 0, 256);
 	h->ts = ts;
-	switch (rnd() % 6) {
+	switch (rnd() % 7) {
 	case 0: {
 		struct hmm_rec_fault *r = buf;
 
@@ -163,6 +163,25 @@ static const struct hmm_rec_hdr *random_record(void *buf, __u64 ts)
 		r->event = (__u8)(rnd() % (HMM_EV_MAX + 3));
 		r->flags = rnd() % 4 ? 0 : HMM_INVAL_F_NO_END;
 		task(&r->task, 200 + rnd() % 2);
+		task(&r->owner, 100 + rnd() % 3);
+		break;
+	}
+	case 5: {
+		struct hmm_rec_round_trip *r = buf;
+		static const __u8 dirs[] = { 0, 1, HMM_DIR_MAX, 40 };
+
+		h->type = HMM_REC_ROUND_TRIP;
+		h->size = sizeof(*r);
+		r->legs_ns = d;
+		r->driver = addr;
+		r->dir = dirs[rnd() % 4];
+		r->mm = 0x5000 + rnd() % 3;
+		r->start = (rnd() % 4) << HMM_THRASH_BLOCK_SHIFT;
+		r->end = r->start + (1ULL << HMM_THRASH_BLOCK_SHIFT);
+		r->pages = 1 + rnd() % 64;
+		r->trips = 1 + rnd() % 8;
+		r->flags = r->trips >= 3 ? HMM_RT_F_THRASHING : 0;
+		task(&r->caller, 100 + rnd() % 3);
 		task(&r->owner, 100 + rnd() % 3);
 		break;
 	}
@@ -497,6 +516,103 @@ static void test_stall_hist(void **state)
 	assert_int_equal(hmm_chain_hist_stalls(&h, HMM_RES_EBUSY, 1000 * MS), 5);
 }
 
+
+/* One round trip of the range (mm, block): trips in the window, pages, time migrating. */
+static void round_trip(struct hmm_stats *s, __u64 ts, __u64 mm, __u64 block, __u64 drv,
+		       __u32 owner, __u32 trips, __u32 pages, __u64 legs, bool became)
+{
+	struct hmm_rec_round_trip r = { .hdr = { .type = HMM_REC_ROUND_TRIP, .size = sizeof(r),
+						 .ts = ts } };
+	__u64 c[HMM_C_MAX] = { 0 };
+
+	r.mm = mm;
+	r.start = block << HMM_THRASH_BLOCK_SHIFT;
+	r.end = r.start + (1ULL << HMM_THRASH_BLOCK_SHIFT);
+	r.driver = drv;
+	r.legs_ns = legs;
+	r.pages = pages;
+	r.trips = trips;
+	r.dir = trips % 2 ? HMM_DIR_TO_SYSTEM : HMM_DIR_TO_DEVICE;
+	r.flags = (trips >= 3 ? HMM_RT_F_THRASHING : 0) | (became ? HMM_RT_F_BECAME : 0);
+	task(&r.caller, owner);
+	task(&r.owner, owner);
+	assert_int_equal(hmm_rec_check(&r, sizeof(r)), 0);
+	assert_int_equal(hmm_stats__add(s, &r.hdr), 0);
+	/* What BPF counts in aggregation mode, from the record alone. */
+	hmm_count_record(c, &r.hdr, 12);
+	assert_int_equal(c[HMM_C_ROUND_TRIPS], 1);
+	assert_int_equal(c[HMM_C_THRASHING], became);
+}
+
+/* Round-trip records: the totals, one range per (mm, block), the ranges most round trips first
+ * (ties: more time migrating, then the earlier), the owner's and driver's counts, a histogram
+ * per driver and return direction. */
+static void test_round_trips(void **state)
+{
+	struct hmm_stats_opts o = { .sz = sizeof(o), .driver_name = driver_of };
+	struct hmm_stats *s = hmm_stats__new(&o);
+	const struct hmm_stats_range *top[8];
+	struct hmm_hist h;
+	size_t n;
+
+	(void)state;
+	assert_non_null(s);
+	/* mm 1 block 7 (nouveau): 4 round trips, thrashing from the third */
+	for (__u32 i = 1; i <= 4; i++)
+		round_trip(s, 1000 + i, 1, 7, addrs[1], 100, i, 64, 1000 * i, i == 3);
+	/* mm 2, the same block number: another range, 2 round trips (amdgpu) */
+	round_trip(s, 2000, 2, 7, addrs[3], 101, 1, 8, 500, false);
+	round_trip(s, 2001, 2, 7, addrs[3], 101, 2, 8, 500, false);
+	/* mm 1 block 8: 2 round trips, more time: ahead of mm 2's */
+	round_trip(s, 3000, 1, 8, addrs[2], 100, 1, 1, 4000, false);
+	round_trip(s, 3001, 1, 8, addrs[2], 100, 2, 1, 4000, false);
+
+	assert_int_equal(s->c[HMM_C_ROUND_TRIPS], 8);
+	assert_int_equal(s->c[HMM_C_THRASHING], 1);
+	assert_int_equal(s->per_type[HMM_REC_ROUND_TRIP], 8);
+	assert_int_equal(s->n_ranges, 3);
+	n = hmm_stats__top_ranges(s, top, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(top[0]->mm, 1);
+	assert_int_equal(top[0]->start, 7ULL << HMM_THRASH_BLOCK_SHIFT);
+	assert_int_equal(top[0]->end, 8ULL << HMM_THRASH_BLOCK_SHIFT);
+	assert_int_equal(top[0]->trips, 4);
+	assert_int_equal(top[0]->max_trips, 4);
+	assert_int_equal(top[0]->thrashing, 1);
+	assert_int_equal(top[0]->pages, 256);
+	assert_int_equal(top[0]->legs_ns, 10000);
+	assert_int_equal(top[0]->first_ts, 1001);
+	assert_int_equal(top[0]->last_ts, 1004);
+	assert_string_equal(top[0]->driver, "nouveau");
+	assert_int_equal(top[0]->owner.pid, 100);
+	assert_int_equal(top[1]->mm, 1);
+	assert_int_equal(top[1]->start, 8ULL << HMM_THRASH_BLOCK_SHIFT);
+	assert_int_equal(top[1]->legs_ns, 8000);
+	assert_int_equal(top[2]->mm, 2);
+	assert_string_equal(top[2]->driver, "amdgpu");
+	assert_int_equal(top[2]->thrashing, 0);
+	assert_int_equal(top[2]->pages, 16);
+	/* Fewer asked for: the first ones. */
+	assert_int_equal(hmm_stats__top_ranges(s, top, 1), 1);
+	assert_int_equal(top[0]->trips, 4);
+
+	/* Owner 100: 6 round trips, one became thrashing; driver nouveau (both its addresses) 6. */
+	for (size_t k = 0; k < s->n_owners; k++)
+		if (s->owners[k]->pid == 100) {
+			assert_int_equal(s->owners[k]->c[HMM_C_ROUND_TRIPS], 6);
+			assert_int_equal(s->owners[k]->c[HMM_C_THRASHING], 1);
+		}
+	for (size_t k = 0; k < s->n_drivers; k++)
+		if (!strcmp(s->drivers[k]->name, "nouveau"))
+			assert_int_equal(s->drivers[k]->c[HMM_C_ROUND_TRIPS], 6);
+	hmm_stats__metric(s, HMM_M_ROUND_TRIP_NS, -1, &h);
+	assert_int_equal(h.count, 8);
+	assert_int_equal(h.sum, 10000 + 1000 + 8000);
+	hmm_stats__metric(s, HMM_M_ROUND_TRIP_NS, HMM_DIR_TO_DEVICE, &h);
+	assert_int_equal(h.count, 4); /* even trips */
+	hmm_stats__free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_stall_stats),
 		cmocka_unit_test(test_stall_json),
 		cmocka_unit_test(test_stall_hist),
+		cmocka_unit_test(test_round_trips),
 	};
 
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);

@@ -274,7 +274,8 @@ static void test_sorting(void **state)
 		[TOP_COL_CHAIN] = {20, 10, 30},	  [TOP_COL_STALLS] = {10, 20, 30},
 		[TOP_COL_TODEV] = {30, 10, 20},
 		[TOP_COL_TOSYS] = {30, 10, 20},	  [TOP_COL_MOVED] = {30, 10, 20},
-		[TOP_COL_STAYED] = {30, 10, 20},  [TOP_COL_INVAL] = {30, 10, 20},
+		[TOP_COL_STAYED] = {30, 10, 20},  [TOP_COL_RTRIP] = {10, 20, 30},
+		[TOP_COL_INVAL] = {30, 10, 20},
 		[TOP_COL_INVTIME] = {30, 10, 20}, [TOP_COL_TOTAL] = {10, 20, 30},
 	};
 	int c;
@@ -417,11 +418,11 @@ static void test_text(void **state)
 	top_fmt_header(buf, sizeof(buf), 1000);
 	assert_string_equal(buf,
 			    "    PID NAME              FLT/s     P50     P99 EBUSY/s CHAIN STALLS "
-			    "TODEV/s TOSYS/s MOVED/s STAYED/s   INV/s  INVT/s   FAULTS");
+			    "TODEV/s TOSYS/s MOVED/s STAYED/s RTRIP/s   INV/s  INVT/s   FAULTS");
 	top_fmt_row(row_of(f->m, 30), buf, sizeof(buf), 1000);
 	assert_string_equal(buf,
 			    "     30 mid                   1   512ns   512ns       0     1      0 "
-			    "      2       1      38        2       3   450ns        1");
+			    "      2       1      38        2       0       3   450ns        1");
 	/* only the columns that fit; NAME always */
 	top_fmt_header(buf, sizeof(buf), 40);
 	assert_string_equal(buf, "    PID NAME              FLT/s     P50");

@@ -47,6 +47,8 @@ static const struct tool_opt exporter_opts[] = {
 		 tool_opt_flag, once),
 	OPT_MODE(OPT_MODE_HELP),
 	OPT_PATHS,
+	OPT_THRASH_MS,
+	OPT_THRASH_MIN,
 	TOOL_OPT(0, "per-process", "N",
 		 "also per-process counters, labelled pid and comm for\n"
 		 "at most N (1..1000) owner processes, pid=\"other\" for\n"
@@ -175,6 +177,14 @@ int exporter_render(struct exporter *e, struct prom_buf *b)
 		if (!err)
 			err = prom_procs_update(&e->procs, e->owners, e->n_owners);
 		s.procs = &e->procs;
+	}
+	if (!err) {
+		long thr = hmm_tracer__thrashing(e->t);
+
+		if (thr < 0)
+			err = thr;
+		else
+			s.thrashing_ranges = thr;
 	}
 	if (err)
 		goto out;

@@ -424,6 +424,49 @@ static const char *dir_str(unsigned int i) { return hmm_dir_str(i); }
 static const char *ev_str(unsigned int i) { return hmm_event_str(i); }
 static const char *uffd_str(unsigned int i) { return hmm_uffd_reason_str(i); }
 
+/*
+ * Round trips by driver: the counts of the round-trip histograms (HMM_M_ROUND_TRIP_NS), which
+ * BPF keys by driver, summed over the return's direction, a series per driver name in the order
+ * the histograms come.
+ */
+static void render_round_trips(struct prom_buf *b, const struct prom_state *s)
+{
+	const char *name = "hmm_migration_round_trips_total";
+
+	family_header(b, name, "counter",
+		      "Ranges (mm, 2 MiB block) migrated one way and back within the thrash window, "
+		      "by driver.");
+	for (size_t i = 0; i < s->n_hists; i++) {
+		const struct prom_hist *h = &s->hists[i];
+		const char *drv = h->driver ? h->driver : "none";
+		__u64 n = 0;
+		bool seen = false;
+
+		if (h->key.metric != HMM_M_ROUND_TRIP_NS)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++) {
+			const struct prom_hist *p = &s->hists[j];
+
+			seen = p->key.metric == HMM_M_ROUND_TRIP_NS &&
+			       !strcmp(p->driver ? p->driver : "none", drv);
+		}
+		if (seen)
+			continue;
+		for (size_t j = i; j < s->n_hists; j++) {
+			const struct prom_hist *p = &s->hists[j];
+
+			if (p->key.metric == HMM_M_ROUND_TRIP_NS &&
+			    !strcmp(p->driver ? p->driver : "none", drv))
+				n += p->h->count;
+		}
+		{
+			struct lbl l = { "driver", drv };
+
+			sample_u64(b, name, "", &l, 1, n);
+		}
+	}
+}
+
 static void render_counters(struct prom_buf *b, const struct prom_state *s,
 			    const struct prom_hist **sel)
 {
@@ -473,6 +516,17 @@ static void render_counters(struct prom_buf *b, const struct prom_state *s,
 		    HMM_C_INVAL_EAGAIN);
 	counter_by(b, s, "hmm_userfaults_total", "handle_userfault() calls, by reason.", "reason",
 		   uffd_str, HMM_C_UFFD_BASE, HMM_UFFD_MAX);
+
+	render_round_trips(b, s);
+	counter_one(b, s, "hmm_thrashing_ranges_total",
+		    "Times a range (mm, 2 MiB block) began thrashing: its round trips within the "
+		    "window reached the threshold.",
+		    HMM_C_THRASHING);
+	name = "hmm_thrashing_ranges";
+	family_header(b, name, "gauge",
+		      "Ranges thrashing now: at least the threshold of round trips within the "
+		      "window before this snapshot.");
+	sample_u64(b, name, "", NULL, 0, s->thrashing_ranges);
 
 	name = "hmm_events_lost_total";
 	family_header(b, name, "counter",

@@ -115,6 +115,7 @@ struct prom_state {
 	__u64 renders;		    /* renders before this one */
 	const struct prom_procs *procs; /* NULL: no per-process families */
 	__u64 stall_ns;			/* stall threshold (--stall-ms); 0: the default */
+	__u64 thrashing_ranges;		/* ranges thrashing now (hmm_tracer__thrashing()) */
 };
 
 /*

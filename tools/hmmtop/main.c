@@ -41,6 +41,8 @@ static const struct tool_opt top_opts[] = {
 		 kprobe, .flags = TOOL_OPT_LIVE),
 	OPT_MODE(OPT_MODE_HELP),
 	OPT_PATHS,
+	OPT_THRASH_MS,
+	OPT_THRASH_MIN,
 	OPT_VERBOSE("more messages from the loader (-vv: libbpf's too)"),
 	OPT_HELP,
 	OPT_VERSION,

@@ -29,6 +29,8 @@ static const struct top_col_info cols[TOP_COL_MAX] = {
 	[TOP_COL_MOVED] = {"MOVED/s", "pages migrated per second, both ways", 7, false, false},
 	[TOP_COL_STAYED] = {"STAYED/s", "pages collected for migration but not moved, per second",
 			    8, false, false},
+	[TOP_COL_RTRIP] = {"RTRIP/s", "round trips per second: ranges migrated and back within "
+			   "--thrash-ms", 7, false, false},
 	[TOP_COL_INVAL] = {"INV/s", "mmu-notifier invalidations of its memory per second", 7, false,
 			   false},
 	[TOP_COL_INVTIME] = {"INVT/s", "time spent in those invalidations per second", 7, false,
@@ -134,6 +136,7 @@ static void fill_row(struct top_row *r, const struct hmm_stats_group *g, const s
 		     D(HMM_C_MIGRATE_MOVED_BASE + HMM_DIR_TO_SYSTEM);
 	r->d_stayed = D(HMM_C_MIGRATE_STAYED_BASE + HMM_DIR_TO_DEVICE) +
 		      D(HMM_C_MIGRATE_STAYED_BASE + HMM_DIR_TO_SYSTEM);
+	r->d_rtrip = D(HMM_C_ROUND_TRIPS);
 	r->d_inval = 0;
 	r->inval_total = 0;
 	for (i = 0; i < HMM_EV_MAX; i++) {
@@ -164,6 +167,7 @@ static void fill_row(struct top_row *r, const struct hmm_stats_group *g, const s
 	r->v[TOP_COL_TOSYS] = rate(r->d_tosys, el);
 	r->v[TOP_COL_MOVED] = rate(r->d_moved, el);
 	r->v[TOP_COL_STAYED] = rate(r->d_stayed, el);
+	r->v[TOP_COL_RTRIP] = rate(r->d_rtrip, el);
 	r->v[TOP_COL_INVAL] = rate(r->d_inval, el);
 	r->v[TOP_COL_INVTIME] = rate(r->d_inval_ns, el);
 	r->v[TOP_COL_TOTAL] = (double)c[HMM_C_FAULT_CALLS];

@@ -43,6 +43,7 @@ enum top_col {
 	TOP_COL_TOSYS,	 /* migrations to system memory per second */
 	TOP_COL_MOVED,	 /* pages moved per second, both directions */
 	TOP_COL_STAYED,	 /* pages collected but not moved per second */
+	TOP_COL_RTRIP,	 /* round trips (migrated and back within the window) per second */
 	TOP_COL_INVAL,	 /* invalidations of its memory per second */
 	TOP_COL_INVTIME, /* time in those invalidations, ns per second */
 	TOP_COL_TOTAL,	 /* hmm_range_fault calls since the start */
@@ -70,6 +71,7 @@ struct top_row {
 	/* Counts of the interval (not per second), for the detail pane and for scripts. */
 	__u64 d_faults, d_ebusy, d_todev, d_tosys, d_moved, d_stayed, d_inval, d_inval_ns;
 	__u64 d_stalls;
+	__u64 d_rtrip;
 	__u64 d_inval_ev[HMM_EV_MAX];
 	double inval_ev_rate[HMM_EV_MAX]; /* per second, by event type */
 	__u64 inval_total;		  /* invalidations since the start, all types */

@@ -95,10 +95,7 @@ static double v_group_time(const struct diff_at *at, const struct diff_row *row)
 
 /*
  * The table: one row per line (or per direction, event, owner or driver), in the order ties are
- * shown. A new line is one row here. Where the next one goes, once struct hmm_stats counts it:
- * migration round trips, after "pages stayed":
- *	ROW("round_trips", "round trips", DIFF_COUNT, DIFF_ONE, v_counter,
- *	    .arg = HMM_C_ROUND_TRIPS),
+ * shown. A new line is one row here.
  */
 /* A row: key, label, unit, dimension, getter, then .arg and .q where the getter reads them. */
 #define ROW(k, l, u, d, fn, ...) \
@@ -123,6 +120,9 @@ static const struct diff_row rows[] = {
 	    .arg = HMM_C_MIGRATE_MOVED_BASE),
 	ROW("pages_stayed", "pages stayed", DIFF_COUNT, DIFF_BY_DIR, v_counter,
 	    .arg = HMM_C_MIGRATE_STAYED_BASE),
+	ROW("round_trips", "round trips", DIFF_COUNT, DIFF_ONE, v_counter, .arg = HMM_C_ROUND_TRIPS),
+	ROW("became_thrashing", "ranges became thrashing", DIFF_COUNT, DIFF_ONE, v_counter,
+	    .arg = HMM_C_THRASHING),
 	ROW("inval_per_s", "invalidations/s", DIFF_PER_S, DIFF_BY_EVENT, v_per_s,
 	    .arg = HMM_C_INVAL_BASE),
 	ROW("owner_faults", "faults", DIFF_COUNT, DIFF_BY_OWNER, v_group_counter,

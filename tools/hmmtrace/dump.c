@@ -48,6 +48,8 @@ static const struct tool_opt dump_opts[] = {
 	OPT_MODE(OPT_MODE_HELP),
 	OPT_RINGBUF_KB,
 	OPT_PATHS,
+	OPT_THRASH_MS,
+	OPT_THRASH_MIN,
 	TOOL_OPT('s', "stats", "FILE",
 		 "also aggregate in the kernel; at the end write its counters\n"
 		 "and histograms beside the same statistics derived from the\n"

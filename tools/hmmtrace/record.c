@@ -39,6 +39,8 @@ static const struct tool_opt record_opts[] = {
 	OPT_MODE(OPT_MODE_HELP),
 	OPT_RINGBUF_KB,
 	OPT_PATHS,
+	OPT_THRASH_MS,
+	OPT_THRASH_MIN,
 	TOOL_OPT(0, "flush-ms", "MS",
 		 "write buffered events at least this often (default 1000):\n"
 		 "at most this much is lost if hmmtrace is killed",

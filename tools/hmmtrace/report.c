@@ -214,6 +214,38 @@ static json_t *j_stalls(const struct hmm_stats *s)
 	return o;
 }
 
+/* Round trips and the ranges that made them, most first (HMM_REC_ROUND_TRIP). */
+static json_t *report_json_round_trips(const struct hmm_stats *s)
+{
+	const struct hmm_stats_range *top[TOP_N];
+	size_t n = hmm_stats__top_ranges(s, top, TOP_N);
+	json_t *o = json_object(), *a = json_array();
+
+	json_object_set_new(o, "count", hmm_json_u64(s->c[HMM_C_ROUND_TRIPS]));
+	json_object_set_new(o, "ranges", hmm_json_u64(s->n_ranges));
+	json_object_set_new(o, "became_thrashing", hmm_json_u64(s->c[HMM_C_THRASHING]));
+	for (size_t k = 0; k < n; k++) {
+		const struct hmm_stats_range *r = top[k];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "start", hmm_json_hex(r->start));
+		json_object_set_new(e, "end", hmm_json_hex(r->end));
+		json_object_set_new(e, "mm", hmm_json_hex(r->mm));
+		json_object_set_new(e, "owner", hmm_json_task(&r->owner));
+		json_object_set_new(e, "driver", hmm_json_str(r->driver, sizeof(r->driver)));
+		json_object_set_new(e, "round_trips", hmm_json_u64(r->trips));
+		json_object_set_new(e, "max_in_window", json_integer(r->max_trips));
+		json_object_set_new(e, "thrashing", json_boolean(r->thrashing));
+		json_object_set_new(e, "pages", hmm_json_u64(r->pages));
+		json_object_set_new(e, "migrating_ns", hmm_json_u64(r->legs_ns));
+		json_object_set_new(e, "first_ts_ns", hmm_json_u64(r->first_ts));
+		json_object_set_new(e, "last_ts_ns", hmm_json_u64(r->last_ts));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "top_ranges", a);
+	return o;
+}
+
 json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 {
 	json_t *o = json_object(), *f = json_object(), *ch = json_object(), *mig = json_array();
@@ -277,6 +309,7 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 	}
 	free(migs);
 	json_object_set_new(o, "migrations", mig);
+	json_object_set_new(o, "round_trips", report_json_round_trips(s));
 
 	a = json_array();
 	for (i = 0; i < HMM_EV_MAX; i++) {
@@ -525,6 +558,27 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 			dur(b, sizeof(b), x->copy_ns), dur(c, sizeof(c), x->finalize_ns));
 	}
 	free(migs);
+	if (s->c[HMM_C_ROUND_TRIPS]) {
+		const struct hmm_stats_range *top[TOP_N];
+		size_t n = hmm_stats__top_ranges(s, top, TOP_N);
+
+		fprintf(f, "\nround trips: %llu on %zu ranges, %llu became thrashing\n",
+			(unsigned long long)s->c[HMM_C_ROUND_TRIPS], s->n_ranges,
+			(unsigned long long)s->c[HMM_C_THRASHING]);
+		fprintf(f, "  %-18s %7s %-16s %-12s %6s %6s %9s %9s\n", "RANGE", "OWNER", "COMM",
+			"DRIVER", "TRIPS", "WINDOW", "PAGES", "MIGRATING");
+		for (size_t k = 0; k < n; k++) {
+			const struct hmm_stats_range *r = top[k];
+
+			fprintf(f, "  %#-18llx %7u %-16s %-12s %6llu %6u %9llu %9s%s\n",
+				(unsigned long long)r->start, r->owner.pid,
+				hmm_term_comm(c1, r->owner.comm),
+				hmm_term_str(t1, sizeof(t1), r->driver, sizeof(r->driver)),
+				(unsigned long long)r->trips, r->max_trips,
+				(unsigned long long)r->pages, dur(a, sizeof(a), r->legs_ns),
+				r->thrashing ? "  thrashing" : "");
+		}
+	}
 
 	fprintf(f, "\ninvalidations (-EAGAIN %llu):\n", (unsigned long long)s->c[HMM_C_INVAL_EAGAIN]);
 	for (i = 0; i < HMM_EV_MAX; i++) {

@@ -42,6 +42,8 @@ static const struct tool_opt stat_opts[] = {
 	OPT_JSON("one JSON document"),
 	OPT_MODE(OPT_MODE_HELP),
 	OPT_PATHS,
+	OPT_THRASH_MS,
+	OPT_THRASH_MIN,
 	TOOL_OPT('P', "prog-stats", NULL,
 		 "also print what each BPF program cost: runs, total and\n"
 		 "average run time, as the kernel measured them",
@@ -110,6 +112,15 @@ static void print_text(const struct totals *t, long long lost, double secs, cons
 		print_hist_line("setup", &t->h[HMM_M_MIGRATE_SETUP_NS][i]);
 		print_hist_line("copy (driver)", &t->h[HMM_M_MIGRATE_COPY_NS][i]);
 		print_hist_line("pages + finalize", &t->h[HMM_M_MIGRATE_FINALIZE_NS][i]);
+	}
+	if (t->c[HMM_C_ROUND_TRIPS]) {
+		printf("  round trips %llu (ranges that began thrashing %llu)\n",
+		       (unsigned long long)t->c[HMM_C_ROUND_TRIPS],
+		       (unsigned long long)t->c[HMM_C_THRASHING]);
+		for (i = 0; i < HMM_DIR_MAX; i++) {
+			snprintf(name, sizeof(name), "round trip back %s", hmm_dir_str(i));
+			print_hist_line(name, &t->h[HMM_M_ROUND_TRIP_NS][i]);
+		}
 	}
 	printf("  invalidations:");
 	for (i = 0; i < HMM_EV_MAX; i++)
