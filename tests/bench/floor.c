@@ -3,9 +3,12 @@
  * floor: attach empty fentry/fexit programs (floor.bpf.c) to kernel functions and wait for
  * SIGINT or SIGTERM. The overhead benchmark's floor (tests/bench/icount.sh).
  *
- * Usage: floor FUNC[:entry|:exit]...
+ * Usage: floor [--loop N] FUNC[:entry|:exit]...
  *   FUNC        an empty fentry and an empty fexit program on FUNC
  *   FUNC:entry  the fentry one only; FUNC:exit the fexit one only
+ *   --loop N    instead of waiting, call getppid() N times and print "loop NS" (CLOCK_MONOTONIC:
+ *               under icount, instructions): with FUNC __x64_sys_getppid, what the programs add
+ *               to a call that costs little else (no FUNC: the call alone)
  * A function that the kernel's BTF lacks is skipped (said on stderr). Prints "ready N" on
  * standard output once N programs are attached.
  */
@@ -14,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
@@ -37,10 +42,15 @@ int main(int argc, char **argv)
 	struct floor_bpf **skels;
 	sigset_t block, old;
 	struct btf *vmlinux;
-	int i, n = 0, progs = 0;
+	int i, n = 0, progs = 0, first = 1;
+	unsigned long loop = 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: floor FUNC[:entry|:exit]...\n");
+	if (argc > 2 && !strcmp(argv[1], "--loop")) {
+		loop = strtoul(argv[2], NULL, 10);
+		first = 3;
+	}
+	if (argc <= first && !loop) {
+		fprintf(stderr, "usage: floor [--loop N] FUNC[:entry|:exit]...\n");
 		return 2;
 	}
 	libbpf_set_print(quiet);
@@ -52,7 +62,7 @@ int main(int argc, char **argv)
 	skels = calloc(argc, sizeof(*skels));
 	if (!skels)
 		return 1;
-	for (i = 1; i < argc; i++) {
+	for (i = first; i < argc; i++) {
 		char fn[128], *colon;
 		bool entry = true, exit_ = true;
 		struct floor_bpf *s;
@@ -94,6 +104,16 @@ int main(int argc, char **argv)
 		}
 		skels[n++] = s;
 		progs += entry + exit_;
+	}
+	if (loop) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (unsigned long k = 0; k < loop; k++)
+			syscall(SYS_getppid);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("loop %lld\n", (t1.tv_sec - t0.tv_sec) * 1000000000LL + t1.tv_nsec - t0.tv_nsec);
+		return 0;
 	}
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
