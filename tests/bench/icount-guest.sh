@@ -1,6 +1,7 @@
 # Guest job for the icount overhead benchmark (tests/bench/icount.sh), booted with run.sh --icount:
 # guest time is instructions executed (1 ns each), so a traced round and an untraced one differ by
-# the instructions the tracer added. For each LOOP, ROUNDS rounds, every mode interleaved:
+# the instructions the tracer added. For each LOOP, ROUNDS rounds, every mode interleaved (each
+# round starting one mode later):
 #   none           untraced
 #   floor          empty fentry/fexit programs on the path's functions (floor, floor.bpf.c)
 #   floor_all      the same on every function hmmscope attaches to
@@ -104,6 +105,16 @@ run_bpftrace() {
 	[ -n "$c" ] && [ "$c" -gt 0 ] || echo "ERROR $LOOP bpftrace saw: $(cat /tmp/bt.out)"
 	echo "CALLS $LOOP $r $c"
 }
+rotate() { # N WORD...: the words, the first N moved to the end
+	n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		set -- "$@" "$1"
+		shift
+		n=$((n - 1))
+	done
+	echo "$@"
+}
 round() { # MODE: one loop under MODE, checked
 	rm -f /tmp/t /tmp/progs.json
 	run_$1
@@ -141,8 +152,9 @@ for spec in "$@"; do
 	$W >/dev/null # warm up
 	echo "LOOP $LOOP $PATHS $W"
 	for r in $(seq 1 "$R"); do
-		modes="none floor floor_all exporter_path exporter record"
-		for mode in $modes; do
+		# Each round starts one mode later: a drift within the round (the untraced loop
+		# first, each mode after it slower) would otherwise count as a cost.
+		for mode in $(rotate $((r - 1)) none floor floor_all exporter_path exporter record); do
 			round $mode
 			echo "BENCH $LOOP $mode $r $(sed -n "s/^$OP.ns=//p" /tmp/t) $(sed -n "s/^$OP.cpu_ns=//p" /tmp/t)"
 		done

@@ -8,12 +8,12 @@
 # the repeatability of the untraced rounds, and each program's instruction counts.
 #
 # Environment: KERNEL (6.1), ROUNDS (5), PAGES (64), LOOPS ("read:200 inval:200 migrate:5
-# uffd:1024": loop:N, see icount-guest.sh), BT_LOOPS (read: the loops bpftrace runs on, comma-
-# separated), CAL (200000 getppid() calls to calibrate the floor), LOG (keep the console there),
+# uffd:1024": loop:N, see icount-guest.sh), BT_LOOPS (the loops bpftrace runs on, comma-
+# separated: all four; empty for none), CAL (200000 getppid() calls to calibrate the floor), LOG (keep the console there),
 # FROM_LOG (no boot: the figures from that console log).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-KERNEL=${KERNEL:-6.1} ROUNDS=${ROUNDS:-5} PAGES=${PAGES:-64} BT_LOOPS=${BT_LOOPS-read} CAL=${CAL:-200000}
+KERNEL=${KERNEL:-6.1} ROUNDS=${ROUNDS:-5} PAGES=${PAGES:-64} BT_LOOPS=${BT_LOOPS-read,inval,migrate,uffd} CAL=${CAL:-200000}
 LOOPS=${LOOPS:-read:200 inval:200 migrate:5 uffd:1024}
 log=${FROM_LOG:-${LOG:-$(mktemp)}}
 b=$(mktemp)
@@ -187,7 +187,7 @@ Method: \`make bench\` (tests/bench/icount.sh) boots the $KERNEL lab kernel with
 \`tests/vm/run.sh --icount\`: QEMU TCG single-threaded, 1 vCPU, \`-icount shift=0,sleep=off\`, so
 the guest's clocks (clocksource $cs) advance 1 ns per instruction executed, whatever the host is
 doing: every figure below is a count of guest instructions. Each path's loop runs $ROUNDS times in
-each mode, interleaved in one boot: untraced; under **the floor** (tests/bench/floor.bpf.c, an
+each mode, interleaved in one boot, each round in another order: untraced; under **the floor** (tests/bench/floor.bpf.c, an
 fentry and an fexit program that only return 0, attached by tests/bench/floor.c to each function
 hmmscope attaches to on that path, or on every path: what any BPF tracer pays there); under
 \`hmm_exporter --paths PATH\` and \`hmm_exporter\` (in-kernel aggregation); under \`hmmtrace
@@ -195,7 +195,7 @@ record -o FILE\` (per-event records, every path). Then one more round per mode w
 statistics on (\`kernel.bpf_stats_enabled\`): \`bpftool prog show\` (and \`hmmtrace stat -P\` for
 aggregation) give each program's runs and run time, in instructions; bpftrace (kfunc/kretfunc
 probes collecting the path's latency histogram, as tests/bench/overhead.sh runs it) runs in this
-round only${BT_LOOPS:+, on the ${BT_LOOPS} loop only}: it takes minutes to start under TCG.
+round only (loops: ${BT_LOOPS:-none}): it takes minutes to start under TCG.
 
 Two figures per call, because the whole loop does not repeat finely enough to resolve a floor of a
 few hundred instructions on a call that costs the loop hundreds of thousands:
