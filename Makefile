@@ -98,7 +98,7 @@ TEST_BINS := $(OUTPUT)/tests/hmm_workload $(OUTPUT)/tests/count_faults
 LAB_HMM_TESTS := $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/hmm-tests-$(v))
 LAB_UAPI_CHECKS := $(foreach v,$(LAB_KERNELS),$(OUTPUT)/lab/uapi-check-$(v).stamp)
 LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
-LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS)
+LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS) $(OUTPUT)/tests/floor
 
 .DELETE_ON_ERROR:
 .PHONY: all tools deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux install \
@@ -207,6 +207,19 @@ $(OUTPUT)/tests/bench_prom: tests/bench/bench_prom.c tools/hmm_exporter/prom.c $
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ $(LIBHMM) \
 		-lbpf -lelf -ldeflate -lz -ljansson -lm -lpthread
 
+# The floor of the icount overhead benchmark (tests/bench/icount.sh): empty fentry/fexit programs
+# and their loader, static like the tools (it runs in the lab guest).
+$(OUTPUT)/tests/floor.bpf.o: tests/bench/floor.bpf.c | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+$(OUTPUT)/include/floor.skel.h: $(OUTPUT)/tests/floor.bpf.o | $(OUTPUT)/include
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+$(OUTPUT)/tests/floor: tests/bench/floor.c $(OUTPUT)/include/floor.skel.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/include $(DEPFLAGS) -MF $@.d $< -o $@ \
+		$(STATIC_LDFLAGS) -lbpf -lelf -lz
+
 # The fuzzer compiles the reader's sources itself with clang (libFuzzer, ASan, UBSan), with CRC
 # checks off so that mutations reach what they guard; `all` builds it only where clang's libFuzzer
 # runtime (libclang-rt-14-dev) is installed.
@@ -236,7 +249,8 @@ FUZZ_RT = $(wildcard $(shell $(CLANG) -print-resource-dir 2>/dev/null)/lib/linux
 	libclang_rt.fuzzer-$(shell uname -m).a)
 # The benchmark programs are built with everything else, so that a change that breaks one fails
 # the build, not a later `make bench`.
-BENCH_BINS := $(OUTPUT)/tests/bench_trace $(OUTPUT)/tests/bench_scale $(OUTPUT)/tests/bench_prom
+BENCH_BINS := $(OUTPUT)/tests/bench_trace $(OUTPUT)/tests/bench_scale $(OUTPUT)/tests/bench_prom \
+	$(OUTPUT)/tests/floor
 all: $(BENCH_BINS) $(if $(FUZZ_RT),$(FUZZ_BINS))
 
 $(FUZZ_TRACE): $(FUZZ_TRACE_SRCS) $(wildcard lib/*.h) bpf/hmmscope.h

@@ -11,6 +11,10 @@ tmp=$(mktemp)
 	echo "reproduce them. Machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo),"
 	echo "host kernel $(uname -r); lab kernels run under QEMU TCG."
 	echo
+	# First what a traced call costs, in instructions (deterministic: QEMU icount); the wall-clock
+	# sections after it are as noisy as TCG on a shared host.
+	"$ROOT/tests/bench/icount.sh"
+	echo
 	CLOCK=tsc LOOP=read "$ROOT/tests/bench/overhead.sh"
 	echo
 	CLOCK=tsc LOOP=migrate "$ROOT/tests/bench/overhead.sh"

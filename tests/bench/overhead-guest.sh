@@ -46,6 +46,7 @@ wait_for() {
 run_none() { $W >/tmp/t; }
 # exporter ARGS: the loop under hmm_exporter ARGS.
 exporter() {
+	: >/tmp/ex.err # not the last round's "serving": the redirection below happens in the background
 	hmm_exporter --listen 127.0.0.1:9435 "$@" 2>/tmp/ex.err &
 	e=$!
 	wait_for /tmp/ex.err "serving" $e && $W >/tmp/t
@@ -60,6 +61,7 @@ run_record() {
 	grep -q " lost 0," /tmp/rec.err || echo "LOST $(grep 'recorded' /tmp/rec.err)"
 }
 run_bpftrace() {
+	: >/tmp/bt.out
 	$BT -e "BEGIN { printf(\"ready\\n\"); }
 		kfunc:$BT_FROM { @start[tid] = nsecs; }
 		kretfunc:$BT_TO /@start[tid]/ {

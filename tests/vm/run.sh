@@ -7,7 +7,9 @@
 #   -i, --initramfs F   base initramfs (default $OUTPUT/lab/initramfs.cpio.gz, OUTPUT=build)
 #   -t, --timeout S     wall-clock limit for the whole boot + job, in seconds (default 600)
 #   -m, --memory MB     guest memory (default 1024)
-#   -s, --smp N         guest CPUs (default 2)
+#   -s, --smp N         guest CPUs (default 2; 1 with --icount)
+#       --icount        deterministic time: single-threaded TCG with -icount shift=0,sleep=off, so
+#                       the guest's clocks count instructions (1 ns each) instead of host time
 #   -o, --out DIR       share DIR read-write with the guest at /out (virtio-9p)
 #       --hostroot      share the host's / read-only with the guest at /host (virtio-9p)
 #       --netns NAME    run QEMU inside network namespace NAME (user-mode networking, guest 10.0.2.15)
@@ -27,7 +29,8 @@ kernel=6.1
 initramfs=${OUTPUT:-$LAB_DIR/../../build}/lab/initramfs.cpio.gz
 timeout=600
 mem=1024
-smp=2
+smp=
+icount=0
 outdir=
 hostroot=0
 netns=
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
 	-s | --smp) num "$1" "${2-}"; smp=$2; shift 2 ;;
 	-o | --out) outdir=${2?}; shift 2 ;;
 	--hostroot) hostroot=1; shift ;;
+	--icount) icount=1; shift ;;
 	--netns) netns=${2?}; shift 2 ;;
 	--fwd) [[ ${2-} =~ ^[0-9]+:[0-9]+$ ]] || die "--fwd: expected HOSTPORT:GUESTPORT, got '${2-}'"
 		fwds+=("$2"); shift 2 ;;
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -ge 1 ] || die "no job script given (see --help)"
+[ -n "$smp" ] || smp=$((icount ? 1 : 2))
 script=$1
 shift
 [ -f "$script" ] || die "job script '$script' not found"
@@ -92,7 +97,12 @@ for a in "$@"; do printf '%s\n' "$a" >>"$work/job/job.args"; done
 cat "$initramfs" "$work/job.cpio.gz" >"$work/initrd"
 
 append="console=ttyS0 panic=-1 loglevel=4 nokaslr"
-qemu=(qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" -kernel "$bzimage"
+accel=(-accel tcg)
+# icount: every guest instruction advances the virtual clock by 2^shift ns, and with sleep=off an
+# idle guest's timers fire at once instead of waiting for the host: guest time is instructions
+# executed, the same on every run whatever the host's load. It needs one TCG thread for all vCPUs.
+[ $icount -eq 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
+qemu=(qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp "$smp" -kernel "$bzimage"
 	-initrd "$work/initrd" -display none -monitor none -serial stdio -no-reboot)
 if [ -n "$outdir" ]; then
 	qemu+=(-virtfs "local,path=$(cd "$outdir" && pwd),mount_tag=out,security_model=none")
