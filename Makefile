@@ -8,7 +8,7 @@
 #   make demo         build and boot one lab kernel (6.1): record a workload, show the report,
 #                     hmmtop and where the heatmap and Perfetto trace are
 #   make bench        run the benchmarks and write docs/PERFORMANCE.md
-#   make fuzz         run every fuzz target for FUZZ_TIME seconds (600) each
+#   make fuzz         run every fuzz target (or FUZZ_TARGETS) for FUZZ_TIME seconds (600) each
 #   make soak         hmm_exporter for SOAK seconds (600) in the lab: memory and scrape cost
 #   make check SANITIZE=1   the unit and host suites built with ASan and UBSan
 #   make lab          the lab kernels (cached outside the tree) and the initramfs
@@ -282,7 +282,7 @@ $(FUZZ_RENDER): $(FUZZ_RENDER_SRCS) $(wildcard lib/*.h tools/*.h tools/*/*.h) bp
 # Each target for FUZZ_TIME seconds, one after the other (tests/fuzz/run.sh); crashes land in
 # $(OUTPUT)/fuzz/artifacts.
 fuzz: $(FUZZ_BINS) $(OUTPUT)/tests/top_trace_gen
-	$(Q)OUTPUT=$(OUTPUT) FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
+	$(Q)OUTPUT=$(OUTPUT) FUZZ_TIME=$(FUZZ_TIME) FUZZ_TARGETS="$(FUZZ_TARGETS)" tests/fuzz/run.sh
 
 # ---- tests and lab binaries ---------------------------------------------------------------------
 
