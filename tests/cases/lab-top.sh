@@ -128,7 +128,8 @@ check_tmux() {
 		if T capture-pane -p | grep -Eq -- "$2"; then echo "ok: $1"
 		else fail "$1: /$2/ not on screen:"; T capture-pane -p | sed 's/^/   | /'; fi
 	}
-	T new-session -d -x 120 -y 40 "$TOP -r $out/storm.hmmtrace --speed 0; sleep 300"
+	# 140 columns: the whole table (134 since STALLS and RTRIP/s), FAULTS last
+	T new-session -d -x 140 -y 40 "$TOP -r $out/storm.hmmtrace --speed 0; sleep 300"
 	see "$v: tmux: end of the recording" '\[END OF RECORDING\]'
 	see "$v: tmux: the generator's row" "^ +$pid hmm_workload .* $calls\$"
 	T send-keys Home
