@@ -218,8 +218,11 @@ check_status_line() {
 		head -c "$(grep -aobP '\r\e\[Khmmtrace: recorded' "$seg" | cut -d: -f1)" "$seg" >"$upto"
 		# view FILE: the screen of a 120x10 terminal that was fed FILE.
 		view() {
-			tmux -S "$sock" -f /dev/null new-session -d -x 120 -y 10 "cat '$1'; sleep 30"
-			sleep 1
+			# wait-for: until cat is done (a fixed sleep lost the race on a loaded host)
+			tmux -S "$sock" -f /dev/null new-session -d -x 120 -y 10 \
+				"cat '$1'; tmux -S '$sock' wait-for -S fed; sleep 30"
+			timeout 20 tmux -S "$sock" wait-for fed
+			sleep 0.2
 			tmux -S "$sock" capture-pane -p
 			tmux -S "$sock" kill-server
 		}
