@@ -24,7 +24,8 @@ struct tool_opts {
 	bool json;
 	bool help;
 	int verbose;
-	unsigned long long stall_ms; /* --stall-ms; 0: not given (the default, 1000) */
+	__u64 stall_ns; /* --stall-ms, in ns (struct hmm_stats_opts, struct hmm_fmt); 0: not given
+			   (the default, 1000 ms) */
 	/* hmmtrace */
 	const char *stats;	   /* dump -s */
 	bool all_cpus;		   /* stat -a */
@@ -136,9 +137,7 @@ int tool_opt_u32(const struct tool_opt *o, const char *arg, struct tool_opts *to
 	TOOL_OPT(0, "stall-ms", "MS",                                                            \
 		 "a retry chain this long or longer is a stall (default\n"                      \
 		 "1000, HMM_RANGE_DEFAULT_TIMEOUT; 1..3600000)",                                \
-		 tool_opt_u64, stall_ms, .min = 1, .max = 3600ULL * 1000)
-/* The threshold in ns for struct hmm_stats_opts and struct hmm_fmt; 0: the default. */
-#define TOOL_STALL_NS(to) ((to)->stall_ms * 1000000ULL)
+		 tool_opt_ms, stall_ns, .min = 1, .max = 3600ULL * 1000)
 #define OPT_THRASH_MS                                                                           \
 	TOOL_OPT(0, "thrash-ms", "MS",                                                           \
 		 "round trips: a range migrated and back within MS\nmilliseconds (default 1000)", \

@@ -600,7 +600,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&e->lock, NULL);
 	e->kallsyms_fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	e->procs.max_labels = per_process;
-	e->stall_ns = TOOL_STALL_NS(&to);
+	e->stall_ns = to.stall_ns;
 	if (uname(&un) == 0)
 		snprintf(e->release, sizeof(e->release), "%s", un.release);
 	signal(SIGPIPE, SIG_IGN);

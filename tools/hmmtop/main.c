@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 	sopts.page_shift = page_shift;
 	sopts.driver_name = driver_name;
 	sopts.ctx = a->syms;
-	sopts.stall_ns = TOOL_STALL_NS(&to);
+	sopts.stall_ns = to.stall_ns;
 	a->s = hmm_stats__new(&sopts);
 	a->m = top_model__new();
 	if (!a->s || !a->m) {

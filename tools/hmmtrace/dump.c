@@ -264,7 +264,7 @@ int cmd_dump(int argc, char **argv)
 	duration = to.duration;
 	stats_path = to.stats;
 	d.fmt.json = to.json;
-	d.fmt.stall_ns = TOOL_STALL_NS(&to);
+	d.fmt.stall_ns = to.stall_ns;
 	if (to.input) {
 		if (tool_live_given()) {
 			tool_err("dump: %s is for live tracing; with -i only --json and --stall-ms "

@@ -316,7 +316,7 @@ int cmd_export(int argc, char **argv)
 	path = to.input;
 	format = to.format;
 	out = to.output;
-	x.fmt.stall_ns = TOOL_STALL_NS(&to);
+	x.fmt.stall_ns = to.stall_ns;
 	if (!path) {
 		tool_err("export: -i FILE is required (see --help)");
 		return EXIT_USAGE;

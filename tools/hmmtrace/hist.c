@@ -545,7 +545,7 @@ int cmd_hist(int argc, char **argv)
 			tool_err("hist merge: -i, -d and -m do not apply to merge");
 			return EXIT_USAGE;
 		}
-		return hist_merge(argc - first, argv + first, out, json, TOOL_STALL_NS(&to));
+		return hist_merge(argc - first, argv + first, out, json, to.stall_ns);
 	}
 	if (first < argc) {
 		tool_err("hist: unexpected argument '%s' (did you mean 'hist merge'?)", argv[first]);
@@ -568,7 +568,7 @@ int cmd_hist(int argc, char **argv)
 	}
 	if (status == EXIT_OK) {
 		name = describe(f, input ? input : "live");
-		status = output(f, out, json, &name, name ? 1 : 0, TOOL_STALL_NS(&to));
+		status = output(f, out, json, &name, name ? 1 : 0, to.stall_ns);
 	}
 	free(name);
 	hmm_histfile__free(f);

@@ -360,7 +360,7 @@ int cmd_record(int argc, char **argv)
 					  (unsigned long)sysconf(_SC_PAGESIZE));
 	sopts.driver_name = driver_of;
 	sopts.ctx = r.syms;
-	sopts.stall_ns = TOOL_STALL_NS(&to);
+	sopts.stall_ns = to.stall_ns;
 	if (report_path && !(r.stats = hmm_stats__new(&sopts))) {
 		tool_err("record: out of memory");
 		status = EXIT_PARTIAL;

@@ -750,7 +750,7 @@ int cmd_report(int argc, char **argv)
 		tool_err("report: -i FILE is required (see --help)");
 		return EXIT_USAGE;
 	}
-	status = trace_stats_load(&t, "report", path, TOOL_STALL_NS(&to));
+	status = trace_stats_load(&t, "report", path, to.stall_ns);
 	if (status != EXIT_OK)
 		goto cleanup;
 	tool_out_open(&out, NULL);
