@@ -5,6 +5,8 @@
  *
  *   bench_scale stats [-n N] [-r REPS]	 hmm_stats__add() over an in-memory feed of N records,
  *					 for 1, 10 and 1000 owners and drivers: ns per event
+ *					 (-O OWNERS -D DRIVERS: that one configuration of
+ *					 the seven, for a profiler)
  *   bench_scale prom [-r REPS]		 the exporter's renderer (prom.c) over 1, 10 and 1000
  *					 drivers, and with --per-process N over N owners: ms per
  *					 scrape, bytes, series
@@ -350,7 +352,8 @@ static double copy_run(struct pool *p, __u64 n)
 	return (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0) / n;
 }
 
-static int do_stats(__u64 n, int reps)
+/* owners and drivers 0: every configuration; otherwise that one alone (for a profiler). */
+static int do_stats(__u64 n, int reps, unsigned int owners, unsigned int drivers)
 {
 	static const unsigned int cfg[][2] = {{1, 1},	 {10, 1},  {1000, 1},	{1, 10},
 					      {1, 1000}, {10, 10}, {1000, 1000}};
@@ -361,6 +364,8 @@ static int do_stats(__u64 n, int reps)
 		struct pool p;
 		int err;
 
+		if (owners && drivers && (cfg[c][0] != owners || cfg[c][1] != drivers))
+			continue;
 		err = pool_init(&p, cfg[c][0], cfg[c][1]);
 		for (int r = 0; r < reps && !err; r++)
 			err = stats_run(&p, cfg[c][1], n, &ns[r], &cpu[r], &no, &nd);
@@ -660,6 +665,7 @@ int main(int argc, char **argv)
 {
 	unsigned long long n = 2000000, reps = 5, owners = 1, drivers = 1;
 	const char *mode = argc > 1 ? argv[1] : "", *out = NULL;
+	bool one = false; /* -O or -D given: stats runs that configuration alone */
 	cpu_set_t set;
 	int c, err;
 
@@ -677,10 +683,12 @@ int main(int argc, char **argv)
 		case 'O':
 			if (parse_u("-O", optarg, 0, 100000, &owners))
 				return 2;
+			one = true;
 			break;
 		case 'D':
 			if (parse_u("-D", optarg, 1, 100000, &drivers))
 				return 2;
+			one = true;
 			break;
 		case 'o':
 			out = optarg;
@@ -694,7 +702,8 @@ int main(int argc, char **argv)
 	CPU_SET(sched_getcpu(), &set);
 	sched_setaffinity(0, sizeof(set), &set);
 	if (!strcmp(mode, "stats"))
-		return do_stats(n, (int)reps);
+		return do_stats(n, (int)reps, one ? (unsigned int)owners : 0,
+				one ? (unsigned int)drivers : 0);
 	if (!strcmp(mode, "prom"))
 		return do_prom((int)reps);
 	if (!strcmp(mode, "prom-rss"))
@@ -705,7 +714,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_scale: writing %s: %s\n", out, strerror(-err));
 		return err ? 1 : 0;
 	}
-	fprintf(stderr, "usage: bench_scale stats|prom [-n N] [-r REPS]\n"
+	fprintf(stderr, "usage: bench_scale stats [-n N] [-r REPS] [-O OWNERS -D DRIVERS]\n"
+			"       bench_scale prom [-r REPS]\n"
 			"       bench_scale prom-rss -D DRIVERS -O OWNERS\n"
 			"       bench_scale write -o FILE -n N -O OWNERS -D DRIVERS\n");
 	return 2;
