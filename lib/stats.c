@@ -58,17 +58,16 @@ struct hmm_stats_group *stats_owner_new(struct hmm_stats *s, const struct hmm_ta
 	struct hmm_stats_priv *p = s->priv;
 	struct hmm_stats_group *g;
 
-	if (grow(&s->owners, &p->cap_owners, s->n_owners) || !(g = calloc(1, sizeof(*g))))
+	if (grow(&s->owners, &p->cap_owners, s->n_owners) ||
+	    !(g = arena_zalloc(&p->arena, sizeof(*g))))
 		goto nomem;
 	g->pid = owner->pid;
 	if (owner->pid)
 		stats_name_copy(g->name, owner->comm, HMM_COMM_LEN + 1);
 	else
 		strcpy(g->name, "?");
-	if (kmap_put(&p->owner_map, owner->pid, 0, s->n_owners)) {
-		free(g);
+	if (kmap_put(&p->owner_map, owner->pid, 0, s->n_owners))
 		goto nomem;
-	}
 	s->owners[s->n_owners++] = g;
 	return g;
 nomem:
@@ -101,13 +100,12 @@ long stats_driver_index(struct hmm_stats *s, __u64 addr)
 	h = str_hash(name);
 	i = kmap_get(&p->driver_map, h, 0);
 	if (i < 0) {
-		if (grow(&s->drivers, &p->cap_drivers, s->n_drivers) || !(g = calloc(1, sizeof(*g))))
+		if (grow(&s->drivers, &p->cap_drivers, s->n_drivers) ||
+		    !(g = arena_zalloc(&p->arena, sizeof(*g))))
 			goto nomem;
 		stats_name_copy(g->name, name, sizeof(g->name));
-		if (kmap_put(&p->driver_map, h, 0, s->n_drivers)) {
-			free(g);
+		if (kmap_put(&p->driver_map, h, 0, s->n_drivers))
 			goto nomem;
-		}
 		i = s->n_drivers;
 		s->drivers[s->n_drivers++] = g;
 	}
@@ -135,13 +133,12 @@ struct hmm_hist *stats_hist_get(struct hmm_stats *s, const struct hmm_hist_key *
 
 	if (i >= 0)
 		return &p->hists[i]->h;
-	if (grow(&p->hists, &p->cap_hists, p->n_hists) || !(e = calloc(1, sizeof(*e))))
+	if (grow(&p->hists, &p->cap_hists, p->n_hists) ||
+	    !(e = arena_zalloc(&p->arena, sizeof(*e))))
 		goto nomem;
 	e->key = *key;
-	if (kmap_put(&p->hist_map, key->driver, b, p->n_hists)) {
-		free(e);
+	if (kmap_put(&p->hist_map, key->driver, b, p->n_hists))
 		goto nomem;
-	}
 	p->hists[p->n_hists++] = e;
 	return &e->h;
 nomem:
@@ -155,14 +152,13 @@ struct hist_site *stats_site_new(struct hmm_stats *s, __u64 driver)
 	struct hmm_stats_priv *p = s->priv;
 	struct hist_site *site;
 
-	if (grow(&p->sites, &p->cap_sites, p->n_sites) || !(site = calloc(1, sizeof(*site))))
+	if (grow(&p->sites, &p->cap_sites, p->n_sites) ||
+	    !(site = arena_zalloc(&p->arena, sizeof(*site))))
 		goto nomem;
 	site->driver = driver;
 	site->drv = -1;
-	if (kmap_put(&p->site_map, driver, 0, p->n_sites)) {
-		free(site);
+	if (kmap_put(&p->site_map, driver, 0, p->n_sites))
 		goto nomem;
-	}
 	p->sites[p->n_sites++] = site;
 	if (!driver)
 		p->site0 = site;
@@ -330,14 +326,13 @@ struct hmm_stats_mig *stats_mig_get(struct hmm_stats *s, __u8 dir, __u64 addr)
 	i = kmap_get(&p->mig_map, dir, d);
 	if (i >= 0)
 		return s->migs[i];
-	if (grow(&s->migs, &p->cap_migs, s->n_migs) || !(m = calloc(1, sizeof(*m))))
+	if (grow(&s->migs, &p->cap_migs, s->n_migs) ||
+	    !(m = arena_zalloc(&p->arena, sizeof(*m))))
 		goto nomem;
 	m->dir = dir;
 	stats_name_copy(m->driver, s->drivers[d]->name, sizeof(m->driver));
-	if (kmap_put(&p->mig_map, dir, d, s->n_migs)) {
-		free(m);
+	if (kmap_put(&p->mig_map, dir, d, s->n_migs))
 		goto nomem;
-	}
 	s->migs[s->n_migs++] = m;
 	return m;
 nomem:
@@ -353,14 +348,13 @@ struct hmm_stats_task *stats_task_get(struct hmm_stats *s, const struct hmm_task
 
 	if (i >= 0)
 		return s->inval_tasks[i];
-	if (grow(&s->inval_tasks, &p->cap_tasks, s->n_inval_tasks) || !(st = calloc(1, sizeof(*st))))
+	if (grow(&s->inval_tasks, &p->cap_tasks, s->n_inval_tasks) ||
+	    !(st = arena_zalloc(&p->arena, sizeof(*st))))
 		goto nomem;
 	st->pid = t->pid;
 	stats_name_copy(st->comm, t->comm, sizeof(st->comm));
-	if (kmap_put(&p->task_map, t->pid, 0, s->n_inval_tasks)) {
-		free(st);
+	if (kmap_put(&p->task_map, t->pid, 0, s->n_inval_tasks))
 		goto nomem;
-	}
 	s->inval_tasks[s->n_inval_tasks++] = st;
 	return st;
 nomem:
@@ -376,14 +370,13 @@ struct hmm_stats_range *stats_range_get(struct hmm_stats *s, __u64 mm, __u64 sta
 
 	if (i >= 0)
 		return s->ranges[i];
-	if (grow(&s->ranges, &p->cap_ranges, s->n_ranges) || !(r = calloc(1, sizeof(*r))))
+	if (grow(&s->ranges, &p->cap_ranges, s->n_ranges) ||
+	    !(r = arena_zalloc(&p->arena, sizeof(*r))))
 		goto nomem;
 	r->mm = mm;
 	r->start = start;
-	if (kmap_put(&p->range_map, mm, start, s->n_ranges)) {
-		free(r);
+	if (kmap_put(&p->range_map, mm, start, s->n_ranges))
 		goto nomem;
-	}
 	s->ranges[s->n_ranges++] = r;
 	return r;
 nomem:
@@ -475,15 +468,6 @@ __u64 hmm_stats_group_time(const struct hmm_stats_group *g)
 	return g->fault_ns.sum + g->migrate_ns + g->read_begin_ns;
 }
 
-static void free_all(void **arr, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(arr[i]);
-	free(arr);
-}
-
 void hmm_stats__free(struct hmm_stats *s)
 {
 	struct hmm_stats_priv *p;
@@ -491,16 +475,18 @@ void hmm_stats__free(struct hmm_stats *s)
 	if (!s)
 		return;
 	p = s->priv;
-	free_all((void **)s->owners, s->n_owners);
-	free_all((void **)s->drivers, s->n_drivers);
-	free_all((void **)s->migs, s->n_migs);
-	free_all((void **)s->inval_tasks, s->n_inval_tasks);
-	free_all((void **)s->ranges, s->n_ranges);
+	/* What the arrays point to is in the arena. */
+	free(s->owners);
+	free(s->drivers);
+	free(s->migs);
+	free(s->inval_tasks);
+	free(s->ranges);
 	free(s->top_chains);
 	free(s->top_stalls);
 	if (p) {
-		free_all((void **)p->hists, p->n_hists);
-		free_all((void **)p->sites, p->n_sites);
+		free(p->hists);
+		free(p->sites);
+		arena_free(&p->arena);
 		kmap_free(&p->owner_map);
 		kmap_free(&p->driver_map);
 		kmap_free(&p->addr_map);

@@ -10,6 +10,7 @@
 
 #include <string.h>
 #include "agg.h"
+#include "arena.h"
 #include "hist.h"
 #include "kmap.h"
 #include "stats.h"
@@ -46,6 +47,7 @@ struct hist_site {
 
 struct hmm_stats_priv {
 	struct hmm_stats_opts opts;
+	struct arena arena;	/* every group, site, histogram, migration, task and range */
 	struct kmap owner_map;	/* pid -> owners[] */
 	struct kmap driver_map; /* hash of name, 0 -> drivers[] */
 	struct kmap addr_map;	/* attribution address -> drivers[] */
