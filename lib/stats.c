@@ -156,7 +156,6 @@ struct hist_site *stats_site_new(struct hmm_stats *s, __u64 driver)
 	    !(site = arena_zalloc(&p->arena, sizeof(*site))))
 		goto nomem;
 	site->driver = driver;
-	site->drv = -1;
 	if (kmap_put(&p->site_map, driver, 0, p->n_sites))
 		goto nomem;
 	p->sites[p->n_sites++] = site;

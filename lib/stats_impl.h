@@ -33,16 +33,18 @@ struct hist_ent {
 };
 
 /*
- * The histograms of one attribution address (a hist key's driver) by metric and label, as they
+ * The histograms of one attribution address (a hist key's driver) by label and metric, as they
  * come into use: a record's samples share its address, so one lookup per record finds them all
- * (add_sample()). drv: the address's drivers[] index, once driver_index() gave it (-1 before).
+ * (add_sample()). By label first: a record's samples share a label too (a fault's result, a
+ * migration's direction), so their pointers share a cache line, the first one for a successful
+ * fault, with the address and its driver group (site_group(); NULL before the first lookup).
  */
 #define SITE_LABELS 16 /* results, directions, events, uffd reasons; others go to hist_map */
 
 struct hist_site {
 	__u64 driver;
-	long drv;
-	struct hmm_hist *h[HMM_M_MAX][SITE_LABELS];
+	struct hmm_stats_group *group;
+	struct hmm_hist *h[SITE_LABELS][HMM_M_MAX];
 };
 
 struct hmm_stats_priv {
@@ -134,9 +136,9 @@ static inline struct hmm_stats_group *site_group(struct hmm_stats *s, struct his
 {
 	if (!site)
 		return stats_driver_group(s, addr);
-	if (site->drv < 0)
-		site->drv = stats_driver_index(s, site->driver);
-	return site->drv < 0 ? NULL : s->drivers[site->drv];
+	if (!site->group)
+		site->group = stats_driver_group(s, site->driver);
+	return site->group;
 }
 
 /*
@@ -153,9 +155,9 @@ static inline __attribute__((always_inline)) void add_sample(void *ctx,
 	struct hmm_hist *h;
 
 	if (site && site->driver == key->driver && key->label < SITE_LABELS) {
-		h = site->h[key->metric][key->label];
+		h = site->h[key->label][key->metric];
 		if (!h)
-			h = site->h[key->metric][key->label] = stats_hist_get(s, key);
+			h = site->h[key->label][key->metric] = stats_hist_get(s, key);
 	} else {
 		h = stats_hist_get(s, key);
 	}
