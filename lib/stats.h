@@ -60,22 +60,23 @@ struct hmm_stats_cause {
 	struct hmm_cause cause;
 };
 
-/* One owner process (by its pid) or one driver (by name). */
+/* One owner process (by its pid) or one driver (by name). The fields most records update come
+ * first, in the group's first cache line (lib/stats.c allocates groups 64-byte aligned). */
 struct hmm_stats_group {
 	__u32 pid;			/* owner tgid; 0 when not known; 0 for driver groups */
 	char name[HMM_STATS_NAME_LEN];	/* the owner's comm, or the driver's name */
+	__u32 longest_chain;		/* attempts */
+	__u64 first_ts;
+	__u64 last_ts;
+	__u64 stalls; /* its retry chains that were stalls (a lone call is a chain of one) */
 	__u64 c[HMM_C_MAX];		/* hmm_count_record() over the group's records */
 	struct hmm_hist fault_ns;	/* per hmm_range_fault() call */
 	struct hmm_hist chain_ns;	/* per retry chain (a lone call is a chain of one) */
 	__u64 migrate_ns;		/* sum of migrations' total time */
 	__u64 inval_ns;			/* time in invalidations of memory it owns (start + end) */
 	__u64 read_begin_ns;		/* time its notifiers waited in mmu_interval_read_begin() */
-	__u32 longest_chain;		/* attempts */
 	__u32 n_causes;			/* -EBUSY causes seen; the last HMM_STATS_CAUSES are kept */
 	struct hmm_stats_cause causes[HMM_STATS_CAUSES]; /* ring: causes[(n_causes - 1) % N] newest */
-	__u64 first_ts;
-	__u64 last_ts;
-	__u64 stalls; /* its retry chains that were stalls (a lone call is a chain of one) */
 };
 
 /* Migrations of one direction by one driver. */
