@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include "hmmtrace.h"
 #include "agg.h"
+#include "arena.h"
 #include "format.h"
 #include "output.h"
 #include "hist.h"
@@ -337,37 +338,45 @@ cleanup:
 }
 
 /* Histograms keyed by driver address while a recording is read; named at the end, when every
- * HMM_REC_SYM record has been seen. */
+ * HMM_REC_SYM record has been seen. In an arena (lib/arena.h): with many drivers, every record
+ * updates histograms of 2.6 KB each that huge pages keep within the TLB's reach. */
+struct addr_hist {
+	struct hmm_hist_key key;
+	struct hmm_hist h;
+};
+
 struct trace_ctx {
-	struct hmm_histfile *by_addr;
+	struct addr_hist **by_addr; /* in order of first appearance */
+	size_t n, cap;
+	struct arena arena;
 	__u64 *counters; /* the histogram file's */
 	unsigned int page_shift;
 	int err;
-	struct kmap index; /* (driver, metric and label) -> entry of by_addr */
+	struct kmap index; /* (driver, metric and label) -> by_addr[] */
 };
 
 static void add_sample(void *ctx, const struct hmm_hist_key *key, __u64 value)
 {
 	struct trace_ctx *tc = ctx;
-	struct hmm_histfile *f = tc->by_addr;
 	__u64 ml = (__u64)key->metric << 32 | key->label;
 	long i = kmap_get(&tc->index, key->driver, ml);
-	struct hmm_hist one;
-	char addr[24];
+	struct addr_hist *a;
 
 	if (i >= 0) {
-		hmm_hist_add(&f->e[i].h, value);
+		hmm_hist_add(&tc->by_addr[i]->h, value);
 		return;
 	}
 	if (tc->err)
 		return;
-	/* by_addr uses the address, in hex, as its "driver" string. */
-	snprintf(addr, sizeof(addr), "%llx", (unsigned long long)key->driver);
-	memset(&one, 0, sizeof(one));
-	hmm_hist_add(&one, value);
-	tc->err = hmm_histfile__add(f, key, addr, &one);
-	if (!tc->err)
-		tc->err = kmap_put(&tc->index, key->driver, ml, f->n - 1);
+	if (grow_array(&tc->by_addr, &tc->cap, tc->n + 1, sizeof(*tc->by_addr)) ||
+	    !(a = arena_zalloc(&tc->arena, sizeof(*a))) ||
+	    kmap_put(&tc->index, key->driver, ml, tc->n)) {
+		tc->err = -ENOMEM;
+		return;
+	}
+	a->key = *key;
+	hmm_hist_add(&a->h, value);
+	tc->by_addr[tc->n++] = a;
 }
 
 static int trace_event(void *ctx, const struct hmm_rec_hdr *rec)
@@ -396,11 +405,10 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 	snprintf(f->host, sizeof(f->host), "%s", m->host);
 	snprintf(f->release, sizeof(f->release), "%s", m->release);
 	f->start_real_ns = m->start_real_ns;
-	tc.by_addr = hmm_histfile__new(HMM_HISTFILE_TRACE);
 	syms = hmm_trace_reader__symtab(r);
 	tc.counters = f->counters;
 	tc.page_shift = shift;
-	if (!tc.by_addr || !syms) {
+	if (!syms) {
 		tool_err("hist: out of memory");
 		status = EXIT_PARTIAL;
 		goto cleanup;
@@ -418,10 +426,10 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 		if (st->totals.last_ts > st->totals.first_ts)
 			f->duration_ns = st->totals.last_ts - st->totals.first_ts;
 	}
-	for (size_t i = 0; i < tc.by_addr->n; i++) {
-		const struct hmm_histfile_entry *e = &tc.by_addr->e[i];
+	for (size_t i = 0; i < tc.n; i++) {
+		const struct addr_hist *a = tc.by_addr[i];
 
-		err = hmm_histfile__add(f, &e->key, hmm_symtab__driver(syms, e->key.driver), &e->h);
+		err = hmm_histfile__add(f, &a->key, hmm_symtab__driver(syms, a->key.driver), &a->h);
 		if (err) {
 			tool_err("hist: out of memory");
 			status = EXIT_PARTIAL;
@@ -430,7 +438,8 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 	}
 cleanup:
 	kmap_free(&tc.index);
-	hmm_histfile__free(tc.by_addr);
+	free(tc.by_addr);
+	arena_free(&tc.arena);
 	hmm_trace_reader__close(r);
 	return status;
 }
