@@ -156,18 +156,11 @@ static __u16 get16(const unsigned char *p) { __u16 v; memcpy(&v, p, 2); return v
 static __u32 get32(const unsigned char *p) { __u32 v; memcpy(&v, p, 4); return v; }
 static __u64 get64(const unsigned char *p) { __u64 v; memcpy(&v, p, 8); return v; }
 
-static size_t file_bytes(size_t n)
-{
-	return HMM_HISTFILE_HEADER + 8 * HMM_C_MAX + n * ENTRY_BYTES + 4;
-}
+/* The header and the counters: HEAD_BYTES at buf, zeroed by the caller. */
+#define HEAD_BYTES (HMM_HISTFILE_HEADER + 8 * HMM_C_MAX)
 
-static unsigned char *serialize(const struct hmm_histfile *f, size_t *len)
+static void serialize_head(const struct hmm_histfile *f, unsigned char *buf)
 {
-	size_t size = file_bytes(f->n), off;
-	unsigned char *buf = calloc(1, size), *p;
-
-	if (!buf)
-		return NULL;
 	memcpy(buf, HMM_HISTFILE_MAGIC, 8);
 	put16(buf + 8, HMM_HISTFILE_MAJOR);
 	put16(buf + 10, HMM_HISTFILE_MINOR);
@@ -185,60 +178,95 @@ static unsigned char *serialize(const struct hmm_histfile *f, size_t *len)
 	put32(buf + 60, 0);
 	snprintf((char *)buf + 64, HMM_HISTFILE_STR_LEN, "%s", f->host);
 	snprintf((char *)buf + 144, HMM_HISTFILE_STR_LEN, "%s", f->release);
-	off = HMM_HISTFILE_HEADER;
-	for (size_t i = 0; i < HMM_C_MAX; i++, off += 8)
-		put64(buf + off, f->counters[i]);
-	for (size_t i = 0; i < f->n; i++) {
-		const struct hmm_histfile_entry *e = &f->e[i];
+	for (size_t i = 0; i < HMM_C_MAX; i++)
+		put64(buf + HMM_HISTFILE_HEADER + 8 * i, f->counters[i]);
+}
 
-		p = buf + off;
-		put64(p, e->key.driver);
-		put16(p + 8, e->key.metric);
-		put16(p + 10, e->key.label);
-		snprintf((char *)p + 16, HMM_HISTFILE_DRIVER_LEN, "%s", e->driver);
-		p += 16 + HMM_HISTFILE_DRIVER_LEN;
-		put64(p, e->h.count);
-		put64(p + 8, e->h.sum);
-		for (size_t s = 0; s < HMM_HIST_SLOTS; s++)
-			put64(p + 16 + 8 * s, e->h.slots[s]);
-		off += ENTRY_BYTES;
+/* One entry: ENTRY_BYTES at p, zeroed by the caller. */
+static void serialize_entry(const struct hmm_histfile_entry *e, unsigned char *p)
+{
+	put64(p, e->key.driver);
+	put16(p + 8, e->key.metric);
+	put16(p + 10, e->key.label);
+	snprintf((char *)p + 16, HMM_HISTFILE_DRIVER_LEN, "%s", e->driver);
+	p += 16 + HMM_HISTFILE_DRIVER_LEN;
+	put64(p, e->h.count);
+	put64(p + 8, e->h.sum);
+	for (size_t s = 0; s < HMM_HIST_SLOTS; s++)
+		put64(p + 16 + 8 * s, e->h.slots[s]);
+}
+
+static int write_all(int fd, const unsigned char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		buf += w;
+		len -= w;
 	}
-	put32(buf + off, crc32(0, buf, off));
-	*len = size;
-	return buf;
+	return 0;
+}
+
+/*
+ * The file through a buffer of some entries, the CRC kept as it goes: memory does not grow with
+ * the file (thousands of drivers' histograms are tens of MB, which a whole-file buffer first
+ * faulted in and then copied).
+ */
+#define WRITE_BUF (64u << 10)
+_Static_assert(WRITE_BUF >= HEAD_BYTES && WRITE_BUF >= ENTRY_BYTES + 4, "write buffer too small");
+
+static int write_file(const struct hmm_histfile *f, int fd)
+{
+	unsigned char *buf = malloc(WRITE_BUF);
+	uLong crc = crc32(0, NULL, 0);
+	size_t used = HEAD_BYTES;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, 0, HEAD_BYTES);
+	serialize_head(f, buf);
+	for (size_t i = 0; i < f->n && !err; i++) {
+		if (used + ENTRY_BYTES > WRITE_BUF) {
+			crc = crc32(crc, buf, used);
+			err = write_all(fd, buf, used);
+			used = 0;
+		}
+		memset(buf + used, 0, ENTRY_BYTES);
+		serialize_entry(&f->e[i], buf + used);
+		used += ENTRY_BYTES;
+	}
+	if (!err) {
+		if (used + 4 > WRITE_BUF) {
+			crc = crc32(crc, buf, used);
+			err = write_all(fd, buf, used);
+			used = 0;
+		}
+		crc = crc32(crc, buf, used);
+		put32(buf + used, (__u32)crc);
+		used += 4;
+	}
+	if (!err)
+		err = write_all(fd, buf, used);
+	free(buf);
+	return err;
 }
 
 int hmm_histfile__write(const struct hmm_histfile *f, const char *path)
 {
-	unsigned char *buf;
 	char tmp[4096];
-	size_t len, off = 0;
-	int fd, err = 0;
+	int fd, err;
 
-	buf = serialize(f, &len);
-	if (!buf)
-		return -ENOMEM;
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-		free(buf);
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	}
 	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		free(buf);
-		return err;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			err = -errno;
-			break;
-		}
-		off += w;
-	}
+	if (fd < 0)
+		return -errno;
+	err = write_file(f, fd);
 	if (!err && fchmod(fd, 0644))
 		err = -errno;
 	if (close(fd) && !err)
@@ -247,7 +275,6 @@ int hmm_histfile__write(const struct hmm_histfile *f, const char *path)
 		err = -errno;
 	if (err)
 		unlink(tmp);
-	free(buf);
 	return err;
 }
 
