@@ -345,38 +345,85 @@ struct addr_hist {
 	struct hmm_hist h;
 };
 
+/* One address's histograms by label and metric, as lib/stats.c's sites: a record's samples share
+ * its address and label, so after the first one they are found without a hash lookup. */
+#define SITE_LABELS 16 /* results, directions, events, uffd reasons; others: the index alone */
+
+struct addr_site {
+	__u64 driver;
+	struct addr_hist *h[SITE_LABELS][HMM_M_MAX];
+};
+
 struct trace_ctx {
 	struct addr_hist **by_addr; /* in order of first appearance */
 	size_t n, cap;
+	struct addr_site **sites;
+	size_t n_sites, cap_sites;
+	struct addr_site *site; /* the last sample's */
 	struct arena arena;
 	__u64 *counters; /* the histogram file's */
 	unsigned int page_shift;
 	int err;
-	struct kmap index; /* (driver, metric and label) -> by_addr[] */
+	struct kmap index;	/* (driver, metric and label) -> by_addr[] */
+	struct kmap site_index; /* driver -> sites[] */
 };
 
-static void add_sample(void *ctx, const struct hmm_hist_key *key, __u64 value)
+/* The histogram of key, made on first use; NULL when out of memory. */
+static struct addr_hist *addr_hist_get(struct trace_ctx *tc, const struct hmm_hist_key *key)
 {
-	struct trace_ctx *tc = ctx;
 	__u64 ml = (__u64)key->metric << 32 | key->label;
 	long i = kmap_get(&tc->index, key->driver, ml);
 	struct addr_hist *a;
 
-	if (i >= 0) {
-		hmm_hist_add(&tc->by_addr[i]->h, value);
-		return;
-	}
-	if (tc->err)
-		return;
+	if (i >= 0)
+		return tc->by_addr[i];
 	if (grow_array(&tc->by_addr, &tc->cap, tc->n + 1, sizeof(*tc->by_addr)) ||
 	    !(a = arena_zalloc(&tc->arena, sizeof(*a))) ||
-	    kmap_put(&tc->index, key->driver, ml, tc->n)) {
+	    kmap_put(&tc->index, key->driver, ml, tc->n))
+		return NULL;
+	a->key = *key;
+	tc->by_addr[tc->n++] = a;
+	return a;
+}
+
+static struct addr_site *addr_site_get(struct trace_ctx *tc, __u64 driver)
+{
+	long i = kmap_get(&tc->site_index, driver, 0);
+	struct addr_site *site;
+
+	if (i >= 0)
+		return tc->sites[i];
+	if (grow_array(&tc->sites, &tc->cap_sites, tc->n_sites + 1, sizeof(*tc->sites)) ||
+	    !(site = arena_zalloc(&tc->arena, sizeof(*site))) ||
+	    kmap_put(&tc->site_index, driver, 0, tc->n_sites))
+		return NULL;
+	site->driver = driver;
+	tc->sites[tc->n_sites++] = site;
+	return site;
+}
+
+static void add_sample(void *ctx, const struct hmm_hist_key *key, __u64 value)
+{
+	struct trace_ctx *tc = ctx;
+	struct addr_site *site = tc->site;
+	struct addr_hist *a;
+
+	if (tc->err)
+		return;
+	if (key->label >= SITE_LABELS) {
+		a = addr_hist_get(tc, key);
+	} else {
+		if (!site || site->driver != key->driver)
+			site = tc->site = addr_site_get(tc, key->driver);
+		a = !site ? NULL : site->h[key->label][key->metric];
+		if (site && !a)
+			a = site->h[key->label][key->metric] = addr_hist_get(tc, key);
+	}
+	if (!a) {
 		tc->err = -ENOMEM;
 		return;
 	}
-	a->key = *key;
 	hmm_hist_add(&a->h, value);
-	tc->by_addr[tc->n++] = a;
 }
 
 static int trace_event(void *ctx, const struct hmm_rec_hdr *rec)
@@ -438,7 +485,9 @@ static int hist_trace(struct hmm_histfile *f, const char *path)
 	}
 cleanup:
 	kmap_free(&tc.index);
+	kmap_free(&tc.site_index);
 	free(tc.by_addr);
+	free(tc.sites);
 	arena_free(&tc.arena);
 	hmm_trace_reader__close(r);
 	return status;
