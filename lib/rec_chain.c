@@ -54,9 +54,10 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 	struct hmm_stats_group *o, *d;
 
 	p->site = site_get(s, r->ops);
-	samples_chain(r, add_sample, s);
+	/* The groups before the samples (rec_fault.c). */
 	o = owner_group(s, &r->owner);
 	d = site_group(s, p->site, r->ops);
+	samples_chain(r, add_sample, s);
 	if (o) {
 		group_touch(o, h->ts);
 		hmm_hist_add_slot(&o->chain_ns, r->dur_ns, slot);

@@ -79,9 +79,10 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 
 	count_fault(s->c, r);
 	p->site = site_get(s, r->ops);
-	samples_fault(r, add_sample, s);
+	/* The groups before the samples: their lookups and the site's miss in the caches at once. */
 	o = owner_group(s, &r->owner);
 	d = site_group(s, p->site, r->ops);
+	samples_fault(r, add_sample, s);
 	if (o) {
 		count_fault(o->c, r);
 		group_touch(o, h->ts);

@@ -70,9 +70,10 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 
 	count_migrate(s->c, r);
 	p->site = site_get(s, r->driver);
-	samples_migrate(r, add_sample, s);
+	/* The groups before the samples (rec_fault.c); the site's group where addr is its address. */
 	o = owner_group(s, &r->owner);
-	d = stats_driver_group(s, addr);
+	d = r->driver ? site_group(s, p->site, addr) : stats_driver_group(s, addr);
+	samples_migrate(r, add_sample, s);
 	if (o) {
 		count_migrate(o->c, r);
 		group_touch(o, h->ts);
