@@ -2,10 +2,11 @@
 # How cost grows with the number of owner processes, drivers and exported series, 1 -> 10 -> 1000,
 # on this host (no lab VM, no BPF: the userspace side): hmm_stats__add() per event and the
 # exporter's renderer per scrape (tests/bench/bench_scale.c), the tools' CPU per event and peak
-# resident memory over trace files with N owners and N drivers. Prints a Markdown section for
-# docs/PERFORMANCE.md. EVENTS (records per trace file, 2000000), STATS_EVENTS (records per
-# in-memory run, 2000000), REPS (5), TOOL_REPS (runs of each tool per size, 3) and DIR (where
-# trace files go, a tmpfs: /dev/shm) override the defaults.
+# resident memory over trace files with N owners and N drivers, and what hmm_stats__add() misses
+# in the caches per event at 1 and 1000 (callgrind, when valgrind is installed). Prints a
+# Markdown section for docs/PERFORMANCE.md. EVENTS (records per trace file, 2000000),
+# STATS_EVENTS (records per in-memory run, 2000000), REPS (5), TOOL_REPS (runs of each tool per
+# size, 3) and DIR (where trace files go, a tmpfs: /dev/shm) override the defaults.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUTPUT=${OUTPUT:-$ROOT/build}
@@ -45,9 +46,51 @@ for n in $SIZES; do
 	run report "$OUTPUT/hmmtrace" report -i "$trace"
 	run top "$OUTPUT/hmmtop" -b -r "$trace" --speed 0
 	run hist "$OUTPUT/hmmtrace" hist -i "$trace" -o "$tmp/scale-$n.hist"
+	echo "histfile n=$n bytes=$(stat -c %s "$tmp/scale-$n.hist")" \
+		"hists=$(sed -n 's/.*(\([0-9]*\) histograms.*/\1/p' "$tmp/err")" >>"$log"
 	rm -f "$trace" "$tmp/scale-$n.hist"
 done
 load1=$(cut -d' ' -f1 /proc/loadavg)
+
+# Cache misses per record inside hmm_stats__add() at (1, 1) and (1000, 1000) owners and drivers,
+# what explains the growth: callgrind's simulated caches (perf's counters are not visible in
+# every VM: this one says "not supported" to cache-misses), collecting inside hmm_stats__add()
+# alone (--toggle-collect), with this host's L1d and L2 as its D1 and LL, so a simulated LL miss
+# is a load that left the core's private caches. Deterministic, whatever the load; no TLB model.
+# cache GETCONF-NAME FALLBACK: this host's cache geometry, or the fallback.
+cache() {
+	local v
+	v=$(getconf "$1" 2>/dev/null)
+	[ -n "$v" ] && [ "$v" != 0 ] && echo "$v" || echo "$2"
+}
+d1="$(cache LEVEL1_DCACHE_SIZE 49152),$(cache LEVEL1_DCACHE_ASSOC 12),64"
+ll="$(cache LEVEL2_CACHE_SIZE 1048576),$(cache LEVEL2_CACHE_ASSOC 8),64"
+# Said with the misses: whether perf could have counted them on this host.
+if ! command -v perf >/dev/null; then
+	pmu="; perf is not installed"
+elif perf stat -e cache-misses true 2>&1 | grep -q "not supported"; then
+	pmu="; this host gives perf no hardware counters: \`perf stat -e cache-misses\` says"
+	pmu+=" \"not supported\""
+else
+	pmu="; perf's hardware counters would count the host's real misses"
+fi
+miss_how=
+if command -v valgrind >/dev/null; then
+	miss_how=callgrind
+	for cfg in "1 1" "1000 1000"; do
+		set -- $cfg
+		valgrind --tool=callgrind --cache-sim=yes --D1="$d1" --LL="$ll" \
+			--toggle-collect=hmm_stats__add --callgrind-out-file="$tmp/cg.out" \
+			"$bin" stats -n "$STATS_EVENTS" -r 1 -O "$1" -D "$2" >/dev/null 2>"$tmp/err" ||
+			fail "callgrind of bench_scale stats -O $1 -D $2 failed"
+		# "events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw", then "totals:" in that order
+		awk -v o="$1" -v d="$2" -v n="$STATS_EVENTS" '
+			$1 == "events:" { for (i = 2; i <= NF; i++) col[$i] = i }
+			$1 == "totals:" { printf "misses owners=%s drivers=%s ir=%.1f d1=%.2f ll=%.2f\n",
+				o, d, $col["Ir"] / n, ($col["D1mr"] + $col["D1mw"]) / n,
+				($col["DLmr"] + $col["DLmw"]) / n }' "$tmp/cg.out" >>"$log"
+	done
+fi
 
 # field LINE-PREFIX KEY: the value of KEY=... on the line that starts with LINE-PREFIX.
 field() { grep -E "^$1" "$log" | head -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -86,6 +129,47 @@ mem_row() {
 			r <= 2 ? "yes" : "**no**", (c - a) * 1024 / 999 }'
 }
 prom_rss() { awk -v k="$(field "prom-rss drivers=$1 owners=$2 " maxrss_kb)" 'BEGIN { print k / 1024 }'; }
+# hf N: the histogram file of hist -o over the trace of N owners and drivers, in words.
+hf() { awk -v n="$(field "histfile n=$1 " hists)" -v b="$(field "histfile n=$1 " bytes)" 'BEGIN {
+	printf "%d histograms (%s)", n,
+		b < 1e6 ? sprintf("%.0f kB", b / 1e3) : sprintf("%.1f MB", b / 1e6) }'; }
+# miss OWNERS DRIVERS KEY: callgrind's figure per record (ir, d1, ll); geom SIZE,ASSOC,LINE: words.
+miss() { field "misses owners=$1 drivers=$2 " "$3"; }
+geom() { echo "$1" | awk -F, '{ printf "%d KiB %d-way", $1 / 1024, $2 }'; }
+miss_row() {
+	awk -v l="$1" -v a="$2" -v b="$3" 'BEGIN {
+		printf "| %s | %.2f | %.2f | %+.2f |\n", l, a, b, b - a }'
+}
+misses() {
+	if [ -z "$miss_how" ]; then
+		echo "(valgrind is not installed: the cache misses per record were not measured.)"
+		return
+	fi
+	cat <<EOM
+Why it grows: per record inside \`hmm_stats__add()\` (callgrind with --toggle-collect, its
+simulated caches set to this host's L1d, $(geom "$d1"), and L2, $(geom "$ll"); the same
+$(num "$STATS_EVENTS") records and fresh state as the first three rows; simulated, so they do
+not move with the host's load$pmu):
+
+| per record in \`hmm_stats__add()\` | 1 owner, 1 driver | 1000 owners on 1000 drivers | added |
+|---|---|---|---|
+$(miss_row "instructions" "$(miss 1 1 ir)" "$(miss 1000 1000 ir)")
+$(miss_row "L1d misses" "$(miss 1 1 d1)" "$(miss 1000 1000 d1)")
+$(miss_row "misses past L2 (simulated LL)" "$(miss 1 1 ll)" "$(miss 1000 1000 ll)")
+
+The instructions hardly change: no lookup grows with owners or drivers (every map is a hash
+kept at most half full, a record's histograms are found with one lookup of its address and
+its driver group is cached in that address's site). What grows is where the state is: at one
+owner and one driver it is a few kB in L1; 1000 drivers' histograms (about a dozen of 2.6 KB
+each), groups and migrations and 1000 owners' groups are tens of MB, and each record lands on a
+random owner and driver, so the lines it updates come from past L2: for a fault, the header
+and the slot of each histogram it adds to (three of its address, two of each group), the
+groups' counters and the lookups' entries. The arena (lib/arena.c) puts that state on huge
+pages, so page walks are not added on top, which callgrind does not model; what remains is one
+line per histogram header and one per slot, the layout of \`struct hmm_hist\` (bpf/hmmscope.h),
+which the BPF side shares.
+EOM
+}
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 num() { # 1234567 -> 1,234,567
 	awk -v v="$1" 'BEGIN { s = sprintf("%.0f", v); o = ""
@@ -134,6 +218,14 @@ $(row "\`hmm_stats__add()\`: both (N owners on N drivers)" "$(stats 1 1)" "$(sta
 $(row "\`hmmtrace report -i\`, whole run (N owners on N drivers)" "$(tool_ns report 1)" "$(tool_ns report 10)" "$(tool_ns report 1000)")
 $(row "\`hmmtop -b -r --speed 0\`, whole run" "$(tool_ns top 1)" "$(tool_ns top 10)" "$(tool_ns top 1000)")
 $(row "\`hmmtrace hist -i -o\`, whole run" "$(tool_ns hist 1)" "$(tool_ns hist 10)" "$(tool_ns hist 1000)")
+
+The tools' rows follow \`hmm_stats__add()\` (\`hmmtrace hist\` has its own histograms, kept the
+same way) plus what does not depend on the records: startup, and reading a trace file that
+compresses less the more owners and drivers it names. \`hmmtrace hist -o\` also writes every
+histogram whole: $(hf 1) at one driver, $(hf 1000) at 1000, so at that size part of its
+cost per record is per histogram written.
+
+$(misses)
 
 Per-scrape cost of the exporter's renderer (the output grows with the series, so ms per scrape
 cannot stay flat; the cost per rendered sample line can):
