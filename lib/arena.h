@@ -6,7 +6,7 @@
  * and drivers every record lands on pages the TLB no longer holds. Here objects are packed and
  * cache-line aligned, and chunks grow from 64 KiB to 2 MiB, those 2 MiB aligned and advised as
  * transparent huge pages (MADV_HUGEPAGE): a thousand drivers' histograms are then some twenty
- * TLB entries, not ten thousand. Small states stay in the first small chunks, so what a small
+ * TLB entries, not thousands. Small states stay in the first small chunks, so what a small
  * trace costs in memory does not change. Built with AddressSanitizer, each object is its own
  * calloc(), so overflows between objects are still caught.
  */
