@@ -67,12 +67,12 @@ d1="$(cache LEVEL1_DCACHE_SIZE 49152),$(cache LEVEL1_DCACHE_ASSOC 12),64"
 ll="$(cache LEVEL2_CACHE_SIZE 1048576),$(cache LEVEL2_CACHE_ASSOC 8),64"
 # Said with the misses: whether perf could have counted them on this host.
 if ! command -v perf >/dev/null; then
-	pmu="; perf is not installed"
+	pmu="perf is not installed"
 elif perf stat -e cache-misses true 2>&1 | grep -q "not supported"; then
-	pmu="; this host gives perf no hardware counters: \`perf stat -e cache-misses\` says"
+	pmu="this host gives perf no hardware counters: \`perf stat -e cache-misses\` says"
 	pmu+=" \"not supported\""
 else
-	pmu="; perf's hardware counters would count the host's real misses"
+	pmu="perf's hardware counters would count the host's real misses"
 fi
 miss_how=
 if command -v valgrind >/dev/null; then
@@ -149,7 +149,8 @@ misses() {
 Why it grows: per record inside \`hmm_stats__add()\` (callgrind with --toggle-collect, its
 simulated caches set to this host's L1d, $(geom "$d1"), and L2, $(geom "$ll"); the same
 $(num "$STATS_EVENTS") records and fresh state as the first three rows; simulated, so they do
-not move with the host's load$pmu):
+not move with the host's load;
+$pmu):
 
 | per record in \`hmm_stats__add()\` | 1 owner, 1 driver | 1000 owners on 1000 drivers | added |
 |---|---|---|---|
@@ -222,8 +223,8 @@ $(row "\`hmmtrace hist -i -o\`, whole run" "$(tool_ns hist 1)" "$(tool_ns hist 1
 The tools' rows follow \`hmm_stats__add()\` (\`hmmtrace hist\` has its own histograms, kept the
 same way) plus what does not depend on the records: startup, and reading a trace file that
 compresses less the more owners and drivers it names. \`hmmtrace hist -o\` also writes every
-histogram whole: $(hf 1) at one driver, $(hf 1000) at 1000, so at that size part of its
-cost per record is per histogram written.
+histogram whole: $(hf 1) at one driver,
+$(hf 1000) at 1000, so at that size part of its cost per record is per histogram written.
 
 $(misses)
 
