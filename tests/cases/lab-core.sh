@@ -44,12 +44,12 @@ n() { local x; x=$(kv "$t" "$1"); echo "${x:-0}"; }
 check_probe() {
 	local v=$1 p=$2/probe mode j present=0 f
 	for f in $APS; do lab_kernel_has "$v" "$f" && present=$((present + 1)); done
-	echo "$v: the kernel's vmlinux defines $present of the 13 attach points"
+	echo "$v: the kernel's vmlinux defines $present of the 14 attach points"
 	for mode in auto kprobe; do
 		j=$p/$mode.json
-		expect_eq "$v: probe --mode $mode: attach points" "$(jq '.attach | length' "$j")" 13
+		expect_eq "$v: probe --mode $mode: attach points" "$(jq '.attach | length' "$j")" 14
 		expect_eq "$v: probe --mode $mode: absent ones" \
-			"$(jq '[.attach[] | select(.state == "absent")] | length' "$j")" $((13 - present))
+			"$(jq '[.attach[] | select(.state == "absent")] | length' "$j")" $((14 - present))
 		for f in $APS; do
 			lab_kernel_has "$v" "$f" ||
 				expect_eq "$v: probe: $f absent" "$(jq -r --arg f "$f" '.attach[] | select(.func == $f) | .state' "$j")" absent
@@ -198,14 +198,36 @@ check_storm() {
 	# Every -EBUSY is followed by the end of its chain, which counts it.
 	chained=$(evq '[.[] | select(.type == "chain") | .busy] | add // 0')
 	expect_eq "$v: -EBUSY returns all inside ended chains" "$chained" "$busy"
-	expect_eq "$v: chains without a cause" "$(evq '[.[] | select(.type == "chain" and .cause == null)] | length')" 0
+	# A read whose loop gave up (storm.ebusy) ends in a gave_up chain, with no cause when its
+	# last attempt succeeded and only the inline read_retry failed.
+	expect_eq "$v: chains without a cause" "$(evq '[.[] | select(.type == "chain" and .cause == null and (.gave_up | not))] | length')" 0
 	expect_eq "$v: -EBUSY without a cause" "$(evq '[.[] | select(.type == "fault" and .result == "ebusy" and .cause == null)] | length')" 0
-	expect_eq "$v: chains that did not end in success" "$(evq '[.[] | select(.type == "chain" and .result != "ok")] | length')" 0
+	expect_eq "$v: chains that gave up" "$(evq '[.[] | select(.type == "chain" and .gave_up)] | length')" "$(kv "$t" storm.ebusy)"
+	expect_eq "$v: chains that did not end in success" "$(evq '[.[] | select(.type == "chain" and .result != "ok" and (.gave_up | not))] | length')" 0
 	# The storm thread's own invalidations of the mirrored range, exactly.
 	expect_eq "$v: CLEAR inside the regions" "$(inside 'map(select(.event == "clear")) | length')" \
 		"$(kv "$t" storm.madvise)"
 	expect_eq "$v: PROTECTION_VMA inside the regions" \
 		"$(inside 'map(select(.event == "protection_vma")) | length')" "$(kv "$t" storm.mprotect)"
+}
+
+# The sustained storm: every read whose driver loop gave up at test_hmm's timeout (the generator
+# counts the -EBUSY returns) is one chain record marked gave_up, and a stall; no other chain ends
+# in -EBUSY. How many reads give up depends on the host: the storm's vCPU must not lose its host
+# CPU for the length of one attempt in a whole second.
+check_stall() {
+	local v=$1 d=$2/dump/stall gave ebusy
+	ev=$d/events.json t=$d/totals
+	expect_status "$v: dump around the stall op" "$(cat $d/rc)" 0
+	expect_status "$v: the stall op" "$(cat $d/workload.rc)" 0
+	grep -q "lost 0 " $d/dump.err && echo "ok: $v: stall: lost 0" || fail "$v: stall: events were lost: $(grep '^lost' $d/dump.err)"
+	ebusy=$(kv "$t" stall.ebusy)
+	gave=$(evq '[.[] | select(.type == "chain" and .gave_up)] | length')
+	echo "$v: stall: $(kv "$t" stall.ops) reads, $ebusy gave up; longest chain $(evq '[.[] | select(.type == "chain") | .dur_ns] | max // 0') ns"
+	expect_eq "$v: chains that gave up (stall.ebusy)" "$gave" "$ebusy"
+	expect_eq "$v: gave-up chains that are stalls" "$(evq '[.[] | select(.type == "chain" and .gave_up and .stall and .result == "ebusy")] | length')" "$ebusy"
+	expect_eq "$v: other chains ending in -EBUSY" "$(evq '[.[] | select(.type == "chain" and .result == "ebusy" and (.gave_up | not))] | length')" 0
+	[ "$ebusy" -gt 0 ] || echo "$v: note: no read ran into the driver's timeout on this host this time"
 }
 
 check_stat() {
@@ -343,6 +365,7 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_probe "$v" "$dir/out"
 	check_workload "$v" "$dir/out"
 	check_storm "$v" "$dir/out"
+	check_stall "$v" "$dir/out"
 	check_stat "$v" "$dir/out"
 	check_stat_kprobe "$v" "$dir/out"
 	check_filters "$v" "$dir/out"

@@ -7,7 +7,8 @@
 # Parts, in order (the device's memory only grows, so the generator runs come before hmm-tests):
 #   probe        hmmtrace probe --json, auto and kprobe mode
 #   workload     the generator alone (lab-workload: its own totals)
-#   dump         dump --json around the workload, then around the storm
+#   dump         dump --json around the workload, then around the storm, then --paths fault
+#                around --stall 1
 #   stat         stat around a workload, then stat --paths migrate --mode kprobe
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
 #   record       record --report around the workload and the storm, count_faults beside each
@@ -40,11 +41,11 @@ part workload
 hmm_workload $plain >/out/workload/totals 2>/out/workload/err
 echo $? >/out/workload/rc
 
-# dump NAME WORKLOAD-OPTIONS: dump --json around one generator run.
+# dump NAME WORKLOAD-OPTIONS [DUMP-OPTIONS]: dump --json around one generator run.
 dump() {
 	d=/out/dump/$1
 	mkdir -p $d
-	hmmtrace dump --json >$d/events.json 2>$d/dump.err &
+	hmmtrace dump --json ${3:-} >$d/events.json 2>$d/dump.err &
 	p=$!
 	wait_for $d/dump.err "hmmtrace: tracing" $p
 	hmm_workload -q $2 >$d/totals 2>$d/err
@@ -57,6 +58,9 @@ dump() {
 part dump
 dump workload "$work"
 dump storm "$storm"
+# A storm test_hmm's loop cannot outlast: reads until one gives up at the driver's timeout (or 10).
+# The fault path only: the invalidations of a sustained storm would overflow the ring buffer.
+dump stall "-m 256 --stall 1" "--paths fault"
 
 part stat
 hmmtrace stat --json -- sh -c "exec hmm_workload -q $statwork >/out/stat/totals" \
