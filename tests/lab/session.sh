@@ -8,7 +8,7 @@
 #   probe        hmmtrace probe --json, auto and kprobe mode
 #   workload     the generator alone (lab-workload: its own totals)
 #   dump         dump --json around the workload, then around the storm, then --paths fault
-#                around --stall 1
+#                around --stall 1 (chains and calls of 1 ms or more)
 #   stat         stat around a workload, then stat --paths migrate --mode kprobe
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
 #   record       record --report around the workload and the storm, count_faults beside each
@@ -59,8 +59,9 @@ part dump
 dump workload "$work"
 dump storm "$storm"
 # A storm test_hmm's loop cannot outlast: reads until one gives up at the driver's timeout (or 10).
-# The fault path only: the invalidations of a sustained storm would overflow the ring buffer.
-dump stall "-m 256 --stall 1" "--paths fault"
+# The fault path only, the chains and faults of a millisecond or more, and a 64 MiB ring: the
+# invalidations and attempts of a sustained storm would overflow the ring buffer.
+dump stall "-m 512 --stall 1" "--paths fault --min-us 1000 -b 65536"
 
 part stat
 hmmtrace stat --json -- sh -c "exec hmm_workload -q $statwork >/out/stat/totals" \
