@@ -16,6 +16,8 @@
 #    the ranges that became thrashing) and stat (its counters), --migrate 4 under record, each
 #    equal to the generator's round trips (5.10: --thrash skipped, no MIGRATE_TO_SYS); the
 #    round trips of the dumped and stat's workloads, every op's, equal to the generator's model;
+#  - hmmtrace diff of --migrate 4 (A) and --migrate 8 --stall 1 (B): each line's direction, and
+#    its values where the generator counts them;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
 . "$(dirname "$0")/../lib.sh"
@@ -230,6 +232,46 @@ check_stall() {
 	[ "$ebusy" -gt 0 ] || echo "$v: note: no read ran into the driver's timeout on this host this time"
 }
 
+# hmmtrace diff of two recordings of the generator with known differences: A --migrate 4, B
+# --migrate 8 --stall 1 (reads under a sustained MADV_DONTNEED storm). Each line's direction, and
+# its values where the generator counts them.
+check_diff() {
+	local v=$1 d=$2/thrash j ta=$2/thrash/m-totals tb=$2/thrash/b-totals
+	expect_status "$v: record around the diff's B" "$(cat $d/b.rc)" 0
+	grep -q "events, lost 0," $d/b.err && echo "ok: $v: diff B: lost 0" ||
+		fail "$v: diff B: events were lost: $(grep 'recorded' $d/b.err)"
+	j=$("$OUTPUT/hmmtrace" diff $d/migrate.hmmtrace $d/diff-b.hmmtrace --json)
+	expect_status "$v: hmmtrace diff" $? 0
+	expect_eq "$v: diff: same host, same kernel" "$(jq -c '[.same_host, .same_kernel]' <<<"$j")" "[true,true]"
+	# dline METRIC WHAT: "a b trend" of that line (WHAT: direction, event, driver or -)
+	dline() {
+		jq -r --arg m "$1" --arg w "$2" '.lines[] | select(.metric == $m and
+			($w == "-" or .direction == $w or .event == $w or .driver == $w))
+			| "\(.a) \(.b) \(.trend)"' <<<"$j"
+	}
+	local b_calls b_busy
+	b_calls=$(jq '[.lines[] | select(.metric == "fault_calls")][0].b' <<<"$j")
+	expect_eq "$v: diff: fault calls (A migrates only)" "$(dline fault_calls -)" "0 $b_calls up"
+	expect_ge "$v: diff: B's fault calls" "$b_calls" 1
+	expect_match "$v: diff: -EBUSY per call" "$(dline ebusy_per_call -)" '^0 [0-9.e-]+ up$'
+	b_busy=$(jq '[.lines[] | select(.metric == "retries")][0].b' <<<"$j")
+	expect_eq "$v: diff: retries" "$(dline retries -)" "0 $b_busy up"
+	expect_eq "$v: diff: pages moved to the device" "$(dline pages_moved to_device)" \
+		"$(kv $ta migrate.to_device_cpages) $(kv $tb migrate.to_device_cpages) up"
+	expect_eq "$v: diff: round trips" "$(dline round_trips -)" \
+		"$(kv $ta migrate.round_trips) $(kv $tb migrate.round_trips) up"
+	if [ "$(kv $tb stall.ebusy)" = 0 ]; then
+		expect_eq "$v: diff: no stalls line (none either side)" "$(dline stalls -)" ""
+	else
+		expect_eq "$v: diff: stalls (B's reads that gave up)" "$(dline stalls -)" \
+			"0 $(kv $tb stall.ebusy) up"
+	fi
+	expect_match "$v: diff: pages moved to system" "$(dline pages_moved to_system)" ' up$'
+	expect_eq "$v: diff: nothing hidden" "$(jq .hidden <<<"$j")" 0
+	expect_match "$v: diff: MADV_DONTNEED's invalidations/s" "$(dline inval_per_s clear)" ' up$'
+	expect_match "$v: diff: test_hmm's faults" "$(dline driver_faults test_hmm)" '^0 [0-9]+ up$'
+}
+
 check_stat() {
 	local v=$1 s=$2/stat j c calls cpuf
 	j=$s/stat.json t=$s/totals
@@ -366,6 +408,7 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_workload "$v" "$dir/out"
 	check_storm "$v" "$dir/out"
 	check_stall "$v" "$dir/out"
+	check_diff "$v" "$dir/out"
 	check_stat "$v" "$dir/out"
 	check_stat_kprobe "$v" "$dir/out"
 	check_filters "$v" "$dir/out"
