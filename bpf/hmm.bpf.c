@@ -319,6 +319,117 @@ static __always_inline void attempt_done(struct hmm_range *range, struct attempt
 	rec_submit(rec);
 }
 
+/*
+ * A driver's loop that gives up: test_hmm's dmirror_range_fault() (and any driver with a
+ * timeout) returns -EBUSY to its caller once HMM_RANGE_DEFAULT_TIMEOUT passed, with the chain of
+ * -EBUSY attempts still open, or after an attempt that succeeded but whose
+ * mmu_interval_read_retry() failed (inline: no probe sees it). Neither ends a chain here. So each
+ * thread's hmm_range_fault() calls within one ioctl form an episode, and the ioctl's return ends
+ * it: -EBUSY, or a chain left open, is the driver giving up, a chain record marked
+ * HMM_CHAIN_F_GAVE_UP. Ending the episode also closes the open chain, which would otherwise be
+ * continued by the thread's next call, however much later.
+ */
+struct episode {
+	__u64 first_ts; /* the first attempt's start */
+	__u64 notifier; /* the latest attempt's */
+	__u64 mm;
+	__u64 ops;
+	struct hmm_task owner;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32); /* tid */
+	__type(value, struct episode);
+} episodes SEC(".maps");
+
+/* An attempt by this thread (started at @ts): begin its episode, or move it to a's notifier. */
+static __always_inline void episode_note(const struct attempt *a, __u64 ts)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct episode *ep = bpf_map_lookup_elem(&episodes, &tid);
+	struct episode fresh = {};
+
+	if (ep) {
+		if (ep->notifier != (__u64)a->notifier) {
+			ep->notifier = (__u64)a->notifier;
+			ep->mm = a->mm;
+			ep->ops = a->ops;
+			ep->owner = a->owner;
+		}
+		return;
+	}
+	fresh.first_ts = ts;
+	fresh.notifier = (__u64)a->notifier;
+	fresh.mm = a->mm;
+	fresh.ops = a->ops;
+	fresh.owner = a->owner;
+	if (bpf_map_update_elem(&episodes, &tid, &fresh, BPF_ANY))
+		counter_add(HMM_C_STATE_DROPS, 1);
+	else
+		inflight_add(HMM_INFLIGHT_EPISODE, 1);
+}
+
+/* The driver gave up: a chain record from the episode's first attempt to @now. @ch: the chain
+ * left open (its attempts and the cause of its last -EBUSY), or NULL. */
+static __always_inline void gave_up(const struct episode *ep, const struct chain *ch, __u64 now)
+{
+	__u32 attempts = ch ? ch->attempts : 0;
+	struct hmm_rec_chain *c;
+
+	if (aggregate) {
+		hist_add(ep->ops, HMM_M_CHAIN_NS, HMM_RES_EBUSY, now - ep->first_ts);
+		hist_add(ep->ops, HMM_M_CHAIN_ATTEMPTS, HMM_RES_EBUSY, attempts);
+	}
+	if (!emit_events)
+		return;
+	c = rec_reserve(sizeof(*c), HMM_REC_CHAIN, ep->first_ts);
+	if (!c)
+		return;
+	c->dur_ns = now - ep->first_ts;
+	c->ret = -EBUSY;
+	c->notifier = ep->notifier;
+	c->mm = ep->mm;
+	c->ops = ep->ops;
+	task_current(&c->caller);
+	c->owner = ep->owner;
+	c->attempts = attempts;
+	c->busy = attempts;
+	if (ch)
+		c->cause = ch->cause;
+	else
+		__builtin_memset(&c->cause, 0, sizeof(c->cause));
+	c->flags = HMM_CHAIN_F_GAVE_UP;
+	c->__pad = 0;
+	rec_submit(c);
+}
+
+/* The thread's ioctl returned @ret: end its episode. */
+static __always_inline int episode_end(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct chain_key ckey = {};
+	struct episode *ep;
+	struct chain *ch;
+
+	if (!inflight_any(HMM_INFLIGHT_EPISODE))
+		return 0;
+	ep = bpf_map_lookup_elem(&episodes, &tid);
+	if (!ep)
+		return 0;
+	ckey.notifier = ep->notifier;
+	ckey.tid = tid;
+	ch = bpf_map_lookup_elem(&chains, &ckey);
+	if (ret == -EBUSY || ch)
+		gave_up(ep, ch, bpf_ktime_get_ns());
+	if (ch)
+		bpf_map_delete_elem(&chains, &ckey);
+	bpf_map_delete_elem(&episodes, &tid);
+	inflight_add(HMM_INFLIGHT_EPISODE, -1);
+	return 0;
+}
+
 /* @range: from fexit (a BTF pointer: @btf) or, for a kretprobe, NULL: the one its entry saved. */
 static __always_inline int fault_exit(struct hmm_range *range, int ret, bool btf)
 {
@@ -338,6 +449,7 @@ static __always_inline int fault_exit(struct hmm_range *range, int ret, bool btf
 		range = (void *)st.fault.range;
 	if (!attempt_read(range, &a, btf))
 		return 0;
+	episode_note(&a, st.ts);
 	res = hmm_fault_result(ret);
 	if (res == HMM_RES_EBUSY)
 		find_cause(a.notifier, a.mm, a.dev_owner, now, &cause, btf);
@@ -657,4 +769,18 @@ SEC("kretprobe/mmu_interval_read_begin")
 int BPF_KRETPROBE(kretprobe_mmu_interval_read_begin, long ret)
 {
 	return read_begin_exit(NULL, false);
+}
+
+/* The end of an ioctl, the syscall through which drivers such as test_hmm, amdkfd's SVM and xe
+ * fault on a process's behalf: it ends the thread's episode (episode_end()). */
+SEC("fexit/__x64_sys_ioctl")
+int BPF_PROG(fexit___x64_sys_ioctl, const struct pt_regs *regs, long ret)
+{
+	return episode_end(ret);
+}
+
+SEC("kretprobe/__x64_sys_ioctl")
+int BPF_KRETPROBE(kretprobe___x64_sys_ioctl, long ret)
+{
+	return episode_end(ret);
 }

@@ -126,6 +126,7 @@ enum hmm_attach_point {
 	HMM_AP_USERFAULT,	 /* handle_userfault */
 	HMM_AP_RANGE_FAULT_UNLOCKED, /* hmm_range_fault_unlocked_timeout (7.x) */
 	HMM_AP_DEVICE_PFNS,	 /* migrate_device_pfns (7.x) */
+	HMM_AP_IOCTL_EXIT,	 /* __x64_sys_ioctl: a driver's loop that gave up */
 	HMM_AP_MAX,
 };
 
@@ -214,6 +215,9 @@ struct hmm_rec_chain {
 
 #define HMM_CHAIN_F_UNLOCKED (1u << 0) /* the rounds of one hmm_range_fault_unlocked_timeout() */
 #define HMM_CHAIN_F_TIMEOUT  (1u << 1) /* ... which gave up: its timeout passed (ret -EBUSY) */
+/* A driver's own loop gave up (its timeout): the ioctl it ran in returned -EBUSY, or ended with
+ * the chain still open. ts: the thread's first hmm_range_fault() in that ioctl. */
+#define HMM_CHAIN_F_GAVE_UP  (1u << 2)
 
 /* The flags of a chain record, 0 for one written before they existed. */
 HMM_INLINE __u32 hmm_chain_flags(const struct hmm_rec_chain *c)

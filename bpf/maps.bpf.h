@@ -137,6 +137,7 @@ __hmm_shared struct {
 enum hmm_inflight {
 	HMM_INFLIGHT_UNLOCKED = 0, /* hmm_range_fault_unlocked_timeout() */
 	HMM_INFLIGHT_EVICT,	   /* migrate_device_range() / _pfns() */
+	HMM_INFLIGHT_EPISODE,	   /* threads with hmm_range_fault() calls in their ioctl */
 	HMM_INFLIGHT_MAX,
 };
 

@@ -15,14 +15,14 @@ static unsigned int addrs(const struct hmm_rec_hdr *h, __u64 a[2])
 	return a[0] ? 1 : 0;
 }
 
-/* A stall: the threshold reached, or a 7.x chain that ended by its timeout (an older record has
- * no flags: by its duration only). */
+/* A stall: the threshold reached, or a chain that ended by its timeout: a 7.x call's, or a
+ * driver's loop that gave up (an older record has no flags: by its duration only). */
 static unsigned int stall(const struct hmm_rec_hdr *h, __u64 stall_ns)
 {
 	const struct hmm_rec_chain *r = REC(chain, h);
 
 	return (r->dur_ns >= stall_ns ? HMM_STALL_LONG : 0) |
-	       (hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT ? HMM_STALL_TIMEOUT : 0);
+	       (hmm_chain_flags(r) & (HMM_CHAIN_F_TIMEOUT | HMM_CHAIN_F_GAVE_UP) ? HMM_STALL_TIMEOUT : 0);
 }
 
 /* A chain has no counters of its own: its attempts counted them (rec_fault.c). */
@@ -82,10 +82,11 @@ static void text(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, char *b
 	char cause[96], drv[64];
 
 	hmm_text_cause(cause, sizeof(cause), &r->cause);
-	snprintf(buf, n, "%s after %u attempts (%u -EBUSY)%s%s%s drv=%s%s",
+	snprintf(buf, n, "%s after %u attempts (%u -EBUSY)%s%s%s%s drv=%s%s",
 		 hmm_result_str(hmm_fault_result(r->ret)), r->attempts, r->busy,
 		 hmm_chain_flags(r) & HMM_CHAIN_F_UNLOCKED ? " unlocked" : "",
 		 hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT ? " timeout" : "",
+		 hmm_chain_flags(r) & HMM_CHAIN_F_GAVE_UP ? " gave_up" : "",
 		 hmm_rec_stall(h, fmt->stall_ns) ? " stall" : "",
 		 hmm_text_driver(fmt, r->ops, drv, sizeof(drv)), cause);
 }
@@ -101,6 +102,7 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "busy", json_integer(r->busy));
 	json_object_set_new(o, "unlocked", json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_UNLOCKED));
 	json_object_set_new(o, "timeout", json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_TIMEOUT));
+	json_object_set_new(o, "gave_up", json_boolean(hmm_chain_flags(r) & HMM_CHAIN_F_GAVE_UP));
 	json_object_set_new(o, "stall", json_boolean(hmm_rec_stall(h, fmt->stall_ns)));
 	json_object_set_new(o, "notifier", hmm_json_hex(r->notifier));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));

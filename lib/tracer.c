@@ -54,6 +54,7 @@ static const char *const ap_funcs[HMM_AP_MAX] = {
 	[HMM_AP_USERFAULT] = "handle_userfault",
 	[HMM_AP_RANGE_FAULT_UNLOCKED] = "hmm_range_fault_unlocked_timeout",
 	[HMM_AP_DEVICE_PFNS] = "migrate_device_pfns",
+	[HMM_AP_IOCTL_EXIT] = "__x64_sys_ioctl",
 };
 
 const char *hmm_ap_func(enum hmm_attach_point ap)

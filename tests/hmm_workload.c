@@ -85,6 +85,7 @@ enum op {
 	OP_MIGRATE_THP,
 	OP_EVICT,
 	OP_THRASH,
+	OP_STALL,
 	OP_NR,
 };
 
@@ -138,6 +139,8 @@ struct op_stats {
 	unsigned long	madvise;	/* storm: invalidating syscalls of the second thread */
 	unsigned long	mprotect;
 	unsigned long	munmap;
+	unsigned long	ebusy;		/* storm: reads whose driver loop gave up (-EBUSY) */
+	bool		fifo;		/* stall: the storm ran SCHED_FIFO on CPU 1 */
 	unsigned long	lock_drops;	/* uffd_unlocked: rounds the handler made retry */
 	unsigned long	huge;		/* migrate_thp: regions backed with a THP */
 	unsigned long	round_trips;	/* migrations that completed a round trip (rt_leg()) */
@@ -696,6 +699,8 @@ struct storm {
 	size_t		psz;
 	atomic_bool	running;	/* first rotation done */
 	atomic_bool	stop;
+	bool		sustained;	/* --stall: MADV_DONTNEED of the range and nothing else */
+	bool		fifo;		/* ... SCHED_FIFO on CPU 1 */
 	/* written by the storm thread, read by main after pthread_join() */
 	unsigned long	madvise, mprotect, munmap;
 	unsigned long	errors;
@@ -712,6 +717,30 @@ static void storm_fail(struct storm *s, const char *what)
 }
 
 /*
+ * --stall: the storm thread runs SCHED_FIFO on CPU 1 and does nothing but MADV_DONTNEED of the
+ * range, while the reader runs on CPU 0: every attempt of dmirror_range_fault()'s loop that an
+ * invalidation overlaps fails, and when none completes for HMM_RANGE_DEFAULT_TIMEOUT the read
+ * returns -EBUSY. An attempt still completes whenever the host deschedules the storm's vCPU for
+ * its length, so not every read gives up: the op reads until N did (stall.ebusy, exact).
+ */
+#define STALL_READS_MAX 10
+
+/* Pin the calling thread to @cpu, SCHED_FIFO when @fifo; errno-style error. */
+static int stall_pin(int cpu, bool fifo)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return errno;
+	if (fifo && sched_setscheduler(0, SCHED_FIFO, &sp))
+		return errno;
+	return 0;
+}
+
+/*
  * One rotation: MADV_DONTNEED of one page (MMU_NOTIFY_CLEAR), mprotect RO then RW of the
  * range (MMU_NOTIFY_PROTECTION_VMA, the PTEs are present) and munmap+mmap of a scratch
  * page outside the range (MMU_NOTIFY_UNMAP). All hit the whole-mm notifier, bump its
@@ -725,6 +754,10 @@ static void *storm_thread(void *arg)
 	size_t len = s->npages * s->psz;
 	unsigned char *scratch = NULL;
 
+	/* without CAP_SYS_NICE (under hmmtrace record, which drops it) or a second CPU, the
+	 * storm runs as it can: stall.fifo=0 */
+	if (s->sustained)
+		s->fifo = !stall_pin(1, true);
 	do {
 		/* The whole range: every device read must then fault all of it back in, and
 		 * hmm_range_fault() returns -EBUSY when an invalidation lands while it faults. */
@@ -732,6 +765,10 @@ static void *storm_thread(void *arg)
 			storm_fail(s, "madvise(MADV_DONTNEED)");
 		else
 			s->madvise++;
+		if (s->sustained) {
+			atomic_store(&s->running, true);
+			continue;
+		}
 
 		if (mprotect(s->range, len, PROT_READ))
 			storm_fail(s, "mprotect(PROT_READ)");
@@ -784,6 +821,7 @@ static void storm_read(struct ctx *c, struct op_stats *st, unsigned long iter, v
 	st->pages += c->npages;
 	err = dmirror(c, HMMW_DMIRROR_READ, p, c->bounce, &cmd);
 	if (err) {
+		st->ebusy += err == EBUSY;
 		op_error(st, iter, "HMM_DMIRROR_READ", err, err == EBUSY || err == EFAULT);
 		return;
 	}
@@ -792,9 +830,10 @@ static void storm_read(struct ctx *c, struct op_stats *st, unsigned long iter, v
 	st->cpages += cmd.cpages;
 }
 
-static void run_storm(struct ctx *c, struct op_stats *st, unsigned long n)
+static void run_storm(struct ctx *c, struct op_stats *st, unsigned long n, bool sustained)
 {
-	struct storm s = { .npages = c->npages, .psz = c->psz };
+	struct storm s = { .npages = c->npages, .psz = c->psz, .sustained = sustained };
+	cpu_set_t cpus;
 	pthread_t tid;
 	unsigned long i;
 	int err;
@@ -805,6 +844,15 @@ static void run_storm(struct ctx *c, struct op_stats *st, unsigned long n)
 		return;
 	}
 	fill_pages(s.range, c->npages, c->psz, op_seed(OP_STORM, 0));
+	if (sustained) {
+		if (sched_getaffinity(0, sizeof(cpus), &cpus))
+			CPU_ZERO(&cpus);
+		err = stall_pin(0, false);
+		if (err) {
+			op_error(st, 0, "sched_setaffinity(CPU 0)", err, false);
+			goto cleanup;
+		}
+	}
 	atomic_init(&s.running, false);
 	atomic_init(&s.stop, false);
 	err = start_thread(c, &tid, storm_thread, &s);
@@ -816,7 +864,9 @@ static void run_storm(struct ctx *c, struct op_stats *st, unsigned long n)
 	while (!atomic_load(&s.running))
 		sched_yield();
 	/* Data is not verified: MADV_DONTNEED legitimately turns pages into zero pages. */
-	for (i = 0; i < n; i++)
+	/* --stall N: until N reads gave up, or STALL_READS_MAX * N reads, each of which the
+	 * driver's timeout bounds (a second) */
+	for (i = 0; sustained ? st->ebusy < n && i < STALL_READS_MAX * n : i < n; i++)
 		storm_read(c, st, i, s.range);
 	atomic_store(&s.stop, true);
 	pthread_join(tid, NULL);
@@ -824,11 +874,14 @@ static void run_storm(struct ctx *c, struct op_stats *st, unsigned long n)
 	st->madvise = s.madvise;
 	st->mprotect = s.mprotect;
 	st->munmap = s.munmap;
+	st->fifo = s.fifo;
 	if (s.errors) {
 		op_error(st, 0, s.first_what, s.first_err, false);
 		st->errors += s.errors - 1;
 	}
 cleanup:
+	if (sustained && CPU_COUNT(&cpus))
+		(void)sched_setaffinity(0, sizeof(cpus), &cpus);
 	unmap_region(c, s.range, region_len(c));
 }
 
@@ -1628,8 +1681,8 @@ static void run_phase(struct ctx *c, enum op op, unsigned long n)
 		progress(c, "%s: %lu faults in batches of %lu pages", st->name, n, c->npages);
 	else
 		progress(c, "%s: %lu x %lu pages", st->name, n, c->npages);
-	if (op == OP_STORM)
-		run_storm(c, st, n);
+	if (op == OP_STORM || op == OP_STALL)
+		run_storm(c, st, n, op == OP_STALL);
 	else if (op == OP_SOFT_DIRTY)
 		run_soft_dirty(c, st, n);
 	else if (op == OP_UFFD_MINOR || op == OP_UFFD_MISSING)
@@ -1705,11 +1758,15 @@ static void print_stats(const struct ctx *c, enum op op)
 		put(st, "setup_calls_to_system", st->sys_ok_ops * mchunks);
 		break;
 	case OP_STORM:
+	case OP_STALL:
 		put(st, "driver_faults", st->faults);
 		put(st, "driver_cpages", st->cpages);
 		put(st, "madvise", st->madvise);
 		put(st, "mprotect", st->mprotect);
 		put(st, "munmap", st->munmap);
+		put(st, "ebusy", st->ebusy);
+		if (op == OP_STALL)
+			put(st, "fifo", st->fifo);
 		break;
 	case OP_EXCLUSIVE:
 		put(st, "driver_cpages", st->cpages);
@@ -1760,9 +1817,9 @@ static void print_stats(const struct ctx *c, enum op op)
 		break;
 	}
 	put(st, "errors", st->errors);
-	if (op == OP_STORM || op == OP_EXCLUSIVE)
+	if (op == OP_STORM || op == OP_STALL || op == OP_EXCLUSIVE)
 		put(st, "errors_tolerated", st->tolerated);
-	if (op != OP_STORM)
+	if (op != OP_STORM && op != OP_STALL)
 		put(st, "mismatches", st->mismatches);
 }
 
@@ -1790,6 +1847,7 @@ static const char *const op_names[OP_NR] = {
 	[OP_MIGRATE_THP] = "migrate_thp",
 	[OP_EVICT] = "evict",
 	[OP_THRASH] = "thrash",
+	[OP_STALL] = "stall",
 };
 
 /* long-only options carry OPT_BASE + enum op as their getopt value */
@@ -1815,6 +1873,7 @@ static const struct option long_opts[] = {
 	{ "migrate-thp",	required_argument,	NULL, OPT_BASE + OP_MIGRATE_THP },
 	{ "evict",		required_argument,	NULL, OPT_BASE + OP_EVICT },
 	{ "thrash",		required_argument,	NULL, OPT_BASE + OP_THRASH },
+	{ "stall",		required_argument,	NULL, OPT_BASE + OP_STALL },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "wait-signal",	no_argument,		NULL, 'W' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -1837,6 +1896,10 @@ static void usage(FILE *f)
 	      "                         HMM_DMIRROR_MIGRATE_TO_SYS\n"
 	      "      --storm N          N device reads of M pages while a second thread keeps\n"
 	      "                         invalidating (MADV_DONTNEED, mprotect, munmap)\n"
+	      "      --stall N          device reads of M pages while a second thread does\n"
+	      "                         nothing but MADV_DONTNEED of them, until N reads ran\n"
+	      "                         into the driver's timeout (-EBUSY: stall.ebusy), or\n"
+	      "                         10 N reads\n"
 	      "      --exclusive N      N HMM_DMIRROR_EXCLUSIVE calls on M fresh pages\n"
 	      "      --soft-dirty N     N writes of \"4\" to /proc/self/clear_refs with M\n"
 	      "                         mirrored pages present\n"

@@ -127,7 +127,7 @@ lab_session() {
 LAB_APS="hmm_range_fault mmu_interval_read_begin migrate_vma_setup migrate_vma_pages
 	migrate_vma_finalize migrate_device_range migrate_device_pages migrate_device_finalize
 	__mmu_notifier_invalidate_range_start __mmu_notifier_invalidate_range_end handle_userfault
-	hmm_range_fault_unlocked_timeout migrate_device_pfns"
+	hmm_range_fault_unlocked_timeout migrate_device_pfns __x64_sys_ioctl"
 
 # lab_absent VERSION: the attach points the VERSION lab kernel lacks, comma-separated in that
 # order, or "none": what hmmtop's header lists as not live there.

@@ -124,7 +124,7 @@ int tool_parse_paths(const char *arg, __u32 *skip_mask)
 		__u32 aps;
 	} paths[] = {
 		{"fault", 1u << HMM_AP_RANGE_FAULT | 1u << HMM_AP_READ_BEGIN |
-				  1u << HMM_AP_RANGE_FAULT_UNLOCKED},
+				  1u << HMM_AP_RANGE_FAULT_UNLOCKED | 1u << HMM_AP_IOCTL_EXIT},
 		{"migrate", 1u << HMM_AP_MIGRATE_SETUP | 1u << HMM_AP_MIGRATE_PAGES |
 				    1u << HMM_AP_MIGRATE_FINALIZE | 1u << HMM_AP_DEVICE_RANGE |
 				    1u << HMM_AP_DEVICE_PAGES | 1u << HMM_AP_DEVICE_FINALIZE |

@@ -101,7 +101,7 @@ hdr=$(curl -s -D - -o "$work/m1.prom" "$url/metrics" | tr -d '\r')
 expect_match "GET /metrics status" "$hdr" "^HTTP/1.1 200"
 expect_match "Content-Type" "$hdr" "^Content-Type: text/plain; version=0.0.4; charset=utf-8$"
 promcheck "GET /metrics" "$work/m1.prom"
-expect_eq "probe_info series" "$(grep -c '^hmm_exporter_probe_info{' "$work/m1.prom")" 13
+expect_eq "probe_info series" "$(grep -c '^hmm_exporter_probe_info{' "$work/m1.prom")" 14
 expect_eq "HELP lines = TYPE lines" "$(grep -c '^# HELP' "$work/m1.prom")" "$(grep -c '^# TYPE' "$work/m1.prom")"
 expect_match "no timestamps" "$(grep -v '^#' "$work/m1.prom" | awk 'NF != 2' | wc -l)" "^0$"
 
@@ -268,7 +268,7 @@ if [ -n "$ne" ]; then
 	pids+=($!)
 	for _ in $(seq 50); do curl -s -o "$work/ne.prom" "http://127.0.0.1:$nport/metrics" && break; sleep 0.2; done
 	expect_eq "node_exporter: node_textfile_scrape_error" "$(sed -n 's/^node_textfile_scrape_error //p' "$work/ne.prom")" 0
-	expect_eq "node_exporter serves our probe_info" "$(grep -c '^hmm_exporter_probe_info{' "$work/ne.prom")" 13
+	expect_eq "node_exporter serves our probe_info" "$(grep -c '^hmm_exporter_probe_info{' "$work/ne.prom")" 14
 	# (Families without samples, such as histograms nothing filled yet, are not passed on.)
 	expect_match "node_exporter serves our counters" "$(cat "$work/ne.prom")" '^hmm_range_fault_calls_total\{result="ok"\} 0$'
 else

@@ -8,7 +8,7 @@ ht=$OUTPUT/hmmtrace
 out=$("$ht" probe --json 2>/dev/null); rc=$?
 live=$(jq '[.attach[] | select(.state == "attached")] | length' <<<"$out")
 present=$(jq '[.attach[] | select(.state != "absent")] | length' <<<"$out")
-expect_eq "probe lists every attach point" "$(jq '.attach | length' <<<"$out")" 13
+expect_eq "probe lists every attach point" "$(jq '.attach | length' <<<"$out")" 14
 expect_eq "no attach point failed (CO-RE or verifier)" \
 	"$(jq -r '[.attach[] | select(.state == "failed") | .func] | join(",")' <<<"$out")" ""
 expect_eq "every attach point present here verified" \

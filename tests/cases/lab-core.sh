@@ -16,6 +16,8 @@
 #    the ranges that became thrashing) and stat (its counters), --migrate 4 under record, each
 #    equal to the generator's round trips (5.10: --thrash skipped, no MIGRATE_TO_SYS); the
 #    round trips of the dumped and stat's workloads, every op's, equal to the generator's model;
+#  - hmmtrace diff of --migrate 4 (A) and --migrate 8 --stall 1 (B): each line's direction, and
+#    its values where the generator counts them;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
 #    derived from the events.
 . "$(dirname "$0")/../lib.sh"
@@ -44,12 +46,12 @@ n() { local x; x=$(kv "$t" "$1"); echo "${x:-0}"; }
 check_probe() {
 	local v=$1 p=$2/probe mode j present=0 f
 	for f in $APS; do lab_kernel_has "$v" "$f" && present=$((present + 1)); done
-	echo "$v: the kernel's vmlinux defines $present of the 13 attach points"
+	echo "$v: the kernel's vmlinux defines $present of the 14 attach points"
 	for mode in auto kprobe; do
 		j=$p/$mode.json
-		expect_eq "$v: probe --mode $mode: attach points" "$(jq '.attach | length' "$j")" 13
+		expect_eq "$v: probe --mode $mode: attach points" "$(jq '.attach | length' "$j")" 14
 		expect_eq "$v: probe --mode $mode: absent ones" \
-			"$(jq '[.attach[] | select(.state == "absent")] | length' "$j")" $((13 - present))
+			"$(jq '[.attach[] | select(.state == "absent")] | length' "$j")" $((14 - present))
 		for f in $APS; do
 			lab_kernel_has "$v" "$f" ||
 				expect_eq "$v: probe: $f absent" "$(jq -r --arg f "$f" '.attach[] | select(.func == $f) | .state' "$j")" absent
@@ -198,14 +200,76 @@ check_storm() {
 	# Every -EBUSY is followed by the end of its chain, which counts it.
 	chained=$(evq '[.[] | select(.type == "chain") | .busy] | add // 0')
 	expect_eq "$v: -EBUSY returns all inside ended chains" "$chained" "$busy"
-	expect_eq "$v: chains without a cause" "$(evq '[.[] | select(.type == "chain" and .cause == null)] | length')" 0
+	# A read whose loop gave up (storm.ebusy) ends in a gave_up chain, with no cause when its
+	# last attempt succeeded and only the inline read_retry failed.
+	expect_eq "$v: chains without a cause" "$(evq '[.[] | select(.type == "chain" and .cause == null and (.gave_up | not))] | length')" 0
 	expect_eq "$v: -EBUSY without a cause" "$(evq '[.[] | select(.type == "fault" and .result == "ebusy" and .cause == null)] | length')" 0
-	expect_eq "$v: chains that did not end in success" "$(evq '[.[] | select(.type == "chain" and .result != "ok")] | length')" 0
+	expect_eq "$v: chains that gave up" "$(evq '[.[] | select(.type == "chain" and .gave_up)] | length')" "$(kv "$t" storm.ebusy)"
+	expect_eq "$v: chains that did not end in success" "$(evq '[.[] | select(.type == "chain" and .result != "ok" and (.gave_up | not))] | length')" 0
 	# The storm thread's own invalidations of the mirrored range, exactly.
 	expect_eq "$v: CLEAR inside the regions" "$(inside 'map(select(.event == "clear")) | length')" \
 		"$(kv "$t" storm.madvise)"
 	expect_eq "$v: PROTECTION_VMA inside the regions" \
 		"$(inside 'map(select(.event == "protection_vma")) | length')" "$(kv "$t" storm.mprotect)"
+}
+
+# The sustained storm: every read whose driver loop gave up at test_hmm's timeout (the generator
+# counts the -EBUSY returns) is one chain record marked gave_up, and a stall; no other chain ends
+# in -EBUSY. How many reads give up depends on the host: the storm's vCPU must not lose its host
+# CPU for the length of one attempt in a whole second.
+check_stall() {
+	local v=$1 d=$2/dump/stall gave ebusy
+	ev=$d/events.json t=$d/totals
+	expect_status "$v: dump around the stall op" "$(cat $d/rc)" 0
+	expect_status "$v: the stall op" "$(cat $d/workload.rc)" 0
+	grep -q "lost 0 " $d/dump.err && echo "ok: $v: stall: lost 0" || fail "$v: stall: events were lost: $(grep '^lost' $d/dump.err)"
+	ebusy=$(kv "$t" stall.ebusy)
+	gave=$(evq '[.[] | select(.type == "chain" and .gave_up)] | length')
+	echo "$v: stall: $(kv "$t" stall.ops) reads, $ebusy gave up; longest chain $(evq '[.[] | select(.type == "chain") | .dur_ns] | max // 0') ns"
+	expect_eq "$v: chains that gave up (stall.ebusy)" "$gave" "$ebusy"
+	expect_eq "$v: gave-up chains that are stalls" "$(evq '[.[] | select(.type == "chain" and .gave_up and .stall and .result == "ebusy")] | length')" "$ebusy"
+	expect_eq "$v: other chains ending in -EBUSY" "$(evq '[.[] | select(.type == "chain" and .result == "ebusy" and (.gave_up | not))] | length')" 0
+	[ "$ebusy" -gt 0 ] || echo "$v: note: no read ran into the driver's timeout on this host this time"
+}
+
+# hmmtrace diff of two recordings of the generator with known differences: A --migrate 4, B
+# --migrate 8 --stall 1 (reads under a sustained MADV_DONTNEED storm). Each line's direction, and
+# its values where the generator counts them.
+check_diff() {
+	local v=$1 d=$2/thrash j ta=$2/thrash/m-totals tb=$2/thrash/b-totals
+	expect_status "$v: record around the diff's B" "$(cat $d/b.rc)" 0
+	grep -q "events, lost 0," $d/b.err && echo "ok: $v: diff B: lost 0" ||
+		fail "$v: diff B: events were lost: $(grep 'recorded' $d/b.err)"
+	j=$("$OUTPUT/hmmtrace" diff $d/migrate.hmmtrace $d/diff-b.hmmtrace --json)
+	expect_status "$v: hmmtrace diff" $? 0
+	expect_eq "$v: diff: same host, same kernel" "$(jq -c '[.same_host, .same_kernel]' <<<"$j")" "[true,true]"
+	# dline METRIC WHAT: "a b trend" of that line (WHAT: direction, event, driver or -)
+	dline() {
+		jq -r --arg m "$1" --arg w "$2" '.lines[] | select(.metric == $m and
+			($w == "-" or .direction == $w or .event == $w or .driver == $w))
+			| "\(.a) \(.b) \(.trend)"' <<<"$j"
+	}
+	local b_calls b_busy
+	b_calls=$(jq '[.lines[] | select(.metric == "fault_calls")][0].b' <<<"$j")
+	expect_eq "$v: diff: fault calls (A migrates only)" "$(dline fault_calls -)" "0 $b_calls up"
+	expect_ge "$v: diff: B's fault calls" "$b_calls" 1
+	expect_match "$v: diff: -EBUSY per call" "$(dline ebusy_per_call -)" '^0 [0-9.e-]+ up$'
+	b_busy=$(jq '[.lines[] | select(.metric == "retries")][0].b' <<<"$j")
+	expect_eq "$v: diff: retries" "$(dline retries -)" "0 $b_busy up"
+	expect_eq "$v: diff: pages moved to the device" "$(dline pages_moved to_device)" \
+		"$(kv $ta migrate.to_device_cpages) $(kv $tb migrate.to_device_cpages) up"
+	expect_eq "$v: diff: round trips" "$(dline round_trips -)" \
+		"$(kv $ta migrate.round_trips) $(kv $tb migrate.round_trips) up"
+	if [ "$(kv $tb stall.ebusy)" = 0 ]; then
+		expect_eq "$v: diff: no stalls line (none either side)" "$(dline stalls -)" ""
+	else
+		expect_eq "$v: diff: stalls (B's reads that gave up)" "$(dline stalls -)" \
+			"0 $(kv $tb stall.ebusy) up"
+	fi
+	expect_match "$v: diff: pages moved to system" "$(dline pages_moved to_system)" ' up$'
+	expect_eq "$v: diff: nothing hidden" "$(jq .hidden <<<"$j")" 0
+	expect_match "$v: diff: MADV_DONTNEED's invalidations/s" "$(dline inval_per_s clear)" ' up$'
+	expect_match "$v: diff: test_hmm's faults" "$(dline driver_faults test_hmm)" '^0 [0-9]+ up$'
 }
 
 check_stat() {
@@ -343,6 +407,8 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_probe "$v" "$dir/out"
 	check_workload "$v" "$dir/out"
 	check_storm "$v" "$dir/out"
+	check_stall "$v" "$dir/out"
+	check_diff "$v" "$dir/out"
 	check_stat "$v" "$dir/out"
 	check_stat_kprobe "$v" "$dir/out"
 	check_filters "$v" "$dir/out"

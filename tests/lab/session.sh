@@ -7,12 +7,14 @@
 # Parts, in order (the device's memory only grows, so the generator runs come before hmm-tests):
 #   probe        hmmtrace probe --json, auto and kprobe mode
 #   workload     the generator alone (lab-workload: its own totals)
-#   dump         dump --json around the workload, then around the storm
+#   dump         dump --json around the workload, then around the storm, then --paths fault
+#                around --stall 1 (chains and calls of 1 ms or more)
 #   stat         stat around a workload, then stat --paths migrate --mode kprobe
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
 #   record       record --report around the workload and the storm, count_faults beside each
 #   thrash       record and stat around --thrash 5,2 (5.14+: MIGRATE_TO_SYS), record around
-#                --migrate 4: round trips and thrashing ranges
+#                --migrate 4: round trips and thrashing ranges; record around --migrate 8
+#                --stall 1, the B of hmmtrace diff
 #   hmm-tests    the kernel's selftest once, under record (count_faults beside) and under
 #                dump --stats at the same time; its TAP output is lab-hmm-tests' too
 work=$1 storm=$2 statwork=$3 plain=$4
@@ -40,11 +42,11 @@ part workload
 hmm_workload $plain >/out/workload/totals 2>/out/workload/err
 echo $? >/out/workload/rc
 
-# dump NAME WORKLOAD-OPTIONS: dump --json around one generator run.
+# dump NAME WORKLOAD-OPTIONS [DUMP-OPTIONS]: dump --json around one generator run.
 dump() {
 	d=/out/dump/$1
 	mkdir -p $d
-	hmmtrace dump --json >$d/events.json 2>$d/dump.err &
+	hmmtrace dump --json ${3:-} >$d/events.json 2>$d/dump.err &
 	p=$!
 	wait_for $d/dump.err "hmmtrace: tracing" $p
 	hmm_workload -q $2 >$d/totals 2>$d/err
@@ -57,6 +59,10 @@ dump() {
 part dump
 dump workload "$work"
 dump storm "$storm"
+# A storm test_hmm's loop cannot outlast: reads until one gives up at the driver's timeout (or 10).
+# The fault path only, the chains and faults of a millisecond or more, and a 64 MiB ring: the
+# invalidations and attempts of a sustained storm would overflow the ring buffer.
+dump stall "-m 512 --stall 1" "--paths fault --min-us 1000 -b 65536"
 
 part stat
 hmmtrace stat --json -- sh -c "exec hmm_workload -q $statwork >/out/stat/totals" \
@@ -123,6 +129,11 @@ echo $? >$t/stat.rc
 hmmtrace record -o $t/migrate.hmmtrace -- sh -c "exec hmm_workload -q --migrate 4 >$t/m-totals" \
 	2>$t/m.err
 echo $? >$t/m.rc
+# hmmtrace diff's B against that A (lab-core): twice the rounds, and a sustained storm's reads
+# (-EBUSY, retries, MADV_DONTNEED); a 64 MiB ring holds the storm's invalidations.
+hmmtrace record -b 65536 -o $t/diff-b.hmmtrace -- \
+	sh -c "exec hmm_workload -q --migrate 8 --stall 1 >$t/b-totals" 2>$t/b.err
+echo $? >$t/b.rc
 
 part hmm-tests
 h=/out/hmm-tests
