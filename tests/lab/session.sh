@@ -13,8 +13,8 @@
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
 #   record       record --report around the workload and the storm, count_faults beside each
 #   thrash       record and stat around --thrash 5,2 (5.14+: MIGRATE_TO_SYS), record around
-#                --migrate 4: round trips and thrashing ranges; record around --migrate 8
-#                --stall 1, the B of hmmtrace diff
+#                --migrate 4: round trips and thrashing ranges; record around -m 512 --migrate 8
+#                --storm 100, the B of hmmtrace diff
 #   hmm-tests    the kernel's selftest once, under record (count_faults beside) and under
 #                dump --stats at the same time; its TAP output is lab-hmm-tests' too
 work=$1 storm=$2 statwork=$3 plain=$4
@@ -129,10 +129,10 @@ echo $? >$t/stat.rc
 hmmtrace record -o $t/migrate.hmmtrace -- sh -c "exec hmm_workload -q --migrate 4 >$t/m-totals" \
 	2>$t/m.err
 echo $? >$t/m.rc
-# hmmtrace diff's B against that A (lab-core): twice the rounds, and a sustained storm's reads
-# (-EBUSY, retries, MADV_DONTNEED); a 64 MiB ring holds the storm's invalidations.
+# hmmtrace diff's B against that A (lab-core): twice the rounds of 8 times the pages, and the
+# storm's reads (-EBUSY, retries, MADV_DONTNEED); a 64 MiB ring holds the storm's invalidations.
 hmmtrace record -b 65536 -o $t/diff-b.hmmtrace -- \
-	sh -c "exec hmm_workload -q --migrate 8 --stall 1 >$t/b-totals" 2>$t/b.err
+	sh -c "exec hmm_workload -q -m 512 --migrate 8 --storm 100 >$t/b-totals" 2>$t/b.err
 echo $? >$t/b.rc
 
 part hmm-tests
