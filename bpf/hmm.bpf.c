@@ -93,6 +93,7 @@ static __always_inline void find_cause(struct mmu_interval_notifier *notifier, _
 	cause->end = ring->slot[best].end;
 	cause->event = ring->slot[best].event;
 	cause->task = ring->slot[best].task;
+	cause->stack = ring->slot[best].stack;
 	cause->ago_ns = now - best_ts;
 }
 

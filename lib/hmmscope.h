@@ -115,6 +115,8 @@ struct hmm_tracer_opts {
 	 * HMM_THRASH_RING). */
 	__u64 thrash_ns;
 	__u32 thrash_min;
+	bool stacks; /* the kernel stack of each invalidation, in the causes it is blamed for
+			(struct hmm_cause.stack; hmm_tracer__stack()) */
 };
 
 struct hmm_tracer;
@@ -126,6 +128,9 @@ int hmm_tracer__attach(struct hmm_tracer *t);
 int hmm_tracer__poll(struct hmm_tracer *t, int timeout_ms);
 /* Counters (enum hmm_counter) summed over CPUs. */
 int hmm_tracer__counters(struct hmm_tracer *t, __u64 out[HMM_C_MAX]);
+/* The frames of a cause stack (struct hmm_cause.stack, id + 1), innermost first: how many (at
+ * most n), or -errno (-ENOENT: no such stack, -EINVAL: not tracing with opts.stacks). */
+int hmm_tracer__stack(struct hmm_tracer *t, __u32 stack, __u64 *ips, int n);
 /* Ring-buffer reserve failures per CPU (per_cpu may be NULL); returns the total or -errno. */
 long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n);
 /* Every in-kernel histogram, merged over CPUs. */

@@ -368,6 +368,28 @@ nomem:
 	return NULL;
 }
 
+struct hmm_stats_stack *stats_stack_get(struct hmm_stats *s, __u32 stack)
+{
+	struct hmm_stats_priv *p = s->priv;
+	struct hmm_stats_stack *st;
+	long i = kmap_get(&p->stack_map, stack, 0);
+
+	if (i >= 0)
+		return s->stacks[i];
+	if (grow(&s->stacks, &p->cap_stacks, s->n_stacks) || !(st = calloc(1, sizeof(*st))))
+		goto nomem;
+	st->stack = stack;
+	if (kmap_put(&p->stack_map, stack, 0, s->n_stacks)) {
+		free(st);
+		goto nomem;
+	}
+	s->stacks[s->n_stacks++] = st;
+	return st;
+nomem:
+	p->err = -ENOMEM;
+	return NULL;
+}
+
 struct hmm_stats_range *stats_range_get(struct hmm_stats *s, __u64 mm, __u64 start)
 {
 	struct hmm_stats_priv *p = s->priv;
@@ -484,6 +506,11 @@ static void free_all(void **arr, size_t n)
 	free(arr);
 }
 
+const struct hmm_stacktab *hmm_stats__stacktab(const struct hmm_stats *s)
+{
+	return s->priv->opts.stacks;
+}
+
 void hmm_stats__free(struct hmm_stats *s)
 {
 	struct hmm_stats_priv *p;
@@ -496,6 +523,7 @@ void hmm_stats__free(struct hmm_stats *s)
 	free_all((void **)s->migs, s->n_migs);
 	free_all((void **)s->inval_tasks, s->n_inval_tasks);
 	free_all((void **)s->ranges, s->n_ranges);
+	free_all((void **)s->stacks, s->n_stacks);
 	free(s->top_chains);
 	free(s->top_stalls);
 	if (p) {
@@ -507,6 +535,7 @@ void hmm_stats__free(struct hmm_stats *s)
 		kmap_free(&p->mig_map);
 		kmap_free(&p->task_map);
 		kmap_free(&p->range_map);
+		kmap_free(&p->stack_map);
 		kmap_free(&p->hist_map);
 		kmap_free(&p->site_map);
 		free(p);

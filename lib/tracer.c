@@ -382,6 +382,7 @@ static int open_and_configure(struct hmm_tracer *t)
 	ro->emit_events = t->opts.events;
 	ro->aggregate = t->opts.aggregate;
 	ro->per_owner = t->opts.per_owner;
+	ro->cause_stacks = t->opts.stacks;
 	ro->thrash_ns = t->opts.thrash_ns;
 	ro->thrash_min = t->opts.thrash_min > HMM_THRASH_RING ? HMM_THRASH_RING : t->opts.thrash_min;
 	ro->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
@@ -390,6 +391,8 @@ static int open_and_configure(struct hmm_tracer *t)
 	err = bpf_map__set_max_entries(t->skel->maps.events, t->opts.ringbuf_bytes);
 	if (!err && !t->opts.per_owner) /* its per-CPU values are preallocated: keep one */
 		err = bpf_map__set_max_entries(t->skel->maps.owner_stats, 1);
+	if (!err && !t->opts.stacks) /* no stacks, no memory for them */
+		err = bpf_map__set_max_entries(t->skel->maps.inval_stacks, 1);
 	if (err)
 		return err;
 	for (ap = 0; ap < HMM_AP_MAX; ap++) {
@@ -603,6 +606,22 @@ int hmm_tracer__counters(struct hmm_tracer *t, __u64 out[HMM_C_MAX])
 			out[i] += vals[c].c[i];
 	free(vals);
 	return err;
+}
+
+int hmm_tracer__stack(struct hmm_tracer *t, __u32 stack, __u64 *ips, int n)
+{
+	__u64 val[HMM_STACK_DEPTH] = {};
+	__u32 id = stack - 1;
+	int depth;
+
+	if (!t->loaded || !t->opts.stacks || !stack)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.inval_stacks), &id, val))
+		return -errno;
+	/* The map's value is zero-filled past the stack's depth. */
+	for (depth = 0; depth < HMM_STACK_DEPTH && depth < n && val[depth]; depth++)
+		ips[depth] = val[depth];
+	return depth;
 }
 
 long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n)
