@@ -394,6 +394,13 @@ struct hmm_rec_stack {
 	struct hmm_stack_frame frame[];
 };
 
+/* stat --stacks (aggregation mode): the -EBUSY attempts blamed on one cause stack, per CPU, in
+ * the stack_retries map keyed by struct hmm_cause.stack. */
+struct hmm_stack_agg {
+	__u64 retries;
+	__u64 lost_ns; /* their time */
+};
+
 /* ---- in-kernel aggregation --------------------------------------------------------------- */
 
 /*
@@ -604,6 +611,7 @@ _Static_assert(sizeof(struct hmm_rec_sym) == 120, "hmm_rec_sym");
 _Static_assert(sizeof(struct hmm_rec_round_trip) == 128, "hmm_rec_round_trip");
 _Static_assert(sizeof(struct hmm_stack_frame) == 64, "hmm_stack_frame");
 _Static_assert(sizeof(struct hmm_rec_stack) == 24, "hmm_rec_stack");
+_Static_assert(sizeof(struct hmm_stack_agg) == 16, "hmm_stack_agg");
 _Static_assert(sizeof(struct hmm_thrash) == 96, "hmm_thrash");
 _Static_assert(sizeof(struct hmm_hist_key) == 16, "hmm_hist_key");
 _Static_assert(sizeof(struct hmm_hist) == 16 + 8 * HMM_HIST_SLOTS, "hmm_hist");

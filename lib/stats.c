@@ -506,6 +506,19 @@ static void free_all(void **arr, size_t n)
 	free(arr);
 }
 
+int hmm_stats__stack_add(struct hmm_stats *s, __u32 stack, __u64 retries, __u64 lost_ns)
+{
+	struct hmm_stats_stack *st;
+
+	s->priv->err = 0;
+	st = stack ? stats_stack_get(s, stack) : NULL;
+	if (!st)
+		return stack ? s->priv->err : 0;
+	st->retries += retries;
+	st->lost_ns += lost_ns;
+	return 0;
+}
+
 const struct hmm_stacktab *hmm_stats__stacktab(const struct hmm_stats *s)
 {
 	return s->priv->opts.stacks;

@@ -201,6 +201,9 @@ int hmm_stats__hists(const struct hmm_stats *s,
 		     void *ctx);
 /* One metric merged over its labels (label < 0) or for one label, and over drivers. */
 void hmm_stats__metric(const struct hmm_stats *s, __u16 metric, int label, struct hmm_hist *out);
+/* Retries by cause stack counted elsewhere (stat --stacks: in the kernel) into s->stacks. 0 or
+ * -ENOMEM. */
+int hmm_stats__stack_add(struct hmm_stats *s, __u32 stack, __u64 retries, __u64 lost_ns);
 /* opts.stacks: the frames of the cause stacks in s->stacks, or NULL. */
 const struct hmm_stacktab *hmm_stats__stacktab(const struct hmm_stats *s);
 void hmm_stats__free(struct hmm_stats *s);

@@ -393,6 +393,8 @@ static int open_and_configure(struct hmm_tracer *t)
 		err = bpf_map__set_max_entries(t->skel->maps.owner_stats, 1);
 	if (!err && !t->opts.stacks) /* no stacks, no memory for them */
 		err = bpf_map__set_max_entries(t->skel->maps.inval_stacks, 1);
+	if (!err && !(t->opts.stacks && t->opts.aggregate))
+		err = bpf_map__set_max_entries(t->skel->maps.stack_retries, 1);
 	if (err)
 		return err;
 	for (ap = 0; ap < HMM_AP_MAX; ap++) {
@@ -622,6 +624,36 @@ int hmm_tracer__stack(struct hmm_tracer *t, __u32 stack, __u64 *ips, int n)
 	for (depth = 0; depth < HMM_STACK_DEPTH && depth < n && val[depth]; depth++)
 		ips[depth] = val[depth];
 	return depth;
+}
+
+int hmm_tracer__stack_retries(struct hmm_tracer *t, hmm_stack_agg_fn fn, void *ctx)
+{
+	struct hmm_stack_agg *vals = NULL, sum;
+	__u32 key, next, *prev = NULL;
+	int fd, c, err = 0;
+
+	if (!t->loaded || !t->opts.stacks || !t->opts.aggregate)
+		return 0;
+	fd = bpf_map__fd(t->skel->maps.stack_retries);
+	vals = calloc(t->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue; /* deleted meanwhile: nothing deletes, but be safe */
+		memset(&sum, 0, sizeof(sum));
+		for (c = 0; c < t->ncpus; c++) {
+			sum.retries += vals[c].retries;
+			sum.lost_ns += vals[c].lost_ns;
+		}
+		err = fn(ctx, key, &sum);
+		if (err)
+			break;
+	}
+	free(vals);
+	return err;
 }
 
 long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n)

@@ -340,9 +340,9 @@ int tool_drop_privileges(void)
 	return err;
 }
 
-const struct hmm_rec_stack *tool_stack_learn(struct hmm_stacktab *st, struct hmm_tracer *t,
-					     const struct hmm_ksyms *ks,
-					     const struct hmm_rec_hdr *rec)
+/* Read stack from the tracer's map and symbolize it, into st; false if st had it already. */
+static bool stack_add(struct hmm_stacktab *st, struct hmm_tracer *t, const struct hmm_ksyms *ks,
+		      __u32 stack, const struct hmm_rec_hdr *at)
 {
 	static bool warned;
 	union {
@@ -351,11 +351,10 @@ const struct hmm_rec_stack *tool_stack_learn(struct hmm_stacktab *st, struct hmm
 			  HMM_STACK_DEPTH * sizeof(struct hmm_stack_frame)];
 	} buf;
 	__u64 ips[HMM_STACK_DEPTH];
-	__u32 stack = hmm_rec_cause_stack(rec);
 	int n;
 
-	if (!st || !stack || hmm_stacktab__get(st, stack))
-		return NULL;
+	if (hmm_stacktab__get(st, stack))
+		return false;
 	n = hmm_tracer__stack(t, stack, ips, HMM_STACK_DEPTH);
 	if (n < 0 && !warned) {
 		warned = true;
@@ -363,11 +362,29 @@ const struct hmm_rec_stack *tool_stack_learn(struct hmm_stacktab *st, struct hmm
 			 "without frames", stack, strerror(-n));
 	}
 	hmm_rec_stack_fill(&buf.rec, stack, ips, n < 0 ? 0 : n, ks);
-	buf.rec.hdr.ts = rec->ts;
-	buf.rec.hdr.cpu = rec->cpu;
-	if (hmm_stacktab__add(st, &buf.rec))
+	if (at) {
+		buf.rec.hdr.ts = at->ts;
+		buf.rec.hdr.cpu = at->cpu;
+	}
+	return !hmm_stacktab__add(st, &buf.rec);
+}
+
+const struct hmm_rec_stack *tool_stack_learn(struct hmm_stacktab *st, struct hmm_tracer *t,
+					     const struct hmm_ksyms *ks,
+					     const struct hmm_rec_hdr *rec)
+{
+	__u32 stack = hmm_rec_cause_stack(rec);
+
+	if (!st || !stack || !stack_add(st, t, ks, stack, rec))
 		return NULL;
 	return hmm_stacktab__get(st, stack);
+}
+
+int tool_stack_get(struct hmm_stacktab *st, struct hmm_tracer *t, const struct hmm_ksyms *ks,
+		   __u32 stack)
+{
+	stack_add(st, t, ks, stack, NULL);
+	return hmm_stacktab__get(st, stack) ? 0 : -ENOMEM;
 }
 
 void tool_stacks_summary(struct hmm_tracer *t, const struct hmm_stacktab *st)

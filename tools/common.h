@@ -96,6 +96,9 @@ struct hmm_tracer;
 const struct hmm_rec_stack *tool_stack_learn(struct hmm_stacktab *st, struct hmm_tracer *t,
 					     const struct hmm_ksyms *ks,
 					     const struct hmm_rec_hdr *rec);
+/* The same for a stack number (stat --stacks): 0 once st holds it, or -ENOMEM. */
+int tool_stack_get(struct hmm_stacktab *st, struct hmm_tracer *t, const struct hmm_ksyms *ks,
+		   __u32 stack);
 /* --stacks: the stacks seen (st) and those the BPF side could not store, a line on stderr. */
 void tool_stacks_summary(struct hmm_tracer *t, const struct hmm_stacktab *st);
 

@@ -321,7 +321,7 @@ static void test_report(void **state)
 			    "__mmu_notifier_invalidate_range_start 4000\n");
 	free(out);
 
-	j = stacks_json(s, st);
+	j = stacks_json(s, st, true);
 	assert_int_equal(json_array_size(j), 4);
 	out = json_dumps(json_array_get(j, 1), JSON_COMPACT | JSON_PRESERVE_ORDER);
 	assert_string_equal(out, "{\"stack\":3,\"retries\":2,\"lost_ns\":4000,\"chains\":1,\"stalls\":0,"
@@ -352,10 +352,32 @@ static void test_report_none(void **state)
 	assert_int_equal(hmm_stats__add(s, &f.hdr), 0);
 	assert_null(stacks_sorted(s, &n));
 	assert_int_equal(n, 0);
-	assert_null(stacks_json(s, NULL));
+	assert_null(stacks_json(s, NULL, true));
 	out = folded(s, NULL, FOLDED_RETRIES);
 	assert_string_equal(out, "");
 	free(out);
+	hmm_stats__free(s);
+}
+
+/* stat --stacks: counts from the kernel, added per stack; no chains or stalls in its JSON. */
+static void test_stat_counts(void **state)
+{
+	struct hmm_stats *s = hmm_stats__new(NULL);
+	char *out;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(hmm_stats__stack_add(s, 8, 3, 600), 0);
+	assert_int_equal(hmm_stats__stack_add(s, 3, 5, 100), 0);
+	assert_int_equal(hmm_stats__stack_add(s, 8, 1, 50), 0);
+	assert_int_equal(hmm_stats__stack_add(s, 0, 9, 9), 0); /* no stack: not a group */
+	assert_int_equal(s->n_stacks, 2);
+	j = stacks_json(s, NULL, false);
+	out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(out, "[{\"stack\":3,\"retries\":5,\"lost_ns\":100,\"frames\":null},"
+				 "{\"stack\":8,\"retries\":4,\"lost_ns\":650,\"frames\":null}]");
+	free(out);
+	json_decref(j);
 	hmm_stats__free(s);
 }
 
@@ -397,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_file_roundtrip),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_report_none),
+		cmocka_unit_test(test_stat_counts),
 		cmocka_unit_test(test_cause_fmt),
 	};
 

@@ -286,7 +286,7 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 	json_object_set_new(ch, "longest", a);
 	json_object_set_new(o, "retry_chains", ch);
 	json_object_set_new(o, "stalls", j_stalls(s));
-	a = stacks_json(s, hmm_stats__stacktab(s)); /* recorded with --stacks */
+	a = stacks_json(s, hmm_stats__stacktab(s), true); /* recorded with --stacks */
 	if (a)
 		json_object_set_new(o, "cause_stacks", a);
 
@@ -543,7 +543,7 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 		text_chain(f, &s->top_chains[k], false);
 
 	text_stalls(f, s);
-	stacks_text(f, s, hmm_stats__stacktab(s), TOP_N);
+	stacks_text(f, s, hmm_stats__stacktab(s), TOP_N, true);
 
 	fprintf(f, "\nmigrations:\n");
 	migs = (void *)sorted((void *const *)s->migs, s->n_migs, by_mig);

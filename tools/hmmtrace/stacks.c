@@ -40,7 +40,8 @@ const struct hmm_stats_stack **stacks_sorted(const struct hmm_stats *s, size_t *
 	return arr;
 }
 
-void stacks_text(FILE *f, const struct hmm_stats *s, const struct hmm_stacktab *st, size_t top)
+void stacks_text(FILE *f, const struct hmm_stats *s, const struct hmm_stacktab *st, size_t top,
+		 bool chains)
 {
 	const struct hmm_stats_stack **arr;
 	char lost[16], frame[96], safe[96];
@@ -50,19 +51,26 @@ void stacks_text(FILE *f, const struct hmm_stats *s, const struct hmm_stacktab *
 	if (!arr)
 		return;
 	fprintf(f, "\ncause stacks (the invalidations' kernel stacks): %zu\n", n);
-	fprintf(f, "  %8s %7s %7s %9s  STACK (innermost first)\n", "RETRIES", "CHAINS", "STALLS",
-		"LOST");
+	if (chains)
+		fprintf(f, "  %8s %7s %7s %9s  STACK (innermost first)\n", "RETRIES", "CHAINS",
+			"STALLS", "LOST");
+	else
+		fprintf(f, "  %8s %9s  STACK (innermost first)\n", "RETRIES", "LOST");
 	for (size_t k = 0; k < n && k < top; k++) {
 		const struct hmm_stats_stack *x = arr[k];
 		const struct hmm_rec_stack *r = hmm_stacktab__get(st, x->stack);
 		unsigned int depth = r ? hmm_rec_stack_depth(r) : 0;
 
 		hmm_fmt_duration(lost, sizeof(lost), x->lost_ns);
-		fprintf(f, "  %8llu %7llu %7llu %9s  #%u%s\n", (unsigned long long)x->retries,
-			(unsigned long long)x->chains, (unsigned long long)x->stalls, lost, x->stack,
-			depth ? "" : " (frames unknown)");
+		if (chains)
+			fprintf(f, "  %8llu %7llu %7llu %9s  #%u%s\n", (unsigned long long)x->retries,
+				(unsigned long long)x->chains, (unsigned long long)x->stalls, lost,
+				x->stack, depth ? "" : " (frames unknown)");
+		else
+			fprintf(f, "  %8llu %9s  #%u%s\n", (unsigned long long)x->retries, lost,
+				x->stack, depth ? "" : " (frames unknown)");
 		for (unsigned int i = 0; i < depth; i++)
-			fprintf(f, "  %35s %s\n", "",
+			fprintf(f, "  %*s %s\n", chains ? 35 : 19, "",
 				hmm_term_str(safe, sizeof(safe),
 					     hmm_stack_frame_str(&r->frame[i], true, frame,
 								 sizeof(frame)),
@@ -71,7 +79,7 @@ void stacks_text(FILE *f, const struct hmm_stats *s, const struct hmm_stacktab *
 	free(arr);
 }
 
-json_t *stacks_json(const struct hmm_stats *s, const struct hmm_stacktab *st)
+json_t *stacks_json(const struct hmm_stats *s, const struct hmm_stacktab *st, bool chains)
 {
 	const struct hmm_stats_stack **arr;
 	json_t *a;
@@ -87,8 +95,10 @@ json_t *stacks_json(const struct hmm_stats *s, const struct hmm_stacktab *st)
 		json_object_set_new(o, "stack", json_integer(arr[k]->stack));
 		json_object_set_new(o, "retries", hmm_json_u64(arr[k]->retries));
 		json_object_set_new(o, "lost_ns", hmm_json_u64(arr[k]->lost_ns));
-		json_object_set_new(o, "chains", hmm_json_u64(arr[k]->chains));
-		json_object_set_new(o, "stalls", hmm_json_u64(arr[k]->stalls));
+		if (chains) {
+			json_object_set_new(o, "chains", hmm_json_u64(arr[k]->chains));
+			json_object_set_new(o, "stalls", hmm_json_u64(arr[k]->stalls));
+		}
 		json_object_set_new(o, "frames", hmm_json_stack(st, arr[k]->stack));
 		json_array_append_new(a, o);
 	}

@@ -19,10 +19,12 @@ enum stacks_folded {
 /* The stacks of s by retries (then time lost, then id); *n is their count. NULL: none or no
  * memory (*n is 0 then). The caller frees the array. */
 const struct hmm_stats_stack **stacks_sorted(const struct hmm_stats *s, size_t *n);
-/* "cause stacks" section of the text report, the top @top stacks; nothing when s has none. */
-void stacks_text(FILE *f, const struct hmm_stats *s, const struct hmm_stacktab *st, size_t top);
+/* "cause stacks" section of the text report, the top @top stacks; nothing when s has none.
+ * @chains: s counted chains and stalls (from records; stat's in-kernel counts have none). */
+void stacks_text(FILE *f, const struct hmm_stats *s, const struct hmm_stacktab *st, size_t top,
+		 bool chains);
 /* The "cause_stacks" array of the JSON report, every stack; NULL when s has none. */
-json_t *stacks_json(const struct hmm_stats *s, const struct hmm_stacktab *st);
+json_t *stacks_json(const struct hmm_stats *s, const struct hmm_stacktab *st, bool chains);
 /* Folded stacks, "root;...;leaf count" a line, equal lines merged, sorted; functions without
  * offsets. A stack with no frames known is "[stack N]". 0 or -errno. */
 int stacks_folded(FILE *f, const struct hmm_stats *s, const struct hmm_stacktab *st,
