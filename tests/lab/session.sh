@@ -12,7 +12,7 @@
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
 #   record       record --report around the workload and the storm, count_faults beside each
 #   stacks       record --stacks --report around the storm (kprobe mode too, where the kernel
-#                allows it); the file's events, report, report --folded
+#                allows it); the file's events, report, report --folded; stat --stacks
 #   thrash       record and stat around --thrash 5,2 (5.14+: MIGRATE_TO_SYS), record around
 #                --migrate 4: round trips and thrashing ranges
 #   hmm-tests    the kernel's selftest once, under record (count_faults beside) and under
@@ -132,6 +132,10 @@ stacks() {
 }
 stacks auto
 case $v in 7.*) ;; *) stacks kprobe --mode kprobe ;; esac # 7.x refuses kprobe mode
+# stat --stacks: the retries per stack, counted in the kernel
+hmmtrace stat --json --stacks -- sh -c "exec hmm_workload -q $storm >/out/stacks/stat-totals" \
+	>/out/stacks/stat.json 2>/out/stacks/stat.err
+echo $? >/out/stacks/stat.rc
 
 part thrash
 t=/out/thrash
