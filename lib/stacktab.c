@@ -4,18 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kmap.h"
 #include "stacktab.h"
 
-#define STACKTAB_BUCKETS 256
-
-struct stack_ent {
-	struct stack_ent *next;
-	struct hmm_rec_stack rec; /* followed by its frames */
-};
-
 struct hmm_stacktab {
-	struct stack_ent *bucket[STACKTAB_BUCKETS];
-	size_t n;
+	struct hmm_rec_stack **ent; /* each a copy, frames included, in order of learning */
+	size_t n, cap;
+	struct kmap map; /* stack -> ent[] */
 };
 
 struct hmm_stacktab *hmm_stacktab__new(void)
@@ -27,24 +22,11 @@ void hmm_stacktab__free(struct hmm_stacktab *st)
 {
 	if (!st)
 		return;
-	for (size_t i = 0; i < STACKTAB_BUCKETS; i++) {
-		struct stack_ent *e = st->bucket[i], *next;
-
-		for (; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-	}
+	for (size_t i = 0; i < st->n; i++)
+		free(st->ent[i]);
+	free(st->ent);
+	kmap_free(&st->map);
 	free(st);
-}
-
-static struct stack_ent **find(const struct hmm_stacktab *st, __u32 stack)
-{
-	struct stack_ent **p = (struct stack_ent **)&st->bucket[(stack * 2654435761u) >> 24];
-
-	while (*p && (*p)->rec.stack != stack)
-		p = &(*p)->next;
-	return p;
 }
 
 unsigned int hmm_rec_stack_depth(const struct hmm_rec_stack *rec)
@@ -68,34 +50,36 @@ size_t hmm_rec_stack_size(unsigned int depth)
 int hmm_stacktab__add(struct hmm_stacktab *st, const struct hmm_rec_stack *rec)
 {
 	unsigned int depth = hmm_rec_stack_depth(rec);
-	struct stack_ent **p, *e;
+	struct hmm_rec_stack *e;
 
-	if (!rec->stack)
+	if (!rec->stack || kmap_get(&st->map, rec->stack, 0) >= 0)
 		return 0;
-	p = find(st, rec->stack);
-	if (*p)
-		return 0;
-	e = calloc(1, sizeof(*e) + depth * sizeof(rec->frame[0]));
+	if (grow_array(&st->ent, &st->cap, st->n + 1, sizeof(*st->ent)))
+		return -ENOMEM;
+	e = malloc(hmm_rec_stack_size(depth));
 	if (!e)
 		return -ENOMEM;
-	memcpy(&e->rec, rec, hmm_rec_stack_size(depth));
-	e->rec.depth = depth;
-	e->rec.hdr.size = hmm_rec_stack_size(depth);
+	memcpy(e, rec, hmm_rec_stack_size(depth));
+	e->depth = depth;
+	e->hdr.size = hmm_rec_stack_size(depth);
 	for (unsigned int i = 0; i < depth; i++)
-		e->rec.frame[i].name[sizeof(e->rec.frame[i].name) - 1] = '\0';
-	*p = e;
-	st->n++;
+		e->frame[i].name[sizeof(e->frame[i].name) - 1] = '\0';
+	if (kmap_put(&st->map, rec->stack, 0, st->n)) {
+		free(e);
+		return -ENOMEM;
+	}
+	st->ent[st->n++] = e;
 	return 0;
 }
 
 const struct hmm_rec_stack *hmm_stacktab__get(const struct hmm_stacktab *st, __u32 stack)
 {
-	struct stack_ent **p;
+	long i;
 
 	if (!st || !stack)
 		return NULL;
-	p = find(st, stack);
-	return *p ? &(*p)->rec : NULL;
+	i = kmap_get(&st->map, stack, 0);
+	return i >= 0 ? st->ent[i] : NULL;
 }
 
 size_t hmm_stacktab__count(const struct hmm_stacktab *st)
