@@ -178,6 +178,7 @@ all: $(COMPLETIONS)
 # test_NAME_SRCS, and includes its headers by name, as the tool does.
 test_top_model_SRCS := tools/hmmtop/model.c
 test_diff_SRCS := tools/hmmtrace/diff_lines.c
+test_stacks_SRCS := tools/hmmtrace/stacks.c
 unit_incs = $(patsubst %/,-I%,$(sort $(dir $($(1)_SRCS))))
 
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $$($$*_SRCS) $(LIBHMM) | $(OUTPUT)/tests/unit

@@ -49,6 +49,31 @@ struct {
 	__type(value, struct pfn_scratch);
 } fault_scratch SEC(".maps");
 
+/* stat --stacks: -EBUSY attempts per cause stack (struct hmm_stack_agg). lib/ shrinks it to one
+ * entry without cause_stacks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct hmm_stack_agg);
+} stack_retries SEC(".maps");
+
+/* A global function, checked once on its own: the fault path only calls it (with cause_stacks,
+ * in aggregation mode, for an -EBUSY whose cause has a stack). A full map counts in
+ * HMM_C_STATE_DROPS. */
+static struct hmm_stack_agg zero_agg;
+
+__noinline int hmm_stack_retry(__u32 stack, __u64 dur)
+{
+	struct hmm_stack_agg *v = lookup_or_init(&stack_retries, &stack, &zero_agg);
+
+	if (v) {
+		v->retries++;
+		v->lost_ns += dur;
+	}
+	return 0;
+}
+
 /*
  * Blame an -EBUSY: the latest-starting invalidation of this mm that overlapped the notifier's
  * interval and was still running when the notifier's latest read_begin returned, or began after
@@ -93,6 +118,7 @@ static __always_inline void find_cause(struct mmu_interval_notifier *notifier, _
 	cause->end = ring->slot[best].end;
 	cause->event = ring->slot[best].event;
 	cause->task = ring->slot[best].task;
+	cause->stack = ring->slot[best].stack;
 	cause->ago_ns = now - best_ts;
 }
 
@@ -251,6 +277,8 @@ static __always_inline void attempt_done(struct hmm_range *range, struct attempt
 			}
 		}
 		hist_add(a->ops, HMM_M_FAULT_NS, res, dur);
+		if (cause_stacks && res == HMM_RES_EBUSY && cause->stack)
+			hmm_stack_retry(cause->stack, dur);
 		if (res != HMM_RES_EBUSY) {
 			hist_add(a->ops, HMM_M_CHAIN_NS, res, now - first_ts);
 			hist_add(a->ops, HMM_M_CHAIN_ATTEMPTS, res, attempt);

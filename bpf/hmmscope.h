@@ -34,7 +34,8 @@
 	X(LOST, lost, 7)	     /* written by userspace: records the ring buffer dropped */  \
 	X(CLOCK, clock, 8)	     /* by userspace: a CLOCK_MONOTONIC <-> CLOCK_REALTIME pair */ \
 	X(SYM, sym, 9)		     /* by userspace: an attribution address's symbol, driver */ \
-	X(ROUND_TRIP, round_trip, 10) /* a range migrated one way and back within the window */
+	X(ROUND_TRIP, round_trip, 10) /* a range migrated one way and back within the window */ \
+	X(STACK, stack, 11)	      /* by userspace: a cause stack's frames, symbolized */
 
 enum hmm_rec_type {
 #define HMM_REC_ENUM(NAME, name, nr) HMM_REC_##NAME = nr,
@@ -154,7 +155,11 @@ struct hmm_cause {
 	__u8 event;	      /* enum hmm_inval_event */
 	__u8 found;	      /* 0: no matching invalidation was seen */
 	__u8 flags;	      /* HMM_CAUSE_F_* */
-	__u8 __pad[5];
+	__u8 __pad;
+	/* The invalidation's kernel stack (--stacks): its stack map id + 1, 0 for none (tracing
+	 * without --stacks, a failed bpf_get_stackid(), or a file written before 1.x: this was
+	 * padding, written as 0). The frames are in a HMM_REC_STACK record of that stack. */
+	__u32 stack;
 };
 
 /* A round of hmm_range_fault_unlocked_timeout() returned -EBUSY with the notifier's sequence
@@ -371,6 +376,35 @@ struct hmm_rec_sym {
 	char driver[32]; /* its driver ("test_hmm", "nvidia_uvm", "unknown") */
 };
 
+/*
+ * Written by userspace into recordings before the first record whose cause names the stack
+ * (struct hmm_cause.stack): its frames, innermost first, each with the symbol containing it and
+ * the offset into it, resolved on the recording machine. The record is variable-sized: depth
+ * frames follow the fixed part, and hdr.size is at least sizeof() + depth * sizeof(frame).
+ */
+#define HMM_STACK_DEPTH 64 /* frames kept per stack (the BPF stack map's value) */
+
+struct hmm_stack_frame {
+	__u64 addr;
+	__u32 offset;	/* addr - the symbol's address; 0 with no symbol */
+	char name[52];	/* the symbol containing addr, "" if none */
+};
+
+struct hmm_rec_stack {
+	struct hmm_rec_hdr hdr;
+	__u32 stack; /* as in struct hmm_cause: the stack map id + 1 */
+	__u16 depth; /* frames that follow, at most HMM_STACK_DEPTH */
+	__u16 __pad;
+	struct hmm_stack_frame frame[];
+};
+
+/* stat --stacks (aggregation mode): the -EBUSY attempts blamed on one cause stack, per CPU, in
+ * the stack_retries map keyed by struct hmm_cause.stack. */
+struct hmm_stack_agg {
+	__u64 retries;
+	__u64 lost_ns; /* their time */
+};
+
 /* ---- in-kernel aggregation --------------------------------------------------------------- */
 
 /*
@@ -537,6 +571,7 @@ enum hmm_counter {
 	/* Appended: a histogram file of an older writer has fewer counters (lib/histfile.c). */
 	HMM_C_ROUND_TRIPS, /* a range migrated and back within thrash_ns */
 	HMM_C_THRASHING,   /* round trips that made a range thrashing (trips >= thrash_min) */
+	HMM_C_STACK_DROPS, /* --stacks: invalidation stacks not stored (bpf_get_stackid() failed) */
 	HMM_C_MAX,
 };
 
@@ -578,6 +613,9 @@ _Static_assert(sizeof(struct hmm_rec_lost) == 24, "hmm_rec_lost");
 _Static_assert(sizeof(struct hmm_rec_clock) == 24, "hmm_rec_clock");
 _Static_assert(sizeof(struct hmm_rec_sym) == 120, "hmm_rec_sym");
 _Static_assert(sizeof(struct hmm_rec_round_trip) == 128, "hmm_rec_round_trip");
+_Static_assert(sizeof(struct hmm_stack_frame) == 64, "hmm_stack_frame");
+_Static_assert(sizeof(struct hmm_rec_stack) == 24, "hmm_rec_stack");
+_Static_assert(sizeof(struct hmm_stack_agg) == 16, "hmm_stack_agg");
 _Static_assert(sizeof(struct hmm_thrash) == 96, "hmm_thrash");
 _Static_assert(sizeof(struct hmm_hist_key) == 16, "hmm_hist_key");
 _Static_assert(sizeof(struct hmm_hist) == 16 + 8 * HMM_HIST_SLOTS, "hmm_hist");

@@ -27,6 +27,7 @@ HMM_SETTING(__u8, per_owner);
 HMM_SETTING(__u64, thrash_ns);	 /* round-trip window (0: HMM_THRASH_MS_DEFAULT) */
 HMM_SETTING(__u32, thrash_min);	 /* round trips in the window that make a range thrashing
 				    (0: HMM_THRASH_MIN_DEFAULT; at most HMM_THRASH_RING) */
+HMM_SETTING(__u8, cause_stacks); /* --stacks: each invalidation's kernel stack (notifier.bpf.c) */
 HMM_SETTING(__u64, wakeup_bytes); /* wake the consumer once this much is queued (0: always) */	 /* owner_stats: counts per owner process */
 /*
  * enum hmm_pfn_flags (5.8+), read by lib/ from this kernel's BTF. Its flags are 64-bit values
@@ -159,7 +160,8 @@ struct inval_slot {
 	__u64 owner_ptr;
 	struct hmm_task task;
 	__u8 event;
-	__u8 __pad[7];
+	__u8 __pad[3];
+	__u32 stack; /* its kernel stack (cause_stacks): stack map id + 1, or 0 */
 };
 
 struct inval_ring {

@@ -46,6 +46,37 @@ struct {
 
 static struct open_invals zero_open;
 
+/*
+ * Kernel stacks of invalidations (cause_stacks, --stacks): what tells a khugepaged collapse from
+ * a MADV_DONTNEED, both MMU_NOTIFY_CLEAR. Without BPF_F_REUSE_STACKID an id, once given, keeps
+ * its stack: userspace reads it after the records naming it. lib/ shrinks the map to one entry
+ * without cause_stacks.
+ */
+#define INVAL_STACKS_MAX 8192
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, INVAL_STACKS_MAX);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, HMM_STACK_DEPTH * sizeof(__u64));
+} inval_stacks SEC(".maps");
+
+/* This invalidation's stack as struct hmm_cause.stack: id + 1, or 0 without cause_stacks or
+ * when it could not be stored (a hash collision, -EEXIST; no memory): counted, never silent. */
+static __always_inline __u32 inval_stack(void *ctx)
+{
+	long id;
+
+	if (!cause_stacks)
+		return 0;
+	id = bpf_get_stackid(ctx, &inval_stacks, 0);
+	if (id < 0) {
+		counter_add(HMM_C_STACK_DROPS, 1);
+		return 0;
+	}
+	return (__u32)id + 1;
+}
+
 static __always_inline struct open_invals *open_get(bool create)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -67,7 +98,7 @@ static __always_inline int open_find(struct open_invals *o, __u64 range)
 /* Remember the invalidation per mm, at entry: the sequence bump that makes a concurrent
  * hmm_range_fault() return -EBUSY happens inside _start. Returns the slot used. */
 static __always_inline __u32 ring_push(__u64 mm, __u64 ts, __u64 start, __u64 end, __u64 owner_ptr,
-				       __u8 event)
+				       __u8 event, __u32 stack)
 {
 	static struct inval_ring zero_ring;
 	struct inval_ring *ring = lookup_or_init(&mm_invals, &mm, &zero_ring);
@@ -88,6 +119,7 @@ static __always_inline __u32 ring_push(__u64 mm, __u64 ts, __u64 start, __u64 en
 	s->end = end;
 	s->owner_ptr = owner_ptr;
 	s->event = event;
+	s->stack = stack;
 	task_current(&s->task);
 	return idx;
 }
@@ -102,15 +134,17 @@ static __always_inline void ring_end(__u64 mm, __u32 idx, __u64 ts, __u64 now)
 		ring->slot[idx].end_ts = now;
 }
 
-/* @btf: range is an fentry argument (see READ() in core_fixes.bpf.h). */
-static __always_inline int start_entry(struct mmu_notifier_range *range, bool btf)
+/* @btf: range is an fentry argument (see READ() in core_fixes.bpf.h); @ctx: the program's, for
+ * its stack. */
+static __always_inline int start_entry(void *ctx, struct mmu_notifier_range *range, bool btf)
 {
 	__u64 mm = (__u64)READ(btf, range, mm), ts = bpf_ktime_get_ns();
 	__u32 idx;
 
 	eviction_saw_mm(mm);
 	idx = ring_push(mm, ts, READ(btf, range, start), READ(btf, range, end),
-			notifier_range_owner(range, btf), notifier_event(range, btf));
+			notifier_range_owner(range, btf), notifier_event(range, btf),
+			inval_stack(ctx));
 	/* The ring is kept for every caller: the cause of a traced -EBUSY may be anyone's. */
 	if (caller_filtered()) {
 		ring_end(mm, idx, ts, ts);
@@ -260,7 +294,7 @@ static __always_inline int end_exit(void)
 SEC("fentry/__mmu_notifier_invalidate_range_start")
 int BPF_PROG(fentry___mmu_notifier_invalidate_range_start, struct mmu_notifier_range *range)
 {
-	return start_entry(range, true);
+	return start_entry(ctx, range, true);
 }
 
 SEC("fexit/__mmu_notifier_invalidate_range_start")
@@ -273,7 +307,7 @@ int BPF_PROG(fexit___mmu_notifier_invalidate_range_start, struct mmu_notifier_ra
 SEC("kprobe/__mmu_notifier_invalidate_range_start")
 int BPF_KPROBE(kprobe___mmu_notifier_invalidate_range_start, struct mmu_notifier_range *range)
 {
-	return start_entry(range, false);
+	return start_entry(ctx, range, false);
 }
 
 SEC("kretprobe/__mmu_notifier_invalidate_range_start")

@@ -50,6 +50,7 @@ const char *hmm_counter_name(unsigned int i, char *buf, size_t n)
 	case HMM_C_STATE_DROPS: return "state_drops";
 	case HMM_C_ROUND_TRIPS: return "round_trips";
 	case HMM_C_THRASHING: return "thrashing";
+	case HMM_C_STACK_DROPS: return "stack_drops";
 	}
 	snprintf(buf, n, "counter_%u", i);
 	return buf;

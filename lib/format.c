@@ -52,7 +52,25 @@ static void json_task_flat(json_t *o, const char *prefix, const struct hmm_task 
 }
 
 
-json_t *hmm_json_cause(const struct hmm_cause *c)
+json_t *hmm_json_stack(const struct hmm_stacktab *st, __u32 stack)
+{
+	const struct hmm_rec_stack *r = hmm_stacktab__get(st, stack);
+	unsigned int depth;
+	char buf[96];
+	json_t *a;
+
+	if (!r)
+		return json_null();
+	a = json_array();
+	depth = hmm_rec_stack_depth(r);
+	for (unsigned int i = 0; i < depth; i++)
+		json_array_append_new(a, hmm_json_str(hmm_stack_frame_str(&r->frame[i], true, buf,
+									   sizeof(buf)),
+						      SIZE_MAX));
+	return a;
+}
+
+json_t *hmm_json_cause(const struct hmm_fmt *fmt, const struct hmm_cause *c)
 {
 	json_t *o;
 
@@ -70,6 +88,10 @@ json_t *hmm_json_cause(const struct hmm_cause *c)
 	json_object_set_new(o, "ago_ns", json_integer(c->ago_ns));
 	json_object_set_new(o, "task", hmm_json_task(&c->task));
 	json_task_flat(o, "", &c->task); /* alias, one release */
+	if (c->stack) { /* --stacks */
+		json_object_set_new(o, "stack", json_integer(c->stack));
+		json_object_set_new(o, "frames", hmm_json_stack(fmt->stacks, c->stack));
+	}
 	return o;
 }
 
@@ -121,8 +143,13 @@ void hmm_text_cause(char *buf, size_t n, const struct hmm_cause *c)
 	}
 	hmm_term_comm(comm, c->task.comm);
 	hmm_fmt_duration(ago, sizeof(ago), c->ago_ns);
-	snprintf(buf, n, " cause=%s by %s/%u %s ago", hmm_event_str(c->event), comm, c->task.pid,
-		 ago);
+	snprintf(buf, n, " cause=%s by %s/%u %s ago%s", hmm_event_str(c->event), comm, c->task.pid,
+		 ago, c->stack ? " stack=" : "");
+	if (c->stack) {
+		size_t l = strlen(buf);
+
+		snprintf(buf + l, n - l, "%u", c->stack);
+	}
 }
 
 /* A driver name for text: from a recording or a kernel symbol table, so through hmm_term_str(). */

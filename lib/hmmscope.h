@@ -115,6 +115,8 @@ struct hmm_tracer_opts {
 	 * HMM_THRASH_RING). */
 	__u64 thrash_ns;
 	__u32 thrash_min;
+	bool stacks; /* the kernel stack of each invalidation, in the causes it is blamed for
+			(struct hmm_cause.stack; hmm_tracer__stack()) */
 };
 
 struct hmm_tracer;
@@ -126,6 +128,13 @@ int hmm_tracer__attach(struct hmm_tracer *t);
 int hmm_tracer__poll(struct hmm_tracer *t, int timeout_ms);
 /* Counters (enum hmm_counter) summed over CPUs. */
 int hmm_tracer__counters(struct hmm_tracer *t, __u64 out[HMM_C_MAX]);
+/* The frames of a cause stack (struct hmm_cause.stack, id + 1), innermost first: how many (at
+ * most n), or -errno (-ENOENT: no such stack, -EINVAL: not tracing with opts.stacks). */
+int hmm_tracer__stack(struct hmm_tracer *t, __u32 stack, __u64 *ips, int n);
+/* Aggregation mode with opts.stacks: the -EBUSY attempts per cause stack, summed over CPUs, each
+ * stack once (in no order). 0, fn's first non-zero return, or -errno. */
+typedef int (*hmm_stack_agg_fn)(void *ctx, __u32 stack, const struct hmm_stack_agg *agg);
+int hmm_tracer__stack_retries(struct hmm_tracer *t, hmm_stack_agg_fn fn, void *ctx);
 /* Ring-buffer reserve failures per CPU (per_cpu may be NULL); returns the total or -errno. */
 long long hmm_tracer__drops(struct hmm_tracer *t, __u64 *per_cpu, int n);
 /* Every in-kernel histogram, merged over CPUs. */

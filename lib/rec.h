@@ -41,6 +41,9 @@ struct hmm_rec_desc {
 	/* Attribution addresses (a notifier's ops->invalidate, a migration's driver and caller):
 	 * symbols a writer records before the record (HMM_REC_SYM). At most 2; how many. */
 	unsigned int (*addrs)(const struct hmm_rec_hdr *rec, __u64 addrs[2]);
+	/* The cause stack it names (struct hmm_cause.stack), 0 for none: a writer records the
+	 * stack's frames before the record (HMM_REC_STACK). */
+	__u32 (*stack)(const struct hmm_rec_hdr *rec);
 
 	/* Aggregation, exactly as bpf/ counts it in aggregation mode (agg.h). */
 	void (*count)(__u64 *c, const struct hmm_rec_hdr *rec, unsigned int page_shift);
@@ -71,6 +74,9 @@ struct hmm_rec_desc {
 /* d->stall(rec, stall_ns), 0 for a type without chains or not known; stall_ns 0: the default
  * threshold (HMM_STALL_NS_DEFAULT). */
 unsigned int hmm_rec_stall(const struct hmm_rec_hdr *rec, __u64 stall_ns);
+
+/* d->stack(rec): the cause stack a record names, 0 for none or a type without causes. */
+__u32 hmm_rec_cause_stack(const struct hmm_rec_hdr *rec);
 
 /* The descriptor of a type this library knows, or NULL (a newer writer's type: skip it). */
 static inline const struct hmm_rec_desc *hmm_rec_desc(__u16 type)

@@ -54,6 +54,14 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 	struct hmm_stats_group *o, *d;
 
 	p->site = site_get(s, r->ops);
+	if (r->cause.stack) {
+		struct hmm_stats_stack *cs = stats_stack_get(s, r->cause.stack);
+
+		if (cs) {
+			cs->chains++;
+			cs->stalls += !!st;
+		}
+	}
 	/* The groups before the samples (rec_fault.c). */
 	o = owner_group(s, &r->owner);
 	d = site_group(s, p->site, r->ops);
@@ -107,7 +115,7 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "notifier", hmm_json_hex(r->notifier));
 	json_object_set_new(o, "mm", hmm_json_hex(r->mm));
 	hmm_json_attrib(fmt, o, r->ops);
-	json_object_set_new(o, "cause", hmm_json_cause(&r->cause));
+	json_object_set_new(o, "cause", hmm_json_cause(fmt, &r->cause));
 }
 
 static const char *title(const struct hmm_rec_hdr *h, char *buf, size_t n)
@@ -115,6 +123,11 @@ static const char *title(const struct hmm_rec_hdr *h, char *buf, size_t n)
 	(void)h;
 	snprintf(buf, n, "retry chain");
 	return buf;
+}
+
+static __u32 cause_stack(const struct hmm_rec_hdr *h)
+{
+	return REC(chain, h)->cause.stack;
 }
 
 const struct hmm_rec_desc hmm_rec_chain = {
@@ -127,6 +140,7 @@ const struct hmm_rec_desc hmm_rec_chain = {
 	.owner = owner,
 	.dur = dur,
 	.addrs = addrs,
+	.stack = cause_stack,
 	.count = count,
 	.samples = samples,
 	.stats = stats,

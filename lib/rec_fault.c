@@ -99,6 +99,14 @@ static void stats(struct hmm_stats *s, const struct hmm_rec_hdr *h)
 		if (d)
 			stats_group_cause(d, r);
 		stats_pending_add(p, r);
+		if (r->cause.stack) {
+			struct hmm_stats_stack *st = stats_stack_get(s, r->cause.stack);
+
+			if (st) {
+				st->retries++;
+				st->lost_ns += r->dur_ns;
+			}
+		}
 	} else if (r->attempt <= 1) {
 		/* A lone call is a chain of one (samples_fault() above). */
 		unsigned int st = stall_fault(r, p->opts.stall_ns);
@@ -163,7 +171,7 @@ static void json(const struct hmm_fmt *fmt, const struct hmm_rec_hdr *h, json_t 
 	json_object_set_new(o, "pfn_scanned", json_integer(r->scanned));
 	json_object_set_new(o, "pfn_truncated", json_boolean(r->flags & HMM_FAULT_F_TRUNCATED));
 	json_object_set_new(o, "max_order", json_integer(r->max_order));
-	json_object_set_new(o, "cause", hmm_json_cause(&r->cause));
+	json_object_set_new(o, "cause", hmm_json_cause(fmt, &r->cause));
 }
 
 static const char *title(const struct hmm_rec_hdr *h, char *buf, size_t n)
@@ -178,6 +186,11 @@ static __u64 pages(const struct hmm_rec_hdr *h)
 	return REC(fault, h)->npages;
 }
 
+static __u32 cause_stack(const struct hmm_rec_hdr *h)
+{
+	return REC(fault, h)->cause.stack;
+}
+
 const struct hmm_rec_desc hmm_rec_fault = {
 	.type = HMM_REC_FAULT,
 	.name = "fault",
@@ -187,6 +200,7 @@ const struct hmm_rec_desc hmm_rec_fault = {
 	.owner = owner,
 	.dur = dur,
 	.addrs = addrs,
+	.stack = cause_stack,
 	.count = count,
 	.samples = samples,
 	.stats = stats,

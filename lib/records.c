@@ -32,6 +32,13 @@ unsigned int hmm_rec_stall(const struct hmm_rec_hdr *rec, __u64 stall_ns)
 	return d && d->stall ? d->stall(rec, stall_ns ? stall_ns : HMM_STALL_NS_DEFAULT) : 0;
 }
 
+__u32 hmm_rec_cause_stack(const struct hmm_rec_hdr *rec)
+{
+	const struct hmm_rec_desc *d = hmm_rec_desc(rec->type);
+
+	return d && d->stack ? d->stack(rec) : 0;
+}
+
 size_t hmm_rec_min_size(__u16 type)
 {
 	const struct hmm_rec_desc *d = hmm_rec_desc(type);

@@ -361,6 +361,27 @@ nomem:
 	return NULL;
 }
 
+struct hmm_stats_stack *stats_stack_get(struct hmm_stats *s, __u32 stack)
+{
+	struct hmm_stats_priv *p = s->priv;
+	struct hmm_stats_stack *st;
+	long i = kmap_get(&p->stack_map, stack, 0);
+
+	if (i >= 0)
+		return s->stacks[i];
+	if (grow(&s->stacks, &p->cap_stacks, s->n_stacks) ||
+	    !(st = arena_zalloc(&p->arena, sizeof(*st))))
+		goto nomem;
+	st->stack = stack;
+	if (kmap_put(&p->stack_map, stack, 0, s->n_stacks))
+		goto nomem;
+	s->stacks[s->n_stacks++] = st;
+	return st;
+nomem:
+	p->err = -ENOMEM;
+	return NULL;
+}
+
 struct hmm_stats_range *stats_range_get(struct hmm_stats *s, __u64 mm, __u64 start)
 {
 	struct hmm_stats_priv *p = s->priv;
@@ -467,6 +488,24 @@ __u64 hmm_stats_group_time(const struct hmm_stats_group *g)
 	return g->fault_ns.sum + g->migrate_ns + g->read_begin_ns;
 }
 
+int hmm_stats__stack_add(struct hmm_stats *s, __u32 stack, __u64 retries, __u64 lost_ns)
+{
+	struct hmm_stats_stack *st;
+
+	s->priv->err = 0;
+	st = stack ? stats_stack_get(s, stack) : NULL;
+	if (!st)
+		return stack ? s->priv->err : 0;
+	st->retries += retries;
+	st->lost_ns += lost_ns;
+	return 0;
+}
+
+const struct hmm_stacktab *hmm_stats__stacktab(const struct hmm_stats *s)
+{
+	return s->priv->opts.stacks;
+}
+
 void hmm_stats__free(struct hmm_stats *s)
 {
 	struct hmm_stats_priv *p;
@@ -480,6 +519,7 @@ void hmm_stats__free(struct hmm_stats *s)
 	free(s->migs);
 	free(s->inval_tasks);
 	free(s->ranges);
+	free(s->stacks);
 	free(s->top_chains);
 	free(s->top_stalls);
 	if (p) {
@@ -492,6 +532,7 @@ void hmm_stats__free(struct hmm_stats *s)
 		kmap_free(&p->mig_map);
 		kmap_free(&p->task_map);
 		kmap_free(&p->range_map);
+		kmap_free(&p->stack_map);
 		kmap_free(&p->hist_map);
 		kmap_free(&p->site_map);
 		free(p);

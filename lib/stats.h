@@ -49,6 +49,9 @@ struct hmm_stats_opts {
 	unsigned int top_chains; /* longest retry chains kept; 0: 10 */
 	__u64 stall_ns;		 /* the stall threshold; 0: HMM_STALL_NS_DEFAULT */
 	unsigned int top_stalls; /* longest stalls kept; 0: 10 */
+	/* The frames of cause stacks, for the renderers of the stats (the recording's table, or a
+	 * recorder's): hmm_stats__stacktab(). Not read by the stats themselves. */
+	const struct hmm_stacktab *stacks;
 };
 
 /* One -EBUSY and the invalidation blamed for it. */
@@ -126,6 +129,15 @@ struct hmm_stats_chain {
 	__u32 stall; /* HMM_STALL_* (the stats' threshold), 0: not a stall */
 };
 
+/* The -EBUSY retries blamed on one cause stack (struct hmm_cause.stack, --stacks). */
+struct hmm_stats_stack {
+	__u32 stack;
+	__u64 retries; /* -EBUSY attempts (fault records) blamed on it */
+	__u64 lost_ns; /* their time: work the device redid */
+	__u64 chains;  /* retry chains whose last -EBUSY it caused (chain records) */
+	__u64 stalls;  /* ... that were stalls */
+};
+
 /* A range (mm, 2 MiB block) that made round trips (HMM_REC_ROUND_TRIP). */
 struct hmm_stats_range {
 	__u64 mm;
@@ -143,6 +155,7 @@ struct hmm_stats_range {
 };
 
 struct hmm_stats_priv;
+struct hmm_stacktab;
 
 struct hmm_stats {
 	__u64 c[HMM_C_MAX]; /* totals, as hmm_tracer__counters() gives them in aggregation mode */
@@ -165,6 +178,8 @@ struct hmm_stats {
 	size_t n_top_chains;
 	struct hmm_stats_range **ranges; /* with round trips, in order of the first */
 	size_t n_ranges;
+	struct hmm_stats_stack **stacks; /* cause stacks, in order of the first retry or chain */
+	size_t n_stacks;
 
 	__u64 stall_ns;	      /* the threshold these stalls were counted with */
 	__u64 stalls;	      /* retry chains that were stalls, lone calls included */
@@ -187,6 +202,11 @@ int hmm_stats__hists(const struct hmm_stats *s,
 		     void *ctx);
 /* One metric merged over its labels (label < 0) or for one label, and over drivers. */
 void hmm_stats__metric(const struct hmm_stats *s, __u16 metric, int label, struct hmm_hist *out);
+/* Retries by cause stack counted elsewhere (stat --stacks: in the kernel) into s->stacks. 0 or
+ * -ENOMEM. */
+int hmm_stats__stack_add(struct hmm_stats *s, __u32 stack, __u64 retries, __u64 lost_ns);
+/* opts.stacks: the frames of the cause stacks in s->stacks, or NULL. */
+const struct hmm_stacktab *hmm_stats__stacktab(const struct hmm_stats *s);
 void hmm_stats__free(struct hmm_stats *s);
 
 /* The ranges with round trips, most round trips first (then the most time migrating, then the

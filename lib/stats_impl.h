@@ -56,6 +56,7 @@ struct hmm_stats_priv {
 	struct kmap mig_map;	/* (dir, driver group) -> migs[] */
 	struct kmap task_map;	/* pid -> inval_tasks[] */
 	struct kmap range_map;	/* (mm, start) -> ranges[] */
+	struct kmap stack_map;	/* cause stack -> stacks[] */
 	struct kmap hist_map;	/* (driver, metric << 16 | label) -> hists[] */
 	struct kmap site_map;	/* driver -> sites[] */
 	struct hist_ent **hists;
@@ -64,7 +65,8 @@ struct hmm_stats_priv {
 	struct hist_site *site;	 /* the current record's: add_sample() */
 	struct hist_site *site0; /* driver 0's */
 	size_t n_sites;
-	size_t cap_owners, cap_drivers, cap_migs, cap_tasks, cap_hists, cap_sites, cap_ranges;
+	size_t cap_owners, cap_drivers, cap_migs, cap_tasks, cap_hists, cap_sites, cap_ranges,
+	       cap_stacks;
 	struct pending pending[MAX_PENDING];
 	size_t n_pending;
 	int err; /* the first allocation failure of the current record */
@@ -73,6 +75,9 @@ struct hmm_stats_priv {
 	__u64 v;
 	__u32 v_slot;
 };
+
+/* The group of a cause stack (not 0), or NULL (out of memory: p->err). */
+struct hmm_stats_stack *stats_stack_get(struct hmm_stats *s, __u32 stack);
 
 /* Out of line (lib/stats.c): first sightings, and the tables of one record type each. */
 struct hmm_stats_group *stats_owner_new(struct hmm_stats *s, const struct hmm_task *owner);

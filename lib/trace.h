@@ -27,6 +27,7 @@
 #include <linux/types.h>
 #include "hmmscope.h"
 #include "symtab.h"
+#include "stacktab.h"
 
 /* Format version (docs/FORMAT.md): a reader reads every minor version of its major. */
 #define HMM_TRACE_VERSION_MAJOR 1
@@ -157,6 +158,9 @@ int hmm_trace_reader__next(struct hmm_trace_reader *r, const struct hmm_rec_hdr 
  * names drivers as the recording machine did. Owned by the reader; NULL only without memory.
  */
 struct hmm_symtab *hmm_trace_reader__symtab(struct hmm_trace_reader *r);
+/* The file's cause stacks (its HMM_REC_STACK records), learnt the same way: a writer puts each
+ * before the first record whose cause names it (record --stacks). */
+struct hmm_stacktab *hmm_trace_reader__stacks(struct hmm_trace_reader *r);
 /*
  * Every event of the file to fn, in order: the records that are bookkeeping of the format (clock
  * sync points, symbols) are not events; the symbols are learnt on the way (symtab() above).

@@ -12,6 +12,7 @@
 #include "kmap.h"
 #include "rec.h"
 #include "symtab.h"
+#include "stacktab.h"
 #include "trace.h"
 #include "trace_delta.h"
 
@@ -50,6 +51,7 @@ struct hmm_trace_reader {
 		size_t i, n;
 	} rac;
 	struct hmm_symtab *syms; /* the file's HMM_REC_SYM records, as next() passes them */
+	struct hmm_stacktab *stacks; /* its HMM_REC_STACK records, the same way */
 };
 
 /* Load the next intact chunk into r->raw: 1, 0 at the end, or -errno. */

@@ -487,8 +487,20 @@ int hmm_trace_reader__next(struct hmm_trace_reader *r, const struct hmm_rec_hdr 
 			r->syms = hmm_symtab__new(NULL);
 		if (!r->syms || hmm_symtab__add(r->syms, (const struct hmm_rec_sym *)*rec))
 			return -ENOMEM;
+	} else if (ret > 0 && (*rec)->type == HMM_REC_STACK) {
+		if (!r->stacks)
+			r->stacks = hmm_stacktab__new();
+		if (!r->stacks || hmm_stacktab__add(r->stacks, (const struct hmm_rec_stack *)*rec))
+			return -ENOMEM;
 	}
 	return ret;
+}
+
+struct hmm_stacktab *hmm_trace_reader__stacks(struct hmm_trace_reader *r)
+{
+	if (!r->stacks)
+		r->stacks = hmm_stacktab__new();
+	return r->stacks;
 }
 
 struct hmm_symtab *hmm_trace_reader__symtab(struct hmm_trace_reader *r)
@@ -775,6 +787,7 @@ void hmm_trace_reader__close(struct hmm_trace_reader *r)
 	free(r->name);
 	kmap_free(&r->seqs_read);
 	hmm_symtab__free(r->syms);
+	hmm_stacktab__free(r->stacks);
 	free(r);
 }
 

@@ -383,6 +383,7 @@ static int open_and_configure(struct hmm_tracer *t)
 	ro->emit_events = t->opts.events;
 	ro->aggregate = t->opts.aggregate;
 	ro->per_owner = t->opts.per_owner;
+	ro->cause_stacks = t->opts.stacks;
 	ro->thrash_ns = t->opts.thrash_ns;
 	ro->thrash_min = t->opts.thrash_min > HMM_THRASH_RING ? HMM_THRASH_RING : t->opts.thrash_min;
 	ro->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
@@ -391,6 +392,10 @@ static int open_and_configure(struct hmm_tracer *t)
 	err = bpf_map__set_max_entries(t->skel->maps.events, t->opts.ringbuf_bytes);
 	if (!err && !t->opts.per_owner) /* its per-CPU values are preallocated: keep one */
 		err = bpf_map__set_max_entries(t->skel->maps.owner_stats, 1);
+	if (!err && !t->opts.stacks) /* no stacks, no memory for them */
+		err = bpf_map__set_max_entries(t->skel->maps.inval_stacks, 1);
+	if (!err && !(t->opts.stacks && t->opts.aggregate))
+		err = bpf_map__set_max_entries(t->skel->maps.stack_retries, 1);
 	if (err)
 		return err;
 	for (ap = 0; ap < HMM_AP_MAX; ap++) {
@@ -602,6 +607,52 @@ int hmm_tracer__counters(struct hmm_tracer *t, __u64 out[HMM_C_MAX])
 	for (c = 0; !err && c < t->ncpus; c++)
 		for (i = 0; i < HMM_C_MAX; i++)
 			out[i] += vals[c].c[i];
+	free(vals);
+	return err;
+}
+
+int hmm_tracer__stack(struct hmm_tracer *t, __u32 stack, __u64 *ips, int n)
+{
+	__u64 val[HMM_STACK_DEPTH] = {};
+	__u32 id = stack - 1;
+	int depth;
+
+	if (!t->loaded || !t->opts.stacks || !stack)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.inval_stacks), &id, val))
+		return -errno;
+	/* The map's value is zero-filled past the stack's depth. */
+	for (depth = 0; depth < HMM_STACK_DEPTH && depth < n && val[depth]; depth++)
+		ips[depth] = val[depth];
+	return depth;
+}
+
+int hmm_tracer__stack_retries(struct hmm_tracer *t, hmm_stack_agg_fn fn, void *ctx)
+{
+	struct hmm_stack_agg *vals = NULL, sum;
+	__u32 key, next, *prev = NULL;
+	int fd, c, err = 0;
+
+	if (!t->loaded || !t->opts.stacks || !t->opts.aggregate)
+		return 0;
+	fd = bpf_map__fd(t->skel->maps.stack_retries);
+	vals = calloc(t->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue; /* deleted meanwhile: nothing deletes, but be safe */
+		memset(&sum, 0, sizeof(sum));
+		for (c = 0; c < t->ncpus; c++) {
+			sum.retries += vals[c].retries;
+			sum.lost_ns += vals[c].lost_ns;
+		}
+		err = fn(ctx, key, &sum);
+		if (err)
+			break;
+	}
 	free(vals);
 	return err;
 }

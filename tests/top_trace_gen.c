@@ -260,6 +260,49 @@ static void clock_sync(__u64 ts)
 	add(&c);
 }
 
+/* The cause stack (record --stacks) of the next attempts and chain ends, 0: none. */
+static __u32 cause_stack;
+
+/* A HMM_REC_STACK record: stack's frames, innermost first, "name+offset" each. */
+static void stack_rec(__u64 ts, __u32 stack, const char *const *names, const __u32 *offsets,
+		      unsigned int depth)
+{
+	union {
+		struct hmm_rec_stack r;
+		char room[sizeof(struct hmm_rec_stack) + 16 * sizeof(struct hmm_stack_frame)];
+	} b;
+
+	memset(&b, 0, sizeof(b));
+	b.r.hdr.type = HMM_REC_STACK;
+	b.r.hdr.ts = ts;
+	b.r.hdr.size = sizeof(b.r) + depth * sizeof(b.r.frame[0]);
+	b.r.stack = stack;
+	b.r.depth = depth;
+	for (unsigned int i = 0; i < depth && i < 16; i++) {
+		b.r.frame[i].addr = 0xffffffff81000000ULL + i * 0x1000 + offsets[i];
+		b.r.frame[i].offset = offsets[i];
+		snprintf(b.r.frame[i].name, sizeof(b.r.frame[i].name), "%s", names[i]);
+	}
+	add(&b.r);
+}
+
+/* The golden scenario's two cause stacks: a khugepaged collapse (42) and a MADV_DONTNEED (7). */
+static void golden_stacks(__u64 ts)
+{
+	static const char *const khugepaged[] = {
+		"__mmu_notifier_invalidate_range_start", "collapse_huge_page",
+		"hpage_collapse_scan_pmd", "khugepaged_scan_mm_slot", "khugepaged", "kthread",
+		"ret_from_fork"};
+	static const __u32 khugepaged_off[] = {0x9, 0x2a1, 0x6b0, 0x30e, 0x16e, 0xe1, 0x34};
+	static const char *const madvise[] = {
+		"__mmu_notifier_invalidate_range_start", "zap_page_range_single", "do_madvise",
+		"__x64_sys_madvise", "do_syscall_64", "entry_SYSCALL_64_after_hwframe"};
+	static const __u32 madvise_off[] = {0x9, 0xde, 0x600, 0x2b, 0x4e, 0x4b};
+
+	stack_rec(ts, 42, khugepaged, khugepaged_off, 7);
+	stack_rec(ts, 7, madvise, madvise_off, 6);
+}
+
 /* One attempt of a retry chain by thread tid of pid (the golden scenario's stalls). */
 static void attempt(__u64 ts, __u32 pid, __u32 tid, const char *comm, __u64 ops, __u64 dur, int ret,
 		    __u16 n, __u8 event, __u32 by, const char *by_comm)
@@ -285,6 +328,7 @@ static void attempt(__u64 ts, __u32 pid, __u32 tid, const char *comm, __u64 ops,
 		f.cause.start = f.start;
 		f.cause.end = f.end;
 		f.cause.ago_ns = 2000;
+		f.cause.stack = cause_stack;
 		task(&f.cause.task, by, by_comm);
 	} else if (!ret) {
 		f.scanned = f.valid = f.npages;
@@ -309,6 +353,7 @@ static void chain_end(__u64 ts, __u64 dur, __u32 pid, __u32 tid, const char *com
 	c.cause.found = 1;
 	c.cause.event = event;
 	c.cause.ago_ns = 2000;
+	c.cause.stack = cause_stack;
 	task(&c.cause.task, by, by_comm);
 	add(&c);
 }
@@ -320,22 +365,30 @@ static void chain_end(__u64 ts, __u64 dur, __u32 pid, __u32 tid, const char *com
  * 1 ns under the threshold (no stall). With the three timeout chains: 5 stalls (test_hmm 3,
  * nouveau 1, nvidia_uvm 1), 3 ended in -EBUSY, 3 by timeout; 6 with --stall-ms 999, 4 with 1100,
  * 3 with 1300. From the chain histograms (hist, the exporter) 6: the 999.999999 ms chain is in the
- * bucket holding 1 s.
+ * bucket holding 1 s. The first two -EBUSY name cause stacks (golden_stacks()): madvise 1 retry
+ * of 5 us, no chain; khugepaged 1 retry of 5 us and the 1 s chain, not a stall.
  */
 static void golden_stalls(__u64 b)
 {
 	const __u64 ms = 1000000ULL;
 
 	attempt(b + 700 * ms, 1003, 1003, "gamma", NVIDIA, 1000000000ULL, 0, 1, 0, 0, "");
+	/* Recorded with --stacks: the CLEAR and UNMAP causes name their stacks, written first. */
+	golden_stacks(b + 710 * ms);
+	cause_stack = 7;
 	attempt(b + 710 * ms, 1002, 1012, "beta", NOUVEAU, 5000, -16, 1, HMM_EV_CLEAR, 1003,
 		"gamma");
+	cause_stack = 42;
 	attempt(b + 720 * ms, 1001, 1011, "alpha", TEST_HMM, 5000, -16, 1, HMM_EV_UNMAP, 42,
 		"khugepaged");
+	cause_stack = 0;
 	attempt(b + 1110 * ms, 1002, 1012, "beta", NOUVEAU, 5000, -16, 2, HMM_EV_MIGRATE, 1003,
 		"gamma");
 	attempt(b + 1719 * ms, 1001, 1011, "alpha", TEST_HMM, 999999, 0, 2, 0, 0, "");
+	cause_stack = 42;
 	chain_end(b + 720 * ms, 999999999ULL, 1001, 1011, "alpha", TEST_HMM, 2, HMM_EV_UNMAP, 42,
 		  "khugepaged");
+	cause_stack = 0;
 	attempt(b + 1909 * ms, 1002, 1012, "beta", NOUVEAU, ms, 0, 3, 0, 0, "");
 	chain_end(b + 710 * ms, 1200000000ULL, 1002, 1012, "beta", NOUVEAU, 3, HMM_EV_MIGRATE, 1003,
 		  "gamma");

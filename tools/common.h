@@ -83,4 +83,23 @@ int tool_drop_privileges(void);
 /* Explain a failed hmm_tracer__load(), with what the user can do about it. */
 void tool_load_error(int err);
 
+/*
+ * --stacks, live: the stack a record's cause names (hmm_rec_cause_stack()), read from the tracer's
+ * stack map and symbolized with ks the first time it is seen, and kept in st (hmm_fmt.stacks).
+ * Returns the stack record when it was added now (a recorder writes it before the record), NULL
+ * when the record names no stack, it was known, or on failure (a stack the map no longer holds
+ * is kept with no frames, so it is read once; the first failure is warned about).
+ */
+struct hmm_stacktab;
+struct hmm_ksyms;
+struct hmm_tracer;
+const struct hmm_rec_stack *tool_stack_learn(struct hmm_stacktab *st, struct hmm_tracer *t,
+					     const struct hmm_ksyms *ks,
+					     const struct hmm_rec_hdr *rec);
+/* The same for a stack number (stat --stacks): 0 once st holds it, or -ENOMEM. */
+int tool_stack_get(struct hmm_stacktab *st, struct hmm_tracer *t, const struct hmm_ksyms *ks,
+		   __u32 stack);
+/* --stacks: the stacks seen (st) and those the BPF side could not store, a line on stderr. */
+void tool_stacks_summary(struct hmm_tracer *t, const struct hmm_stacktab *st);
+
 #endif

@@ -33,6 +33,8 @@ struct tool_opts {
 	unsigned long long flush_ms; /* record --flush-ms */
 	const char *coding;	     /* record --coding */
 	const char *report;	     /* record --report */
+	bool folded;		     /* report --folded */
+	bool folded_time;	     /* report --folded-time */
 	unsigned long long columns;  /* heatmap -c */
 	const char *format;	     /* export -f */
 	double min_change;	     /* diff --min-change: per cent */
@@ -148,6 +150,11 @@ int tool_opt_u32(const struct tool_opt *o, const char *arg, struct tool_opts *to
 		 "a range with N round trips in the window is thrashing\n(default 3; 1..8)",       \
 		 tool_opt_u32, tracer.thrash_min, .min = 1, .max = HMM_THRASH_RING,             \
 		 .flags = TOOL_OPT_LIVE)
+#define OPT_STACKS                                                                              \
+	TOOL_OPT(0, "stacks", NULL,                                                              \
+		 "record the kernel stack of each invalidation and name it\n"                    \
+		 "in the cause of each -EBUSY it is blamed for",                                 \
+		 tool_opt_flag, tracer.stacks, .flags = TOOL_OPT_LIVE)
 #define OPT_JSON(help) TOOL_OPT('j', "json", NULL, help, tool_opt_flag, json)
 #define OPT_INPUT(arg, help) TOOL_OPT('i', "input", arg, help, tool_opt_str, input)
 #define OPT_OUTPUT(arg, help) TOOL_OPT('o', "output", arg, help, tool_opt_str, output)

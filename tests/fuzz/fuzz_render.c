@@ -114,6 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	run(cmd_report, 3, "report", "-i", path);
 	run(cmd_report, 4, "report", "-i", path, "--json");
+	run(cmd_report, 4, "report", "-i", path, "--folded");
+	run(cmd_report, 4, "report", "-i", path, "--folded-time");
 	run(cmd_dump, 3, "dump", "-i", path);
 	run(cmd_dump, 4, "dump", "-i", path, "--json");
 	run(cmd_export, 7, "export", "-i", path, "--format", "chrome", "-o", json);

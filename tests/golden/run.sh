@@ -54,6 +54,10 @@ for t in golden top; do
 	g "$t-top-sorted" "$top" -b -r $t.hmmtrace --speed 0 -s P99 -d 2
 done
 g "report-record-style" "$ht" report -i golden.hmmtrace -j
+# Cause stacks (record --stacks): the golden scenario's two, as folded stacks; top has none.
+g "golden-report-folded" "$ht" report -i golden.hmmtrace --folded
+g "golden-report-folded-time" "$ht" report -i golden.hmmtrace --folded-time
+g "top-report-folded" "$ht" report -i top.hmmtrace --folded
 # diff: the two recordings above against each other (one host); the top scenario against its
 # changed copy from another host and kernel.
 "$gen" -o diff.hmmtrace -s 2 --scenario diff --fixed-header --host lab-b --release 7.3.0-lab ||

@@ -35,6 +35,8 @@ struct dump {
 	unsigned long long shown;
 	struct ev_stats *stats;
 	unsigned int page_shift;
+	struct hmm_stacktab *stacks; /* --stacks: those seen, for fmt.stacks */
+	struct hmm_tracer *t;
 };
 
 static const struct tool_opt dump_opts[] = {
@@ -50,6 +52,7 @@ static const struct tool_opt dump_opts[] = {
 	OPT_PATHS,
 	OPT_THRASH_MS,
 	OPT_THRASH_MIN,
+	OPT_STACKS,
 	TOOL_OPT('s', "stats", "FILE",
 		 "also aggregate in the kernel; at the end write its counters\n"
 		 "and histograms beside the same statistics derived from the\n"
@@ -97,6 +100,8 @@ static int on_event(void *ctx, const struct hmm_rec_hdr *rec)
 	}
 	if (!d->fmt.base_ts)
 		d->fmt.base_ts = rec->ts;
+	if (d->stacks)
+		tool_stack_learn(d->stacks, d->t, d->fmt.ksyms, rec);
 	if (rec->type < HMM_REC_TYPE_MAX)
 		d->count[rec->type]++;
 	d->total++;
@@ -141,6 +146,8 @@ static void summary(struct hmm_tracer *t, const struct dump *d, int ncpus)
 				fprintf(stderr, " cpu%d=%llu", c, (unsigned long long)drops[c]);
 	}
 	fputc('\n', stderr);
+	if (d->stacks)
+		tool_stacks_summary(t, d->stacks);
 	rep = hmm_tracer__report(t, &n);
 	for (size_t i = 0; i < n; i++)
 		if (rep[i].state != HMM_AP_ATTACHED && rep[i].state != HMM_AP_DISABLED)
@@ -220,6 +227,7 @@ static int replay(struct dump *d, const char *path)
 	if (!r)
 		return EXIT_PARTIAL;
 	d->fmt.syms = hmm_trace_reader__symtab(r);
+	d->fmt.stacks = hmm_trace_reader__stacks(r);
 	if (!d->fmt.syms) {
 		tool_err("dump: out of memory");
 		hmm_trace_reader__close(r);
@@ -296,9 +304,16 @@ int cmd_dump(int argc, char **argv)
 		tool_err("warning: cannot read /proc/kallsyms (%s): drivers will show as unknown",
 			 strerror(errno));
 
+	if (opts.stacks && !(d.stacks = hmm_stacktab__new())) {
+		tool_err("dump: out of memory");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
+	d.fmt.stacks = d.stacks;
 	status = start_tracer(&opts, "dump", &t);
 	if (status != EXIT_OK)
 		goto cleanup;
+	d.t = t;
 	tool_drop_privileges();
 	tool_signals();
 	/* Scripts wait for this line: events from here on are caught. */
@@ -331,6 +346,7 @@ cleanup:
 		fclose(stats_f);
 	free(d.stats);
 	hmm_tracer__destroy(t);
+	hmm_stacktab__free(d.stacks);
 	hmm_ksyms__free(d.fmt.ksyms);
 	return status;
 }

@@ -334,6 +334,7 @@ int cmd_export(int argc, char **argv)
 		return EXIT_PARTIAL;
 	m = hmm_trace_reader__meta(r);
 	x.fmt.syms = hmm_trace_reader__symtab(r);
+	x.fmt.stacks = hmm_trace_reader__stacks(r);
 	if (!x.fmt.syms) {
 		tool_err("export: out of memory");
 		status = EXIT_PARTIAL;

@@ -25,6 +25,9 @@
 struct recorder {
 	struct hmm_trace_writer *w;
 	struct hmm_symtab *syms;
+	struct hmm_stacktab *stacks; /* --stacks: those written so far */
+	struct hmm_tracer *t;
+	const struct hmm_ksyms *ks;
 	struct hmm_stats *stats; /* --report */
 	long long lost_seen;
 	int err; /* the first write error: recording stops */
@@ -55,6 +58,7 @@ static const struct tool_opt record_opts[] = {
 		 "recorded events, computed while recording",
 		 tool_opt_str, report),
 	OPT_STALL_MS,
+	OPT_STACKS,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_END,
@@ -99,6 +103,7 @@ static int put(struct recorder *r, const struct hmm_rec_hdr *rec)
 static int on_event(void *ctx, const struct hmm_rec_hdr *rec)
 {
 	struct recorder *r = ctx;
+	const struct hmm_rec_stack *stack;
 	__u64 addrs[2];
 	int i, n;
 
@@ -119,6 +124,9 @@ static int on_event(void *ctx, const struct hmm_rec_hdr *rec)
 		if (put(r, &copy.hdr))
 			return 0;
 	}
+	stack = tool_stack_learn(r->stacks, r->t, r->ks, rec);
+	if (stack && put(r, &stack->hdr))
+		return 0;
 	put(r, rec);
 	return 0;
 }
@@ -171,7 +179,7 @@ static void fill_meta(struct hmm_trace_meta *m, const struct hmm_tracer_opts *op
 static __u64 events_of(const struct hmm_trace_totals *tot)
 {
 	return tot->records - tot->per_type[HMM_REC_LOST] - tot->per_type[HMM_REC_CLOCK] -
-	       tot->per_type[HMM_REC_SYM];
+	       tot->per_type[HMM_REC_SYM] - tot->per_type[HMM_REC_STACK];
 }
 
 /*
@@ -347,6 +355,12 @@ int cmd_record(int argc, char **argv)
 		tool_err("warning: cannot read /proc/kallsyms (%s): drivers will be recorded as "
 			 "unknown", strerror(errno));
 	r.syms = hmm_symtab__new(ks);
+	r.ks = ks;
+	if (opts.stacks && !(r.stacks = hmm_stacktab__new())) {
+		tool_err("record: out of memory");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
 	if (!meta || !r.syms) {
 		tool_err("record: out of memory");
 		status = EXIT_PARTIAL;
@@ -361,6 +375,7 @@ int cmd_record(int argc, char **argv)
 	sopts.driver_name = driver_of;
 	sopts.ctx = r.syms;
 	sopts.stall_ns = to.stall_ns;
+	sopts.stacks = r.stacks;
 	if (report_path && !(r.stats = hmm_stats__new(&sopts))) {
 		tool_err("record: out of memory");
 		status = EXIT_PARTIAL;
@@ -388,6 +403,7 @@ int cmd_record(int argc, char **argv)
 	status = start_tracer(&opts, "record", &t);
 	if (status != EXIT_OK)
 		goto cleanup;
+	r.t = t;
 	fill_meta(meta, &opts, t, have_cmd ? argv + first : NULL);
 	r.w = hmm_trace_writer__open(path, meta, &wopts);
 	if (!r.w) {
@@ -422,6 +438,8 @@ finish:
 	while (!r.err && hmm_tracer__poll(t, 0) > 0)
 		;
 	check_lost(&r, t);
+	if (r.stacks)
+		tool_stacks_summary(t, r.stacks);
 	if (r.err)
 		tool_err("record: writing %s failed: %s; the file keeps every chunk written before "
 			 "(see `hmmtrace report -i %s`)", path, strerror(-r.err), path);
@@ -443,6 +461,7 @@ cleanup:
 	hmm_tracer__destroy(t);
 	hmm_stats__free(r.stats);
 	hmm_symtab__free(r.syms);
+	hmm_stacktab__free(r.stacks);
 	hmm_ksyms__free(ks);
 	free(meta);
 	return status;

@@ -20,6 +20,7 @@
 #include "hist.h"
 #include "stats.h"
 #include "symtab.h"
+#include "stacks.h"
 #include "trace.h"
 
 #define TOP_N 10
@@ -285,6 +286,9 @@ json_t *report_json(const struct hmm_stats *s, const struct hmm_trace_meta *m)
 	json_object_set_new(ch, "longest", a);
 	json_object_set_new(o, "retry_chains", ch);
 	json_object_set_new(o, "stalls", j_stalls(s));
+	a = stacks_json(s, hmm_stats__stacktab(s), true); /* recorded with --stacks */
+	if (a)
+		json_object_set_new(o, "cause_stacks", a);
 
 	migs = (void *)sorted((void *const *)s->migs, s->n_migs, by_mig);
 	for (size_t k = 0; migs && k < s->n_migs; k++) {
@@ -539,6 +543,7 @@ void report_text(FILE *f, const struct hmm_stats *s, const struct hmm_trace_meta
 		text_chain(f, &s->top_chains[k], false);
 
 	text_stalls(f, s);
+	stacks_text(f, s, hmm_stats__stacktab(s), TOP_N, true);
 
 	fprintf(f, "\nmigrations:\n");
 	migs = (void *)sorted((void *const *)s->migs, s->n_migs, by_mig);
@@ -638,6 +643,13 @@ static const struct tool_opt report_opts[] = {
 	OPT_TRACE_INPUT,
 	OPT_JSON("one JSON document (fields in hmmtrace(8))"),
 	OPT_STALL_MS,
+	TOOL_OPT(0, "folded", NULL,
+		 "instead of the report, the -EBUSY retries by cause stack as\n"
+		 "folded stacks (\"root;...;leaf COUNT\" lines, for flamegraph.pl\n"
+		 "or speedscope); needs a recording made with --stacks",
+		 tool_opt_flag, folded),
+	TOOL_OPT(0, "folded-time", NULL, "the same, weighted by the retries' time in ns",
+		 tool_opt_flag, folded_time),
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_END,
@@ -714,7 +726,8 @@ int trace_stats_load(struct trace_stats *t, const char *cmd, const char *path, _
 	sopts.stall_ns = stall_ns;
 	sopts.driver_name = driver_of;
 	sopts.ctx = hmm_trace_reader__symtab(t->r);
-	t->s = sopts.ctx ? hmm_stats__new(&sopts) : NULL;
+	sopts.stacks = hmm_trace_reader__stacks(t->r);
+	t->s = sopts.ctx && sopts.stacks ? hmm_stats__new(&sopts) : NULL;
 	if (!t->s) {
 		tool_err("%s: out of memory", cmd);
 		return EXIT_PARTIAL;
@@ -754,7 +767,15 @@ int cmd_report(int argc, char **argv)
 	if (status != EXIT_OK)
 		goto cleanup;
 	tool_out_open(&out, NULL);
-	if (to.json) {
+	if (to.folded || to.folded_time) {
+		if (!t.s->n_stacks)
+			tool_err("report: %s has no cause stacks (record with --stacks)", path);
+		if (stacks_folded(out.f, t.s, hmm_stats__stacktab(t.s),
+				  to.folded_time ? FOLDED_TIME : FOLDED_RETRIES)) {
+			tool_err("report: out of memory");
+			status = EXIT_PARTIAL;
+		}
+	} else if (to.json) {
 		json_t *o = report_json(t.s, t.m);
 
 		if (!o) {

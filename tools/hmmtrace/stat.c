@@ -19,6 +19,9 @@
 #include "agg.h"
 #include "hist.h"
 #include "ksyms.h"
+#include "stacks.h"
+#include "stacktab.h"
+#include "stats.h"
 
 /* Histograms merged over drivers: stat reports per metric and label. */
 struct totals {
@@ -44,6 +47,7 @@ static const struct tool_opt stat_opts[] = {
 	OPT_PATHS,
 	OPT_THRASH_MS,
 	OPT_THRASH_MIN,
+	OPT_STACKS,
 	TOOL_OPT('P', "prog-stats", NULL,
 		 "also print what each BPF program cost: runs, total and\n"
 		 "average run time, as the kernel measured them",
@@ -140,7 +144,34 @@ static void print_text(const struct totals *t, long long lost, double secs, cons
 	       lost < 0 ? 0 : lost, (unsigned long long)t->c[HMM_C_STATE_DROPS]);
 }
 
-static void print_json(const struct totals *t, long long lost, double secs)
+/* --stacks: the -EBUSY retries per cause stack the kernel counted, with their frames. */
+struct stat_stacks {
+	struct hmm_stats *s;
+	struct hmm_stacktab *st;
+	struct hmm_tracer *t;
+	const struct hmm_ksyms *ks;
+};
+
+static int add_stack(void *ctx, __u32 stack, const struct hmm_stack_agg *agg)
+{
+	struct stat_stacks *x = ctx;
+
+	return tool_stack_get(x->st, x->t, x->ks, stack) ?:
+		       hmm_stats__stack_add(x->s, stack, agg->retries, agg->lost_ns);
+}
+
+static int read_stacks(struct stat_stacks *x, struct hmm_tracer *t)
+{
+	x->t = t;
+	x->s = hmm_stats__new(NULL);
+	x->st = hmm_stacktab__new();
+	if (!x->s || !x->st)
+		return -ENOMEM;
+	return hmm_tracer__stack_retries(t, add_stack, x);
+}
+
+static void print_json(const struct totals *t, long long lost, double secs,
+		       const struct stat_stacks *x)
 {
 	json_t *o = json_object(), *c = json_object(), *h = json_array();
 	char buf[64];
@@ -163,6 +194,9 @@ static void print_json(const struct totals *t, long long lost, double secs)
 		}
 	json_object_set_new(o, "hists", h);
 	json_object_set_new(o, "lost", json_integer(lost < 0 ? 0 : lost));
+	if (x->s)
+		json_object_set_new(o, "cause_stacks",
+				    stacks_json(x->s, x->st, false) ?: json_array());
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(o);
@@ -192,6 +226,8 @@ int cmd_stat(int argc, char **argv)
 	pid_t child = 0;
 	char what[256];
 	struct tool_out out;
+	struct stat_stacks stacks = {};
+	struct hmm_ksyms *ks = NULL;
 
 	first = cmd_parse(&stat_cmd, argc, argv, &to, -1, &status);
 	if (first < 0)
@@ -227,6 +263,11 @@ int cmd_stat(int argc, char **argv)
 	} else {
 		snprintf(what, sizeof(what), "the whole system");
 	}
+	/* Before privileges are dropped: kallsyms shows addresses only to the privileged. */
+	if (opts.stacks && !(ks = hmm_ksyms__load(NULL)))
+		tool_err("warning: cannot read /proc/kallsyms (%s): stacks will be addresses",
+			 strerror(errno));
+	stacks.ks = ks;
 	status = start_tracer(&opts, "stat", &t);
 	if (status != EXIT_OK)
 		goto cleanup;
@@ -262,11 +303,19 @@ int cmd_stat(int argc, char **argv)
 		status = EXIT_PARTIAL;
 		goto cleanup;
 	}
+	if (opts.stacks && read_stacks(&stacks, t)) {
+		tool_err("stat: cannot read the cause stacks");
+		status = EXIT_PARTIAL;
+		goto cleanup;
+	}
 	tool_out_open(&out, NULL);
-	if (json)
-		print_json(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start);
-	else
+	if (json) {
+		print_json(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start, &stacks);
+	} else {
 		print_text(tot, hmm_tracer__drops(t, NULL, 0), tool_now_s() - start, what);
+		if (stacks.s)
+			stacks_text(stdout, stacks.s, stacks.st, 10, false);
+	}
 	/* COMMAND's status is stat's, unless the totals could not be written. */
 	if (tool_out_close(&out, true))
 		status = EXIT_PARTIAL;
@@ -280,6 +329,9 @@ cleanup:
 	if (child > 0)
 		waitpid(child, NULL, 0);
 	hmm_tracer__destroy(t);
+	hmm_stats__free(stacks.s);
+	hmm_stacktab__free(stacks.st);
+	hmm_ksyms__free(ks);
 	free(tot);
 	return status;
 }
