@@ -8,10 +8,11 @@
 #   exporter_path  hmm_exporter --paths PATH: in-kernel aggregation of the path only
 #   exporter       hmm_exporter, every path
 #   record         hmmtrace record -o FILE: per-event records (every path)
+#   record_stacks  the same with --stacks: each invalidation's kernel stack (bpf_get_stackid())
 #   bpftrace       bpftrace's latency histogram of the path (the host's Debian bpftrace, run from
 #                  /host with the host's libraries) with kfunc/kretfunc probes
 # then one more round with BPF run-time statistics on (kernel.bpf_stats_enabled) of floor,
-# floor_all, record, `hmmtrace stat -P` (aggregation, every path, which prints its programs' counts)
+# floor_all, record, record_stacks, `hmmtrace stat -P` (aggregation, every path, which prints its programs' counts)
 # and, for the loops in BT_LOOPS only (bpftrace is slow to start under TCG), bpftrace, whose
 # per-program counts and sizes `bpftool prog show` gives.
 # Before the loops, the floor's own cost per call: CAL getppid() calls untraced and under an
@@ -80,12 +81,14 @@ exporter() {
 }
 run_exporter() { exporter; }
 run_exporter_path() { exporter --paths "$PATHS"; }
-run_record() {
+record() {
 	snap=true
 	[ "$STATS" = 1 ] && [ -n "$BPFTOOL" ] && snap="$BPFTOOL prog show -j >/tmp/progs.json"
-	hmmtrace record -o /tmp/bench.hmmtrace -- sh -c "$W >/tmp/t; $snap" 2>/tmp/rec.err
+	hmmtrace record "$@" -o /tmp/bench.hmmtrace -- sh -c "$W >/tmp/t; $snap" 2>/tmp/rec.err
 	grep -q " lost 0," /tmp/rec.err || echo "LOST $LOOP $(grep 'recorded' /tmp/rec.err)"
 }
+run_record() { record; }
+run_record_stacks() { record --stacks; }
 run_stat() {
 	hmmtrace stat -P -- sh -c "$W >/tmp/t" >/dev/null 2>/tmp/st.err
 	awk -v l="$LOOP" '$3 == "runs" && $5 == "ns" { print "PSTAT", l, $1, $2, $4 }' /tmp/st.err
@@ -154,7 +157,8 @@ for spec in "$@"; do
 	for r in $(seq 1 "$R"); do
 		# Each round starts one mode later: a drift within the round (the untraced loop
 		# first, each mode after it slower) would otherwise count as a cost.
-		for mode in $(rotate $((r - 1)) none floor floor_all exporter_path exporter record); do
+		for mode in $(rotate $((r - 1)) none floor floor_all exporter_path exporter record \
+			record_stacks); do
 			round $mode
 			echo "BENCH $LOOP $mode $r $(sed -n "s/^$OP.ns=//p" /tmp/t) $(sed -n "s/^$OP.cpu_ns=//p" /tmp/t)"
 		done
@@ -164,7 +168,7 @@ for spec in "$@"; do
 	STATS=1 r=stats
 	bt=
 	case $BT_LOOPS in *,$LOOP,*) bt=${BT:+bpftrace} ;; esac
-	for mode in floor floor_all record stat $bt; do
+	for mode in floor floor_all record record_stacks stat $bt; do
 		round $mode
 		[ -s /tmp/progs.json ] && echo "PROGS $LOOP $mode $(tr -d '\n' </tmp/progs.json)"
 	done

@@ -142,6 +142,8 @@ aggregation, the path's programs (\`hmmtrace stat\`, measured: \`hmm_exporter --
 aggregation, every program (\`hmmtrace stat\`, measured: \`hmm_exporter\`) against the floor on every function;stat;.;floor_all;exporter
 per-event, the path's programs (\`hmmtrace record\`);record;$re;floor;
 per-event, every program (\`hmmtrace record\`) against the floor on every function;record;.;floor_all;record
+per-event with cause stacks, the path's programs (\`hmmtrace record --stacks\`);record_stacks;$re;floor;
+per-event with cause stacks, every program (\`hmmtrace record --stacks\`) against the floor on every function;record_stacks;.;floor_all;record_stacks
 bpftrace ($btv), the latency histogram;bpftrace;.;floor;
 EOT
 }
@@ -191,7 +193,8 @@ each mode, interleaved in one boot, each round in another order: untraced; under
 fentry and an fexit program that only return 0, attached by tests/bench/floor.c to each function
 hmmscope attaches to on that path, or on every path: what any BPF tracer pays there); under
 \`hmm_exporter --paths PATH\` and \`hmm_exporter\` (in-kernel aggregation); under \`hmmtrace
-record -o FILE\` (per-event records, every path). Then one more round per mode with BPF run-time
+record -o FILE\` (per-event records, every path), with and without \`--stacks\` (each
+invalidation's kernel stack). Then one more round per mode with BPF run-time
 statistics on (\`kernel.bpf_stats_enabled\`): \`bpftool prog show\` (and \`hmmtrace stat -P\` for
 aggregation) give each program's runs and run time, in instructions; bpftrace (kfunc/kretfunc
 probes collecting the path's latency histogram, as tests/bench/overhead.sh runs it) runs in this
