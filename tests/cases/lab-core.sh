@@ -285,6 +285,13 @@ check_stacks() {
 	fi
 	ev=$d/events.json t=$d/totals
 	pid=$(kv "$t" pid)
+	# The file read back here, as on any machine: dump, report, folded stacks.
+	"$OUTPUT/hmmtrace" dump -i $d/storm.hmmtrace --json >$d/events.json 2>$d/dump.err
+	echo $? >$d/dump.rc
+	"$OUTPUT/hmmtrace" report -i $d/storm.hmmtrace --json >$d/report.json 2>$d/report.err
+	echo $? >$d/report.rc
+	"$OUTPUT/hmmtrace" report -i $d/storm.hmmtrace --folded >$d/folded.txt 2>$d/folded.err
+	echo $? >$d/folded.rc
 	for f in rc dump.rc report.rc folded.rc; do
 		expect_status "$v: stacks $mode: $f" "$(cat "$d/$f")" 0
 	done
