@@ -222,6 +222,7 @@ check_storm() {
 check_stall() {
 	local v=$1 d=$2/dump/stall gave ebusy
 	ev=$d/events.json t=$d/totals
+	pid=$(kv "$t" pid)
 	expect_status "$v: dump around the stall op" "$(cat $d/rc)" 0
 	expect_status "$v: the stall op" "$(cat $d/workload.rc)" 0
 	grep -q "lost 0 " $d/dump.err && echo "ok: $v: stall: lost 0" || fail "$v: stall: events were lost: $(grep '^lost' $d/dump.err)"

@@ -7,7 +7,7 @@
 #    runs (the BPF side kept collecting through the bad traffic): hmm_range_fault calls (by
 #    result and through the histogram's _count and +Inf), pages, chains, migrations to the device
 #    and pages moved, CPU-fault migrations back, MIGRATE invalidations, userfaults; nothing lost;
-#  - every fault series is attributed to driver test_hmm; the 11 attach points 6.x has attached;
+#  - every fault series is attributed to driver test_hmm; the 12 attach points 6.x has attached;
 #  - per process (--per-process 2): each run's process has its own labelled series (pid and comm
 #    from its totals) with exactly its calls, pages, migrations and pages moved, and the labelled
 #    series plus pid="other" add up to the unlabelled totals in every family;
@@ -178,7 +178,7 @@ for v in ${LAB_ONLY:-6.1 6.12}; do
 	expect_eq "$v: the exporter's credentials while serving" "$(tr '\n' ';' <"$d/creds")" \
 		"Uid: 1000 1000 1000 1000;Gid: 1000 1000 1000 1000;CapPrm: 0000000000000000;CapEff: 0000000000000000;NoNewPrivs: 1;"
 	expect_eq "$v: attach points attached" \
-		"$(grep -c '^hmm_exporter_probe_info{.*state="attached"' "$d/m2.prom")" 11
+		"$(grep -c '^hmm_exporter_probe_info{.*state="attached"' "$d/m2.prom")" 12
 
 	promcheck "$v: first scrape" "$d/m1.prom"
 	promcheck "$v: second scrape" "$d/m2.prom"
