@@ -216,10 +216,13 @@ check_status_line() {
 	# What a terminal shows: fed the bytes up to the erase, one status line (the latest); fed
 	# them all, the summary alone on that row.
 	if command -v tmux >/dev/null; then
-		local sock=$out/tmux.sock upto=$out/upto.bytes
+		local upto=$out/upto.bytes
 		head -c "$(grep -aobP '\r\e\[Khmmtrace: recorded' "$seg" | cut -d: -f1)" "$seg" >"$upto"
-		# view FILE: the screen of a 120x10 terminal that was fed FILE.
+		# view FILE N: the screen of a 120x10 terminal that was fed FILE, from its own tmux
+		# server (socket N): a second server on the first one's socket can find that one still
+		# exiting ("server exited unexpectedly", 5.10 in CI).
 		view() {
+			local sock=$out/tmux-$2.sock
 			# wait-for: until cat is done (a fixed sleep lost the race on a loaded host)
 			tmux -S "$sock" -f /dev/null new-session -d -x 120 -y 10 \
 				"cat '$1'; tmux -S '$sock' wait-for -S fed; sleep 30"
@@ -228,8 +231,8 @@ check_status_line() {
 			tmux -S "$sock" capture-pane -p
 			tmux -S "$sock" kill-server
 		}
-		view "$upto" >"$out/view1"
-		view "$seg" >"$out/view2"
+		view "$upto" 1 >"$out/view1"
+		view "$seg" 2 >"$out/view2"
 		sed 's/^/   | /' "$out/view1"
 		expect_eq "$v: tmux, during: status lines on screen" "$(grep -c 'recording [0-9]* s:' "$out/view1")" 1
 		expect_eq "$v: tmux, at the end: status lines on screen" "$(grep -c 'recording [0-9]* s:' "$out/view2")" 0
