@@ -41,6 +41,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(OUTPUT)/%,%,$(2))";
 MAKEFLAGS += --no-print-directory
 endif
+NPROC := $(shell nproc 2>/dev/null || echo 1)
 
 CFLAGS ?= -O2 -g
 # Everything that runs inside the lab guest links statically: the initramfs has no libc.
@@ -101,8 +102,8 @@ LAB_IMAGE := $(OUTPUT)/lab/initramfs.cpio.gz
 LAB_IMAGE_BINS := $(TEST_BINS) $(LAB_HMM_TESTS) $(TOOL_BINS) $(OUTPUT)/tests/floor
 
 .DELETE_ON_ERROR:
-.PHONY: all tools deps check check-run demo bench soak fuzz lab lab-kernels lab-image vmlinux install \
-	uninstall dist clean help
+.PHONY: all tools deps check check-build check-run demo bench soak fuzz lab lab-kernels lab-image \
+	vmlinux install uninstall dist clean help
 
 all: $(TOOL_BINS) $(TEST_BINS) $(UNIT_BINS)
 
@@ -366,7 +367,15 @@ vmlinux:
 # depend on the installed source packages).
 check:
 	$(Q)$(MAKE) deps
+	$(Q)$(MAKE) -j$(NPROC) check-build
 	$(Q)$(MAKE) check-run
+
+# The build with one job per CPU; the tests (tests/run-tests.sh) run in two lanes of their own.
+ifeq ($(SANITIZE),1)
+check-build: all
+else
+check-build: all lab
+endif
 
 ifeq ($(SANITIZE),1)
 check-run: all
