@@ -283,6 +283,7 @@ struct hmm_rec_migrate {
 #define HMM_THRASH_RING	       8 /* round trips remembered per range: thrash_min is at most this */
 #define HMM_THRASH_MS_DEFAULT  1000
 #define HMM_THRASH_MIN_DEFAULT 3
+#define HMM_THRASH_OFF	       (~0ULL) /* thrash_ns: no round trips, the map untouched */
 
 #define HMM_RT_F_THRASHING   (1u << 0) /* trips >= thrash_min */
 #define HMM_RT_F_BECAME      (1u << 1) /* ... and it was not before this round trip */

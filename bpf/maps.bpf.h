@@ -24,7 +24,7 @@ HMM_SETTING(__u8, emit_events);	 /* per-event records into the ring buffer */
 HMM_SETTING(__u8, aggregate);	 /* histograms and counters in maps */
 HMM_SETTING(__u8, page_shift);	 /* PAGE_SHIFT is a #define, not in BTF */
 HMM_SETTING(__u8, per_owner);
-HMM_SETTING(__u64, thrash_ns);	 /* round-trip window (0: HMM_THRASH_MS_DEFAULT) */
+HMM_SETTING(__u64, thrash_ns);	 /* round-trip window (0: HMM_THRASH_MS_DEFAULT; HMM_THRASH_OFF) */
 HMM_SETTING(__u32, thrash_min);	 /* round trips in the window that make a range thrashing
 				    (0: HMM_THRASH_MIN_DEFAULT; at most HMM_THRASH_RING) */
 HMM_SETTING(__u8, cause_stacks); /* --stacks: each invalidation's kernel stack (notifier.bpf.c) */

@@ -324,7 +324,8 @@ static __always_inline void mig_emit(struct mig *m, __u64 now, int setup_ret)
 			o->migrate_ns += total;
 		}
 	}
-	if (m->moved && !setup_ret && !(m->flags & HMM_MIG_F_DEVICE))
+	/* thrash_ns is read-only data: with HMM_THRASH_OFF the verifier drops the call. */
+	if (thrash_ns != HMM_THRASH_OFF && m->moved && !setup_ret && !(m->flags & HMM_MIG_F_DEVICE))
 		thrash_leg(m, now, total);
 	if (!emit_events || total < min_dur_ns)
 		return;

@@ -112,7 +112,7 @@ struct hmm_tracer_opts {
 	bool per_owner;	      /* counters per owner process (hmm_tracer__owners()) */
 	/* Thrashing (bpf/hmmscope.h): the round-trip window and the round trips in it that make a
 	 * range thrashing; 0: HMM_THRASH_MS_DEFAULT ms, HMM_THRASH_MIN_DEFAULT (at most
-	 * HMM_THRASH_RING). */
+	 * HMM_THRASH_RING). thrash_ns HMM_THRASH_OFF: no round trips (nor their map). */
 	__u64 thrash_ns;
 	__u32 thrash_min;
 	bool stacks; /* the kernel stack of each invalidation, in the causes it is blamed for

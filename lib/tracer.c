@@ -396,6 +396,8 @@ static int open_and_configure(struct hmm_tracer *t)
 		err = bpf_map__set_max_entries(t->skel->maps.inval_stacks, 1);
 	if (!err && !(t->opts.stacks && t->opts.aggregate))
 		err = bpf_map__set_max_entries(t->skel->maps.stack_retries, 1);
+	if (!err && t->opts.thrash_ns == HMM_THRASH_OFF)
+		err = bpf_map__set_max_entries(t->skel->maps.thrash, 1);
 	if (err)
 		return err;
 	for (ap = 0; ap < HMM_AP_MAX; ap++) {
@@ -734,6 +736,8 @@ long hmm_tracer__thrashing(struct hmm_tracer *t)
 
 	if (!t->loaded)
 		return -EINVAL;
+	if (win == HMM_THRASH_OFF)
+		return 0;
 	if (!win)
 		win = HMM_THRASH_MS_DEFAULT * 1000000ULL;
 	if (!min)

@@ -78,6 +78,15 @@ int tool_opt_ms(const struct tool_opt *o, const char *arg, struct tool_opts *to)
 	return 0;
 }
 
+int tool_opt_thrash_ms(const struct tool_opt *o, const char *arg, struct tool_opts *to)
+{
+	int err = tool_opt_ms(o, arg, to);
+
+	if (!err && !*(__u64 *)dst(o, to))
+		*(__u64 *)dst(o, to) = HMM_THRASH_OFF;
+	return err;
+}
+
 /* A decimal number of seconds (or a factor) within [min, max] thousandths. */
 int tool_opt_double(const struct tool_opt *o, const char *arg, struct tool_opts *to)
 {

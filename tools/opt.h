@@ -99,6 +99,8 @@ int tool_opt_paths(const struct tool_opt *o, const char *arg, struct tool_opts *
 int tool_opt_min_us(const struct tool_opt *o, const char *arg, struct tool_opts *to);
 int tool_opt_ringbuf_kb(const struct tool_opt *o, const char *arg, struct tool_opts *to);
 int tool_opt_ms(const struct tool_opt *o, const char *arg, struct tool_opts *to);  /* into ns */
+/* tool_opt_ms, with 0 for HMM_THRASH_OFF */
+int tool_opt_thrash_ms(const struct tool_opt *o, const char *arg, struct tool_opts *to);
 int tool_opt_u32(const struct tool_opt *o, const char *arg, struct tool_opts *to);
 
 #define TOOL_OFF(f) offsetof(struct tool_opts, f)
@@ -142,8 +144,10 @@ int tool_opt_u32(const struct tool_opt *o, const char *arg, struct tool_opts *to
 		 tool_opt_ms, stall_ns, .min = 1, .max = 3600ULL * 1000)
 #define OPT_THRASH_MS                                                                           \
 	TOOL_OPT(0, "thrash-ms", "MS",                                                           \
-		 "round trips: a range migrated and back within MS\nmilliseconds (default 1000)", \
-		 tool_opt_ms, tracer.thrash_ns, .min = 1, .max = 3600ULL * 1000,               \
+		 "round trips: a range migrated and back within MS\n"                           \
+		 "milliseconds (default 1000; 0: off, and the migration\n"                      \
+		 "path skips their map)",                                                        \
+		 tool_opt_thrash_ms, tracer.thrash_ns, .min = 0, .max = 3600ULL * 1000,        \
 		 .flags = TOOL_OPT_LIVE)
 #define OPT_THRASH_MIN                                                                          \
 	TOOL_OPT(0, "thrash-min", "N",                                                           \

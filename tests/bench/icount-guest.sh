@@ -12,8 +12,9 @@
 #   bpftrace       bpftrace's latency histogram of the path (the host's Debian bpftrace, run from
 #                  /host with the host's libraries) with kfunc/kretfunc probes
 # then one more round with BPF run-time statistics on (kernel.bpf_stats_enabled) of floor,
-# floor_all, record, record_stacks, `hmmtrace stat -P` (aggregation, every path, which prints its programs' counts)
-# and, for the loops in BT_LOOPS only (bpftrace is slow to start under TCG), bpftrace, whose
+# floor_all, record, record_stacks, `hmmtrace stat -P` (aggregation, every path, which prints its programs' counts),
+# on the migrate loop `hmmtrace stat -P --thrash-ms 0` (stat_nothrash: no round trips, no thrash
+# map) and, for the loops in BT_LOOPS only (bpftrace is slow to start under TCG), bpftrace, whose
 # per-program counts and sizes `bpftool prog show` gives.
 # Before the loops, the floor's own cost per call: CAL getppid() calls untraced and under an
 # empty fentry/fexit pair (entry only, exit only) on __task_pid_nr_ns, which getppid() calls
@@ -23,7 +24,7 @@
 #   CAL kind round ns           kind: none, pair, entry, exit; ns of CAL calls
 #   CALLS loop round n          the path's calls in one loop (bpftrace's count)
 #   PROGS loop mode JSON        bpftool prog show -j, in the statistics round
-#   PSTAT loop name runs ns     hmmtrace stat -P's per-program counts, in the statistics round
+#   PSTAT loop mode name runs ns  hmmtrace stat -P's per-program counts, in the statistics round
 #   ERROR / LOST ...            anything that makes the figures wrong
 # Arguments: ROUNDS PAGES BT_LOOPS (comma-separated, - for none) CAL LOOP:N..., LOOP one of
 #   read:   N device reads of PAGES fresh pages: the fault path (hmm_range_fault)
@@ -89,10 +90,14 @@ record() {
 }
 run_record() { record; }
 run_record_stacks() { record --stacks; }
-run_stat() {
-	hmmtrace stat -P -- sh -c "$W >/tmp/t" >/dev/null 2>/tmp/st.err
-	awk -v l="$LOOP" '$3 == "runs" && $5 == "ns" { print "PSTAT", l, $1, $2, $4 }' /tmp/st.err
+stat_run() { # MODE ARGS...
+	m=$1
+	shift
+	hmmtrace stat -P "$@" -- sh -c "$W >/tmp/t" >/dev/null 2>/tmp/st.err
+	awk -v l="$LOOP" -v m="$m" '$3 == "runs" && $5 == "ns" { print "PSTAT", l, m, $1, $2, $4 }' /tmp/st.err
 }
+run_stat() { stat_run stat; }
+run_stat_nothrash() { stat_run stat_nothrash --thrash-ms 0; }
 run_bpftrace() {
 	: >/tmp/bt.out
 	$BT -e "BEGIN { printf(\"ready\\n\"); }
@@ -166,9 +171,11 @@ for spec in "$@"; do
 	# The statistics round: two clock reads per program run, so its times are not used.
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled
 	STATS=1 r=stats
-	bt=
+	bt= nt=
 	case $BT_LOOPS in *,$LOOP,*) bt=${BT:+bpftrace} ;; esac
-	for mode in floor floor_all record record_stacks stat $bt; do
+	# The thrashing map's share of a migration: aggregation with round trips off.
+	[ "$LOOP" = migrate ] && nt=stat_nothrash
+	for mode in floor floor_all record record_stacks stat $nt $bt; do
 		round $mode
 		[ -s /tmp/progs.json ] && echo "PROGS $LOOP $mode $(tr -d '\n' </tmp/progs.json)"
 	done

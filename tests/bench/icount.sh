@@ -83,8 +83,8 @@ floor_run() {
 }
 # progs LOOP MODE: "name runs ns" of MODE's programs that ran in the statistics round.
 progs() {
-	if [ "$2" = stat ]; then
-		awk -v l="$1" '$1 == "PSTAT" && $2 == l { print $3, $4, $5 }' "$b"
+	if [ "$2" = stat ] || [ "$2" = stat_nothrash ]; then
+		awk -v l="$1" -v m="$2" '$1 == "PSTAT" && $2 == l && $3 == m { print $4, $5, $6 }' "$b"
 	else
 		# The floor's programs are its own only (bpftool lists every program loaded).
 		progs_json "$1" "$2" | jq -r --arg m "$2" '.[] | select((.run_cnt // 0) > 0) |
@@ -113,6 +113,17 @@ model() {
 		END { if (m != "floor" && m != "floor_all" && !n) exit
 			printf "%.0f", (fr * t / 2 + (m == "floor" || m == "floor_all" ? 0 : body)) / c }'
 }
+# The thrashing map's share of a migration in aggregation mode: stat less stat --thrash-ms 0.
+thrash_line() {
+	local on off re
+	re=$(path_re migrate)
+	on=$(model migrate stat "$re" floor) off=$(model migrate stat_nothrash "$re" floor)
+	[ -n "$on" ] && [ -n "$off" ] || return 0
+	echo "The thrashing map (round trips, issue 16): in aggregation mode a migration costs $on"
+	echo "instructions with round trips and $off with \`--thrash-ms 0\`, which skips the map: $((on - off))"
+	echo "instructions per migration are the lookup and update of its range in the LRU map"
+	echo "(thrash_leg() in bpf/migrate.bpf.c)."
+}
 # Per call: the measured CPU difference; ratios of two figures.
 measured() { local a; a=$(added "$1" "$2"); [ -n "$a" ] && awk -v a="$a" -v c="$(calls "$1")" 'BEGIN { printf "%.0f", a / c }' || echo "-"; }
 ratio() { awk -v a="$1" -v f="$2" 'BEGIN { if (a != "" && f > 0) printf "%.2f", a / f; else printf "-" }'; }
@@ -140,6 +151,7 @@ rows() {
 floor (empty fentry/fexit on the path's functions);floor;$re;floor;floor
 aggregation, the path's programs (\`hmmtrace stat\`, measured: \`hmm_exporter --paths $p\`);stat;$re;floor;exporter_path
 aggregation, every program (\`hmmtrace stat\`, measured: \`hmm_exporter\`) against the floor on every function;stat;.;floor_all;exporter
+aggregation with round trips off, the path's programs (\`hmmtrace stat --thrash-ms 0\`);stat_nothrash;$re;floor;
 per-event, the path's programs (\`hmmtrace record\`);record;$re;floor;
 per-event, every program (\`hmmtrace record\`) against the floor on every function;record;.;floor_all;record
 per-event with cause stacks, the path's programs (\`hmmtrace record --stacks\`);record_stacks;$re;floor;
@@ -222,6 +234,8 @@ down (RCU callbacks, trampolines freed), and it spreads by several percent where
 | path (loop, unit) | mode | instructions per call | measured per call | ×floor | ×bpftrace | whole-loop ratio (CPU) |
 |---|---|---|---|---|---|---|
 $(for s in $LOOPS; do rows "${s%%:*}"; done)
+
+$(thrash_line)
 
 Targets (issue 17; per call on the path's own programs against the floor on the path's
 functions):

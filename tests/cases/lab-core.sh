@@ -464,6 +464,15 @@ check_thrash() {
 		"$(n thrash.round_trips)"
 	expect_eq "$v: stat --thrash: became thrashing" "$(jq .counters.thrashing $d/stat.json)" \
 		"$(n thrash.thrashing_ranges)"
+	# --thrash-ms 0: the same migrations, no round trip, nothing thrashing.
+	expect_status "$v: stat --thrash-ms 0 around --thrash 5,2" "$(cat $d/off.rc)" 0
+	expect_eq "$v: stat --thrash-ms 0: round trips, thrashing" \
+		"$(jq -r '[.counters.round_trips, .counters.thrashing] | @tsv' $d/off.json)" "$(printf '0\t0')"
+	expect_eq "$v: stat --thrash-ms 0: migrations each way, as with round trips on" \
+		"$(jq -c '.counters | [.migrations_to_device, .migrations_to_system]' $d/off.json)" \
+		"$(jq -c '.counters | [.migrations_to_device, .migrations_to_system]' $d/stat.json)"
+	expect_ge "$v: stat --thrash-ms 0: migrations to the device" \
+		"$(jq .counters.migrations_to_device $d/off.json)" 7
 }
 
 check_stats() {

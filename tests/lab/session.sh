@@ -148,6 +148,10 @@ echo $? >$t/rc
 hmmtrace stat --json -- sh -c "exec hmm_workload -q --thrash 5,2 >$t/stat-totals" \
 	>$t/stat.json 2>$t/stat.err
 echo $? >$t/stat.rc
+# The same with round trips off: the migrations, and no round trip.
+hmmtrace stat --json --thrash-ms 0 -- sh -c "exec hmm_workload -q --thrash 5,2 >$t/off-totals" \
+	>$t/off.json 2>$t/off.err
+echo $? >$t/off.rc
 hmmtrace record -o $t/migrate.hmmtrace -- sh -c "exec hmm_workload -q --migrate 4 >$t/m-totals" \
 	2>$t/m.err
 echo $? >$t/m.rc
