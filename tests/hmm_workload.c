@@ -142,6 +142,8 @@ struct op_stats {
 	unsigned long	ebusy;		/* storm: reads whose driver loop gave up (-EBUSY) */
 	bool		fifo;		/* stall: the storm ran SCHED_FIFO on CPU 1 */
 	unsigned long	lock_drops;	/* uffd_unlocked: rounds the handler made retry */
+	unsigned long	slow_ops;	/* uffd_unlocked with --uffd-delay: reads that took at least
+					   the delay for each of their unlocked calls */
 	unsigned long	huge;		/* migrate_thp: regions backed with a THP */
 	unsigned long	round_trips;	/* migrations that completed a round trip (rt_leg()) */
 	unsigned long	errors;
@@ -164,6 +166,7 @@ struct ctx {
 	const struct kprofile *kp;
 	size_t		psz;
 	unsigned long	npages;		/* M */
+	unsigned long	uffd_delay_ms;	/* the userfaultfd handler's wait before each resolve */
 	bool		quiet;
 	unsigned char	*bounce;	/* M pages, cmd.ptr of every ioctl */
 	unsigned char	*thp_bounce;	/* THP_SIZE: cmd.ptr of --migrate-thp */
@@ -203,6 +206,7 @@ struct opts {
 	unsigned long	npages;
 	unsigned long	count[OP_NR];
 	unsigned long	thrash[2];	/* --thrash A,B */
+	unsigned long	uffd_delay_ms;	/* --uffd-delay */
 	bool		quiet;
 	bool		wait_signal;	/* wait for SIGUSR1 before starting */
 };
@@ -989,6 +993,7 @@ struct uffd_handler {
 	int		wake_fd;	/* eventfd: tells the handler to exit */
 	bool		minor;		/* UFFDIO_CONTINUE, else UFFDIO_ZEROPAGE */
 	size_t		psz;
+	unsigned long	delay_ms;	/* --uffd-delay: wait this long before each resolve */
 	/* the registered batch, set by main before it touches the pages */
 	_Atomic uintptr_t	base;
 	_Atomic size_t		len;
@@ -1052,6 +1057,13 @@ static void uffd_handle_msg(struct uffd_handler *h, const struct uffd_msg *msg)
 		return;
 	}
 	addr = (uintptr_t)msg->arg.pagefault.address & ~(uintptr_t)(h->psz - 1);
+	if (h->delay_ms) {
+		struct timespec ts = { .tv_sec = h->delay_ms / 1000,
+				       .tv_nsec = (h->delay_ms % 1000) * 1000000 };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
 	err = uffd_resolve(h, addr);
 	if (!err) {
 		h->faults++;
@@ -1236,7 +1248,8 @@ cleanup:
 /* N faults in batches of M pages, one handler thread for the whole phase. */
 static void run_uffd(struct ctx *c, struct op_stats *st, unsigned long n, bool minor)
 {
-	struct uffd_handler h = { .minor = minor, .psz = c->psz, .wake_fd = -1 };
+	struct uffd_handler h = { .minor = minor, .psz = c->psz, .wake_fd = -1,
+				  .delay_ms = c->uffd_delay_ms };
 	unsigned long done, iter;
 	pthread_t tid;
 	int err;
@@ -1293,9 +1306,11 @@ cleanup:
  */
 static void run_uffd_unlocked(struct ctx *c, struct op_stats *st, unsigned long n)
 {
-	struct uffd_handler h = { .minor = false, .psz = c->psz, .wake_fd = -1 };
+	struct uffd_handler h = { .minor = false, .psz = c->psz, .wake_fd = -1,
+				  .delay_ms = c->uffd_delay_ms };
+	/* the driver's unlocked calls per read: each faults its first page at least */
+	unsigned long calls = chunks(c->npages, c->kp->fault_chunk), i, t0;
 	struct hmmw_dmirror_cmd cmd;
-	unsigned long i;
 	pthread_t tid;
 	int err;
 
@@ -1331,6 +1346,7 @@ static void run_uffd_unlocked(struct ctx *c, struct op_stats *st, unsigned long 
 			continue;
 		}
 		memset(c->bounce, 0xee, region_len(c));
+		t0 = now_ns();
 		err = dmirror(c, c->kp->req_read_unlocked, p, c->bounce, &cmd);
 		if (err) {
 			op_error(st, i, "HMM_DMIRROR_READ_UNLOCKED", err, false);
@@ -1338,6 +1354,9 @@ static void run_uffd_unlocked(struct ctx *c, struct op_stats *st, unsigned long 
 			unsigned long k, bad = 0;
 
 			st->ok_ops++;
+			if (c->uffd_delay_ms &&
+			    now_ns() - t0 >= calls * c->uffd_delay_ms * 1000000UL)
+				st->slow_ops++;
 			st->faults += cmd.faults;
 			st->cpages += cmd.cpages;
 			op_mismatch(st, i, cmd.cpages != c->npages, "cpages != pages");
@@ -1789,6 +1808,8 @@ static void print_stats(const struct ctx *c, enum op op)
 		put(st, "unlocked_calls", st->ok_ops * fchunks);
 		put(st, "lock_drops", st->lock_drops);
 		put(st, "rounds", st->ok_ops * fchunks + st->lock_drops);
+		/* --uffd-delay: unlocked calls (retry chains) that lasted the delay or longer */
+		put(st, "delayed_calls", st->slow_ops * fchunks);
 		break;
 	case OP_MIGRATE_THP:
 		put(st, "huge", st->huge);
@@ -1852,6 +1873,7 @@ static const char *const op_names[OP_NR] = {
 
 /* long-only options carry OPT_BASE + enum op as their getopt value */
 #define OPT_BASE	256
+#define OPT_UFFD_DELAY	(OPT_BASE + OP_NR)	/* the one long option that is not an operation */
 
 static const struct option long_opts[] = {
 	{ "device",		required_argument,	NULL, 'D' },
@@ -1874,6 +1896,7 @@ static const struct option long_opts[] = {
 	{ "evict",		required_argument,	NULL, OPT_BASE + OP_EVICT },
 	{ "thrash",		required_argument,	NULL, OPT_BASE + OP_THRASH },
 	{ "stall",		required_argument,	NULL, OPT_BASE + OP_STALL },
+	{ "uffd-delay",		required_argument,	NULL, OPT_UFFD_DELAY },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "wait-signal",	no_argument,		NULL, 'W' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -1918,6 +1941,9 @@ static void usage(FILE *f)
 	      "      --thrash A,B       two ranges of M pages in two 2 MiB blocks: the first to\n"
 	      "                         the device and back A times, the second B times,\n"
 	      "                         interleaved (MIGRATE_TO_DEV, MIGRATE_TO_SYS; 5.14+)\n"
+	      "      --uffd-delay MS    the userfaultfd handler waits MS ms before it resolves\n"
+	      "                         each fault (--uffd-*; 0..60000, default 0): with\n"
+	      "                         --uffd-unlocked, chains that last MS or longer\n"
 	      "  -q, --quiet            only the totals\n"
 	      "  -W, --wait-signal      wait for SIGUSR1 before starting (a tracer can attach and\n"
 	      "                         filter on this pid first)\n"
@@ -2021,6 +2047,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			char name[32];
 
 			snprintf(name, sizeof(name), "--%s", long_name(ch));
+			if (ch == OPT_UFFD_DELAY) {
+				o->uffd_delay_ms = parse_num(name, optarg, 0, 60000);
+				break;
+			}
 			if (ch == OPT_BASE + OP_THRASH) {
 				char a[32], *comma = strchr(optarg, ',');
 
@@ -2169,6 +2199,7 @@ int main(int argc, char **argv)
 	c.psz = sysconf(_SC_PAGESIZE);
 	c.npages = o.npages;
 	c.quiet = o.quiet;
+	c.uffd_delay_ms = o.uffd_delay_ms;
 	c.kp = kernel_profile();
 	c.thrash_n[0] = o.thrash[0];
 	c.thrash_n[1] = o.thrash[1];

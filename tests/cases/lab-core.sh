@@ -235,6 +235,34 @@ check_stall() {
 	[ "$ebusy" -gt 0 ] || echo "$v: note: no read ran into the driver's timeout on this host this time"
 }
 
+# A stall by duration (7.x): three unlocked reads whose userfaultfd handler waits 1.1 s, each one
+# hmm_range_fault_unlocked_timeout() chain of two rounds (the fault dropped the mmap lock, then
+# the page was there), at least --stall-ms' default 1000 ms long. Before 7.x the generator skips
+# them, and no chain is a stall.
+check_ustall() {
+	local v=$1 d=$2/dump/ustall n
+	ev=$d/events.json t=$d/totals
+	pid=$(kv "$t" pid)
+	expect_status "$v: dump around the delayed unlocked reads" "$(cat $d/rc)" 0
+	expect_status "$v: the delayed unlocked reads" "$(cat $d/workload.rc)" 0
+	if lab_kernel_has "$v" hmm_range_fault_unlocked_timeout; then
+		n=$(kv "$t" uffd_unlocked.delayed_calls)
+		expect_eq "$v: unlocked calls that waited 1.1 s (generator)" "$n" 3
+		expect_eq "$v: stalls: chains of 1000 ms or more" \
+			"$(evq '[.[] | select(.type == "chain" and .stall)] | length')" "$n"
+		expect_eq "$v: those stalls: unlocked, 2 rounds, 1 -EBUSY, ok, the lock dropped" \
+			"$(evq '[.[] | select(.type == "chain" and .stall) | [.unlocked, .attempts, .busy, .result, .gave_up, .cause.lock_dropped]] | unique | map(@text) | join(" ")' | jq -r .)" \
+			'[true,2,1,"ok",false,true]'
+		expect_eq "$v: chains shorter than the handler's 1.1 s" \
+			"$(evq '[.[] | select(.type == "chain" and .dur_ns < 1100000000)] | length')" 0
+	else
+		expect_match "$v: delayed unlocked reads skipped, with the reason" \
+			"$(kv "$t" uffd_unlocked.skipped)" "no HMM_DMIRROR_READ_UNLOCKED"
+		expect_eq "$v: stalls without the unlocked reads" \
+			"$(evq '[.[] | select(.type == "chain" and .stall)] | length')" 0
+	fi
+}
+
 # hmmtrace diff of two recordings of the generator with known differences: A --migrate 4 (64
 # pages), B -m 512 --migrate 8 --storm 100 (the storm as check_storm's, which provokes -EBUSY on
 # every lab kernel). Each line's direction, and its values where the generator counts them.
@@ -500,6 +528,7 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_workload "$v" "$dir/out"
 	check_storm "$v" "$dir/out"
 	check_stall "$v" "$dir/out"
+	check_ustall "$v" "$dir/out"
 	check_diff "$v" "$dir/out"
 	check_stacks "$v" "$dir/out" auto
 	check_stacks "$v" "$dir/out" kprobe

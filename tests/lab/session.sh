@@ -65,6 +65,10 @@ dump storm "$storm"
 # The fault path only, the chains and faults of a millisecond or more, and a 64 MiB ring: the
 # invalidations and attempts of a sustained storm would overflow the ring buffer.
 dump stall "-m 512 --stall 1" "--paths fault --min-us 1000 -b 65536"
+# A stall by duration, the same on every run (7.x; elsewhere the generator says why it skipped):
+# three unlocked reads of one page behind userfaultfd, whose handler waits 1.1 s before it
+# resolves the fault, so each hmm_range_fault_unlocked_timeout() chain lasts 1.1 s or more.
+dump ustall "-m 1 --uffd-unlocked 3 --uffd-delay 1100" "--paths fault"
 
 part stat
 hmmtrace stat --json -- sh -c "exec hmm_workload -q $statwork >/out/stat/totals" \
