@@ -370,19 +370,17 @@ check:
 	$(Q)$(MAKE) -j$(NPROC) check-build
 	$(Q)$(MAKE) check-run
 
-# The build with one job per CPU; the tests (tests/run-tests.sh) run in two lanes of their own.
+# The build with one job per CPU, then the tests (tests/run-tests.sh) in two lanes of their own,
+# which also build the lab kernels that are not in the cache yet, in the background
+# (HMM_LAB_BUILD=1), while the cases that need none of them run.
 ifeq ($(SANITIZE),1)
 check-build: all
-else
-check-build: all lab
-endif
-
-ifeq ($(SANITIZE),1)
 check-run: all
 	$(Q)OUTPUT=$(OUTPUT) NO_LAB=1 tests/run-tests.sh
 else
-check-run: all lab
-	$(Q)OUTPUT=$(OUTPUT) tests/run-tests.sh
+check-build: all lab-image
+check-run: all lab-image
+	$(Q)OUTPUT=$(OUTPUT) HMM_LAB_BUILD=1 tests/run-tests.sh
 endif
 
 # Benchmarks (not timed tests): figures go to docs/PERFORMANCE.md.

@@ -32,8 +32,8 @@ fi
 # Two lanes at once (TEST_JOBS, default 2 where there are 2 CPUs or more): the cases that boot
 # the lab (lab-*, runner-*) one after another in one lane, every other case in the other. A lab
 # guest keeps one or two host CPUs busy in bursts and the host cases are mostly single-threaded, so
-# the two overlap; run alone, the host cases add about a third to the time. TEST_JOBS=1: one lane,
-# in the order above.
+# the two overlap (docs/HACKING.md has the times). TEST_JOBS=1: one lane, the lab cases, then the
+# others.
 jobs=${TEST_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
 results=$logs/.results
 : >"$results"
@@ -74,18 +74,48 @@ run_lane() {
 	for c in "$@"; do run_case "$c"; done
 }
 
-lab=() host=()
+# The lab lane: the cases that boot the 6.x kernels only first, then the ones that share a boot of
+# every kernel (lab_session), which must wait for all four kernels when they are being built.
+lab=() late=() host=()
 for c in "${cases[@]}"; do
-	case "$(basename "$c")" in lab-* | runner-*) lab+=("$c") ;; *) host+=("$c") ;; esac
+	case "$(basename "$c" .sh)" in
+	lab-core | lab-hmm-tests | lab-record | lab-workload) late+=("$c") ;;
+	lab-* | runner-*) lab+=("$c") ;;
+	*) host+=("$c") ;;
+	esac
 done
+lab+=(${late[@]+"${late[@]}"})
+
+# make check (HMM_LAB_BUILD=1) leaves the lab kernels to this run: they build in the background,
+# 6.x first, so the lab cases that need only those run while 5.10 and 7.3 build, and the host
+# lane runs all along; a lab case waits for the kernel it needs (lab_ready). With the kernels in
+# the cache each is ready at once.
+builder=
+if [ -n "${HMM_LAB_BUILD:-}" ] && [ ${#lab[@]} -gt 0 ]; then
+	: >"$logs/lab-kernels.log"
+	(
+		s=$(date +%s)
+		for v in ${LAB_BUILD_ORDER:-6.1 6.12 5.10 7.3}; do
+			if tests/vm/build-kernel.sh "$v" >/dev/null 2>>"$logs/lab-kernels.log"; then
+				line="lab kernel $v ready after $(($(date +%s) - s)) s"
+			else
+				line="lab kernel $v: the build failed (log: $logs/lab-kernels.log)"
+			fi
+			{ flock 9; echo "$line"; } 9>>"$results.lock"
+		done
+	) &
+	builder=$!
+fi
+
 if [ "$jobs" -ge 2 ] && [ ${#lab[@]} -gt 0 ] && [ ${#host[@]} -gt 0 ]; then
 	run_lane "${lab[@]}" &
 	lane=$!
 	run_lane "${host[@]}"
 	wait "$lane"
 else
-	run_lane "${cases[@]}"
+	run_lane ${lab[@]+"${lab[@]}"} ${host[@]+"${host[@]}"}
 fi
+[ -z "$builder" ] || wait "$builder"
 
 pass=$(grep -c '^pass ' "$results") fail=$(grep -c '^fail ' "$results") skip=$(grep -c '^skip ' "$results")
 failed=$(sed -n 's/^fail //p' "$results" | tr '\n' ' ')
