@@ -393,7 +393,7 @@ void tool_stacks_summary(struct hmm_tracer *t, const struct hmm_stacktab *st)
 
 	if (hmm_tracer__counters(t, c))
 		c[HMM_C_STACK_DROPS] = 0;
-	fprintf(stderr, "hmmtrace: cause stacks %zu, stack_drops %llu (invalidation stacks not "
+	fprintf(stderr, "%s: cause stacks %zu, stack_drops %llu (invalidation stacks not "
 			"stored: bpf_get_stackid() failed)\n",
-		hmm_stacktab__count(st), (unsigned long long)c[HMM_C_STACK_DROPS]);
+		tool_name, hmm_stacktab__count(st), (unsigned long long)c[HMM_C_STACK_DROPS]);
 }

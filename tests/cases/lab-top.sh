@@ -116,6 +116,15 @@ check_replay() {
 	expect_eq "$v: storm: CHAIN = report's longest chain" "$(last_col "$s" "$spid" CHAIN)" \
 		"$(jq '.retry_chains.longest[0].attempts // 1' "$j")"
 	check_tmux "$v" "$out" "$spid" "$(jq .faults.calls "$j")" "$(jq .retry_chains.ebusy "$j")"
+
+	# hmmtop --stacks live around the same storm: the stacks it learnt (those -EBUSY causes
+	# named), none the stack map could not store.
+	local k
+	k=$(grep '^hmmtop: cause stacks' "$out/top-stacks.err")
+	expect_match "$v: hmmtop --stacks live: its summary" "$k" '^hmmtop: cause stacks [0-9]+, stack_drops 0 '
+	grep -q '^hmmtop: cause stacks 0,' <<<"$k" &&
+		echo "note: $v: hmmtop --stacks: the storm provoked no -EBUSY this time"
+	expect_status "$v: hmmtop --stacks live" "$(sed -n 's/^hmmtop --stacks exit=//p' "$log.txt")" 0
 }
 
 # The full-screen view on the storm recording, in tmux.
@@ -135,8 +144,11 @@ check_tmux() {
 	T send-keys Home
 	see "$v: tmux: its detail" "pid $pid hmm_workload, since start: $calls faults, $ebusy -EBUSY"
 	see "$v: tmux: its retry causes" "recent -EBUSY causes \\($ebusy seen\\)"
-	[ "$ebusy" -eq 0 ] ||
+	if [ "$ebusy" -gt 0 ]; then
 		see "$v: tmux: a cause" "try [0-9]+: (clear|protection_vma|unmap) by $pid hmm_workload"
+		# recorded with --stacks: the invalidation's kernel stack under its cause
+		see "$v: tmux: a cause's kernel stack" '\| +#[0-9]+ [a-z_0-9.]+ < [a-z_0-9.]+ < '
+	fi
 	T send-keys g
 	see "$v: tmux: the driver row" "^ +- test_hmm .* $calls\$"
 	T send-keys g p 1 Enter

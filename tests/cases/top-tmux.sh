@@ -231,6 +231,18 @@ else
 	echo "(attach points are live here: skipped)"
 fi
 
+echo "== cause stacks: a recording made with --stacks (the golden scenario) names them under each cause"
+"$GEN" -o "$tmp/golden.trace" --scenario golden || fail "top_trace_gen --scenario golden failed"
+start 160 40 "$TOP" -r "$tmp/golden.trace" --speed 0
+expect_screen "beta selected" 'pid 1002 beta, since start: 103 faults'
+expect_screen "beta's CLEAR and its MADV_DONTNEED stack, without the notifier frame" \
+	'tid 1012 try 1: clear by 1003 gamma'
+expect_screen "the stack under it" '\| +#7 zap_page_range_single < do_madvise < __x64_sys_madvise < '
+keys Down
+expect_screen "alpha's UNMAP by khugepaged, and the collapse's stack" \
+	'#42 collapse_huge_page < hpage_collapse_scan_pmd < khugepaged_scan_m'
+expect_eq "stack lines: one per cause that names a stack" "$(screen | grep -c ' #[0-9]* ')" 1
+
 echo "== --help and hmmtop(8) list the same options; bad usage"
 man=$ROOT/man/man8/hmmtop.8
 expect_eq "long options: --help vs hmmtop(8)" \

@@ -3,8 +3,9 @@
 #  1. `hmmtop -b -n 3 -d DELAY` around one run of the workload generator, which waits
 #     (--wait-signal) until hmmtop says it is tracing; its output and the workload's totals are
 #     printed between markers.
-#  2. `hmmtrace record` around the workload and around an invalidation storm: the recordings and
-#     the totals go to /out (the runner's -o DIR) for hmmtop -r on the host.
+#  2. `hmmtrace record` around the workload and around an invalidation storm (with --stacks): the
+#     recordings and the totals go to /out (the runner's -o DIR) for hmmtop -r on the host.
+#  3. `hmmtop -b --stacks` around the storm: the stacks it learnt, in its summary at exit.
 delay=$1
 echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null
 hmm_workload -q -W $2 >/tmp/totals &
@@ -33,8 +34,21 @@ hmmtrace record -o /out/workload.hmmtrace -- sh -c "exec hmm_workload -q $2 >/ou
 	2>/out/record-workload.err
 rrc=$?
 echo "record workload exit=$rrc"
-hmmtrace record -o /out/storm.hmmtrace -- sh -c "exec hmm_workload -q $3 >/out/storm-totals" \
-	2>/out/record-storm.err
+hmmtrace record --stacks -o /out/storm.hmmtrace -- \
+	sh -c "exec hmm_workload -q $3 >/out/storm-totals" 2>/out/record-storm.err
 src=$?
 echo "record storm exit=$src"
-[ $wrc -eq 0 ] && [ $trc -eq 0 ] && [ $rrc -eq 0 ] && [ $src -eq 0 ]
+
+hmmtop -b -d 1 --stacks >/dev/null 2>/out/top-stacks.err &
+top=$!
+i=0
+while ! grep -q "hmmtop: tracing" /out/top-stacks.err && [ $i -lt 600 ]; do
+	kill -0 $top 2>/dev/null || break
+	sleep 0.1; i=$((i + 1))
+done
+hmm_workload -q $3 >/out/top-stacks-totals
+kill -INT $top
+wait $top
+krc=$?
+echo "hmmtop --stacks exit=$krc"
+[ $wrc -eq 0 ] && [ $trc -eq 0 ] && [ $rrc -eq 0 ] && [ $src -eq 0 ] && [ $krc -eq 0 ]

@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "stacktab.h"
 #include "top.h"
 
 static int on_event(void *ctx, const struct hmm_rec_hdr *rec)
 {
 	struct top_app *a = ctx;
 
+	if (a->live.stacks) /* before the record: the detail pane may show its cause's stack */
+		tool_stack_learn(a->live.stacks, a->live.t, a->live.ks, rec);
 	hmm_stats__add(a->s, rec);
 	return 0;
 }
@@ -42,6 +45,14 @@ static int live_start(struct top_app *a, struct hmm_tracer_opts *opts)
 	opts->owner = a->owner;
 	opts->on_event = on_event;
 	opts->ctx = a;
+	if (opts->stacks) {
+		a->live.stacks = hmm_stacktab__new();
+		if (!a->live.stacks) {
+			tool_err("out of memory");
+			return EXIT_FAIL;
+		}
+		a->stacks = a->live.stacks;
+	}
 	a->live.t = hmm_tracer__open(opts);
 	if (!a->live.t) {
 		tool_err("%s", strerror(errno));
@@ -114,7 +125,12 @@ static double live_step_s(const struct top_app *a)
 
 static void live_close(struct top_app *a)
 {
+	if (a->live.stacks)
+		tool_stacks_summary(a->live.t, a->live.stacks);
 	hmm_tracer__destroy(a->live.t);
+	hmm_stacktab__free(a->live.stacks);
+	a->live.stacks = NULL;
+	a->stacks = NULL;
 	hmm_symtab__free(a->syms);
 	hmm_ksyms__free(a->live.ks);
 	a->live.t = NULL;

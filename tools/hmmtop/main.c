@@ -43,6 +43,7 @@ static const struct tool_opt top_opts[] = {
 	OPT_PATHS,
 	OPT_THRASH_MS,
 	OPT_THRASH_MIN,
+	OPT_STACKS,
 	OPT_VERBOSE("more messages from the loader (-vv: libbpf's too)"),
 	OPT_HELP,
 	OPT_VERSION,

@@ -52,7 +52,9 @@ static int replay_open(struct top_app *a, unsigned int *page_shift)
 	}
 	/* Drivers are named from the file's own symbols, which its reader learns. */
 	a->syms = hmm_trace_reader__symtab(rp->r);
-	if (!a->syms) {
+	/* and cause stacks from its stack records (record --stacks), learnt as they are read */
+	a->stacks = hmm_trace_reader__stacks(rp->r);
+	if (!a->syms || !a->stacks) {
 		tool_err("out of memory");
 		return EXIT_FAIL;
 	}
@@ -214,7 +216,8 @@ static double replay_step_s(const struct top_app *a)
 
 static void replay_close(struct top_app *a)
 {
-	hmm_trace_reader__close(a->replay.r); /* and its symbols, a->syms */
+	hmm_trace_reader__close(a->replay.r); /* and its symbols, a->syms, and a->stacks */
+	a->stacks = NULL;
 	a->replay.r = NULL;
 	a->syms = NULL;
 }

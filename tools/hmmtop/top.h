@@ -53,7 +53,8 @@ extern const struct top_src_ops top_live, top_replay;
 
 struct top_live {
 	struct hmm_tracer *t;
-	struct hmm_ksyms *ks;	/* names drivers through a->syms */
+	struct hmm_ksyms *ks;	/* names drivers through a->syms, and --stacks' frames */
+	struct hmm_stacktab *stacks; /* --stacks: those seen so far */
 	__u32 not_live_mask;	/* 1 << enum hmm_attach_point */
 	double last_update;	/* CLOCK_MONOTONIC seconds when the last interval ended */
 };
@@ -76,6 +77,8 @@ struct top_app {
 	struct top_model *m;
 	struct hmm_stats *s;
 	struct hmm_symtab *syms; /* names drivers: the source's */
+	/* the frames of cause stacks (the source's: live with --stacks, or the file's); NULL: none */
+	const struct hmm_stacktab *stacks;
 	__u64 interval_ns;
 	double speed;	     /* replay: recorded seconds per wall second; 0: no waiting */
 	unsigned long count; /* -n: stop after this many intervals; 0: never */

@@ -14,6 +14,7 @@
 #include <curses.h>
 #include "format.h"
 #include "hist.h"
+#include "stacktab.h"
 #include "top.h"
 
 enum {
@@ -185,6 +186,32 @@ static void draw_hist(struct ui *u, const struct hmm_hist *h, int y, int x, int 
 	}
 }
 
+/*
+ * --stacks (or a recording made with it): "   #ID f1 < f2 < ..." for a cause's stack, innermost
+ * first, without offsets, less the notifier frames every invalidation starts with. 0 when the
+ * cause names no stack or its frames are unknown.
+ */
+static int stack_line(const struct hmm_stacktab *st, __u32 stack, char *buf, size_t n)
+{
+	const struct hmm_rec_stack *r = st && stack ? hmm_stacktab__get(st, stack) : NULL;
+	unsigned int depth = r ? hmm_rec_stack_depth(r) : 0, i = 0, shown = 0;
+	char frame[96], safe[96];
+	size_t len;
+
+	if (!depth)
+		return 0;
+	while (i + 1 < depth && strstr(hmm_stack_frame_str(&r->frame[i], false, frame,
+							      sizeof(frame)), "mmu_notifier"))
+		i++;
+	len = snprintf(buf, n, "   #%u", stack);
+	for (; i < depth && len < n; i++, shown++) {
+		hmm_stack_frame_str(&r->frame[i], false, frame, sizeof(frame));
+		len += snprintf(buf + len, n - len, "%s%s", shown ? " < " : " ",
+				hmm_term_str(safe, sizeof(safe), frame, sizeof(frame)));
+	}
+	return 1;
+}
+
 static void draw_detail(struct ui *u, int y0, int h)
 {
 	const struct top_row *r = top_model__selected(u->a->m);
@@ -280,6 +307,9 @@ static void draw_detail(struct ui *u, int y0, int h)
 				 c->attempt);
 		}
 		mvaddnstr(y++, rx, line, rw);
+		if (y < y0 + h && c->cause.found && stack_line(u->a->stacks, c->cause.stack, line,
+								    sizeof(line)))
+			mvaddnstr(y++, rx, line, rw);
 	}
 }
 
