@@ -386,13 +386,49 @@ static void counter_one(struct prom_buf *b, const struct prom_state *s, const ch
  * hmm_fault_stalls_total{driver}: from the chain-duration histograms, by driver name (the
  * addresses that resolve to one name summed), in the order of the names. sel: room for n_hists.
  */
+/*
+ * A counter by driver from the histograms of one metric: sel gets them, sorted by driver, and
+ * each driver's series is the sum of value() over its histograms (n log n: a fleet's exporter
+ * may hold thousands).
+ */
+static void sum_by_driver(struct prom_buf *b, const struct prom_state *s,
+			  const struct prom_hist **sel, const char *name, __u32 metric,
+			  __u64 (*value)(const struct prom_hist *h, __u64 arg), __u64 arg)
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < s->n_hists; i++)
+		if (s->hists[i].key.metric == metric && s->hists[i].h)
+			sel[n++] = &s->hists[i];
+	if (n > 1)
+		qsort(sel, n, sizeof(*sel), cmp_hist);
+	for (i = 0; i < n; i = j) {
+		struct lbl l = { "driver", drv(sel[i]) };
+		__u64 v = 0;
+
+		for (j = i; j < n && !strcmp(drv(sel[j]), drv(sel[i])); j++)
+			v += value(sel[j], arg);
+		sample_u64(b, name, "", &l, 1, v);
+	}
+}
+
+static __u64 chain_stalls(const struct prom_hist *h, __u64 stall_ns)
+{
+	return hmm_chain_hist_stalls(h->h, h->key.label, stall_ns);
+}
+
+static __u64 hist_count(const struct prom_hist *h, __u64 arg)
+{
+	(void)arg;
+	return h->h->count;
+}
+
 static void render_stalls(struct prom_buf *b, const struct prom_state *s,
 			  const struct prom_hist **sel)
 {
 	const char *name = "hmm_fault_stalls_total";
 	__u64 stall_ns = s->stall_ns ? s->stall_ns : HMM_STALL_NS_DEFAULT;
 	char help[512];
-	size_t n = 0, i, j;
 
 	snprintf(help, sizeof(help),
 		 "hmm_range_fault() retry chains (a lone call is a chain of one) that stalled, "
@@ -401,22 +437,7 @@ static void render_stalls(struct prom_buf *b, const struct prom_state *s,
 		 "and every chain that ran into its timeout (7.x; result -EBUSY).",
 		 (unsigned long long)stall_ns, (unsigned long long)hmm_chain_stall_bound(stall_ns));
 	family_header(b, name, "counter", help);
-	for (i = 0; i < s->n_hists; i++)
-		if (s->hists[i].key.metric == HMM_M_CHAIN_NS && s->hists[i].h)
-			sel[n++] = &s->hists[i];
-	if (n > 1)
-		qsort(sel, n, sizeof(*sel), cmp_hist);
-	for (i = 0; i < n; i = j) {
-		__u64 v = 0;
-
-		for (j = i; j < n && !strcmp(drv(sel[j]), drv(sel[i])); j++)
-			v += hmm_chain_hist_stalls(sel[j]->h, sel[j]->key.label, stall_ns);
-		{
-			struct lbl l = { "driver", drv(sel[i]) };
-
-			sample_u64(b, name, "", &l, 1, v);
-		}
-	}
+	sum_by_driver(b, s, sel, name, HMM_M_CHAIN_NS, chain_stalls, stall_ns);
 }
 
 static const char *res_str(unsigned int i) { return hmm_result_str(i); }
@@ -426,45 +447,17 @@ static const char *uffd_str(unsigned int i) { return hmm_uffd_reason_str(i); }
 
 /*
  * Round trips by driver: the counts of the round-trip histograms (HMM_M_ROUND_TRIP_NS), which
- * BPF keys by driver, summed over the return's direction, a series per driver name in the order
- * the histograms come.
+ * BPF keys by driver, summed over the return's direction, a series per driver name.
  */
-static void render_round_trips(struct prom_buf *b, const struct prom_state *s)
+static void render_round_trips(struct prom_buf *b, const struct prom_state *s,
+			       const struct prom_hist **sel)
 {
 	const char *name = "hmm_migration_round_trips_total";
 
 	family_header(b, name, "counter",
 		      "Ranges (mm, 2 MiB block) migrated one way and back within the thrash window, "
 		      "by driver.");
-	for (size_t i = 0; i < s->n_hists; i++) {
-		const struct prom_hist *h = &s->hists[i];
-		const char *drv = h->driver ? h->driver : "none";
-		__u64 n = 0;
-		bool seen = false;
-
-		if (h->key.metric != HMM_M_ROUND_TRIP_NS)
-			continue;
-		for (size_t j = 0; j < i && !seen; j++) {
-			const struct prom_hist *p = &s->hists[j];
-
-			seen = p->key.metric == HMM_M_ROUND_TRIP_NS &&
-			       !strcmp(p->driver ? p->driver : "none", drv);
-		}
-		if (seen)
-			continue;
-		for (size_t j = i; j < s->n_hists; j++) {
-			const struct prom_hist *p = &s->hists[j];
-
-			if (p->key.metric == HMM_M_ROUND_TRIP_NS &&
-			    !strcmp(p->driver ? p->driver : "none", drv))
-				n += p->h->count;
-		}
-		{
-			struct lbl l = { "driver", drv };
-
-			sample_u64(b, name, "", &l, 1, n);
-		}
-	}
+	sum_by_driver(b, s, sel, name, HMM_M_ROUND_TRIP_NS, hist_count, 0);
 }
 
 static void render_counters(struct prom_buf *b, const struct prom_state *s,
@@ -517,7 +510,7 @@ static void render_counters(struct prom_buf *b, const struct prom_state *s,
 	counter_by(b, s, "hmm_userfaults_total", "handle_userfault() calls, by reason.", "reason",
 		   uffd_str, HMM_C_UFFD_BASE, HMM_UFFD_MAX);
 
-	render_round_trips(b, s);
+	render_round_trips(b, s, sel);
 	counter_one(b, s, "hmm_thrashing_ranges_total",
 		    "Times a range (mm, 2 MiB block) began thrashing: its round trips within the "
 		    "window reached the threshold.",
