@@ -63,7 +63,7 @@ while IFS= read -r line; do
 done <"$fragment"
 [ $missing -eq 0 ] || die "kernel config for $ver lost fragment options (see above)"
 
-log "building $ver with -j$(nproc) (about 5 minutes on 2 cores)"
+log "building $ver with -j$(nproc) (10 to 30 minutes on 2 cores, depending on load)"
 make -s -C "$src" O="$build" -j"$(nproc)" bzImage >&2
 cp "$build/arch/x86/boot/bzImage" "$build/vmlinux" "$out/"
 cp "$build/.config" "$out/config"
