@@ -31,6 +31,9 @@
 #   inval:  the same loop, the invalidation path (the munmap after each read)
 #   migrate: N rounds of PAGES pages to the device and back by CPU faults: per migration
 #   uffd:   N userfaultfd MISSING faults, PAGES per batch: per handle_userfault() call
+#   crowd:  P (statistics only) the read loop's calls under `hmmtrace stat -P`, made by one
+#           process, then split over P processes at once: what each program costs per run with
+#           P traced processes (PSTAT crowd 1|P ..., CROWD n reads)
 R=$1 M=$2 BT_LOOPS=,$3, CAL=$4
 shift 4
 L=/host/usr/lib/x86_64-linux-gnu
@@ -141,8 +144,27 @@ for r in $(seq 1 "$R"); do
 		echo "CAL $kind $r $(floor --loop "$CAL" $f | sed -n 's/^loop //p')"
 	done
 done
+# crowd P: the reads of the read loop (CROWD_READS) by 1 process, then by P at once, each under
+# hmmtrace stat -P (aggregation; it follows the shell's children), statistics on.
+crowd() {
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+	for n in 1 "$1"; do
+		rm -f /tmp/crowd.*
+		hmmtrace stat -P -- sh -c "i=0; while [ \$i -lt $n ]; do
+			hmm_workload -q -m $M --reads $((CROWD_READS / n)) >/tmp/crowd.\$i & i=\$((i + 1)); done
+			wait" >/dev/null 2>/tmp/st.err
+		awk -v n="$n" '$3 == "runs" && $5 == "ns" { print "PSTAT crowd", n, $1, $2, $4 }' /tmp/st.err
+		e=$(cat /tmp/crowd.* | sed -n 's/^read.errors=//p' | awk '{ s += $1 } END { print s + 0 }')
+		[ "$(ls /tmp/crowd.* | wc -l)" -eq "$n" ] && [ "$e" -eq 0 ] ||
+			echo "ERROR crowd $n: $(ls /tmp/crowd.* | wc -l) processes, $e errors"
+		echo "CROWD $n $(cat /tmp/crowd.* | sed -n 's/^read.ops=//p' | awk '{ s += $1 } END { print s + 0 }')"
+	done
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+}
+CROWD_READS=200
 for spec in "$@"; do
 	LOOP=${spec%%:*} N=${spec##*:}
+	[ "$LOOP" = crowd ] && { crowd "$N"; continue; }
 	case $LOOP in
 	read | inval) OP=read W="hmm_workload -q -m $M --reads $N" ;;
 	migrate) OP=migrate W="hmm_workload -q -m $M --migrate $N" ;;

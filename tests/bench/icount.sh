@@ -8,22 +8,25 @@
 # the repeatability of the untraced rounds, and each program's instruction counts.
 #
 # Environment: KERNEL (6.1), ROUNDS (5), PAGES (64), LOOPS ("read:200 inval:200 migrate:5
-# uffd:1024": loop:N, see icount-guest.sh), BT_LOOPS (the loops bpftrace runs on, comma-
+# uffd:1024": loop:N, see icount-guest.sh), CROWD (100: the read loop's calls by that many traced
+# processes at once against one, in the statistics only; 0: none), BT_LOOPS (the loops bpftrace runs on, comma-
 # separated: all four; empty for none), CAL (200000 getppid() calls to calibrate the floor), LOG (keep the console there),
 # FROM_LOG (no boot: the figures from that console log).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KERNEL=${KERNEL:-6.1} ROUNDS=${ROUNDS:-5} PAGES=${PAGES:-64} BT_LOOPS=${BT_LOOPS-read,inval,migrate,uffd} CAL=${CAL:-200000}
 LOOPS=${LOOPS:-read:200 inval:200 migrate:5 uffd:1024}
+CROWD=${CROWD:-100}
+[ "$CROWD" = 0 ] && CROWD=
 log=${FROM_LOG:-${LOG:-$(mktemp)}}
 b=$(mktemp)
 trap 'rm -f "$b"; [ -n "${LOG:-}${FROM_LOG:-}" ] || rm -f "$log"' EXIT
 # shellcheck disable=SC2086
 [ -n "${FROM_LOG:-}" ] ||
 	"$ROOT/tests/vm/run.sh" --icount -q -k "$KERNEL" -t 3600 -m 2048 --hostroot --append tsc=reliable \
-		-l "$log" "$ROOT/tests/bench/icount-guest.sh" "$ROUNDS" "$PAGES" "${BT_LOOPS:--}" "$CAL" $LOOPS ||
+		-l "$log" "$ROOT/tests/bench/icount-guest.sh" "$ROUNDS" "$PAGES" "${BT_LOOPS:--}" "$CAL" $LOOPS ${CROWD:+crowd:$CROWD} ||
 	{ echo "icount: the lab run failed" >&2; exit 1; }
-tr -d '\r' <"$log" | grep -E '^(BENCH|CAL|CALLS|PROGS|PSTAT|LOOP|LOST|ERROR|BPFTRACE|CLOCKSOURCE) ' >"$b"
+tr -d '\r' <"$log" | grep -E '^(BENCH|CAL|CALLS|CROWD|PROGS|PSTAT|LOOP|LOST|ERROR|BPFTRACE|CLOCKSOURCE) ' >"$b"
 if grep -qE '^(LOST|ERROR)' "$b"; then
 	grep -E '^(LOST|ERROR)' "$b" >&2
 	echo "icount: events were lost or a loop failed: the figures would lie" >&2
@@ -123,6 +126,28 @@ thrash_line() {
 	echo "instructions with round trips and $off with \`--thrash-ms 0\`, which skips the map: $((on - off))"
 	echo "instructions per migration are the lookup and update of its range in the LRU map"
 	echo "(thrash_leg() in bpf/migrate.bpf.c)."
+}
+# With CROWD: each program's instructions per run (less the floor program's
+# accounting) with one traced process and with CROWD at once, the same reads in all.
+crowd_section() {
+	local p fb
+	p=$(awk '$1 == "CROWD" && $2 != 1 { print $2 }' "$b" | head -n 1)
+	[ -n "$p" ] || return 0
+	fb=$(floor_run "${LOOPS%%:*}")
+	cat <<EOC
+In-kernel cost with many traced processes (issue 17): the read loop's $(awk '$1 == "CROWD" && $2 == 1 { print $3 }' "$b")
+reads under \`hmmtrace stat -P\` (aggregation; it follows the shell's children), made by one
+process and then split over $p processes running at once, in the same boot with statistics on.
+Instructions per program run, less the floor program's $(printf '%.0f' "$fb") (the accounting):
+
+| program | runs, 1 process | instructions per run | runs, $p processes | instructions per run | change |
+|---|---|---|---|---|---|
+EOC
+	awk -v p="$p" -v fb="$fb" '$1 == "PSTAT" && $2 == "crowd" && $5 > 0 {
+			if ($3 == 1) { r1[$4] = $5; n1[$4] = $6 } else if ($3 == p) { rp[$4] = $5; np[$4] = $6 } }
+		END { for (k in r1) if (k in rp) {
+			a = n1[k] / r1[k] - fb; c = np[k] / rp[k] - fb
+			printf "| %s | %d | %.0f | %d | %.0f | %+.1f%% |\n", k, r1[k], a, rp[k], c, (a > 0 ? 100 * (c / a - 1) : 0) } }' "$b" | sort
 }
 # Per call: the measured CPU difference; ratios of two figures.
 measured() { local a; a=$(added "$1" "$2"); [ -n "$a" ] && awk -v a="$a" -v c="$(calls "$1")" 'BEGIN { printf "%.0f", a / c }' || echo "-"; }
@@ -236,6 +261,8 @@ down (RCU callbacks, trampolines freed), and it spreads by several percent where
 $(for s in $LOOPS; do rows "${s%%:*}"; done)
 
 $(thrash_line)
+
+$(crowd_section)
 
 Targets (issue 17; per call on the path's own programs against the floor on the path's
 functions):
