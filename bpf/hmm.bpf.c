@@ -249,6 +249,39 @@ static __always_inline bool attempt_read(struct hmm_range *range, struct attempt
 }
 
 /*
+ * A retry chain's record: @attempts from @first_ts (the first one's start) to @now, ended by
+ * @ret, @busy of them -EBUSY, @cause that of the last -EBUSY (NULL: none seen), @flags
+ * HMM_CHAIN_F_*. The three ends of a chain (attempt_done(), gave_up(), unlocked_timeout()) fill
+ * it the same way.
+ */
+static __always_inline void chain_emit(__u64 first_ts, __u64 now, __s64 ret, __u64 notifier,
+				       __u64 mm, __u64 ops, const struct hmm_task *owner,
+				       __u32 attempts, __u32 busy, const struct hmm_cause *cause,
+				       __u32 flags)
+{
+	struct hmm_rec_chain *c = rec_reserve(sizeof(*c), HMM_REC_CHAIN, first_ts);
+
+	if (!c)
+		return;
+	c->dur_ns = now - first_ts;
+	c->ret = ret;
+	c->notifier = notifier;
+	c->mm = mm;
+	c->ops = ops;
+	task_current(&c->caller);
+	c->owner = *owner;
+	c->attempts = attempts;
+	c->busy = busy;
+	if (cause)
+		c->cause = *cause;
+	else
+		__builtin_memset(&c->cause, 0, sizeof(c->cause));
+	c->flags = flags;
+	c->__pad = 0;
+	rec_submit(c);
+}
+
+/*
  * One attempt ended: counters, histograms, per-owner totals, the chain record when it ends a chain
  * of two or more, and the attempt's own record. @ts .. @now is the attempt, @first_ts the start of
  * its chain, @chain_cause the cause of the chain's last -EBUSY. @fflags and @cflags: the
@@ -295,25 +328,9 @@ static __always_inline void attempt_done(struct hmm_range *range, struct attempt
 		}
 	}
 
-	if (emit_events && res != HMM_RES_EBUSY && attempt > 1) {
-		struct hmm_rec_chain *c = rec_reserve(sizeof(*c), HMM_REC_CHAIN, first_ts);
-
-		if (c) {
-			c->dur_ns = now - first_ts;
-			c->ret = ret;
-			c->notifier = (__u64)a->notifier;
-			c->mm = a->mm;
-			c->ops = a->ops;
-			task_current(&c->caller);
-			c->owner = a->owner;
-			c->attempts = attempt;
-			c->busy = attempt - 1;
-			c->cause = *chain_cause;
-			c->flags = cflags;
-			c->__pad = 0;
-			rec_submit(c);
-		}
-	}
+	if (emit_events && res != HMM_RES_EBUSY && attempt > 1)
+		chain_emit(first_ts, now, ret, (__u64)a->notifier, a->mm, a->ops, &a->owner, attempt,
+			   attempt - 1, chain_cause, cflags);
 
 	if (!emit_events || dur < min_dur_ns)
 		return;
@@ -404,33 +421,14 @@ static __always_inline void episode_note(const struct attempt *a, __u64 ts)
 static __always_inline void gave_up(const struct episode *ep, const struct chain *ch, __u64 now)
 {
 	__u32 attempts = ch ? ch->attempts : 0;
-	struct hmm_rec_chain *c;
 
 	if (aggregate) {
 		hist_add(ep->ops, HMM_M_CHAIN_NS, HMM_RES_EBUSY, now - ep->first_ts);
 		hist_add(ep->ops, HMM_M_CHAIN_ATTEMPTS, HMM_RES_EBUSY, attempts);
 	}
-	if (!emit_events)
-		return;
-	c = rec_reserve(sizeof(*c), HMM_REC_CHAIN, ep->first_ts);
-	if (!c)
-		return;
-	c->dur_ns = now - ep->first_ts;
-	c->ret = -EBUSY;
-	c->notifier = ep->notifier;
-	c->mm = ep->mm;
-	c->ops = ep->ops;
-	task_current(&c->caller);
-	c->owner = ep->owner;
-	c->attempts = attempts;
-	c->busy = attempts;
-	if (ch)
-		c->cause = ch->cause;
-	else
-		__builtin_memset(&c->cause, 0, sizeof(c->cause));
-	c->flags = HMM_CHAIN_F_GAVE_UP;
-	c->__pad = 0;
-	rec_submit(c);
+	if (emit_events)
+		chain_emit(ep->first_ts, now, -EBUSY, ep->notifier, ep->mm, ep->ops, &ep->owner,
+			   attempts, attempts, ch ? &ch->cause : NULL, HMM_CHAIN_F_GAVE_UP);
 }
 
 /* The thread's ioctl returned @ret: end its episode. */
@@ -596,7 +594,6 @@ static __always_inline void unlocked_timeout(struct ucall *u, int ret, __u64 now
 	struct hmm_range *range = (void *)u->range;
 	__u32 rounds = u->rounds ? u->rounds - 1 : 0; /* the last read_begin ran no round */
 	__u64 first_ts = rounds ? u->first_ts : u->ts;
-	struct hmm_rec_chain *c;
 	struct attempt a;
 
 	if (!attempt_read(range, &a, false))
@@ -605,24 +602,9 @@ static __always_inline void unlocked_timeout(struct ucall *u, int ret, __u64 now
 		hist_add(a.ops, HMM_M_CHAIN_NS, HMM_RES_EBUSY, now - first_ts);
 		hist_add(a.ops, HMM_M_CHAIN_ATTEMPTS, HMM_RES_EBUSY, rounds);
 	}
-	if (!emit_events)
-		return;
-	c = rec_reserve(sizeof(*c), HMM_REC_CHAIN, first_ts);
-	if (!c)
-		return;
-	c->dur_ns = now - first_ts;
-	c->ret = ret;
-	c->notifier = (__u64)a.notifier;
-	c->mm = a.mm;
-	c->ops = a.ops;
-	task_current(&c->caller);
-	c->owner = a.owner;
-	c->attempts = rounds;
-	c->busy = rounds;
-	c->cause = u->cause;
-	c->flags = HMM_CHAIN_F_UNLOCKED | HMM_CHAIN_F_TIMEOUT;
-	c->__pad = 0;
-	rec_submit(c);
+	if (emit_events)
+		chain_emit(first_ts, now, ret, (__u64)a.notifier, a.mm, a.ops, &a.owner, rounds,
+			   rounds, &u->cause, HMM_CHAIN_F_UNLOCKED | HMM_CHAIN_F_TIMEOUT);
 }
 
 static __always_inline int unlocked_exit(int ret)
