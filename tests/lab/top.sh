@@ -10,14 +10,18 @@ delay=$1
 echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null
 hmm_workload -q -W $2 >/tmp/totals &
 wl=$!
+# wait_tracing FILE PID: until hmmtop (PID) says in FILE that it is attached (events from then
+# on are caught), it is gone, or 60 s passed.
+wait_tracing() {
+	i=0
+	while ! grep -q "hmmtop: tracing" "$1" && [ $i -lt 600 ]; do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1; i=$((i + 1))
+	done
+}
 hmmtop -b -n 3 -d "$delay" >/tmp/top.out 2>/tmp/top.err &
 top=$!
-# Wait until the tracer is attached: events from then on are caught.
-i=0
-while ! grep -q "hmmtop: tracing" /tmp/top.err && [ $i -lt 600 ]; do
-	kill -0 $top 2>/dev/null || break
-	sleep 0.1; i=$((i + 1))
-done
+wait_tracing /tmp/top.err $top
 kill -USR1 $wl
 wait $wl
 wrc=$?
@@ -41,11 +45,7 @@ echo "record storm exit=$src"
 
 hmmtop -b -d 1 --stacks >/dev/null 2>/out/top-stacks.err &
 top=$!
-i=0
-while ! grep -q "hmmtop: tracing" /out/top-stacks.err && [ $i -lt 600 ]; do
-	kill -0 $top 2>/dev/null || break
-	sleep 0.1; i=$((i + 1))
-done
+wait_tracing /out/top-stacks.err $top
 hmm_workload -q $3 >/out/top-stacks-totals
 kill -INT $top
 wait $top
