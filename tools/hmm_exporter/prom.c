@@ -383,10 +383,6 @@ static void counter_one(struct prom_buf *b, const struct prom_state *s, const ch
 }
 
 /*
- * hmm_fault_stalls_total{driver}: from the chain-duration histograms, by driver name (the
- * addresses that resolve to one name summed), in the order of the names. sel: room for n_hists.
- */
-/*
  * A counter by driver from the histograms of one metric: sel gets them, sorted by driver, and
  * each driver's series is the sum of value() over its histograms (n log n: a fleet's exporter
  * may hold thousands).
@@ -423,6 +419,10 @@ static __u64 hist_count(const struct prom_hist *h, __u64 arg)
 	return h->h->count;
 }
 
+/*
+ * hmm_fault_stalls_total{driver}: from the chain-duration histograms, by driver name (the
+ * addresses that resolve to one name summed), in the order of the names. sel: room for n_hists.
+ */
 static void render_stalls(struct prom_buf *b, const struct prom_state *s,
 			  const struct prom_hist **sel)
 {
