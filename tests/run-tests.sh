@@ -1,7 +1,8 @@
 #!/bin/bash
 # Run every test case in tests/cases (or the ones named), in two lanes (below), and end with the line
 # `N passed, N failed, N skipped`. A case passes with status 0, is skipped with 77, fails otherwise.
-# Logs: $OUTPUT/test-logs/NAME.log; a failing case's log tail is printed.
+# Logs: $OUTPUT/test-logs/NAME.log; a failing case's failed assertions (its FAIL: lines, ten at
+# most) and its log's tail are printed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OUTPUT=${OUTPUT:-$PWD/build}
@@ -41,7 +42,7 @@ results=$logs/.results
 # run_case CASE: run one case, print its line (and a failure's log tail) under a lock, so that the
 # lanes' lines do not mix, and append "RESULT NAME" to $results.
 run_case() {
-	local c=$1 name start rc t line
+	local c=$1 name start rc t line failed
 	name=$(basename "$c" .sh)
 	case "$c" in */tests/unit/*) name=unit/$name ;; esac
 	if [ ! -x "$c" ]; then
@@ -58,6 +59,9 @@ run_case() {
 		77) line=$(printf 'skip %-32s %4ss  %s' "$name" "$t" "$(tail -n 1 "$logs/$name.log")")$'\n' ;;
 		*)
 			line=$(printf 'FAIL %-32s %4ss  (status %d, log %s)' "$name" "$t" "$rc" "$logs/$name.log")$'\n'
+			# The failed assertions first (a long log's tail may not reach them), then the tail.
+			failed=$(grep -a '^FAIL: ' "$logs/$name.log" | head -n 10 | sed 's/^/     ! /')
+			[ -n "$failed" ] && line+=$failed$'\n'
 			line+=$(tail -n 30 "$logs/$name.log" | sed 's/^/     | /')$'\n'
 			;;
 		esac
