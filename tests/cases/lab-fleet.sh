@@ -26,9 +26,9 @@ lab_ready 6.12
 M=64
 WORK=(-m $M --reads 4 --writes 2 --snapshots 1 --migrate 1 --uffd-minor 2)
 # The storm: hmm_workload --stall, whose second thread invalidates the range without pause from
-# the other vCPU (SCHED_FIFO), so nearly every hmm_range_fault() call returns -EBUSY: the -EBUSY
-# rate is the call rate, several a second even on a loaded host, where the alert wants more than
-# one. (--storm gets -EBUSY on a few percent of its calls only: about 1 a second, which a loaded
+# the other vCPU (SCHED_FIFO), so most hmm_range_fault() calls return -EBUSY (1293 of 1576 when
+# the alert went pending, in one run): the -EBUSY rate is near the call rate, several a second
+# even on a loaded host, where the alert wants more than one. (--storm gets -EBUSY on a few percent of its calls only: about 1 a second, which a loaded
 # host's slower guest fell under.) It ends after 20 reads gave up at the driver's timeout, or
 # after 200 reads.
 STORM="-m 256 --stall 20"
