@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kmap.h"
+#include "output.h"
 #include "stacktab.h"
 
 struct hmm_stacktab {
@@ -143,4 +144,42 @@ const char *hmm_stack_frame_str(const struct hmm_stack_frame *f, bool offset, ch
 	else
 		snprintf(buf, n, "%.*s", (int)sizeof(f->name), f->name);
 	return buf;
+}
+
+/* A frame's name as HMM_STACK_FOLDED writes it: the separators and controls made '_'. */
+static const char *folded_name(char *buf)
+{
+	for (char *c = buf; *c; c++)
+		if (*c == ';' || *c == ' ' || (unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '_';
+	return buf;
+}
+
+unsigned int hmm_stack_join(const struct hmm_rec_stack *rec, enum hmm_stack_join how, char *buf,
+			    size_t n)
+{
+	unsigned int depth = rec ? hmm_rec_stack_depth(rec) : 0, i = 0, k;
+	char frame[96], safe[96];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (how == HMM_STACK_ARROWS)
+		while (i + 1 < depth &&
+		       strstr(hmm_stack_frame_str(&rec->frame[i], false, frame, sizeof(frame)),
+			      "mmu_notifier"))
+			i++;
+	for (k = 0; i + k < depth && len < n; k++) {
+		const char *name;
+
+		if (how == HMM_STACK_FOLDED) {
+			hmm_stack_frame_str(&rec->frame[depth - 1 - k], false, frame, sizeof(frame));
+			name = folded_name(frame);
+		} else {
+			hmm_stack_frame_str(&rec->frame[i + k], false, frame, sizeof(frame));
+			name = hmm_term_str(safe, sizeof(safe), frame, sizeof(frame));
+		}
+		len += snprintf(buf + len, n - len, "%s%s",
+				!k ? "" : how == HMM_STACK_FOLDED ? ";" : " < ", name);
+	}
+	return depth;
 }

@@ -41,4 +41,18 @@ void hmm_rec_stack_fill(struct hmm_rec_stack *rec, __u32 stack, const __u64 *ips
  * without. */
 const char *hmm_stack_frame_str(const struct hmm_stack_frame *f, bool offset, char *buf, size_t n);
 
+/* How hmm_stack_join() lays a stack out on one line (frames without offsets). */
+enum hmm_stack_join {
+	/* innermost first, " < " between; the mmu_notifier frames on top (the invalidation's
+	 * own entry) left out; names through hmm_term_str(): hmmtop's detail pane */
+	HMM_STACK_ARROWS,
+	/* outermost first, ";" between; ';', ' ' and control characters in a name become '_':
+	 * the folded format of flame-graph tools */
+	HMM_STACK_FOLDED,
+};
+/* rec's frames (rec may be NULL) on one line in buf (n > 0 bytes, always terminated, cut where it
+ * is full). Returns how many frames it has: 0 leaves buf "". */
+unsigned int hmm_stack_join(const struct hmm_rec_stack *rec, enum hmm_stack_join how, char *buf,
+			    size_t n);
+
 #endif

@@ -99,6 +99,45 @@ static void test_fill(void **state)
 	hmm_ksyms__free(ks);
 }
 
+/* One line per stack: hmmtop's arrows (innermost first, the notifier frames left out, names made
+ * safe for a terminal) and the folded format (outermost first, separators made '_'), each cut
+ * where its buffer ends. */
+static void test_join(void **state)
+{
+	struct hmm_ksyms *ks = load_ksyms();
+	union stack_buf b;
+	char s[256];
+
+	(void)state;
+	hmm_rec_stack_fill(&b.rec, 8, madvise_ips, 6, ks);
+	assert_int_equal(hmm_stack_join(&b.rec, HMM_STACK_ARROWS, s, sizeof(s)), 4);
+	assert_string_equal(s, "zap_page_range_single < do_madvise < entry_SYSCALL_64");
+	assert_int_equal(hmm_stack_join(&b.rec, HMM_STACK_FOLDED, s, sizeof(s)), 4);
+	assert_string_equal(s, "entry_SYSCALL_64;do_madvise;zap_page_range_single;"
+			       "__mmu_notifier_invalidate_range_start");
+	/* Cut where the buffer ends, terminated. */
+	assert_int_equal(hmm_stack_join(&b.rec, HMM_STACK_ARROWS, s, 16), 4);
+	assert_string_equal(s, "zap_page_range_");
+	assert_int_equal(hmm_stack_join(&b.rec, HMM_STACK_FOLDED, s, 20), 4);
+	assert_string_equal(s, "entry_SYSCALL_64;do");
+	/* A damaged file's names: an escape sequence, a separator, a space. */
+	strcpy(b.rec.frame[1].name, "zap\x1b[2Jx");
+	strcpy(b.rec.frame[2].name, "do;mad vise");
+	assert_int_equal(hmm_stack_join(&b.rec, HMM_STACK_ARROWS, s, sizeof(s)), 4);
+	assert_string_equal(s, "zap?[2Jx < do;mad vise < entry_SYSCALL_64");
+	hmm_stack_join(&b.rec, HMM_STACK_FOLDED, s, sizeof(s));
+	assert_string_equal(s, "entry_SYSCALL_64;do_mad_vise;zap_[2Jx;"
+			       "__mmu_notifier_invalidate_range_start");
+	/* Only notifier frames: the last one stays. No frames: "". */
+	b.rec.depth = 1;
+	b.rec.hdr.size = hmm_rec_stack_size(1);
+	assert_int_equal(hmm_stack_join(&b.rec, HMM_STACK_ARROWS, s, sizeof(s)), 1);
+	assert_string_equal(s, "__mmu_notifier_invalidate_range_start");
+	assert_int_equal(hmm_stack_join(NULL, HMM_STACK_FOLDED, s, sizeof(s)), 0);
+	assert_string_equal(s, "");
+	hmm_ksyms__free(ks);
+}
+
 /* Depth is trusted only as far as the record's size holds frames; names end inside the field. */
 static void test_corrupt(void **state)
 {
@@ -416,6 +455,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_file_roundtrip),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_report_none),

@@ -194,21 +194,13 @@ static void draw_hist(struct ui *u, const struct hmm_hist *h, int y, int x, int 
 static int stack_line(const struct hmm_stacktab *st, __u32 stack, char *buf, size_t n)
 {
 	const struct hmm_rec_stack *r = st && stack ? hmm_stacktab__get(st, stack) : NULL;
-	unsigned int depth = r ? hmm_rec_stack_depth(r) : 0, i = 0, shown = 0;
-	char frame[96], safe[96];
-	size_t len;
+	int len;
 
-	if (!depth)
+	if (!r || !hmm_rec_stack_depth(r))
 		return 0;
-	while (i + 1 < depth && strstr(hmm_stack_frame_str(&r->frame[i], false, frame,
-							      sizeof(frame)), "mmu_notifier"))
-		i++;
-	len = snprintf(buf, n, "   #%u", stack);
-	for (; i < depth && len < n; i++, shown++) {
-		hmm_stack_frame_str(&r->frame[i], false, frame, sizeof(frame));
-		len += snprintf(buf + len, n - len, "%s%s", shown ? " < " : " ",
-				hmm_term_str(safe, sizeof(safe), frame, sizeof(frame)));
-	}
+	len = snprintf(buf, n, "   #%u ", stack);
+	if (len > 0 && (size_t)len < n)
+		hmm_stack_join(r, HMM_STACK_ARROWS, buf + len, n - len);
 	return 1;
 }
 

@@ -116,22 +116,11 @@ struct folded_line {
 static char *folded_path(const struct hmm_stacktab *st, __u32 stack)
 {
 	const struct hmm_rec_stack *r = hmm_stacktab__get(st, stack);
-	unsigned int depth = r ? hmm_rec_stack_depth(r) : 0;
-	size_t len = 0, cap = 32 + depth * 80;
-	char *buf = malloc(cap), frame[96];
+	size_t cap = 32 + (r ? hmm_rec_stack_depth(r) : 0) * 80;
+	char *buf = malloc(cap);
 
-	if (!buf)
-		return NULL;
-	if (!depth)
-		len = snprintf(buf, cap, "[stack %u]", stack);
-	for (unsigned int i = depth; i-- > 0;) {
-		hmm_stack_frame_str(&r->frame[i], false, frame, sizeof(frame));
-		for (char *c = frame; *c; c++)
-			if (*c == ';' || *c == ' ' || (unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '_';
-		len += snprintf(buf + len, cap - len, "%s%s", i == depth - 1 ? "" : ";", frame);
-	}
-	buf[len] = '\0';
+	if (buf && !hmm_stack_join(r, HMM_STACK_FOLDED, buf, cap))
+		snprintf(buf, cap, "[stack %u]", stack);
 	return buf;
 }
 
