@@ -86,6 +86,7 @@ enum op {
 	OP_EVICT,
 	OP_THRASH,
 	OP_STALL,
+	OP_COW,
 	OP_NR,
 };
 
@@ -139,7 +140,9 @@ struct op_stats {
 	unsigned long	madvise;	/* storm: invalidating syscalls of the second thread */
 	unsigned long	mprotect;
 	unsigned long	munmap;
-	unsigned long	ebusy;		/* storm: reads whose driver loop gave up (-EBUSY) */
+	unsigned long	ebusy;		/* storm: reads whose driver loop gave up (-EBUSY);
+					   cow: hmm_range_fault() calls that return -EBUSY */
+	unsigned long	calls;		/* cow: hmm_range_fault() calls */
 	bool		fifo;		/* stall: the storm ran SCHED_FIFO on CPU 1 */
 	unsigned long	lock_drops;	/* uffd_unlocked: rounds the handler made retry */
 	unsigned long	slow_ops;	/* uffd_unlocked with --uffd-delay: reads that took at least
@@ -478,6 +481,56 @@ static void write_one(struct ctx *c, unsigned long iter)
 	st->ok_ops++;
 	st->faults += cmd.faults;
 	st->cpages += cmd.cpages;
+	op_mismatch(st, iter, cmd.cpages != c->npages, "cpages != pages");
+	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, dev_seed),
+		    "region does not hold the device-written data, pages");
+cleanup:
+	unmap_region(c, p, region_len(c));
+}
+
+/*
+ * dmirror_write() of pages the CPU only read: each maps the shared zero page read-only, so the
+ * driver's write fault breaks copy-on-write (wp_page_copy(), an MMU_NOTIFY_CLEAR of the page)
+ * inside hmm_range_fault(). Its walk faults what one page table maps of the step, then finds the
+ * range invalidated and returns -EBUSY; dmirror_range_fault() calls again. So a step returns
+ * -EBUSY once per page table (2 MiB with 4 KiB pages) it covers, and then succeeds: known counts
+ * (cow.ebusy, cow.range_fault_calls) from one thread, however slow or loaded the machine.
+ */
+static void cow_one(struct ctx *c, unsigned long iter)
+{
+	struct op_stats *st = &c->st[OP_COW];
+	uint32_t dev_seed = op_seed(OP_COW, iter) | 0x80000000u;
+	unsigned long step = c->kp->fault_chunk * c->psz, span = c->psz * (c->psz / 8);
+	unsigned long a, end, ebusy = 0, steps = 0;
+	struct hmmw_dmirror_cmd cmd;
+	volatile unsigned char sink;
+	unsigned char *p;
+	int err;
+
+	st->ops++;
+	st->pages += c->npages;
+	p = map_region(c, c->npages);
+	if (!p) {
+		op_error(st, iter, "mmap", errno, false);
+		return;
+	}
+	for (unsigned long i = 0; i < c->npages; i++)
+		sink = p[i * c->psz];
+	(void)sink;
+	fill_pages(c->bounce, c->npages, c->psz, dev_seed);
+	for (a = (unsigned long)p, end = a + region_len(c); a < end; a += step, steps++)
+		ebusy += ((a + step < end ? a + step : end) - 1) / span - a / span + 1;
+
+	err = dmirror(c, HMMW_DMIRROR_WRITE, p, c->bounce, &cmd);
+	if (err) {
+		op_error(st, iter, "HMM_DMIRROR_WRITE", err, false);
+		goto cleanup;
+	}
+	st->ok_ops++;
+	st->faults += cmd.faults;
+	st->cpages += cmd.cpages;
+	st->ebusy += ebusy;
+	st->calls += ebusy + steps;
 	op_mismatch(st, iter, cmd.cpages != c->npages, "cpages != pages");
 	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, dev_seed),
 		    "region does not hold the device-written data, pages");
@@ -1666,6 +1719,7 @@ static void (*const one_op[OP_NR])(struct ctx *c, unsigned long iter) = {
 	[OP_MIGRATE_THP] = migrate_thp_one,
 	[OP_EVICT] = evict_one,
 	[OP_THRASH] = thrash_one,
+	[OP_COW] = cow_one,
 };
 
 static unsigned long now_ns(void)
@@ -1790,6 +1844,12 @@ static void print_stats(const struct ctx *c, enum op op)
 	case OP_EXCLUSIVE:
 		put(st, "driver_cpages", st->cpages);
 		break;
+	case OP_COW:
+		put(st, "driver_faults", st->faults);
+		put(st, "driver_cpages", st->cpages);
+		put(st, "ebusy", st->ebusy);
+		put(st, "range_fault_calls", st->calls);
+		break;
 	case OP_SOFT_DIRTY:
 		put(st, "mirror_reads", st->mirror_reads);
 		put(st, "range_fault_calls_min", st->mirror_reads * fchunks);
@@ -1869,6 +1929,7 @@ static const char *const op_names[OP_NR] = {
 	[OP_EVICT] = "evict",
 	[OP_THRASH] = "thrash",
 	[OP_STALL] = "stall",
+	[OP_COW] = "cow",
 };
 
 /* long-only options carry OPT_BASE + enum op as their getopt value */
@@ -1896,6 +1957,7 @@ static const struct option long_opts[] = {
 	{ "evict",		required_argument,	NULL, OPT_BASE + OP_EVICT },
 	{ "thrash",		required_argument,	NULL, OPT_BASE + OP_THRASH },
 	{ "stall",		required_argument,	NULL, OPT_BASE + OP_STALL },
+	{ "cow",		required_argument,	NULL, OPT_BASE + OP_COW },
 	{ "uffd-delay",		required_argument,	NULL, OPT_UFFD_DELAY },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "wait-signal",	no_argument,		NULL, 'W' },
@@ -1923,6 +1985,9 @@ static void usage(FILE *f)
 	      "                         nothing but MADV_DONTNEED of them, until N reads ran\n"
 	      "                         into the driver's timeout (-EBUSY: stall.ebusy), or\n"
 	      "                         10 N reads\n"
+	      "      --cow N            N device writes of M pages the CPU only read (zero\n"
+	      "                         pages): breaking copy-on-write invalidates each fault\n"
+	      "                         step once per 2 MiB it covers, an -EBUSY (cow.ebusy)\n"
 	      "      --exclusive N      N HMM_DMIRROR_EXCLUSIVE calls on M fresh pages\n"
 	      "      --soft-dirty N     N writes of \"4\" to /proc/self/clear_refs with M\n"
 	      "                         mirrored pages present\n"
