@@ -13,6 +13,8 @@
 #    under stat --stacks, the retries per stack add up to the -EBUSY count;
 #  - stat around a command: its in-kernel totals equal the generator's; with --paths migrate
 #    --mode kprobe, the migrations and nothing else, counted by the kprobe programs (7.x: refused);
+#  - -EBUSY from one thread (--cow: copy-on-write broken inside hmm_range_fault()): calls,
+#    -EBUSY returns, chains and retries equal to the generator's;
 #  - the filters: -p (caller), --owner (mm owner) and --min-us;
 #  - thrashing: --thrash 5,2 under record (report's round trips, ranges, the two ranges' counts,
 #    the ranges that became thrashing) and stat (its counters), --migrate 4 under record, each
@@ -408,6 +410,25 @@ check_stat() {
 		"$(jq '[.hists[] | select(.metric == "fault_ns") | .count] | add' "$j")" $calls
 }
 
+# -EBUSY from one thread (--cow 7 of 100 pages): device writes of pages the CPU only read break
+# copy-on-write inside hmm_range_fault(), so each fault step returns -EBUSY once per 2 MiB block
+# it covers, then succeeds. Calls, -EBUSY returns, chains (one per step) and their retries are
+# the generator's, exactly.
+check_cow() {
+	local v=$1 s=$2/stat/cow j c calls ebusy
+	j=$s/stat.json t=$s/totals
+	expect_status "$v: stat around --cow 7" "$(cat $s/rc)" 0
+	expect_eq "$v: --cow: the generator's result" "$(kv "$t" result)" ok
+	c() { jq ".counters.$1" "$j"; }
+	calls=$(n cow.range_fault_calls) ebusy=$(n cow.ebusy)
+	expect_ge "$v: --cow: -EBUSY returns, the generator's" "$ebusy" 14
+	expect_eq "$v: --cow: hmm_range_fault calls" "$(c fault_calls)" "$calls"
+	expect_eq "$v: --cow: -EBUSY returns" "$(c fault_result_ebusy)" "$ebusy"
+	expect_eq "$v: --cow: chains (one per fault step) and their retries" \
+		"$(c chains) $(c chain_retries)" "$((calls - ebusy)) $ebusy"
+	expect_eq "$v: --cow: lost" "$(jq .lost "$j")" 0
+}
+
 # --paths migrate --mode kprobe: the migrations exactly, and nothing from the paths not asked
 # for; 7.x refuses kprobe mode, saying why, and runs nothing.
 check_stat_kprobe() {
@@ -535,6 +556,7 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_stat_stacks "$v" "$dir/out"
 	check_stat "$v" "$dir/out"
 	check_stat_kprobe "$v" "$dir/out"
+	check_cow "$v" "$dir/out"
 	check_filters "$v" "$dir/out"
 	check_thrash "$v" "$dir/out"
 	check_stats "$v" "$dir/out"

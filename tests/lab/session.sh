@@ -9,7 +9,8 @@
 #   workload     the generator alone (lab-workload: its own totals)
 #   dump         dump --json around the workload, then around the storm, then --paths fault
 #                around --stall 1 (chains and calls of 1 ms or more)
-#   stat         stat around a workload, then stat --paths migrate --mode kprobe
+#   stat         stat around a workload, then stat --paths migrate --mode kprobe, then stat
+#                around --cow 7 (device writes that break copy-on-write: known -EBUSY returns)
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
 #   record       record --report around the workload and the storm, count_faults beside each
 #   stacks       record --stacks --report around a fifth of the storm (kprobe mode too, where
@@ -79,6 +80,11 @@ hmmtrace stat --json --paths migrate --mode kprobe -- \
 	sh -c "exec hmm_workload -q $statwork >/out/stat/kprobe/totals" \
 	>/out/stat/kprobe/stat.json 2>/out/stat/kprobe/stat.err
 echo $? >/out/stat/kprobe/rc
+# -EBUSY by copy-on-write: the generator knows how many of its hmm_range_fault() calls return it.
+mkdir -p /out/stat/cow
+hmmtrace stat --json -- sh -c "exec hmm_workload -q -m 100 --cow 7 >/out/stat/cow/totals" \
+	>/out/stat/cow/stat.json 2>/out/stat/cow/stat.err
+echo $? >/out/stat/cow/rc
 
 part filters
 f=/out/filters
