@@ -450,58 +450,36 @@ static void read_unlocked_one(struct ctx *c, unsigned long iter)
 }
 
 /*
- * dmirror_write(): same fault path with write=true (HMM_PFN_REQ_WRITE); the pages are
- * already writable because the CPU populated them. Afterwards the region must hold
- * what the device wrote.
+ * --cow: the -EBUSY returns and hmm_range_fault() calls of one write of the region at p, pages
+ * the CPU only read. Each maps the shared zero page read-only, so the driver's write fault breaks
+ * copy-on-write (wp_page_copy(), an MMU_NOTIFY_CLEAR of the page) inside hmm_range_fault(). Its
+ * walk faults what one page table maps of the step, then finds the range invalidated and returns
+ * -EBUSY; dmirror_range_fault() calls again. So a step returns -EBUSY once per page table (2 MiB
+ * with 4 KiB pages) it covers, and then succeeds: known counts from one thread, however slow or
+ * loaded the machine.
  */
-static void write_one(struct ctx *c, unsigned long iter)
+static void cow_counts(const struct ctx *c, const void *p, unsigned long *ebusy,
+		       unsigned long *calls)
 {
-	struct op_stats *st = &c->st[OP_WRITE];
-	uint32_t seed = op_seed(OP_WRITE, iter);
-	uint32_t dev_seed = seed | 0x80000000u;
-	struct hmmw_dmirror_cmd cmd;
-	void *p;
-	int err;
+	unsigned long step = c->kp->fault_chunk * c->psz, span = c->psz * (c->psz / 8);
+	unsigned long a = (unsigned long)p, end = a + region_len(c), n = 0, steps = 0;
 
-	st->ops++;
-	st->pages += c->npages;
-	p = map_region(c, c->npages);
-	if (!p) {
-		op_error(st, iter, "mmap", errno, false);
-		return;
-	}
-	fill_pages(p, c->npages, c->psz, seed);
-	fill_pages(c->bounce, c->npages, c->psz, dev_seed);
-
-	err = dmirror(c, HMMW_DMIRROR_WRITE, p, c->bounce, &cmd);
-	if (err) {
-		op_error(st, iter, "HMM_DMIRROR_WRITE", err, false);
-		goto cleanup;
-	}
-	st->ok_ops++;
-	st->faults += cmd.faults;
-	st->cpages += cmd.cpages;
-	op_mismatch(st, iter, cmd.cpages != c->npages, "cpages != pages");
-	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, dev_seed),
-		    "region does not hold the device-written data, pages");
-cleanup:
-	unmap_region(c, p, region_len(c));
+	for (; a < end; a += step, steps++)
+		n += ((a + step < end ? a + step : end) - 1) / span - a / span + 1;
+	*ebusy += n;
+	*calls += n + steps;
 }
 
 /*
- * dmirror_write() of pages the CPU only read: each maps the shared zero page read-only, so the
- * driver's write fault breaks copy-on-write (wp_page_copy(), an MMU_NOTIFY_CLEAR of the page)
- * inside hmm_range_fault(). Its walk faults what one page table maps of the step, then finds the
- * range invalidated and returns -EBUSY; dmirror_range_fault() calls again. So a step returns
- * -EBUSY once per page table (2 MiB with 4 KiB pages) it covers, and then succeeds: known counts
- * (cow.ebusy, cow.range_fault_calls) from one thread, however slow or loaded the machine.
+ * dmirror_write(): same fault path with write=true (HMM_PFN_REQ_WRITE). --writes: the pages are
+ * already writable because the CPU populated them. --cow: the CPU only read them, and the write
+ * breaks copy-on-write (cow_counts()). Afterwards the region must hold what the device wrote.
  */
-static void cow_one(struct ctx *c, unsigned long iter)
+static void write_via(struct ctx *c, unsigned long iter, enum op op)
 {
-	struct op_stats *st = &c->st[OP_COW];
-	uint32_t dev_seed = op_seed(OP_COW, iter) | 0x80000000u;
-	unsigned long step = c->kp->fault_chunk * c->psz, span = c->psz * (c->psz / 8);
-	unsigned long a, end, ebusy = 0, steps = 0;
+	struct op_stats *st = &c->st[op];
+	uint32_t seed = op_seed(op, iter);
+	uint32_t dev_seed = seed | 0x80000000u;
 	struct hmmw_dmirror_cmd cmd;
 	volatile unsigned char sink;
 	unsigned char *p;
@@ -514,12 +492,13 @@ static void cow_one(struct ctx *c, unsigned long iter)
 		op_error(st, iter, "mmap", errno, false);
 		return;
 	}
-	for (unsigned long i = 0; i < c->npages; i++)
-		sink = p[i * c->psz];
+	if (op == OP_COW)
+		for (unsigned long i = 0; i < c->npages; i++)
+			sink = p[i * c->psz];
+	else
+		fill_pages(p, c->npages, c->psz, seed);
 	(void)sink;
 	fill_pages(c->bounce, c->npages, c->psz, dev_seed);
-	for (a = (unsigned long)p, end = a + region_len(c); a < end; a += step, steps++)
-		ebusy += ((a + step < end ? a + step : end) - 1) / span - a / span + 1;
 
 	err = dmirror(c, HMMW_DMIRROR_WRITE, p, c->bounce, &cmd);
 	if (err) {
@@ -529,13 +508,23 @@ static void cow_one(struct ctx *c, unsigned long iter)
 	st->ok_ops++;
 	st->faults += cmd.faults;
 	st->cpages += cmd.cpages;
-	st->ebusy += ebusy;
-	st->calls += ebusy + steps;
+	if (op == OP_COW)
+		cow_counts(c, p, &st->ebusy, &st->calls);
 	op_mismatch(st, iter, cmd.cpages != c->npages, "cpages != pages");
 	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, dev_seed),
 		    "region does not hold the device-written data, pages");
 cleanup:
 	unmap_region(c, p, region_len(c));
+}
+
+static void write_one(struct ctx *c, unsigned long iter)
+{
+	write_via(c, iter, OP_WRITE);
+}
+
+static void cow_one(struct ctx *c, unsigned long iter)
+{
+	write_via(c, iter, OP_COW);
 }
 
 /*
