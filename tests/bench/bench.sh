@@ -3,7 +3,10 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 out=$ROOT/docs/PERFORMANCE.md
-tmp=$(mktemp)
+tmp=$(mktemp) prev=$(mktemp) sec=$(mktemp)
+trap 'rm -f "$tmp" "$prev" "$sec"' EXIT
+# The page's icount section as it was, to compare the new run with (tests/bench/icount-compare.sh).
+[ -f "$out" ] && cp "$out" "$prev"
 {
 	echo "# Performance"
 	echo
@@ -13,7 +16,7 @@ tmp=$(mktemp)
 	echo
 	# First what a traced call costs, in instructions (deterministic: QEMU icount); the wall-clock
 	# sections after it are as noisy as TCG on a shared host.
-	"$ROOT/tests/bench/icount.sh"
+	"$ROOT/tests/bench/icount.sh" | tee "$sec"
 	echo
 	CLOCK=tsc LOOP=read "$ROOT/tests/bench/overhead.sh"
 	echo
@@ -30,4 +33,12 @@ tmp=$(mktemp)
 	echo && "$ROOT/tests/bench/guard.sh"
 } >"$tmp"
 mv "$tmp" "$out"
+trap 'rm -f "$prev" "$sec"' EXIT
 echo "bench: wrote $out"
+# Did the instruction figures repeat? Against the previous page's run: with the same code and
+# kernel every figure should be within 2%; a program that changed shows here by how much.
+if grep -q '^### Cost per traced call, in instructions' "$prev"; then
+	echo "bench: the icount figures against the page's previous run ($(sed -n 's/^### Cost per traced call, in instructions .*, \([0-9-]*\))$/\1/p' "$prev" | head -n 1)):"
+	"$ROOT/tests/bench/icount-compare.sh" "$prev" "$sec" | grep -E '^(OVER|ONLY) ' | head -n 20 || true
+	"$ROOT/tests/bench/icount-compare.sh" "$prev" "$sec" | tail -n 1 || true
+fi

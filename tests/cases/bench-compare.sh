@@ -1,0 +1,74 @@
+#!/bin/bash
+# tests/bench/icount-compare.sh, which says whether two icount benchmark runs agree (issue 17:
+# two runs on different days within 2% on every instruction figure), on the icount section of
+# docs/PERFORMANCE.md and copies of it with one figure changed: identical runs agree; a figure
+# 3% off, a row missing, a trampoline calibration changed are caught; a figure 1% off and the
+# noisy measured column are not judged against the tolerance; a file without the section is an
+# error.
+. "$(dirname "$0")/../lib.sh"
+
+cmp_sh=$ROOT/tests/bench/icount-compare.sh
+page=$ROOT/docs/PERFORMANCE.md
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The section alone, so that a change below cannot touch another table of the page.
+awk '/^### Cost per traced call, in instructions/ { on++ } on == 1 && /^### / && !/^### Cost per/ { exit }
+	on == 1' "$page" >"$tmp/a.md"
+expect_ge "the page's icount section has a program table" "$(grep -c '^| read | ' "$tmp/a.md")" 4
+
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/a.md"); rc=$?
+expect_status "a run against itself" $rc 0
+n=$(echo "$out" | sed -n 's/^\([0-9]*\) instruction figures compared.*/\1/p')
+# Each path x mode row gives one figure, each program row four (an aggregation "-" none), plus
+# three calibration figures.
+rows=$(awk -F'|' '/^\| path \(loop/ { t = 1; next } /^\| loop \| program/ { t = 2; next } /^\|---/ { next }
+	!/^\| / { t = 0 } t == 1 { c++ } t == 2 { p += 3 + ($6 !~ /^ *- *$/) } END { print c + p + 3 }' "$tmp/a.md")
+expect_eq "figures compared" "$n" "$rows"
+expect_match "all identical" "$out" "^$rows instruction figures compared: $rows identical, .* 0 over 2%; 0 in one run only\$"
+
+# change ROW-REGEX COLUMN FACTOR: the first matching table row with that column's number scaled.
+change() {
+	awk -F'|' -v OFS='|' -v re="$1" -v col="$2" -v f="$3" '
+		!done && $0 ~ re { v = $col + 0; $col = sprintf(" %.0f ", v * f); done = 1 } { print }' "$tmp/a.md"
+}
+change '^\| read \| fexit_hmm_range_fault \|' 5 1.03 >"$tmp/b.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "a program's per-event figure 3% higher" $rc 1
+expect_match "named as over" "$out" "^OVER  per-event: read / fexit_hmm_range_fault: [0-9]+ -> [0-9]+ \(\+(2\.9|3\.0)[0-9]%\)\$"
+expect_match "one over" "$out" " 1 over 2%; 0 in one run only\$"
+
+change '^\| read \| fexit_hmm_range_fault \|' 5 1.01 >"$tmp/b.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "the same figure 1% higher" $rc 0
+expect_match "within the tolerance" "$out" "^ok    per-event: read / fexit_hmm_range_fault: .*\(\+1\.0[0-9]%\)\$"
+out=$(TOL=0.5 "$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "1% higher with TOL=0.5" $rc 1
+
+change '^\| fault .*\| floor \(empty' 5 1.5 >"$tmp/b.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "the measured column 50% higher (noted, not judged)" $rc 0
+expect_match "noted" "$out" "^noted measured: fault .* \(\+50\.[0-9]+%\)\$"
+
+change '^\| fault .*\| floor \(empty' 4 1.1 >"$tmp/b.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "the fault path's floor 10% higher" $rc 1
+expect_match "the floor named" "$out" "^OVER  call: fault .*floor \(empty.*\(\+(9\.9|10\.[01])[0-9]%\)\$"
+
+sed 's/costs \([0-9]*\) instructions per fentry\/fexit pair/costs 999 instructions per fentry\/fexit pair/' "$tmp/a.md" >"$tmp/b.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "the trampoline calibration changed" $rc 1
+expect_match "the calibration named" "$out" "^OVER  cal: pair: [0-9]+ -> 999 "
+
+grep -v '^| uffd | fexit_handle_userfault |' "$tmp/a.md" >"$tmp/b.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "a program row missing" $rc 1
+expect_match "in one run only" "$out" "^ONLY  per-event: uffd / fexit_handle_userfault: old [0-9]+\$"
+
+echo "no section here" >"$tmp/c.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/c.md" 2>&1); rc=$?
+expect_status "a file without the section" $rc 2
+expect_match "the file named" "$out" "no icount section in $tmp/c.md"
+out=$("$cmp_sh" "$tmp/a.md" 2>&1); rc=$?
+expect_status "one file" $rc 2
+expect_match "usage" "$out" "^usage: "
+finish
