@@ -19,10 +19,12 @@ expect_ge "the page's icount section has a program table" "$(grep -c '^| read | 
 out=$("$cmp_sh" "$tmp/a.md" "$tmp/a.md"); rc=$?
 expect_status "a run against itself" $rc 0
 n=$(echo "$out" | sed -n 's/^\([0-9]*\) instruction figures compared.*/\1/p')
-# Each path x mode row gives one figure, each program row four (an aggregation "-" none), plus
-# three calibration figures.
-rows=$(awk -F'|' '/^\| path \(loop/ { t = 1; next } /^\| loop \| program/ { t = 2; next } /^\|---/ { next }
-	!/^\| / { t = 0 } t == 1 { c++ } t == 2 { p += 3 + ($6 !~ /^ *- *$/) } END { print c + p + 3 }' "$tmp/a.md")
+# Each path x mode row gives one figure, each program row four (an aggregation "-" none), each
+# row of the 1-against-many processes table two, plus three calibration figures.
+rows=$(awk -F'|' '/^\| path \(loop/ { t = 1; next } /^\| loop \| program/ { t = 2; next }
+	/^\| program \| runs, 1 process/ { t = 3; next } /^\|---/ { next }
+	!/^\| / { t = 0 } t == 1 { c++ } t == 2 { p += 3 + ($6 !~ /^ *- *$/) } t == 3 { p += 2 }
+	END { print c + p + 3 }' "$tmp/a.md")
 expect_eq "figures compared" "$n" "$rows"
 expect_match "all identical" "$out" "^$rows instruction figures compared: $rows identical, .* 0 over 2%; 0 in one run only\$"
 
