@@ -8,7 +8,9 @@
 # percent (2) or is in one file only, 2 on bad input.
 #
 # The "measured per call" and whole-loop columns are printed apart and not judged: they are the
-# loop's CPU time less the untraced round's, whose noise the page itself states.
+# loop's CPU time less the untraced round's, whose noise the page itself states. So are the
+# figures with many processes at once ("crowd N"): how 100 processes interleave on the one vCPU
+# changes from run to run (two runs of the same code on the same day: up to 28% apart).
 #
 #   tests/bench/icount-compare.sh <(git show REV:docs/PERFORMANCE.md) docs/PERFORMANCE.md
 set -uo pipefail
@@ -52,7 +54,7 @@ join -t '|' -a 1 -a 2 -e '' -o 0,1.2,2.2 \
 	<(echo "$old" | awk -F'|' '{ print $1 ": " $2 "|" $3 }' | sort -t '|' -k 1,1) \
 	<(echo "$new" | awk -F'|' '{ print $1 ": " $2 "|" $3 }' | sort -t '|' -k 1,1) |
 	awk -F'|' -v tol="$TOL" '
-	function judged(k) { return k !~ /^(measured|whole):/ }
+	function judged(k) { return k !~ /^(measured|whole|crowd N):/ }
 	{ k = $1; a = $2; b = $3
 	  if (a == "" || b == "") { if (judged(k)) { only++; printf "ONLY  %s: %s\n", k, (a == "" ? "new " b : "old " a) }; next }
 	  if (a == "-" && b == "-") next

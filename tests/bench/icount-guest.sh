@@ -42,7 +42,7 @@ BT= BPFTOOL=
 [ -x /host/usr/sbin/bpftool ] && BPFTOOL="$L/ld-linux-x86-64.so.2 --library-path $L /host/usr/sbin/bpftool"
 # Every fentry/fexit attach point of hmmscope (bpf/*.bpf.c), by path; floor skips what this
 # kernel lacks.
-F_FAULT="hmm_range_fault mmu_interval_read_begin hmm_range_fault_unlocked_timeout"
+F_FAULT="hmm_range_fault mmu_interval_read_begin hmm_range_fault_unlocked_timeout __x64_sys_ioctl:exit"
 F_MIGRATE="migrate_vma_setup migrate_vma_pages:entry migrate_vma_finalize:exit migrate_device_range
 	migrate_device_pfns migrate_device_pages:entry migrate_device_finalize:exit"
 F_INVAL="__mmu_notifier_invalidate_range_start __mmu_notifier_invalidate_range_end"

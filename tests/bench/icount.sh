@@ -97,7 +97,7 @@ progs() {
 }
 path_re() {
 	case $1 in
-	read) echo 'hmm_range_fault|mmu_interval_read_begin' ;;
+	read) echo 'hmm_range_fault|mmu_interval_read_begin|x64_sys_ioctl' ;;
 	inval) echo 'mmu_notifier' ;;
 	migrate) echo 'migrate_' ;;
 	uffd) echo 'handle_userfault' ;;

@@ -20,10 +20,11 @@ out=$("$cmp_sh" "$tmp/a.md" "$tmp/a.md"); rc=$?
 expect_status "a run against itself" $rc 0
 n=$(echo "$out" | sed -n 's/^\([0-9]*\) instruction figures compared.*/\1/p')
 # Each path x mode row gives one figure, each program row four (an aggregation "-" none), each
-# row of the 1-against-many processes table two, plus three calibration figures.
+# row of the 1-against-many processes table one (the many processes' figure is noted, not
+# judged), plus three calibration figures.
 rows=$(awk -F'|' '/^\| path \(loop/ { t = 1; next } /^\| loop \| program/ { t = 2; next }
 	/^\| program \| runs, 1 process/ { t = 3; next } /^\|---/ { next }
-	!/^\| / { t = 0 } t == 1 { c++ } t == 2 { p += 3 + ($6 !~ /^ *- *$/) } t == 3 { p += 2 }
+	!/^\| / { t = 0 } t == 1 { c++ } t == 2 { p += 3 + ($6 !~ /^ *- *$/) } t == 3 { p++ }
 	END { print c + p + 3 }' "$tmp/a.md")
 expect_eq "figures compared" "$n" "$rows"
 expect_match "all identical" "$out" "^$rows instruction figures compared: $rows identical, .* 0 over 2%; 0 in one run only\$"
@@ -55,6 +56,16 @@ change '^\| fault .*\| floor \(empty' 4 1.1 >"$tmp/b.md"
 out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
 expect_status "the fault path's floor 10% higher" $rc 1
 expect_match "the floor named" "$out" "^OVER  call: fault .*floor \(empty.*\(\+(9\.9|10\.[01])[0-9]%\)\$"
+
+# The 1-against-many table: one process's figure judged, the many processes' noted.
+change '^\| fexit_hmm_range_fault \| [0-9]+ \|' 6 1.5 >"$tmp/b.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "a program's figure with many processes 50% higher (noted)" $rc 0
+expect_match "noted" "$out" "^noted crowd N: fexit_hmm_range_fault: .* \(\+50\.[0-9]+%\)\$"
+change '^\| fexit_hmm_range_fault \| [0-9]+ \|' 4 1.1 >"$tmp/b.md"
+out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+expect_status "the same with one process 10% higher" $rc 1
+expect_match "over" "$out" "^OVER  crowd 1: fexit_hmm_range_fault: "
 
 sed 's/costs \([0-9]*\) instructions per fentry\/fexit pair/costs 999 instructions per fentry\/fexit pair/' "$tmp/a.md" >"$tmp/b.md"
 out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
