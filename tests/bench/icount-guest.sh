@@ -93,11 +93,13 @@ record() {
 }
 run_record() { record; }
 run_record_stacks() { record --stacks; }
+# pstat LOOP MODE: the per-program counts hmmtrace stat -P left in /tmp/st.err, as PSTAT lines.
+pstat() { awk -v k="$1 $2" '$3 == "runs" && $5 == "ns" { print "PSTAT", k, $1, $2, $4 }' /tmp/st.err; }
 stat_run() { # MODE ARGS...
 	m=$1
 	shift
 	hmmtrace stat -P "$@" -- sh -c "$W >/tmp/t" >/dev/null 2>/tmp/st.err
-	awk -v l="$LOOP" -v m="$m" '$3 == "runs" && $5 == "ns" { print "PSTAT", l, m, $1, $2, $4 }' /tmp/st.err
+	pstat "$LOOP" "$m"
 }
 run_stat() { stat_run stat; }
 run_stat_nothrash() { stat_run stat_nothrash --thrash-ms 0; }
@@ -153,7 +155,7 @@ crowd() {
 		hmmtrace stat -P -- sh -c "i=0; while [ \$i -lt $n ]; do
 			hmm_workload -q -m $M --reads $((CROWD_READS / n)) >/tmp/crowd.\$i & i=\$((i + 1)); done
 			wait" >/dev/null 2>/tmp/st.err
-		awk -v n="$n" '$3 == "runs" && $5 == "ns" { print "PSTAT crowd", n, $1, $2, $4 }' /tmp/st.err
+		pstat crowd "$n"
 		e=$(cat /tmp/crowd.* | sed -n 's/^read.errors=//p' | awk '{ s += $1 } END { print s + 0 }')
 		[ "$(ls /tmp/crowd.* | wc -l)" -eq "$n" ] && [ "$e" -eq 0 ] ||
 			echo "ERROR crowd $n: $(ls /tmp/crowd.* | wc -l) processes, $e errors"
