@@ -29,51 +29,53 @@ rows=$(awk -F'|' '/^\| path \(loop/ { t = 1; next } /^\| loop \| program/ { t = 
 expect_eq "figures compared" "$n" "$rows"
 expect_match "all identical" "$out" "^$rows instruction figures compared: $rows identical, .* 0 over 2%; 0 in one run only\$"
 
+# against_b: compare the section with its changed copy, into out and rc.
+against_b() { out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?; }
 # change ROW-REGEX COLUMN FACTOR: the first matching table row with that column's number scaled.
 change() {
 	awk -F'|' -v OFS='|' -v re="$1" -v col="$2" -v f="$3" '
 		!done && $0 ~ re { v = $col + 0; $col = sprintf(" %.0f ", v * f); done = 1 } { print }' "$tmp/a.md"
 }
 change '^\| read \| fexit_hmm_range_fault \|' 5 1.03 >"$tmp/b.md"
-out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+against_b
 expect_status "a program's per-event figure 3% higher" $rc 1
 expect_match "named as over" "$out" "^OVER  per-event: read / fexit_hmm_range_fault: [0-9]+ -> [0-9]+ \(\+(2\.9|3\.0)[0-9]%\)\$"
 expect_match "one over" "$out" " 1 over 2%; 0 in one run only\$"
 
 change '^\| read \| fexit_hmm_range_fault \|' 5 1.01 >"$tmp/b.md"
-out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+against_b
 expect_status "the same figure 1% higher" $rc 0
 expect_match "within the tolerance" "$out" "^ok    per-event: read / fexit_hmm_range_fault: .*\(\+1\.0[0-9]%\)\$"
 out=$(TOL=0.5 "$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
 expect_status "1% higher with TOL=0.5" $rc 1
 
 change '^\| fault .*\| floor \(empty' 5 1.5 >"$tmp/b.md"
-out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+against_b
 expect_status "the measured column 50% higher (noted, not judged)" $rc 0
 expect_match "noted" "$out" "^noted measured: fault .* \(\+50\.[0-9]+%\)\$"
 
 change '^\| fault .*\| floor \(empty' 4 1.1 >"$tmp/b.md"
-out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+against_b
 expect_status "the fault path's floor 10% higher" $rc 1
 expect_match "the floor named" "$out" "^OVER  call: fault .*floor \(empty.*\(\+(9\.9|10\.[01])[0-9]%\)\$"
 
 # The 1-against-many table: one process's figure judged, the many processes' noted.
 change '^\| fexit_hmm_range_fault \| [0-9]+ \|' 6 1.5 >"$tmp/b.md"
-out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+against_b
 expect_status "a program's figure with many processes 50% higher (noted)" $rc 0
 expect_match "noted" "$out" "^noted crowd N: fexit_hmm_range_fault: .* \(\+50\.[0-9]+%\)\$"
 change '^\| fexit_hmm_range_fault \| [0-9]+ \|' 4 1.1 >"$tmp/b.md"
-out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+against_b
 expect_status "the same with one process 10% higher" $rc 1
 expect_match "over" "$out" "^OVER  crowd 1: fexit_hmm_range_fault: "
 
 sed 's/costs \([0-9]*\) instructions per fentry\/fexit pair/costs 999 instructions per fentry\/fexit pair/' "$tmp/a.md" >"$tmp/b.md"
-out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+against_b
 expect_status "the trampoline calibration changed" $rc 1
 expect_match "the calibration named" "$out" "^OVER  cal: pair: [0-9]+ -> 999 "
 
 grep -v '^| uffd | fexit_handle_userfault |' "$tmp/a.md" >"$tmp/b.md"
-out=$("$cmp_sh" "$tmp/a.md" "$tmp/b.md"); rc=$?
+against_b
 expect_status "a program row missing" $rc 1
 expect_match "in one run only" "$out" "^ONLY  per-event: uffd / fexit_handle_userfault: old [0-9]+\$"
 
