@@ -46,6 +46,8 @@ inside() {
 
 # n KEY: a total of the generator, 0 where it printed none.
 n() { local x; x=$(kv "$t" "$1"); echo "${x:-0}"; }
+# c KEY: a counter of the hmmtrace stat --json output at $j.
+c() { jq ".counters.$1" "$j"; }
 
 check_probe() {
 	local v=$1 p=$2/probe mode j present=0 f
@@ -386,10 +388,9 @@ check_stat_stacks() {
 }
 
 check_stat() {
-	local v=$1 s=$2/stat j c calls cpuf
+	local v=$1 s=$2/stat j calls cpuf
 	j=$s/stat.json t=$s/totals
 	expect_status "$v: stat around the workload" "$(cat $s/rc)" 0
-	c() { jq ".counters.$1" "$j"; }
 	calls=$(($(n read.range_fault_calls_min) + $(n write.range_fault_calls_min)))
 	cpuf=$(n migrate.cpu_faults)
 	ver_ge "$v" 6.1 || cpuf=0
@@ -415,11 +416,10 @@ check_stat() {
 # it covers, then succeeds. Calls, -EBUSY returns, chains (one per step) and their retries are
 # the generator's, exactly.
 check_cow() {
-	local v=$1 s=$2/stat/cow j c calls ebusy
+	local v=$1 s=$2/stat/cow j calls ebusy
 	j=$s/stat.json t=$s/totals
 	expect_status "$v: stat around --cow 7" "$(cat $s/rc)" 0
 	expect_eq "$v: --cow: the generator's result" "$(kv "$t" result)" ok
-	c() { jq ".counters.$1" "$j"; }
 	calls=$(n cow.range_fault_calls) ebusy=$(n cow.ebusy)
 	expect_ge "$v: --cow: -EBUSY returns, the generator's" "$ebusy" 14
 	expect_eq "$v: --cow: hmm_range_fault calls" "$(c fault_calls)" "$calls"
@@ -432,7 +432,7 @@ check_cow() {
 # --paths migrate --mode kprobe: the migrations exactly, and nothing from the paths not asked
 # for; 7.x refuses kprobe mode, saying why, and runs nothing.
 check_stat_kprobe() {
-	local v=$1 s=$2/stat/kprobe j c cpuf
+	local v=$1 s=$2/stat/kprobe j cpuf
 	j=$s/stat.json t=$s/totals
 	if [ "${v%%.*}" = 7 ]; then
 		expect_eq "$v: --mode kprobe: nothing attached" "$(cat $s/rc)" 3
@@ -440,7 +440,6 @@ check_stat_kprobe() {
 		return
 	fi
 	expect_status "$v: stat --paths migrate --mode kprobe" "$(cat $s/rc)" 0
-	c() { jq ".counters.$1" "$j"; }
 	cpuf=$(n migrate.cpu_faults)
 	ver_ge "$v" 6.1 || cpuf=0
 	expect_eq "$v: --paths migrate: migrations to device" "$(c migrations_to_device)" \
