@@ -39,6 +39,7 @@ echo "bench: wrote $out"
 # kernel every figure should be within 2%; a program that changed shows here by how much.
 if grep -q '^### Cost per traced call, in instructions' "$prev"; then
 	echo "bench: the icount figures against the page's previous run ($(sed -n 's/^### Cost per traced call, in instructions .*, \([0-9-]*\))$/\1/p' "$prev" | head -n 1)):"
-	"$ROOT/tests/bench/icount-compare.sh" "$prev" "$sec" | grep -E '^(OVER|ONLY) ' | head -n 20 || true
-	"$ROOT/tests/bench/icount-compare.sh" "$prev" "$sec" | tail -n 1 || true
+	cmp=$("$ROOT/tests/bench/icount-compare.sh" "$prev" "$sec") || true
+	grep -E '^(OVER|ONLY) ' <<<"$cmp" | head -n 20 || true
+	tail -n 1 <<<"$cmp"
 fi
