@@ -458,6 +458,7 @@ check_filters() {
 	local v=$1 f=$2/filters a b ep eo em
 	read -r a b <"$f/pids"
 	expect_eq "$v: filters: both workloads ran" "$(cat $f/ra) $(cat $f/rb)" "0 0"
+	[ "$(cat $f/ra) $(cat $f/rb)" = "0 0" ] || tail -n 30 $f/ta.err $f/tb.err $f/ta $f/tb
 	ep=$(grep '^{' $f/ep.json) eo=$(grep '^{' $f/eo.json) em=$(grep '^{' $f/em.json)
 	# -p A: only calls made by A, and all of A's hmm_range_fault calls.
 	expect_eq "$v: -p: events not made by A" "$(jq -s --argjson a "$a" 'map(select(.pid != $a)) | length' <<<"$ep")" 0

@@ -88,9 +88,9 @@ echo $? >/out/stat/cow/rc
 
 part filters
 f=/out/filters
-hmm_workload -W -q -m 100 --reads 3 --migrate 1 >$f/ta 2>/dev/null &
+hmm_workload -W -q -m 100 --reads 3 --migrate 1 >$f/ta 2>$f/ta.err &
 A=$!
-hmm_workload -W -q -m 100 --reads 2 --writes 1 >$f/tb 2>/dev/null &
+hmm_workload -W -q -m 100 --reads 2 --writes 1 >$f/tb 2>$f/tb.err &
 B=$!
 hmmtrace dump --json -p $A >$f/ep.json 2>$f/ep.err &
 P=$!
