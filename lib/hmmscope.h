@@ -150,11 +150,13 @@ int hmm_tracer__owners(struct hmm_tracer *t, hmm_owner_fn fn, void *ctx);
 long hmm_tracer__thrashing(struct hmm_tracer *t);
 const struct hmm_ap_report *hmm_tracer__report(const struct hmm_tracer *t, size_t *n);
 /* The kernel's own accounting of each loaded program: how often it ran and for how long
- * (run_time_ns counts only while /proc/sys/kernel/bpf_stats_enabled is 1). */
+ * (run_time_ns counts only while /proc/sys/kernel/bpf_stats_enabled is 1), and what loading it
+ * took. */
 struct hmm_prog_stats {
 	const char *name; /* e.g. "fexit_hmm_range_fault" */
 	__u64 run_cnt;
 	__u64 run_time_ns;
+	__u32 verified_insns; /* instructions the verifier processed to load it: 5.16+, else 0 */
 };
 typedef int (*hmm_prog_stats_fn)(void *ctx, const struct hmm_prog_stats *st);
 int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx);

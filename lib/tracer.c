@@ -913,6 +913,7 @@ int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx
 		st.name = bpf_program__name(p);
 		st.run_cnt = info.run_cnt;
 		st.run_time_ns = info.run_time_ns;
+		st.verified_insns = info.verified_insns;
 		err = fn(ctx, &st);
 		if (err)
 			return err;

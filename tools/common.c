@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <sched.h>
 #include "common.h"
 #include "trace.h"
@@ -396,4 +397,39 @@ void tool_stacks_summary(struct hmm_tracer *t, const struct hmm_stacktab *st)
 	fprintf(stderr, "%s: cause stacks %zu, stack_drops %llu (invalidation stacks not "
 			"stored: bpf_get_stackid() failed)\n",
 		tool_name, hmm_stacktab__count(st), (unsigned long long)c[HMM_C_STACK_DROPS]);
+}
+
+/* Run-time accounting costs two clock reads per program run: only when asked for. */
+int tool_prog_stats_on(const char *cmd)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	if (fd < 0)
+		tool_err("warning: %s: cannot enable BPF run-time statistics: %s", cmd,
+			 strerror(-fd));
+	return fd < 0 ? -1 : fd;
+}
+
+static int print_prog(void *ctx, const struct hmm_prog_stats *st)
+{
+	char verified[16] = "-";
+
+	(void)ctx;
+	if (!st->run_cnt)
+		return 0;
+	if (st->verified_insns)
+		snprintf(verified, sizeof(verified), "%u", st->verified_insns);
+	fprintf(stderr, "  %-48s %10llu runs %12llu ns %8.0f ns/run %8s verified\n", st->name,
+		(unsigned long long)st->run_cnt, (unsigned long long)st->run_time_ns,
+		(double)st->run_time_ns / st->run_cnt, verified);
+	return 0;
+}
+
+void tool_prog_stats_print(struct hmm_tracer *t)
+{
+	fprintf(stderr, "%s: each BPF program that ran: runs, run time (total, per run), "
+			"instructions the verifier processed to load it (5.16+)\n",
+		tool_name);
+	if (hmm_tracer__prog_stats(t, print_prog, NULL))
+		tool_err("warning: cannot read the BPF programs' statistics");
 }

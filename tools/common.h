@@ -101,5 +101,9 @@ int tool_stack_get(struct hmm_stacktab *st, struct hmm_tracer *t, const struct h
 		   __u32 stack);
 /* --stacks: the stacks seen (st) and those the BPF side could not store, a line on stderr. */
 void tool_stacks_summary(struct hmm_tracer *t, const struct hmm_stacktab *st);
+/* -P: turn the kernel's run-time accounting of BPF programs on (before the traced work) and
+ * return the fd that holds it on, or -1 with a warning; the figures, after it, on stderr. */
+int tool_prog_stats_on(const char *cmd);
+void tool_prog_stats_print(struct hmm_tracer *t);
 
 #endif

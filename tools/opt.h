@@ -29,7 +29,7 @@ struct tool_opts {
 	/* hmmtrace */
 	const char *stats;	   /* dump -s */
 	bool all_cpus;		   /* stat -a */
-	bool prog_stats;	   /* stat -P */
+	bool prog_stats;	   /* stat -P, record -P */
 	unsigned long long flush_ms; /* record --flush-ms */
 	const char *coding;	     /* record --coding */
 	const char *report;	     /* record --report */
@@ -159,6 +159,12 @@ int tool_opt_u32(const struct tool_opt *o, const char *arg, struct tool_opts *to
 		 "record the kernel stack of each invalidation and name it\n"                    \
 		 "in the cause of each -EBUSY it is blamed for",                                 \
 		 tool_opt_flag, tracer.stacks, .flags = TOOL_OPT_LIVE)
+#define OPT_PROG_STATS                                                                          \
+	TOOL_OPT('P', "prog-stats", NULL,                                                        \
+		 "also print what each BPF program cost, as the kernel\n"                          \
+		 "measured it: runs, total and average run time, and the\n"                        \
+		 "instructions the verifier processed to load it",                              \
+		 tool_opt_flag, prog_stats)
 #define OPT_JSON(help) TOOL_OPT('j', "json", NULL, help, tool_opt_flag, json)
 #define OPT_INPUT(arg, help) TOOL_OPT('i', "input", arg, help, tool_opt_str, input)
 #define OPT_OUTPUT(arg, help) TOOL_OPT('o', "output", arg, help, tool_opt_str, output)

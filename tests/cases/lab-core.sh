@@ -409,6 +409,31 @@ check_stat() {
 	expect_eq "$v: stat: lost" "$(jq .lost "$j")" 0
 	expect_eq "$v: stat: fault latency histogram count" \
 		"$(jq '[.hists[] | select(.metric == "fault_ns") | .count] | add' "$j")" $calls
+	check_prog_stats "$v" "$s/stat.err"
+}
+
+# prog_runs FILE FUNCTION: the runs -P gave for FUNCTION's exit program (fexit_ or kretprobe_).
+prog_runs() {
+	awk -v f="$2" '$3 == "runs" && ($1 == "fexit_" f || $1 == "kretprobe_" f) { print $2 }' "$1"
+}
+
+# stat -P: the kernel's own run counts of the exit programs are the calls stat counted, and
+# each program that ran shows the instructions the verifier processed (5.16+; 5.10: "-").
+check_prog_stats() {
+	local v=$1 e=$2 progs
+	progs=$(awk '$3 == "runs" && $5 == "ns" && $7 == "ns/run" && $9 == "verified"' "$e")
+	expect_ge "$v: stat -P: programs listed" "$(grep -c . <<<"$progs")" 10
+	expect_eq "$v: stat -P: runs of hmm_range_fault's exit program" \
+		"$(prog_runs "$e" hmm_range_fault)" "$(c fault_calls)"
+	expect_eq "$v: stat -P: runs of migrate_vma_setup's exit program" \
+		"$(prog_runs "$e" migrate_vma_setup)" $(($(c migrations_to_device) + $(c migrations_to_system)))
+	if ver_ge "$v" 5.16; then
+		expect_eq "$v: stat -P: programs without the verifier's count" \
+			"$(awk '$8 !~ /^[1-9][0-9]*$/' <<<"$progs" | grep -c .)" 0
+	else
+		expect_eq "$v: stat -P: verifier's counts on $v (none before 5.16)" \
+			"$(awk '{ print $8 }' <<<"$progs" | sort -u)" "-"
+	fi
 }
 
 # -EBUSY from one thread (--cow 7 of 100 pages): device writes of pages the CPU only read break

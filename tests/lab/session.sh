@@ -9,7 +9,7 @@
 #   workload     the generator alone (lab-workload: its own totals)
 #   dump         dump --json around the workload, then around the storm, then --paths fault
 #                around --stall 1 (chains and calls of 1 ms or more)
-#   stat         stat around a workload, then stat --paths migrate --mode kprobe, then stat
+#   stat         stat -P around a workload, then stat --paths migrate --mode kprobe, then stat
 #                around --cow 7 (device writes that break copy-on-write: known -EBUSY returns)
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
 #   record       record --report around the workload and the storm, count_faults beside each
@@ -72,7 +72,7 @@ dump stall "-m 512 --stall 1" "--paths fault --min-us 1000 -b 65536"
 dump ustall "-m 1 --uffd-unlocked 3 --uffd-delay 1100" "--paths fault"
 
 part stat
-hmmtrace stat --json -- sh -c "exec hmm_workload -q $statwork >/out/stat/totals" \
+hmmtrace stat --json -P -- sh -c "exec hmm_workload -q $statwork >/out/stat/totals" \
 	>/out/stat/stat.json 2>/out/stat/stat.err
 echo $? >/out/stat/rc
 mkdir -p /out/stat/kprobe

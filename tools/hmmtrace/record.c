@@ -59,6 +59,7 @@ static const struct tool_opt record_opts[] = {
 		 tool_opt_str, report),
 	OPT_STALL_MS,
 	OPT_STACKS,
+	OPT_PROG_STATS,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_END,
@@ -318,7 +319,7 @@ int cmd_record(int argc, char **argv)
 	struct hmm_tracer *t = NULL;
 	FILE *report_f = NULL;
 	unsigned long long duration;
-	int err, status = EXIT_OK, release = -1, first;
+	int err, status = EXIT_OK, release = -1, stats_fd = -1, first;
 	bool have_cmd;
 	double start = 0, deadline = 0;
 	pid_t child = 0;
@@ -404,6 +405,8 @@ int cmd_record(int argc, char **argv)
 	if (status != EXIT_OK)
 		goto cleanup;
 	r.t = t;
+	if (to.prog_stats)
+		stats_fd = tool_prog_stats_on("record");
 	fill_meta(meta, &opts, t, have_cmd ? argv + first : NULL);
 	r.w = hmm_trace_writer__open(path, meta, &wopts);
 	if (!r.w) {
@@ -440,6 +443,8 @@ finish:
 	check_lost(&r, t);
 	if (r.stacks)
 		tool_stacks_summary(t, r.stacks);
+	if (to.prog_stats)
+		tool_prog_stats_print(t);
 	if (r.err)
 		tool_err("record: writing %s failed: %s; the file keeps every chunk written before "
 			 "(see `hmmtrace report -i %s`)", path, strerror(-r.err), path);
@@ -448,6 +453,8 @@ finish:
 	if (r.stats && report_write(report_f, report_path, r.stats, meta))
 		status = status ? status : EXIT_PARTIAL;
 cleanup:
+	if (stats_fd >= 0)
+		close(stats_fd);
 	if (release >= 0)
 		close(release); /* EOF: a held command exits without running */
 	if (child > 0) {

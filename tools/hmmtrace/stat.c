@@ -13,7 +13,6 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <jansson.h>
-#include <bpf/bpf.h>
 #include "hmmtrace.h"
 #include "output.h"
 #include "agg.h"
@@ -48,10 +47,7 @@ static const struct tool_opt stat_opts[] = {
 	OPT_THRASH_MS,
 	OPT_THRASH_MIN,
 	OPT_STACKS,
-	TOOL_OPT('P', "prog-stats", NULL,
-		 "also print what each BPF program cost: runs, total and\n"
-		 "average run time, as the kernel measured them",
-		 tool_opt_flag, prog_stats),
+	OPT_PROG_STATS,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_END,
@@ -202,16 +198,6 @@ static void print_json(const struct totals *t, long long lost, double secs,
 	json_decref(o);
 }
 
-static int print_prog(void *ctx, const struct hmm_prog_stats *st)
-{
-	(void)ctx;
-	if (st->run_cnt)
-		fprintf(stderr, "  %-48s %10llu runs %12llu ns %8.0f ns/run\n", st->name,
-			(unsigned long long)st->run_cnt, (unsigned long long)st->run_time_ns,
-			(double)st->run_time_ns / st->run_cnt);
-	return 0;
-}
-
 int cmd_stat(int argc, char **argv)
 {
 	struct hmm_tracer_opts opts;
@@ -271,10 +257,8 @@ int cmd_stat(int argc, char **argv)
 	status = start_tracer(&opts, "stat", &t);
 	if (status != EXIT_OK)
 		goto cleanup;
-	/* Run-time accounting costs two clock reads per program run: only when asked for. */
-	if (prog_stats && (stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0)
-		tool_err("warning: stat: cannot enable BPF run-time statistics: %s",
-			 strerror(errno));
+	if (prog_stats)
+		stats_fd = tool_prog_stats_on("stat");
 	tool_drop_privileges();
 	tool_signals();
 	start = tool_now_s();
@@ -320,7 +304,7 @@ int cmd_stat(int argc, char **argv)
 	if (tool_out_close(&out, true))
 		status = EXIT_PARTIAL;
 	if (prog_stats)
-		hmm_tracer__prog_stats(t, print_prog, NULL);
+		tool_prog_stats_print(t);
 cleanup:
 	if (stats_fd >= 0)
 		close(stats_fd);
