@@ -44,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/userfaultfd.h>
@@ -172,6 +173,9 @@ struct ctx {
 	size_t		psz;
 	unsigned long	npages;		/* M */
 	unsigned long	uffd_delay_ms;	/* the userfaultfd handler's wait before each resolve */
+	unsigned long	pin;		/* --pin: pages held in a pipe during a migration */
+	int		pin_fd[2];	/* that pipe, while it holds them; -1: none */
+	unsigned long	pinned;		/* pages pinned so, over all migrations */
 	bool		quiet;
 	unsigned char	*bounce;	/* M pages, cmd.ptr of every ioctl */
 	unsigned char	*thp_bounce;	/* THP_SIZE: cmd.ptr of --migrate-thp */
@@ -212,6 +216,7 @@ struct opts {
 	unsigned long	count[OP_NR];
 	unsigned long	thrash[2];	/* --thrash A,B */
 	unsigned long	uffd_delay_ms;	/* --uffd-delay */
+	unsigned long	pin;		/* --pin */
 	bool		quiet;
 	bool		wait_signal;	/* wait for SIGUSR1 before starting */
 };
@@ -405,7 +410,9 @@ static int dmirror(const struct ctx *c, unsigned long req, void *addr, void *ptr
  * invalidations) as well. Seen on 6.12 with other tracers and workloads running beside.
  * Returns 0 or the last call's errno.
  */
-static int migrate_to_dev_ioctl(const struct ctx *c, struct op_stats *st, void *addr, void *ptr,
+static void unpin(struct ctx *c);
+
+static int migrate_to_dev_ioctl(struct ctx *c, struct op_stats *st, void *addr, void *ptr,
 				unsigned long npages, struct hmmw_dmirror_cmd *cmd)
 {
 	int err, tries = 0;
@@ -414,8 +421,43 @@ static int migrate_to_dev_ioctl(const struct ctx *c, struct op_stats *st, void *
 		st->partial++;
 		if (++tries == MIGRATE_TRIES)
 			break;
+		unpin(c); /* --pin: what held the pages back lets go before the next call */
 	}
 	return err;
+}
+
+/*
+ * --pin K: the first K pages at p go into a pipe by vmsplice(), which holds a reference to
+ * each (iter_to_pipe(): the pages themselves, not copies) until the pipe is read. The
+ * kernel's migration leaves a page with such a reference behind (migrate_vma_check_page():
+ * more references than mappings), so MIGRATE_TO_DEV moves the rest and fails with ENOENT;
+ * unpin() reads the pipe empty, and the next call moves the K pages. Returns 0 or an errno.
+ */
+static int pin(struct ctx *c, void *p)
+{
+	struct iovec iov = { .iov_base = p, .iov_len = c->pin * c->psz };
+	ssize_t n;
+
+	if (pipe(c->pin_fd))
+		return errno;
+	n = vmsplice(c->pin_fd[1], &iov, 1, 0);
+	if (n == (ssize_t)iov.iov_len) {
+		c->pinned += c->pin;
+		return 0;
+	}
+	unpin(c);
+	return n < 0 ? errno : EIO;
+}
+
+static void unpin(struct ctx *c)
+{
+	if (c->pin_fd[0] < 0)
+		return;
+	close(c->pin_fd[1]);
+	while (read(c->pin_fd[0], c->bounce, c->npages * c->psz) > 0) /* drops the references */
+		;
+	close(c->pin_fd[0]);
+	c->pin_fd[0] = c->pin_fd[1] = -1;
 }
 
 static size_t region_len(const struct ctx *c)
@@ -680,6 +722,7 @@ static void migrate_one(struct ctx *c, unsigned long iter)
 	uint32_t seed = op_seed(OP_MIGRATE, iter);
 	bool on_dev;
 	void *p;
+	int err;
 
 	st->ops++;
 	st->pages += c->npages;
@@ -689,7 +732,10 @@ static void migrate_one(struct ctx *c, unsigned long iter)
 		return;
 	}
 	fill_pages(p, c->npages, c->psz, seed);
+	if (c->pin && (err = pin(c, p)))
+		op_error(st, iter, "--pin: vmsplice", err, false);
 	on_dev = migrate_to_dev(c, st, iter, p, seed);
+	unpin(c);
 	op_mismatch(st, iter, bad_pages(p, c->npages, c->psz, seed),
 		    "data wrong after CPU fault back to system memory, pages");
 	if (on_dev) {
@@ -1841,6 +1887,7 @@ static void print_stats(const struct ctx *c, enum op op)
 		 * errors, the exact count lies between the two */
 		put(st, "setup_calls_to_device_max", (st->ops + st->partial) * mchunks);
 		put(st, "cpu_faults", st->cpu_faults);
+		put(st, "pinned_pages", c->pinned);
 		break;
 	case OP_MIGRATE_SYS:
 		put(st, "round_trips", st->round_trips);
@@ -1957,7 +2004,9 @@ static const char *const op_names[OP_NR] = {
 
 /* long-only options carry OPT_BASE + enum op as their getopt value */
 #define OPT_BASE	256
-#define OPT_UFFD_DELAY	(OPT_BASE + OP_NR)	/* the one long option that is not an operation */
+/* the long options that are not operations */
+#define OPT_UFFD_DELAY	(OPT_BASE + OP_NR)
+#define OPT_PIN		(OPT_BASE + OP_NR + 1)
 
 static const struct option long_opts[] = {
 	{ "device",		required_argument,	NULL, 'D' },
@@ -1982,6 +2031,7 @@ static const struct option long_opts[] = {
 	{ "stall",		required_argument,	NULL, OPT_BASE + OP_STALL },
 	{ "cow",		required_argument,	NULL, OPT_BASE + OP_COW },
 	{ "uffd-delay",		required_argument,	NULL, OPT_UFFD_DELAY },
+	{ "pin",		required_argument,	NULL, OPT_PIN },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "wait-signal",	no_argument,		NULL, 'W' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -2032,6 +2082,10 @@ static void usage(FILE *f)
 	      "      --uffd-delay MS    the userfaultfd handler waits MS ms before it resolves\n"
 	      "                         each fault (--uffd-*; 0..60000, default 0): with\n"
 	      "                         --uffd-unlocked, chains that last MS or longer\n"
+	      "      --pin K            with --migrate: the first K pages of each region held in a\n"
+	      "                         pipe (vmsplice) while it migrates to the device, so the\n"
+	      "                         kernel leaves them behind and the call fails; let go, the\n"
+	      "                         next call moves them (1..16, at most M)\n"
 	      "  -q, --quiet            only the totals\n"
 	      "  -W, --wait-signal      wait for SIGUSR1 before starting (a tracer can attach and\n"
 	      "                         filter on this pid first)\n"
@@ -2137,6 +2191,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			snprintf(name, sizeof(name), "--%s", long_name(ch));
 			if (ch == OPT_UFFD_DELAY) {
 				o->uffd_delay_ms = parse_num(name, optarg, 0, 60000);
+				break;
+			}
+			if (ch == OPT_PIN) { /* a pipe holds 16 buffers by default */
+				o->pin = parse_num(name, optarg, 1, 16);
 				break;
 			}
 			if (ch == OPT_BASE + OP_THRASH) {
@@ -2272,6 +2330,10 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (!any_op(&o))
 		usage_error("no operation requested (--reads, --writes, ...%s)", "");
+	if (o.pin && !o.count[OP_MIGRATE])
+		usage_error("--pin holds pages back from --migrate, which was not given%s", "");
+	if (o.pin > o.npages)
+		usage_error("--pin: more pages than each operation has (-m)%s", "");
 	if (o.wait_signal) {
 		sigset_t set;
 		int sig;
@@ -2288,6 +2350,8 @@ int main(int argc, char **argv)
 	c.npages = o.npages;
 	c.quiet = o.quiet;
 	c.uffd_delay_ms = o.uffd_delay_ms;
+	c.pin = o.pin;
+	c.pin_fd[0] = c.pin_fd[1] = -1;
 	c.kp = kernel_profile();
 	c.thrash_n[0] = o.thrash[0];
 	c.thrash_n[1] = o.thrash[1];

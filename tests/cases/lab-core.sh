@@ -20,6 +20,8 @@
 #    the ranges that became thrashing) and stat (its counters), --migrate 4 under record, each
 #    equal to the generator's round trips (5.10: --thrash skipped, no MIGRATE_TO_SYS); the
 #    round trips of the dumped and stat's workloads, every op's, equal to the generator's model;
+#  - pages left behind: --migrate 2 --pin 3 (vmsplice holds 3 pages of each region), each
+#    migration step's collected and moved pages as the generator's retry makes them;
 #  - hmmtrace diff of --migrate 4 (A) and -m 512 --migrate 8 --storm 100 (B): each line's direction, and
 #    its values where the generator counts them;
 #  - hmm-tests under dump --stats: nothing lost, in-kernel counters and histograms equal the ones
@@ -223,6 +225,36 @@ check_storm() {
 # counts the -EBUSY returns) is one chain record marked gave_up, and a stall; no other chain ends
 # in -EBUSY. How many reads give up depends on the host: the storm's vCPU must not lose its host
 # CPU for the length of one attempt in a whole second.
+# --migrate 2 --pin 3: a pipe holds 3 pages of each region (vmsplice), so each region's first
+# MIGRATE_TO_DEV leaves them behind and fails; the next moves exactly them. Per migration step,
+# as (collected, moved): the first call's first step 3 short, the others whole; the second
+# call's first step the 3 pages, the others nothing (their pages are on the device already).
+check_pin() {
+	local v=$1 d=$2/dump/pin step m k=3 ops=2 i size want=
+	ev=$d/events.json t=$d/totals
+	pid=$(kv "$t" pid)
+	expect_status "$v: dump around --pin" "$(cat $d/rc)" 0
+	expect_status "$v: --migrate 2 --pin 3" "$(cat $d/workload.rc)" 0
+	expect_eq "$v: --pin: pages pinned" "$(n migrate.pinned_pages)" $((ops * k))
+	expect_eq "$v: --pin: calls that left pages behind" "$(n migrate.to_device_partial_calls)" $ops
+	step=$(n migrate_step) m=$(n pages_per_op)
+	for ((i = 0; i < m; i += step)); do
+		size=$((m - i < step ? m - i : step))
+		if [ $i = 0 ]; then
+			want+="[$((size - k)),$((size - k))],[$k,$k],"
+		else
+			want+="[$size,$size],[0,0],"
+		fi
+	done
+	want=$(jq -c --argjson ops $ops '[range($ops) as $o | .[]] | sort' <<<"[${want%,}]")
+	expect_eq "$v: --pin: migrations to device, (collected, moved) each" \
+		"$(evq '[.[] | select(.type == "migrate" and .direction == "to_device") | [.cpages, .moved]] | sort' | jq -c .)" "$want"
+	expect_eq "$v: --pin: migrations to device" \
+		"$(evq '[.[] | select(.type == "migrate" and .direction == "to_device")] | length')" "$(n migrate.setup_calls_to_device)"
+	expect_eq "$v: --pin: pages stayed (collected, not moved)" \
+		"$(evq '[.[] | select(.type == "migrate") | .stayed] | add // 0')" 0
+}
+
 check_stall() {
 	local v=$1 d=$2/dump/stall gave ebusy
 	ev=$d/events.json t=$d/totals
@@ -574,6 +606,7 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	check_workload "$v" "$dir/out"
 	check_storm "$v" "$dir/out"
 	check_stall "$v" "$dir/out"
+	check_pin "$v" "$dir/out"
 	check_ustall "$v" "$dir/out"
 	check_diff "$v" "$dir/out"
 	check_stacks "$v" "$dir/out" auto

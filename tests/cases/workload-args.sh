@@ -23,6 +23,9 @@ check "stray argument" 2 "extra" --reads 1 extra
 check "--thrash without B" 2 "--thrash: expected A,B" --thrash 5
 check "--thrash, B not a number" 2 "--thrash: invalid value 'x'" --thrash 5,x
 check "--thrash, three numbers" 2 "--thrash: invalid value '2,1'" --thrash 5,2,1
+check "--pin without --migrate" 2 "--pin holds pages back from --migrate" --pin 3 --reads 1
+check "--pin over a pipe's 16" 2 "--pin: invalid value '17'" --pin 17 --migrate 1
+check "--pin over the pages" 2 "--pin: more pages than each operation has" -m 2 --pin 3 --migrate 1
 check "missing device" 2 "/nonexistent/hmm: No such file or directory.*CONFIG_TEST_HMM" \
 	-D /nonexistent/hmm --reads 1
 [ -e /dev/hmm_dmirror0 ] ||
@@ -31,4 +34,5 @@ out=$("$w" --help); rc=$?
 expect_status "--help" $rc 0
 expect_match "--help documents --wait-signal" "$out" "--wait-signal"
 expect_match "--help documents --thrash" "$out" "--thrash A,B"
+expect_match "--help documents --pin" "$out" "--pin K"
 finish

@@ -8,7 +8,8 @@
 #   probe        hmmtrace probe --json, auto and kprobe mode
 #   workload     the generator alone (lab-workload: its own totals)
 #   dump         dump --json around the workload, then around the storm, then --paths fault
-#                around --stall 1 (chains and calls of 1 ms or more)
+#                around --stall 1 (chains and calls of 1 ms or more), around --uffd-unlocked
+#                with a delay (7.x), and --paths migrate around --migrate 2 --pin 3
 #   stat         stat -P around a workload, then stat --paths migrate --mode kprobe, then stat
 #                around --cow 7 (device writes that break copy-on-write: known -EBUSY returns)
 #   filters      three tracers (-p, --owner, --min-us) around two held workloads
@@ -70,6 +71,8 @@ dump stall "-m 512 --stall 1" "--paths fault --min-us 1000 -b 65536"
 # three unlocked reads of one page behind userfaultfd, whose handler waits 1.1 s before it
 # resolves the fault, so each hmm_range_fault_unlocked_timeout() chain lasts 1.1 s or more.
 dump ustall "-m 1 --uffd-unlocked 3 --uffd-delay 1100" "--paths fault"
+# Pages left behind on purpose: vmsplice holds 3 pages of each region while it migrates.
+dump pin "-m 64 --migrate 2 --pin 3" "--paths migrate"
 
 part stat
 hmmtrace stat --json -P -- sh -c "exec hmm_workload -q $statwork >/out/stat/totals" \
