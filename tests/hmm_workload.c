@@ -399,6 +399,8 @@ static int dmirror(const struct ctx *c, unsigned long req, void *addr, void *ptr
 /* MIGRATE_TO_DEV calls one operation makes at most (migrate_to_dev_ioctl()) */
 #define MIGRATE_TRIES		4
 
+static void unpin(struct ctx *c);
+
 /*
  * HMM_DMIRROR_MIGRATE_TO_DEV of npages at addr. The kernel migrates on a best-effort basis:
  * migrate_vma_setup() leaves behind a page it cannot lock or isolate at that moment (another
@@ -407,11 +409,9 @@ static int dmirror(const struct ctx *c, unsigned long req, void *addr, void *ptr
  * ENOENT. Every step was set up by then, and what moved stays on the device, so the call is
  * made again: its steps select system pages only and move the rest. Each call that left pages
  * behind is counted in st->partial, since the tracers see its steps (setup calls, MIGRATE
- * invalidations) as well. Seen on 6.12 with other tracers and workloads running beside.
- * Returns 0 or the last call's errno.
+ * invalidations) as well. Seen on 6.12 with other tracers and workloads running beside; --pin
+ * makes it happen on purpose. Returns 0 or the last call's errno.
  */
-static void unpin(struct ctx *c);
-
 static int migrate_to_dev_ioctl(struct ctx *c, struct op_stats *st, void *addr, void *ptr,
 				unsigned long npages, struct hmmw_dmirror_cmd *cmd)
 {
@@ -437,6 +437,7 @@ static int pin(struct ctx *c, void *p)
 {
 	struct iovec iov = { .iov_base = p, .iov_len = c->pin * c->psz };
 	ssize_t n;
+	int err;
 
 	if (pipe(c->pin_fd))
 		return errno;
@@ -445,8 +446,9 @@ static int pin(struct ctx *c, void *p)
 		c->pinned += c->pin;
 		return 0;
 	}
+	err = n < 0 ? errno : EIO;
 	unpin(c);
-	return n < 0 ? errno : EIO;
+	return err;
 }
 
 static void unpin(struct ctx *c)
