@@ -160,9 +160,9 @@ int tool_opt_u32(const struct tool_opt *o, const char *arg, struct tool_opts *to
 		 "in the cause of each -EBUSY it is blamed for",                                 \
 		 tool_opt_flag, tracer.stacks, .flags = TOOL_OPT_LIVE)
 #define OPT_PROG_STATS                                                                          \
-	TOOL_OPT('P', "prog-stats", NULL,                                                        \
-		 "also print what each BPF program cost, as the kernel\n"                          \
-		 "measured it: runs, total and average run time, and the\n"                        \
+	TOOL_OPT('P', "prog-stats", NULL,                                                       \
+		 "also print what each BPF program cost, as the kernel\n"                       \
+		 "measured it: runs, total and average run time, and the\n"                     \
 		 "instructions the verifier processed to load it",                              \
 		 tool_opt_flag, prog_stats)
 #define OPT_JSON(help) TOOL_OPT('j', "json", NULL, help, tool_opt_flag, json)

@@ -221,10 +221,6 @@ check_storm() {
 		"$(inside 'map(select(.event == "protection_vma")) | length')" "$(kv "$t" storm.mprotect)"
 }
 
-# The sustained storm: every read whose driver loop gave up at test_hmm's timeout (the generator
-# counts the -EBUSY returns) is one chain record marked gave_up, and a stall; no other chain ends
-# in -EBUSY. How many reads give up depends on the host: the storm's vCPU must not lose its host
-# CPU for the length of one attempt in a whole second.
 # --migrate 2 --pin 3: a pipe holds 3 pages of each region (vmsplice), so each region's first
 # MIGRATE_TO_DEV leaves them behind and fails; the next moves exactly them. Per migration step,
 # as (collected, moved): the first call's first step 3 short, the others whole; the second
@@ -255,6 +251,10 @@ check_pin() {
 		"$(evq '[.[] | select(.type == "migrate") | .stayed] | add // 0')" 0
 }
 
+# The sustained storm: every read whose driver loop gave up at test_hmm's timeout (the generator
+# counts the -EBUSY returns) is one chain record marked gave_up, and a stall; no other chain ends
+# in -EBUSY. How many reads give up depends on the host: the storm's vCPU must not lose its host
+# CPU for the length of one attempt in a whole second.
 check_stall() {
 	local v=$1 d=$2/dump/stall gave ebusy
 	ev=$d/events.json t=$d/totals
