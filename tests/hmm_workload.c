@@ -1848,6 +1848,16 @@ static void put(const struct op_stats *st, const char *key, unsigned long v)
 	printf("%s.%s=%lu\n", st->name, key, v);
 }
 
+/*
+ * The migrate_vma_setup() calls toward the device, chunks per MIGRATE_TO_DEV call: each call that
+ * succeeded and each that left pages behind (retried: migrate_to_dev_ioctl()).
+ */
+static void put_to_device(const struct op_stats *st, unsigned long chunks)
+{
+	put(st, "setup_calls_to_device", (st->ok_ops + st->partial) * chunks);
+	put(st, "to_device_partial_calls", st->partial);
+}
+
 static void print_stats(const struct ctx *c, enum op op)
 {
 	const struct op_stats *st = &c->st[op];
@@ -1882,8 +1892,7 @@ static void print_stats(const struct ctx *c, enum op op)
 	case OP_MIGRATE:
 		put(st, "round_trips", st->round_trips);
 		put(st, "to_device_cpages", st->cpages);
-		put(st, "setup_calls_to_device", (st->ok_ops + st->partial) * mchunks);
-		put(st, "to_device_partial_calls", st->partial);
+		put_to_device(st, mchunks);
 		/* a MIGRATE_TO_DEV ioctl that failed otherwise than by leaving pages behind (those
 		 * are counted above) may have set up some of its chunks or all of them: with
 		 * errors, the exact count lies between the two */
@@ -1895,8 +1904,7 @@ static void print_stats(const struct ctx *c, enum op op)
 		put(st, "round_trips", st->round_trips);
 		put(st, "to_device_cpages", st->cpages);
 		put(st, "to_system_cpages", st->sys_cpages);
-		put(st, "setup_calls_to_device", (st->ok_ops + st->partial) * mchunks);
-		put(st, "to_device_partial_calls", st->partial);
+		put_to_device(st, mchunks);
 		put(st, "setup_calls_to_system", st->sys_ok_ops * mchunks);
 		break;
 	case OP_STORM:
@@ -1944,8 +1952,7 @@ static void print_stats(const struct ctx *c, enum op op)
 		put(st, "huge", st->huge);
 		put(st, "to_device_cpages", st->cpages);
 		put(st, "to_system_driver_entries", st->sys_cpages);
-		put(st, "setup_calls_to_device", (st->ok_ops + st->partial) * tchunks);
-		put(st, "to_device_partial_calls", st->partial);
+		put_to_device(st, tchunks);
 		put(st, "setup_calls_to_system", st->sys_ok_ops * tchunks);
 		break;
 	case OP_THRASH:
@@ -1956,14 +1963,12 @@ static void print_stats(const struct ctx *c, enum op op)
 					    (c->thrash_trips[1] >= RT_THRASH_MIN));
 		put(st, "to_device_cpages", st->cpages);
 		put(st, "to_system_cpages", st->sys_cpages);
-		put(st, "setup_calls_to_device", (st->ok_ops + st->partial) * mchunks);
-		put(st, "to_device_partial_calls", st->partial);
+		put_to_device(st, mchunks);
 		put(st, "setup_calls_to_system", st->sys_ok_ops * mchunks);
 		break;
 	case OP_EVICT:
 		put(st, "to_device_cpages", st->cpages);
-		put(st, "setup_calls_to_device", (st->ok_ops + st->partial) * mchunks);
-		put(st, "to_device_partial_calls", st->partial);
+		put_to_device(st, mchunks);
 		put(st, "evicted_pages", c->nevict * c->npages);
 		break;
 	default:
