@@ -32,19 +32,26 @@ static const char kallsyms[] = "ffffffff81000000 T _stext\n"
 			       "ffffffff81200000 T _etext\n"
 			       "ffffffffa0001000 t bpf_prog_6deef7357e7b4530_fentry_start\t[bpf]\n";
 
-static struct hmm_ksyms *load_ksyms(void)
+/* The group's state: that kallsyms, loaded once for every test that names frames. */
+static int ksyms_setup(void **state)
 {
 	char path[] = "/tmp/test_stacks.XXXXXX";
 	int fd = mkstemp(path);
-	struct hmm_ksyms *ks;
+	ssize_t n;
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, kallsyms, sizeof(kallsyms) - 1), (ssize_t)sizeof(kallsyms) - 1);
+	if (fd < 0)
+		return -1;
+	n = write(fd, kallsyms, sizeof(kallsyms) - 1);
 	close(fd);
-	ks = hmm_ksyms__load(path);
+	*state = n == (ssize_t)sizeof(kallsyms) - 1 ? hmm_ksyms__load(path) : NULL;
 	unlink(path);
-	assert_non_null(ks);
-	return ks;
+	return *state ? 0 : -1;
+}
+
+static int ksyms_teardown(void **state)
+{
+	hmm_ksyms__free(*state);
+	return 0;
 }
 
 union stack_buf {
@@ -63,11 +70,10 @@ static const __u64 mprotect_ips[] = {
 
 static void test_fill(void **state)
 {
-	struct hmm_ksyms *ks = load_ksyms();
+	struct hmm_ksyms *ks = *state;
 	union stack_buf b;
 	char s[96];
 
-	(void)state;
 	hmm_rec_stack_fill(&b.rec, 8, madvise_ips, 6, ks);
 	assert_int_equal(b.rec.hdr.type, HMM_REC_STACK);
 	assert_int_equal(b.rec.stack, 8);
@@ -96,7 +102,6 @@ static void test_fill(void **state)
 		hmm_rec_stack_fill(&b.rec, 9, many, HMM_STACK_DEPTH + 5, ks);
 		assert_int_equal(b.rec.depth, HMM_STACK_DEPTH);
 	}
-	hmm_ksyms__free(ks);
 }
 
 /* One line per stack: hmmtop's arrows (innermost first, the notifier frames left out, names made
@@ -104,11 +109,10 @@ static void test_fill(void **state)
  * where its buffer ends. */
 static void test_join(void **state)
 {
-	struct hmm_ksyms *ks = load_ksyms();
+	struct hmm_ksyms *ks = *state;
 	union stack_buf b;
 	char s[256];
 
-	(void)state;
 	hmm_rec_stack_fill(&b.rec, 8, madvise_ips, 6, ks);
 	assert_int_equal(hmm_stack_join(&b.rec, HMM_STACK_ARROWS, s, sizeof(s)), 4);
 	assert_string_equal(s, "zap_page_range_single < do_madvise < entry_SYSCALL_64");
@@ -135,7 +139,6 @@ static void test_join(void **state)
 	assert_string_equal(s, "__mmu_notifier_invalidate_range_start");
 	assert_int_equal(hmm_stack_join(NULL, HMM_STACK_FOLDED, s, sizeof(s)), 0);
 	assert_string_equal(s, "");
-	hmm_ksyms__free(ks);
 }
 
 /* Depth is trusted only as far as the record's size holds frames; names end inside the field. */
@@ -196,7 +199,7 @@ static void test_file_roundtrip(void **state)
 	struct hmm_trace_writer_opts o = {.sz = sizeof(o)};
 	struct hmm_trace_meta m = {.ncpus = 1, .page_size = 4096};
 	char path[] = "/tmp/test_stacks.XXXXXX";
-	struct hmm_ksyms *ks = load_ksyms();
+	struct hmm_ksyms *ks = *state;
 	const struct hmm_rec_stack *got;
 	const struct hmm_rec_hdr *rec;
 	struct hmm_trace_writer *w;
@@ -205,7 +208,6 @@ static void test_file_roundtrip(void **state)
 	union stack_buf b;
 	int fd = mkstemp(path), err, n = 0, faults = 0;
 
-	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
 	for (int coding = HMM_TRACE_CODING_DELTA; coding <= HMM_TRACE_CODING_PLAIN; coding++) {
@@ -247,7 +249,6 @@ static void test_file_roundtrip(void **state)
 		hmm_trace_reader__close(r);
 	}
 	unlink(path);
-	hmm_ksyms__free(ks);
 }
 
 /* A table of three stacks: madvise (8), mprotect (3), and 4 whose functions are madvise's at
@@ -297,7 +298,7 @@ static char *folded(const struct hmm_stats *s, const struct hmm_stacktab *st,
 
 static void test_report(void **state)
 {
-	struct hmm_ksyms *ks = load_ksyms();
+	struct hmm_ksyms *ks = *state;
 	struct hmm_stacktab *st = table(ks);
 	struct hmm_stats_opts o = {.sz = sizeof(o), .stacks = st, .stall_ns = 1000000};
 	struct hmm_stats *s = hmm_stats__new(&o);
@@ -307,7 +308,6 @@ static void test_report(void **state)
 	char *out;
 	size_t n;
 
-	(void)state;
 	/* Retries: 3 on madvise (8), 1 on its twin (4), 2 on mprotect (3), 1 on the unrecorded 6,
 	 * 1 with no stack; a success, which has no cause. */
 	static const struct { __u32 stack; __u64 dur; } busy[] = {
@@ -375,7 +375,6 @@ static void test_report(void **state)
 
 	hmm_stats__free(s);
 	hmm_stacktab__free(st);
-	hmm_ksyms__free(ks);
 }
 
 /* Without stacks: no section, no lines, no JSON. */
@@ -423,14 +422,13 @@ static void test_stat_counts(void **state)
 /* A cause's JSON and text name its stack only when it has one. */
 static void test_cause_fmt(void **state)
 {
-	struct hmm_ksyms *ks = load_ksyms();
+	struct hmm_ksyms *ks = *state;
 	struct hmm_stacktab *st = table(ks);
 	struct hmm_fmt fmt = {.stacks = st};
 	struct hmm_cause c = {.found = 1, .event = HMM_EV_CLEAR, .stack = 8};
 	char buf[128];
 	json_t *j;
 
-	(void)state;
 	j = hmm_json_cause(&fmt, &c);
 	assert_int_equal(json_integer_value(json_object_get(j, "stack")), 8);
 	assert_int_equal(json_array_size(json_object_get(j, "frames")), 4);
@@ -447,7 +445,6 @@ static void test_cause_fmt(void **state)
 	hmm_text_cause(buf, sizeof(buf), &c);
 	assert_null(strstr(buf, "stack"));
 	hmm_stacktab__free(st);
-	hmm_ksyms__free(ks);
 }
 
 int main(void)
@@ -463,5 +460,5 @@ int main(void)
 		cmocka_unit_test(test_cause_fmt),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, ksyms_setup, ksyms_teardown);
 }
