@@ -117,6 +117,8 @@ struct hmm_tracer_opts {
 	__u32 thrash_min;
 	bool stacks; /* the kernel stack of each invalidation, in the causes it is blamed for
 			(struct hmm_cause.stack; hmm_tracer__stack()) */
+	bool verifier_stats; /* keep each program's verifier statistics (log level 4), so that
+				hmm_tracer__prog_stats() has verified_insns before 5.16 as well */
 };
 
 struct hmm_tracer;
@@ -156,7 +158,9 @@ struct hmm_prog_stats {
 	const char *name; /* e.g. "fexit_hmm_range_fault" */
 	__u64 run_cnt;
 	__u64 run_time_ns;
-	__u32 verified_insns; /* instructions the verifier processed to load it: 5.16+, else 0 */
+	/* Instructions the verifier processed to load it: from the kernel (5.16+), else from its
+	 * statistics with opts.verifier_stats; 0 when neither has it. */
+	__u32 verified_insns;
 };
 typedef int (*hmm_prog_stats_fn)(void *ctx, const struct hmm_prog_stats *st);
 int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx);

@@ -36,6 +36,7 @@ struct hmm_tracer {
 	struct hmm_ksyms *ksyms; /* only once in_kallsyms() needed it */
 	bool ksyms_tried;
 	bool verify_only[HMM_AP_MAX]; /* loaded to check, not to attach */
+	char *vlog; /* opts.verifier_stats: VLOG_BYTES of verifier log per program, in object order */
 	int ncpus;
 	bool loaded;
 };
@@ -271,6 +272,23 @@ static void probe_ap(struct hmm_tracer *t, enum hmm_attach_point ap)
 static char failed_prog[96];
 static char failed_line[160];
 
+/* The verifier's verdict in a log: its last line that is not statistics, into out. */
+static void verdict_line(const char *line, const char *end, char *out, size_t n)
+{
+	const char *q, *best = NULL, *nl;
+
+	for (q = line; q < end; q = nl + 1) {
+		if (strncmp(q, "processed ", 10) && strncmp(q, "verification time", 17) &&
+		    strncmp(q, "stack depth", 11) && *q != '\n')
+			best = q;
+		nl = strchr(q, '\n');
+		if (!nl || nl >= end)
+			break;
+	}
+	if (best)
+		snprintf(out, n, "%.*s", (int)strcspn(best, "\n"), best);
+}
+
 static int capture_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	const char *p, *end;
@@ -288,21 +306,8 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 		va_end(copy);
 		if ((p = strstr(buf, "prog '")) && strstr(buf, "failed to load"))
 			sscanf(p, "prog '%95[^']'", failed_prog);
-		/* The verifier's verdict is the last line of its log that is not statistics. */
-		if ((end = strstr(buf, "-- END PROG LOAD LOG")) && (p = strstr(buf, "LOG --\n"))) {
-			const char *line = p + 7, *q, *best = NULL;
-
-			for (q = line; q < end; q = strchr(q, '\n') + 1) {
-				if (strncmp(q, "processed ", 10) && strncmp(q, "verification time", 17) &&
-				    *q != '\n')
-					best = q;
-				if (!strchr(q, '\n') || strchr(q, '\n') >= end)
-					break;
-			}
-			if (best)
-				snprintf(failed_line, sizeof(failed_line), "%.*s",
-					 (int)strcspn(best, "\n"), best);
-		}
+		if ((end = strstr(buf, "-- END PROG LOAD LOG")) && (p = strstr(buf, "LOG --\n")))
+			verdict_line(p + 7, end, failed_line, sizeof(failed_line));
 		free(buf);
 	}
 	return hmm_vlog(level == LIBBPF_DEBUG ? HMM_LOG_DEBUG : HMM_LOG_INFO, fmt, args);
@@ -366,6 +371,71 @@ static int read_pfn_flags(struct hmm_tracer *t)
 	return 0;
 }
 
+/*
+ * opts.verifier_stats: each program loads with its own log buffer at log level 4, the verifier's
+ * statistics only ("processed N insns ..."), which kernels older than 5.16 (no
+ * bpf_prog_info.verified_insns) give as well (5.2+). Its verdict, if it fails, is there too
+ * (libbpf prints no log of its own for a program with a buffer: vlog_verdict()).
+ */
+#define VLOG_BYTES 4096
+
+/* The log buffer of the program named name, or NULL. */
+static char *vlog_of(struct hmm_tracer *t, const char *name)
+{
+	struct bpf_program *p;
+	size_t i = 0;
+
+	bpf_object__for_each_program(p, t->skel->obj) {
+		if (!strcmp(bpf_program__name(p), name))
+			return t->vlog ? t->vlog + i * VLOG_BYTES : NULL;
+		i++;
+	}
+	return NULL;
+}
+
+static int vlog_configure(struct hmm_tracer *t)
+{
+	struct bpf_program *p;
+	size_t i = 0, n = 0;
+	int err;
+
+	bpf_object__for_each_program(p, t->skel->obj)
+		n++;
+	free(t->vlog);
+	t->vlog = calloc(n, VLOG_BYTES);
+	if (!t->vlog)
+		return -ENOMEM;
+	bpf_object__for_each_program(p, t->skel->obj) {
+		char *log = t->vlog + i++ * VLOG_BYTES;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		err = bpf_program__set_log_buf(p, log, VLOG_BYTES) ?:
+		      bpf_program__set_log_level(p, 4);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The failed program's verdict from its own buffer, where libbpf printed none. */
+static void vlog_verdict(struct hmm_tracer *t)
+{
+	char *log = failed_prog[0] ? vlog_of(t, failed_prog) : NULL;
+
+	if (!failed_line[0] && log)
+		verdict_line(log, log + strnlen(log, VLOG_BYTES), failed_line,
+			     sizeof(failed_line));
+}
+
+/* "processed N insns" in a program's statistics; 0 without. */
+static __u32 vlog_insns(const char *log)
+{
+	const char *p = log ? strstr(log, "processed ") : NULL;
+
+	return p ? (__u32)strtoul(p + 10, NULL, 10) : 0;
+}
+
 static int open_and_configure(struct hmm_tracer *t)
 {
 	struct hmmscope_bpf__rodata *ro;
@@ -412,7 +482,7 @@ static int open_and_configure(struct hmm_tracer *t)
 				bpf_program__set_autoload(p, on);
 		}
 	}
-	return 0;
+	return t->opts.verifier_stats ? vlog_configure(t) : 0;
 }
 
 /* Which attach point does a program belong to? */
@@ -462,6 +532,7 @@ int hmm_tracer__load(struct hmm_tracer *t)
 		err = hmmscope_bpf__load(t->skel);
 		if (!err)
 			break;
+		vlog_verdict(t);
 		ap = failed_prog[0] ? ap_of_prog(failed_prog) : -1;
 		if (ap >= 0 && t->verify_only[ap]) {
 			struct hmm_ap_report *r = &t->report[ap];
@@ -895,6 +966,7 @@ struct hmm_tracer *hmm_tracer__open(const struct hmm_tracer_opts *opts)
 int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx)
 {
 	struct bpf_program *p;
+	size_t i = 0;
 	int err;
 
 	if (!t->loaded)
@@ -904,7 +976,9 @@ int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx
 		__u32 len = sizeof(info);
 		struct hmm_prog_stats st;
 		int fd = bpf_program__fd(p);
+		const char *log = t->vlog ? t->vlog + i * VLOG_BYTES : NULL;
 
+		i++;
 		if (fd < 0 || !bpf_program__autoload(p))
 			continue;
 		err = bpf_obj_get_info_by_fd(fd, &info, &len);
@@ -913,7 +987,7 @@ int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx
 		st.name = bpf_program__name(p);
 		st.run_cnt = info.run_cnt;
 		st.run_time_ns = info.run_time_ns;
-		st.verified_insns = info.verified_insns;
+		st.verified_insns = info.verified_insns ?: vlog_insns(log);
 		err = fn(ctx, &st);
 		if (err)
 			return err;
@@ -931,6 +1005,7 @@ void hmm_tracer__destroy(struct hmm_tracer *t)
 		for (int i = 0; i < 2; i++)
 			bpf_link__destroy(t->links[ap][i]);
 	hmmscope_bpf__destroy(t->skel);
+	free(t->vlog);
 	btf__free(t->vmlinux_btf);
 	hmm_ksyms__free(t->ksyms);
 	free(t);

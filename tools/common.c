@@ -428,7 +428,7 @@ static int print_prog(void *ctx, const struct hmm_prog_stats *st)
 void tool_prog_stats_print(struct hmm_tracer *t)
 {
 	fprintf(stderr, "%s: each BPF program that ran: runs, run time (total, per run), "
-			"instructions the verifier processed to load it (5.16+)\n",
+			"instructions the verifier processed to load it\n",
 		tool_name);
 	if (hmm_tracer__prog_stats(t, print_prog, NULL))
 		tool_err("warning: cannot read the BPF programs' statistics");

@@ -450,9 +450,10 @@ prog_runs() {
 }
 
 # stat -P: the kernel's own run counts of the exit programs are the calls stat counted, and
-# each program that ran shows the instructions the verifier processed (5.16+; 5.10: "-"), none
-# within 4x of the verifier's limit of 1,000,000 (the largest is about 50,000; branches in
-# thrash_leg()'s ring once took two programs to 474,571 on 6.1 and 432,787 on 6.12).
+# each program that ran shows the instructions the verifier processed (bpf_prog_info from 5.16,
+# the verifier's statistics log before), none within 4x of the verifier's limit of 1,000,000
+# (the largest is about 55,000; branches in thrash_leg()'s ring once took two programs to
+# 474,571 on 6.1 and 432,787 on 6.12).
 check_prog_stats() {
 	local v=$1 e=$2 progs
 	progs=$(awk '$3 == "runs" && $5 == "ns" && $7 == "ns/run" && $9 == "verified"' "$e")
@@ -461,15 +462,10 @@ check_prog_stats() {
 		"$(prog_runs "$e" hmm_range_fault)" "$(c fault_calls)"
 	expect_eq "$v: stat -P: runs of migrate_vma_setup's exit program" \
 		"$(prog_runs "$e" migrate_vma_setup)" $(($(c migrations_to_device) + $(c migrations_to_system)))
-	if ver_ge "$v" 5.16; then
-		expect_eq "$v: stat -P: programs without the verifier's count" \
-			"$(awk '$8 !~ /^[1-9][0-9]*$/' <<<"$progs" | grep -c .)" 0
-		expect_eq "$v: stat -P: programs over 250000 verified instructions" \
-			"$(awk '$8 > 250000 { print $1, $8 }' <<<"$progs")" ""
-	else
-		expect_eq "$v: stat -P: verifier's counts on $v (none before 5.16)" \
-			"$(awk '{ print $8 }' <<<"$progs" | sort -u)" "-"
-	fi
+	expect_eq "$v: stat -P: programs without the verifier's count" \
+		"$(awk '$8 !~ /^[1-9][0-9]*$/' <<<"$progs" | grep -c .)" 0
+	expect_eq "$v: stat -P: programs over 250000 verified instructions" \
+		"$(awk '$8 > 250000 { print $1, $8 }' <<<"$progs")" ""
 }
 
 # -EBUSY from one thread (--cow 7 of 100 pages): device writes of pages the CPU only read break

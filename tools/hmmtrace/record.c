@@ -328,6 +328,7 @@ int cmd_record(int argc, char **argv)
 	if (first < 0)
 		return status;
 	opts = to.tracer;
+	opts.verifier_stats = to.prog_stats;
 	duration = to.duration;
 	path = to.output;
 	report_path = to.report;

@@ -219,6 +219,7 @@ int cmd_stat(int argc, char **argv)
 	if (first < 0)
 		return status;
 	opts = to.tracer;
+	opts.verifier_stats = to.prog_stats;
 	duration = to.duration;
 	all = to.all_cpus;
 	json = to.json;
