@@ -26,13 +26,14 @@ trap 'rm -f "$b"; [ -n "${LOG:-}${FROM_LOG:-}" ] || rm -f "$log"' EXIT
 	"$ROOT/tests/vm/run.sh" --icount -q -k "$KERNEL" -t 3600 -m 2048 --hostroot --append tsc=reliable \
 		-l "$log" "$ROOT/tests/bench/icount-guest.sh" "$ROUNDS" "$PAGES" "${BT_LOOPS:--}" "$CAL" $LOOPS ${CROWD:+crowd:$CROWD} ||
 	{ echo "icount: the lab run failed" >&2; exit 1; }
-tr -d '\r' <"$log" | grep -E '^(BENCH|CAL|CALLS|CROWD|PROGS|PSTAT|LOOP|LOST|ERROR|BPFTRACE|CLOCKSOURCE) ' >"$b"
+tr -d '\r' <"$log" | grep -E '^(BENCH|CAL|CALLS|CROWD|PROGS|PSTAT|LOOP|LOST|ERROR|BPFTRACE|BPFTRACE_NONE|CLOCKSOURCE) ' >"$b"
 if grep -qE '^(LOST|ERROR)' "$b"; then
 	grep -E '^(LOST|ERROR)' "$b" >&2
 	echo "icount: events were lost or a loop failed: the figures would lie" >&2
 	exit 1
 fi
 btv=$(sed -n 's/^BPFTRACE //p' "$b")
+btnone=$(sed -n 's/^BPFTRACE_NONE //p' "$b")
 cs=$(sed -n 's/^CLOCKSOURCE //p' "$b")
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -235,7 +236,8 @@ invalidation's kernel stack). Then one more round per mode with BPF run-time
 statistics on (\`kernel.bpf_stats_enabled\`): \`bpftool prog show\` (and \`hmmtrace stat -P\` for
 aggregation) give each program's runs and run time, in instructions; bpftrace (kfunc/kretfunc
 probes collecting the path's latency histogram, as tests/bench/overhead.sh runs it) runs in this
-round only (loops: ${BT_LOOPS:-none}): it takes minutes to start under TCG.
+round only (loops: ${BT_LOOPS:-none}): it takes minutes to start under TCG.${btnone:+ Here bpftrace
+refused its probes (\"$btnone\"), so it ran on no loop.}
 
 Two figures per call, because the whole loop does not repeat finely enough to resolve a floor of a
 few hundred instructions on a call that costs the loop hundreds of thousands:
