@@ -36,7 +36,7 @@ struct hmm_tracer {
 	struct hmm_ksyms *ksyms; /* only once in_kallsyms() needed it */
 	bool ksyms_tried;
 	bool verify_only[HMM_AP_MAX]; /* loaded to check, not to attach */
-	char *vlog; /* opts.verifier_stats: VLOG_BYTES of verifier log per program, in object order */
+	char *vlog; /* opts.verifier_stats: VLOG_BYTES of verifier log per program (libbpf's log_buf) */
 	int ncpus;
 	bool loaded;
 };
@@ -379,18 +379,12 @@ static int read_pfn_flags(struct hmm_tracer *t)
  */
 #define VLOG_BYTES 4096
 
-/* The log buffer of the program named name, or NULL. */
-static char *vlog_of(struct hmm_tracer *t, const char *name)
+/* The log buffer libbpf holds for program p (vlog_configure()), or NULL. */
+static const char *vlog_of(const struct bpf_program *p)
 {
-	struct bpf_program *p;
-	size_t i = 0;
+	size_t size;
 
-	bpf_object__for_each_program(p, t->skel->obj) {
-		if (!strcmp(bpf_program__name(p), name))
-			return t->vlog ? t->vlog + i * VLOG_BYTES : NULL;
-		i++;
-	}
-	return NULL;
+	return p ? bpf_program__log_buf(p, &size) : NULL;
 }
 
 static int vlog_configure(struct hmm_tracer *t)
@@ -421,9 +415,12 @@ static int vlog_configure(struct hmm_tracer *t)
 /* The failed program's verdict from its own buffer, where libbpf printed none. */
 static void vlog_verdict(struct hmm_tracer *t)
 {
-	char *log = failed_prog[0] ? vlog_of(t, failed_prog) : NULL;
+	const char *log;
 
-	if (!failed_line[0] && log)
+	if (!t->vlog || failed_line[0] || !failed_prog[0])
+		return;
+	log = vlog_of(bpf_object__find_program_by_name(t->skel->obj, failed_prog));
+	if (log)
 		verdict_line(log, log + strnlen(log, VLOG_BYTES), failed_line,
 			     sizeof(failed_line));
 }
@@ -966,7 +963,6 @@ struct hmm_tracer *hmm_tracer__open(const struct hmm_tracer_opts *opts)
 int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx)
 {
 	struct bpf_program *p;
-	size_t i = 0;
 	int err;
 
 	if (!t->loaded)
@@ -976,9 +972,7 @@ int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx
 		__u32 len = sizeof(info);
 		struct hmm_prog_stats st;
 		int fd = bpf_program__fd(p);
-		const char *log = t->vlog ? t->vlog + i * VLOG_BYTES : NULL;
 
-		i++;
 		if (fd < 0 || !bpf_program__autoload(p))
 			continue;
 		err = bpf_obj_get_info_by_fd(fd, &info, &len);
@@ -987,7 +981,7 @@ int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx
 		st.name = bpf_program__name(p);
 		st.run_cnt = info.run_cnt;
 		st.run_time_ns = info.run_time_ns;
-		st.verified_insns = info.verified_insns ?: vlog_insns(log);
+		st.verified_insns = info.verified_insns ?: vlog_insns(t->vlog ? vlog_of(p) : NULL);
 		err = fn(ctx, &st);
 		if (err)
 			return err;
