@@ -57,6 +57,9 @@ line pages_moved to_device 192 96 down
 line pages_moved to_system 36 36 same
 line pages_stayed to_device 0 96 up
 line pages_stayed to_system 12 12 same
+line invalidations unmap 0 9 up
+line invalidations clear 9 18 up
+line invalidations migrate 36 18 down
 line inval_per_s unmap 0 '9e9/2814001500' up
 line inval_per_s clear '9e9/2814001500' '18e9/2814001500' up
 line inval_per_s migrate '36e9/2814001500' '18e9/2814001500' down
@@ -114,6 +117,7 @@ expect_match "text: gone" "$t" '^driver nouveau faults +30 +0 +gone$'
 expect_match "text: a duration up" "$t" '^fault latency p99 +65\.5us +131us +\+100\.0%$'
 expect_match "text: a rate up" "$t" '^-EBUSY per fault call +0\.0426 +0\.0667 +\+56\.7%$'
 expect_match "text: GB/s down" "$t" '^migration GB/s to_device +16\.384 +8\.192 +-50\.0%$'
+expect_match "text: a count by event" "$t" '^invalidations migrate +36 +18 +-50\.0%$'
 expect_match "text: per second" "$t" '^invalidations/s migrate +12\.79 +6\.40 +-50\.0%$'
 expect_match "text: an owner" "$t" '^owner alpha time +2\.52ms +4\.49ms +\+78\.0%$'
 expect_match "text: same" "$t" '^owner gamma time +103us +103us +same$'
@@ -135,14 +139,14 @@ expect_eq "A against A: change 0" "$(jq -c '[.lines[].change_pct] | unique' self
 
 # --min-change and --limit.
 "$ht" diff a.hmmtrace b.hmmtrace --json --min-change 50 >m.json
-expect_eq "--min-change 50: lines" "$(jq '.lines | length' m.json)" 20
+expect_eq "--min-change 50: lines" "$(jq '.lines | length' m.json)" 23
 expect_eq "--min-change 50: left out" "$(jq .hidden m.json)" 14
 expect_eq "--min-change 50: the smallest change left" \
 	"$(jq '[.lines[] | .change_pct // 1e300 | fabs] | min' m.json)" 50
 expect_match "--min-change 50.5, text: what is left out is said" \
-	"$("$ht" diff a.hmmtrace b.hmmtrace --min-change 50.5)" '^\(17 more lines left out: --min-change, --limit\)$'
+	"$("$ht" diff a.hmmtrace b.hmmtrace --min-change 50.5)" '^\(18 more lines left out: --min-change, --limit\)$'
 expect_eq "--limit 3" "$("$ht" diff a.hmmtrace b.hmmtrace --json --limit 3 | jq -c '[(.lines | length), .hidden]')" \
-	'[3,31]'
+	'[3,34]'
 "$ht" diff a.hmmtrace b.hmmtrace --min-change -1 >/dev/null 2>err.txt
 expect_status "--min-change -1" $? 2
 "$ht" diff a.hmmtrace b.hmmtrace --limit x >/dev/null 2>err.txt

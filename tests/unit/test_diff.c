@@ -258,7 +258,10 @@ static void test_values(void **state)
 	expect(&f->res, "migration GB/s to_device", 16, 8, -50);
 	expect(&f->res, "pages moved to_device", 32, 16, -50);
 	expect(&f->res, "pages stayed to_device", 0, 16, INFINITY);
-	/* per second: A's 2 s, B's 4 s */
+	/* counted, and per second: A's 2 s, B's 4 s */
+	expect(&f->res, "invalidations unmap", 0, 6, INFINITY);
+	expect(&f->res, "invalidations clear", 4, 0, -100);
+	expect(&f->res, "invalidations migrate", 2, 8, 300);
 	expect(&f->res, "invalidations/s unmap", 0, 1.5, INFINITY);
 	expect(&f->res, "invalidations/s clear", 2, 0, -100);
 	expect(&f->res, "invalidations/s migrate", 1, 2, 100);
@@ -276,15 +279,19 @@ static void test_values(void **state)
 	assert_null(find(&f->res, "owner gamma faults"));
 	assert_null(find(&f->res, "migration GB/s to_system"));
 	assert_null(find(&f->res, "pages moved to_system"));
+	assert_null(find(&f->res, "invalidations release"));
 	assert_null(find(&f->res, "invalidations/s release"));
-	assert_int_equal(f->res.n, 28);
+	assert_int_equal(f->res.n, 31);
 	assert_int_equal(f->res.n_hidden, 0);
 }
 
 /* Largest change first ("new" before all), ties (as shown, to 0.1%) in table order. */
 static const char *const order[] = {
 	/* new */
-	"pages stayed to_device", "invalidations/s unmap", "owner beta faults", "owner beta time",
+	"pages stayed to_device", "invalidations unmap", "invalidations/s unmap",
+	"owner beta faults", "owner beta time",
+	/* +300.0% */
+	"invalidations migrate",
 	/* +164.6% */
 	"driver drvA time",
 	/* +150.0%, however the rate's division rounds */
@@ -292,7 +299,8 @@ static const char *const order[] = {
 	/* +100.0%, and gone: 100% down ties with 100% up */
 	"fault latency p50", "fault latency p999", "fault latency max", "chain latency p50",
 	"chain latency p90", "chain latency p99", "chain latency p999", "chain latency max",
-	"invalidations/s clear", "invalidations/s migrate", "driver drvB faults",
+	"invalidations clear", "invalidations/s clear", "invalidations/s migrate",
+	"driver drvB faults",
 	/* -92.6%, -50.0%, -50.0%, -21.7%, +11.1%, -10.0% */
 	"driver drvB time", "migration GB/s to_device", "pages moved to_device", "owner alpha time",
 	"driver drvA faults", "owner alpha faults",
@@ -318,29 +326,29 @@ static void test_min_change_limit(void **state)
 	struct diff_opts o = { .min_change = 50 };
 
 	assert_int_equal(diff_compute(&f->sa, &f->sb, &o, &f->res), 0);
-	assert_int_equal(f->res.n, 21);
+	assert_int_equal(f->res.n, 24);
 	assert_int_equal(f->res.n_hidden, 7);
-	assert_string_equal(label_at(&f->res, 20), "pages moved to_device");
+	assert_string_equal(label_at(&f->res, 23), "pages moved to_device");
 	diff_result_free(&f->res);
 
 	o = (struct diff_opts){ .min_change = 50.1 };
 	assert_int_equal(diff_compute(&f->sa, &f->sb, &o, &f->res), 0);
-	assert_int_equal(f->res.n, 19);
+	assert_int_equal(f->res.n, 22);
 	diff_result_free(&f->res);
 
 	o = (struct diff_opts){ .limit = 5 };
 	assert_int_equal(diff_compute(&f->sa, &f->sb, &o, &f->res), 0);
 	assert_int_equal(f->res.n, 5);
-	assert_int_equal(f->res.n_hidden, 23);
-	assert_string_equal(label_at(&f->res, 4), "driver drvA time");
+	assert_int_equal(f->res.n_hidden, 26);
+	assert_string_equal(label_at(&f->res, 4), "owner beta time");
 	diff_result_free(&f->res);
 
 	/* both: the limit counts what min-change kept; "new" passes any min-change */
 	o = (struct diff_opts){ .min_change = 1e6, .limit = 2 };
 	assert_int_equal(diff_compute(&f->sa, &f->sb, &o, &f->res), 0);
 	assert_int_equal(f->res.n, 2);
-	assert_int_equal(f->res.n_hidden, 26);
-	assert_string_equal(label_at(&f->res, 1), "invalidations/s unmap");
+	assert_int_equal(f->res.n_hidden, 29);
+	assert_string_equal(label_at(&f->res, 1), "invalidations unmap");
 }
 
 static void test_text(void **state)

@@ -28,7 +28,7 @@ static double v_counter(const struct diff_at *at, const struct diff_row *row)
 	return at->d->s->c[row->arg + at->idx];
 }
 
-/* Retry chains that were stalls, at the threshold the recording was read with (--stall-ms). */
+/* Retry chains that were stalls, at report's default threshold (diff has no --stall-ms). */
 static double v_stalls(const struct diff_at *at, const struct diff_row *row)
 {
 	(void)row;
@@ -123,6 +123,8 @@ static const struct diff_row rows[] = {
 	ROW("round_trips", "round trips", DIFF_COUNT, DIFF_ONE, v_counter, .arg = HMM_C_ROUND_TRIPS),
 	ROW("became_thrashing", "ranges became thrashing", DIFF_COUNT, DIFF_ONE, v_counter,
 	    .arg = HMM_C_THRASHING),
+	ROW("invalidations", "invalidations", DIFF_COUNT, DIFF_BY_EVENT, v_counter,
+	    .arg = HMM_C_INVAL_BASE),
 	ROW("inval_per_s", "invalidations/s", DIFF_PER_S, DIFF_BY_EVENT, v_per_s,
 	    .arg = HMM_C_INVAL_BASE),
 	ROW("owner_faults", "faults", DIFF_COUNT, DIFF_BY_OWNER, v_group_counter,
