@@ -197,6 +197,20 @@ check_hmm_tests() {
 	expect_match "$v: report text" "$(cat "$out/report.txt")" "^hmm_range_fault: [0-9]+ calls"
 }
 
+# view FILE N: the screen of a 120x10 terminal that was fed FILE, from its own tmux server
+# (socket N): a second server on the first one's socket can find that one still exiting ("server
+# exited unexpectedly", 5.10 in CI).
+view() {
+	local sock=$out/tmux-$2.sock
+	# wait-for: until cat is done (a fixed sleep lost the race on a loaded host)
+	tmux -S "$sock" -f /dev/null new-session -d -x 120 -y 10 \
+		"cat '$1'; tmux -S '$sock' wait-for -S fed; sleep 30"
+	timeout 20 tmux -S "$sock" wait-for fed
+	sleep 0.2
+	tmux -S "$sock" capture-pane -p
+	tmux -S "$sock" kill-server
+}
+
 # The status line, from the console log's bytes between the job's markers.
 check_status_line() {
 	local v=$1 seg=$out/status-line.bytes n
@@ -218,19 +232,6 @@ check_status_line() {
 	if command -v tmux >/dev/null; then
 		local upto=$out/upto.bytes
 		head -c "$(grep -aobP '\r\e\[Khmmtrace: recorded' "$seg" | cut -d: -f1)" "$seg" >"$upto"
-		# view FILE N: the screen of a 120x10 terminal that was fed FILE, from its own tmux
-		# server (socket N): a second server on the first one's socket can find that one still
-		# exiting ("server exited unexpectedly", 5.10 in CI).
-		view() {
-			local sock=$out/tmux-$2.sock
-			# wait-for: until cat is done (a fixed sleep lost the race on a loaded host)
-			tmux -S "$sock" -f /dev/null new-session -d -x 120 -y 10 \
-				"cat '$1'; tmux -S '$sock' wait-for -S fed; sleep 30"
-			timeout 20 tmux -S "$sock" wait-for fed
-			sleep 0.2
-			tmux -S "$sock" capture-pane -p
-			tmux -S "$sock" kill-server
-		}
 		view "$upto" 1 >"$out/view1"
 		view "$seg" 2 >"$out/view2"
 		sed 's/^/   | /' "$out/view1"
@@ -239,6 +240,40 @@ check_status_line() {
 		expect_match "$v: tmux, at the end: the summary" "$(cat "$out/view2")" '^hmmtrace: recorded [0-9]+ events'
 	else
 		echo "note: tmux not installed: the terminal's view of the status line is not checked"
+	fi
+}
+
+# The status line on a terminal of known size (10 rows of 120): on the last row, below a scroll
+# region, while the command writes 12 lines to the same terminal, more than the region's 9 rows.
+check_status_region() {
+	local v=$1 seg=$out/status-region.bytes n upto=$out/upto-region.bytes i
+	local status='recording [0-9]+ s: [0-9]+ events \([0-9]+/s\), 0 lost, [0-9]+\.[0-9]{2} MB written \([0-9]+\.[0-9]{2} MB/s\)'
+	sed -n '/^STATUS-REGION-BEGIN/,/^STATUS-REGION-END/p' "$log" | sed '1d;$d' >"$seg"
+	expect_match "$v: record on a 10-row terminal exits 0" "$(grep -a '^STATUS-REGION-END' "$log")" "exit=0"
+	# Rows 1 to 9 scroll, once; each update: save the cursor, row 10, the line, erase to its
+	# end, restore the cursor; at the end the whole screen scrolls again and row 10 is erased.
+	expect_eq "$v: region: the scroll region set once" "$(grep -aoP '\e7\e\[1;9r\e8\e\[1A' "$seg" | wc -l)" 1
+	n=$(grep -aoP "\e7\e\[10;1H\e\[m$status\e\[K\e8" "$seg" | wc -l)
+	expect_ge "$v: region: status line updates on row 10" "$n" 3
+	expect_match "$v: region: given back and row 10 erased, then the summary" "$(tr '\r\n\033' 'RNE' <"$seg")" \
+		'E7E\[rE\[10;1HE\[KE8hmmtrace: recorded [0-9]+ events, lost 0, in'
+	expect_eq "$v: region: every line of the command, once" \
+		"$(grep -ao 'child line [1-4][abc]' "$seg" | sort | uniq -u | wc -l)" 12
+	if command -v tmux >/dev/null; then
+		head -c "$(grep -aobP '\e7\e\[r' "$seg" | cut -d: -f1)" "$seg" >"$upto"
+		view "$upto" 3 >"$out/view3"
+		view "$seg" 4 >"$out/view4"
+		sed 's/^/   | /' "$out/view3"
+		expect_eq "$v: tmux region, during: status lines on screen" "$(grep -cE "$status" "$out/view3")" 1
+		expect_match "$v: tmux region, during: the status line on row 10" "$(sed -n 10p "$out/view3")" "^$status\$"
+		# the cursor on row 9, after the command's last line feed; above, its last 8 lines
+		expect_eq "$v: tmux region, during: rows 1-8, the command's last lines" "$(sed -n 1,8p "$out/view3" |
+			grep -c '^child line [1-4][abc]$')" 8
+		expect_eq "$v: tmux region, during: rows 8 and 9, its latest and the cursor's" \
+			"$(sed -n 8,9p "$out/view3" | tr '\n' '|')" "child line 4c||"
+		expect_eq "$v: tmux region, at the end: status lines on screen" "$(grep -cE "$status" "$out/view4")" 0
+		expect_eq "$v: tmux region, at the end: the command's latest, then the summary" \
+			"$(grep -B1 '^hmmtrace: recorded [0-9]* events' "$out/view4" | head -n 1)" "child line 4c"
 	fi
 }
 
@@ -254,6 +289,7 @@ for v in ${LAB_ONLY:-$LAB_ALL}; do
 	for n in workload storm hmm-tests; do accuracy "$v" $n; done
 	log=$dir/console.log
 	check_status_line "$v"
+	check_status_region "$v"
 	rm -rf "$out"
 done
 finish

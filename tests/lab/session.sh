@@ -188,8 +188,18 @@ echo $? >$h/rc
 
 part status-line
 # record with stderr left on the console, a terminal (ttyS0): lab-record finds the bytes between
-# the markers in the console log. 4 s at least, for several updates.
+# each pair of markers in the console log. 4 s at least, for several updates. First on the
+# console as it boots, its size unknown (0x0): the line is rewritten in place with \r, and the
+# command keeps quiet (its output would land in that row). Then told it has 10 rows of 120
+# columns (lab-record's tmux pane): the line takes the last row, below a scroll region, and the
+# command writes to the same terminal, three lines a second, more than the region holds.
 echo "STATUS-LINE-BEGIN"
-hmmtrace record -o /tmp/tty.hmmtrace -- sh -c "hmm_workload -q $storm >/dev/null; sleep 4"
+hmmtrace record -o /tmp/tty.hmmtrace -- sh -c "hmm_workload -q $storm >/dev/null 2>&1; sleep 4"
 echo "STATUS-LINE-END exit=$?"
+stty rows 10 cols 120 <&2
+echo "STATUS-REGION-BEGIN"
+hmmtrace record -o /tmp/tty2.hmmtrace -- sh -c "hmm_workload -q $storm >/dev/null 2>&1;
+	for i in 1 2 3 4; do echo child line \${i}a; echo child line \${i}b; echo child line \${i}c;
+	sleep 1; done"
+echo "STATUS-REGION-END exit=$?"
 part end

@@ -184,12 +184,17 @@ static __u64 events_of(const struct hmm_trace_totals *tot)
 }
 
 /*
- * The live status line on a terminal, like perf record's: rewritten in place every second (\r,
- * then erase to the end of the line), events and bytes per second over the last interval.
+ * The live status line on a terminal: rewritten in place every second, events and bytes per
+ * second over the last interval. Where the terminal says how many rows it has, the line lives on
+ * the last one, below a scroll region of the others (as apt's progress bar does): the command's
+ * own output on the same terminal scrolls above it and never lands in the middle of it. Where
+ * the size is unknown (a serial console that was never told), it is rewritten on the cursor's
+ * row (\r, then erase to the end of the line), which output of the command can leave behind.
  */
 struct status_line {
 	bool on;    /* stderr is a terminal */
 	bool shown; /* a line is on the screen */
+	int rows;   /* the terminal's rows while the last one is reserved; 0: none is */
 	double last_s;
 	__u64 last_events, last_bytes;
 };
@@ -202,12 +207,20 @@ static void status_format(char *buf, size_t len, const struct hmm_trace_totals *
 		 (unsigned long long)tot->lost, tot->file_bytes / 1e6, byte_rate / 1e6);
 }
 
+/* One write(): a tty takes it whole, so the command's own writes cannot split a sequence. */
+static void status_write(const char *buf, int n)
+{
+	if (n > 0)
+		(void)!write(STDERR_FILENO, buf, n);
+}
+
 static void status_update(struct status_line *sl, const struct hmm_trace_writer *w, double start)
 {
 	const struct hmm_trace_totals *tot;
 	double now = tool_now_s(), dt;
-	struct winsize ws;
-	char line[160];
+	struct winsize ws = {};
+	char line[160], out[320];
+	int n = 0;
 
 	if (!sl->on || now - sl->last_s < 1.0)
 		return;
@@ -215,22 +228,46 @@ static void status_update(struct status_line *sl, const struct hmm_trace_writer 
 	dt = now - sl->last_s;
 	status_format(line, sizeof(line), tot, now - start, (events_of(tot) - sl->last_events) / dt,
 		      (tot->file_bytes - sl->last_bytes) / dt);
-	/* One row: a line that wrapped would not be rewritten by \r. */
-	if (!ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) && ws.ws_col > 1 && ws.ws_col <= sizeof(line))
+	(void)ioctl(STDERR_FILENO, TIOCGWINSZ, &ws);
+	/* One row: a line that wrapped would not be rewritten in place. */
+	if (ws.ws_col > 1 && ws.ws_col <= sizeof(line))
 		line[ws.ws_col - 1] = '\0';
-	fprintf(stderr, "\r%s\033[K", line);
+	if (ws.ws_row >= 3 && ws.ws_row != sl->rows) {
+		/* Reserve the last row (again, after a resize): a new line makes room below the
+		 * cursor, the scroll region ends above the last row (setting it homes the cursor,
+		 * hence save and restore), and the cursor goes back up to its row. After a resize,
+		 * the old row is erased first: in a taller terminal it is inside the region. */
+		if (sl->rows)
+			n = snprintf(out, sizeof(out), "\0337\033[%d;1H\033[K\0338", sl->rows);
+		n += snprintf(out + n, sizeof(out) - n, "\n\0337\033[1;%dr\0338\033[1A",
+			      ws.ws_row - 1);
+		sl->rows = ws.ws_row;
+	}
+	if (sl->rows)
+		n += snprintf(out + n, sizeof(out) - n, "\0337\033[%d;1H\033[m%s\033[K\0338",
+			      sl->rows, line);
+	else
+		n = snprintf(out, sizeof(out), "\r%s\033[K", line);
+	status_write(out, n);
 	sl->shown = true;
 	sl->last_s = now;
 	sl->last_events = events_of(tot);
 	sl->last_bytes = tot->file_bytes;
 }
 
-/* Erase the status line before anything else is printed for good. */
+/* Erase the status line (and give the terminal its whole height back) before anything else is
+ * printed for good. */
 static void status_clear(struct status_line *sl)
 {
-	if (sl->shown)
-		fputs("\r\033[K", stderr);
+	char out[64];
+
+	if (sl->shown && sl->rows)
+		status_write(out, snprintf(out, sizeof(out), "\0337\033[r\033[%d;1H\033[K\0338",
+					   sl->rows));
+	else if (sl->shown)
+		status_write("\r\033[K", 4);
 	sl->on = sl->shown = false;
+	sl->rows = 0;
 }
 
 static void print_summary(const char *path, const struct hmm_trace_totals *tot, double secs)
