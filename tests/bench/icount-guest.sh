@@ -11,7 +11,8 @@
 #   record_stacks  the same with --stacks: each invalidation's kernel stack (bpf_get_stackid())
 #   bpftrace       bpftrace's latency histogram of the path (the host's Debian bpftrace, run from
 #                  /host with the host's libraries) with kfunc/kretfunc probes
-# then one more round with BPF run-time statistics on (kernel.bpf_stats_enabled) of floor,
+# then SR more rounds (stats:SR, before the loops; 1 without) with BPF run-time statistics on
+# (kernel.bpf_stats_enabled) of floor,
 # floor_all, record, record_stacks, `hmmtrace stat -P` (aggregation, every path, which prints its programs' counts),
 # on the migrate loop `hmmtrace stat -P --thrash-ms 0` (stat_nothrash: no round trips, no thrash
 # map) and, for the loops in BT_LOOPS only (bpftrace is slow to start under TCG), bpftrace, whose
@@ -32,6 +33,7 @@
 #   inval:  the same loop, the invalidation path (the munmap after each read)
 #   migrate: N rounds of PAGES pages to the device and back by CPU faults: per migration
 #   uffd:   N userfaultfd MISSING faults, PAGES per batch: per handle_userfault() call
+#   stats:  SR (not a loop; before them) the statistics rounds per loop
 #   crowd:  P (statistics only) the read loop's calls under `hmmtrace stat -P`, made by one
 #           process, then split over P processes at once: what each program costs per run with
 #           P traced processes (PSTAT crowd 1|P ..., CROWD n reads)
@@ -143,6 +145,10 @@ round() { # MODE: one loop under MODE, checked
 	[ "$1" = bpftrace ] && [ -z "$BT" ] && return # refused: BPFTRACE_NONE
 	e=$(sed -n "s/^$OP.errors=//p" /tmp/t 2>/dev/null)
 	[ -n "$e" ] && [ "$e" -eq 0 ] || echo "ERROR $LOOP $1 $r: $(tr '\n' ' ' </tmp/t 2>/dev/null)"
+	# Idle a second: what the tracer's exit left to do (RCU callbacks freeing its programs,
+	# maps and trampolines) runs now, and not in softirq time charged to the next round's
+	# workload. Idle costs no instructions: with icount's sleep=off the clock jumps ahead.
+	sleep 1
 }
 
 echo "CLOCKSOURCE $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
@@ -156,11 +162,12 @@ for r in $(seq 1 "$R"); do
 		echo "CAL $kind $r $(floor --loop "$CAL" $f | sed -n 's/^loop //p')"
 	done
 done
-# crowd P: the reads of the read loop (CROWD_READS) by 1 process, then by P at once, each under
-# hmmtrace stat -P (aggregation; it follows the shell's children), statistics on.
+# crowd P: the reads of the read loop (CROWD_READS) by 1 process (SR times: the host keeps each
+# program's cheapest), then by P at once, each under hmmtrace stat -P (aggregation; it follows
+# the shell's children), statistics on.
 crowd() {
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled
-	for n in 1 "$1"; do
+	for n in $(for i in $(seq 1 "$SR"); do echo 1; done) "$1"; do
 		rm -f /tmp/crowd.*
 		hmmtrace stat -P -- sh -c "i=0; while [ \$i -lt $n ]; do
 			hmm_workload -q -m $M --reads $((CROWD_READS / n)) >/tmp/crowd.\$i & i=\$((i + 1)); done
@@ -173,10 +180,11 @@ crowd() {
 	done
 	echo 0 >/proc/sys/kernel/bpf_stats_enabled
 }
-CROWD_READS=200
+CROWD_READS=200 SR=1
 for spec in "$@"; do
 	LOOP=${spec%%:*} N=${spec##*:}
 	[ "$LOOP" = crowd ] && { crowd "$N"; continue; }
+	[ "$LOOP" = stats ] && { SR=$N; continue; }
 	case $LOOP in
 	read | inval) OP=read W="hmm_workload -q -m $M --reads $N" ;;
 	migrate) OP=migrate W="hmm_workload -q -m $M --migrate $N" ;;
@@ -202,16 +210,21 @@ for spec in "$@"; do
 			echo "BENCH $LOOP $mode $r $(sed -n "s/^$OP.ns=//p" /tmp/t) $(sed -n "s/^$OP.cpu_ns=//p" /tmp/t)"
 		done
 	done
-	# The statistics round: two clock reads per program run, so its times are not used.
+	# The statistics rounds: two clock reads per program run, so their times are not used.
+	# SR of them: the host keeps each program's cheapest (a timer interrupt that lands in a
+	# program counts in its run time).
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled
-	STATS=1 r=stats
+	STATS=1
 	bt= nt=
-	case $BT_LOOPS in *,$LOOP,*) bt=${BT:+bpftrace} ;; esac
+	case $BT_LOOPS in *,$LOOP,*) bt=bpftrace ;; esac
 	# The thrashing map's share of a migration: aggregation with round trips off.
 	[ "$LOOP" = migrate ] && nt=stat_nothrash
-	for mode in floor floor_all record record_stacks stat $nt $bt; do
-		round $mode
-		[ -s /tmp/progs.json ] && echo "PROGS $LOOP $mode $(tr -d '\n' </tmp/progs.json)"
+	for r in $(seq 1 "$SR"); do
+		# (no bpftrace once it refused its probes: BT is empty then)
+		for mode in floor floor_all record record_stacks stat $nt ${BT:+$bt}; do
+			round $mode
+			[ -s /tmp/progs.json ] && echo "PROGS $LOOP $mode $(tr -d '\n' </tmp/progs.json)"
+		done
 	done
 	echo 0 >/proc/sys/kernel/bpf_stats_enabled
 done
