@@ -299,15 +299,15 @@ check_ustall() {
 	fi
 }
 
-# hmmtrace diff of two recordings of the generator with known differences: A --migrate 4 (64
-# pages), B -m 512 --migrate 8 --storm 100 (the storm as check_storm's, which provokes -EBUSY on
-# every lab kernel). Each line's direction, and its values where the generator counts them.
 # nclear FILE: the CLEAR invalidations hmmtrace report counts in FILE
 nclear() {
 	"$OUTPUT/hmmtrace" report -i "$1" --json |
 		jq '[.invalidations.by_event[] | select(.event == "clear") | .count] | add // 0'
 }
 
+# hmmtrace diff of two recordings of the generator with known differences: A --migrate 4 (64
+# pages), B -m 512 --migrate 8 --storm 100 (the storm as check_storm's, which provokes -EBUSY on
+# every lab kernel). Each line's direction, and its values where the generator counts them.
 check_diff() {
 	local v=$1 d=$2/thrash j ta=$2/thrash/m-totals tb=$2/thrash/b-totals
 	expect_status "$v: record around the diff's B" "$(cat $d/b.rc)" 0
