@@ -981,7 +981,7 @@ int hmm_tracer__prog_stats(struct hmm_tracer *t, hmm_prog_stats_fn fn, void *ctx
 		st.name = bpf_program__name(p);
 		st.run_cnt = info.run_cnt;
 		st.run_time_ns = info.run_time_ns;
-		st.verified_insns = info.verified_insns ?: vlog_insns(t->vlog ? vlog_of(p) : NULL);
+		st.verified_insns = info.verified_insns ?: vlog_insns(vlog_of(p));
 		err = fn(ctx, &st);
 		if (err)
 			return err;
