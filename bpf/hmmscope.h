@@ -156,8 +156,8 @@ struct hmm_cause {
 	__u8 found;	      /* 0: no matching invalidation was seen */
 	__u8 flags;	      /* HMM_CAUSE_F_* */
 	__u8 __pad;
-	/* The invalidation's kernel stack (--stacks): its stack map id + 1, 0 for none (tracing
-	 * without --stacks, a failed bpf_get_stackid(), or a file written before 1.x: this was
+	/* The invalidation's kernel stack (--stacks): its stack id + 1, 0 for none (tracing
+	 * without --stacks, a stack not stored, or a file written before 1.x: this was
 	 * padding, written as 0). The frames are in a HMM_REC_STACK record of that stack. */
 	__u32 stack;
 };
@@ -383,7 +383,7 @@ struct hmm_rec_sym {
  * the offset into it, resolved on the recording machine. The record is variable-sized: depth
  * frames follow the fixed part, and hdr.size is at least sizeof() + depth * sizeof(frame).
  */
-#define HMM_STACK_DEPTH 64 /* frames kept per stack (the BPF stack map's value) */
+#define HMM_STACK_DEPTH 64 /* frames kept per stack (the BPF stack maps' key and value) */
 
 struct hmm_stack_frame {
 	__u64 addr;
@@ -393,7 +393,7 @@ struct hmm_stack_frame {
 
 struct hmm_rec_stack {
 	struct hmm_rec_hdr hdr;
-	__u32 stack; /* as in struct hmm_cause: the stack map id + 1 */
+	__u32 stack; /* as in struct hmm_cause: the stack id + 1 */
 	__u16 depth; /* frames that follow, at most HMM_STACK_DEPTH */
 	__u16 __pad;
 	struct hmm_stack_frame frame[];
@@ -572,7 +572,7 @@ enum hmm_counter {
 	/* Appended: a histogram file of an older writer has fewer counters (lib/histfile.c). */
 	HMM_C_ROUND_TRIPS, /* a range migrated and back within thrash_ns */
 	HMM_C_THRASHING,   /* round trips that made a range thrashing (trips >= thrash_min) */
-	HMM_C_STACK_DROPS, /* --stacks: invalidation stacks not stored (bpf_get_stackid() failed) */
+	HMM_C_STACK_DROPS, /* --stacks: invalidation stacks not taken or stored (maps full) */
 	HMM_C_MAX,
 };
 

@@ -161,7 +161,7 @@ struct inval_slot {
 	struct hmm_task task;
 	__u8 event;
 	__u8 __pad[3];
-	__u32 stack; /* its kernel stack (cause_stacks): stack map id + 1, or 0 */
+	__u32 stack; /* its kernel stack (cause_stacks): stack id + 1, or 0 */
 };
 
 struct inval_ring {

@@ -48,38 +48,132 @@ static struct open_invals zero_open;
 
 /*
  * Kernel stacks of invalidations (cause_stacks, --stacks): what tells a khugepaged collapse from
- * a MADV_DONTNEED, both MMU_NOTIFY_CLEAR. Without BPF_F_REUSE_STACKID an id, once given, keeps
- * its stack: userspace reads it after the records naming it. lib/ shrinks the map to one entry
- * without cause_stacks.
+ * a MADV_DONTNEED, both MMU_NOTIFY_CLEAR. Each distinct stack is stored once under an id, which
+ * keeps its stack: userspace reads it after the records naming it. inval_stacks maps the id to
+ * the stack (HMM_STACK_DEPTH frames, zero-filled past its depth); stack_ids maps a 64-bit hash
+ * of the stack to its id and depth, and a stack found by its hash is compared frame by frame
+ * with the one stored. A stack is lost only when the maps are full or another stack has its
+ * hash (counted, never silent; with 64 bits the second does not happen in practice). lib/
+ * shrinks both maps to one entry without cause_stacks.
  *
- * Its hash table has as many buckets as entries, and a stack whose bucket holds another stack
- * is not stored (-EEXIST). With k distinct stacks, some pair collides with a chance of about
- * k * k / (2 * buckets): for the dozen or so stacks of one workload's invalidations, 0.8% with
- * 8192 entries, 0.2% with these 32768 (about 17 MB of kernel memory, only with --stacks).
+ * Not a BPF_MAP_TYPE_STACK_TRACE (bpf_get_stackid()): it keeps one stack per hash bucket and
+ * refuses another that falls in a full bucket (-EEXIST), so with k distinct stacks some pair
+ * collides with a chance of about k * k / (2 * buckets): for the dozen or so stacks of one
+ * workload's invalidations, 0.2% even with 32768 buckets (17 MB). Nor a hash map keyed by the
+ * whole stack: the kernel hashes and compares all 512 bytes of such a key, about 2,500
+ * instructions more per invalidation than hashing and comparing only the frames there are.
  */
-#define INVAL_STACKS_MAX 32768
+#define INVAL_STACKS_MAX 8192
+
+struct stack_ips {
+	__u64 ip[HMM_STACK_DEPTH];
+};
+
+struct stack_id {
+	__u32 id;
+	__u32 depth;
+};
+
+/* bpf_get_stack()'s buffer, 512 bytes: more than the BPF stack can spare. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_ips);
+} stack_scratch SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, INVAL_STACKS_MAX);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, HMM_STACK_DEPTH * sizeof(__u64));
+	__type(key, __u64); /* stack_hash() */
+	__type(value, struct stack_id);
+} stack_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, INVAL_STACKS_MAX);
+	__type(key, __u32);
+	__type(value, struct stack_ips);
 } inval_stacks SEC(".maps");
 
+/* The next stack's id: ids count the distinct stacks, in the order they were first seen. Not
+ * atomic (a fetch-and-add with a result needs BPF v3 atomics, 5.12): an id is taken by storing
+ * the stack under it with BPF_NOEXIST, and a program that lost a race for it takes the next. */
+static __u32 stack_next;
+#define STACK_ID_TRIES 8
+
+/* The first depth frames, mixed a word at a time (multiply, xor-shift), and the depth. */
+static __always_inline __u64 stack_hash(const struct stack_ips *s, __u32 depth)
+{
+	__u64 h = depth;
+
+	for (int i = 0; i < HMM_STACK_DEPTH; i++) {
+		if (i >= depth)
+			break;
+		h = (h ^ s->ip[i]) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+/* Whether the first depth frames of a and b are the same. */
+static __always_inline bool stack_same(const struct stack_ips *a, const struct stack_ips *b,
+				       __u32 depth)
+{
+	for (int i = 0; i < HMM_STACK_DEPTH; i++) {
+		if (i >= depth)
+			break;
+		if (a->ip[i] != b->ip[i])
+			return false;
+	}
+	return true;
+}
+
 /* This invalidation's stack as struct hmm_cause.stack: id + 1, or 0 without cause_stacks or
- * when it could not be stored (a hash collision, -EEXIST; no memory): counted, never silent. */
+ * when it could not be taken or stored: counted, never silent. */
 static __always_inline __u32 inval_stack(void *ctx)
 {
-	long id;
+	struct stack_ips *ips, *stored;
+	struct stack_id *known, new;
+	__u32 zero = 0, depth;
+	long n;
+	__u64 h;
 
 	if (!cause_stacks)
 		return 0;
-	id = bpf_get_stackid(ctx, &inval_stacks, 0);
-	if (id < 0) {
-		counter_add(HMM_C_STACK_DROPS, 1);
-		return 0;
+	ips = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!ips)
+		goto drop;
+	/* The rest of the buffer is zero-filled. */
+	n = bpf_get_stack(ctx, ips, sizeof(*ips), 0);
+	if (n <= 0)
+		goto drop;
+	depth = (__u32)n / sizeof(__u64);
+	h = stack_hash(ips, depth);
+	known = bpf_map_lookup_elem(&stack_ids, &h);
+	if (known) {
+		new.id = known->id;
+		stored = bpf_map_lookup_elem(&inval_stacks, &new.id);
+		if (stored && known->depth == depth && stack_same(stored, ips, depth))
+			return new.id + 1;
+		goto drop; /* another stack with this hash */
 	}
-	return (__u32)id + 1;
+	/* A new stack: take an id by storing it there, then name the id by the hash. */
+	new.depth = depth;
+	for (int i = 0; i < STACK_ID_TRIES; i++) {
+		new.id = stack_next++;
+		if (new.id == (__u32)-1) /* id + 1 would be 0, "no stack" */
+			continue;
+		if (!bpf_map_update_elem(&inval_stacks, &new.id, ips, BPF_NOEXIST)) {
+			/* Another CPU storing the same stack meanwhile gives it a second id: both
+			 * name the right frames. */
+			bpf_map_update_elem(&stack_ids, &h, &new, BPF_NOEXIST);
+			return new.id + 1;
+		}
+	}
+drop:
+	counter_add(HMM_C_STACK_DROPS, 1);
+	return 0;
 }
 
 static __always_inline struct open_invals *open_get(bool create)

@@ -93,8 +93,8 @@ static bool tracer_frame(const char *name)
 	/* ftrace_trampoline: 5.10's name for the BPF trampoline's page. */
 	return !strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trampoline_", 15) ||
 	       !strcmp(name, "ftrace_trampoline") ||
-	       !strcmp(name, "bpf_get_stackid") || !strncmp(name, "bpf_get_stackid_", 16) ||
-	       !strcmp(name, "bpf_get_stack_raw_tp") || !strcmp(name, "__bpf_prog_enter") ||
+	       !strncmp(name, "bpf_get_stack", 13) || !strncmp(name, "__bpf_get_stack", 15) ||
+	       !strcmp(name, "__bpf_prog_enter") ||
 	       !strncmp(name, "__bpf_prog_enter_", 17);
 }
 

@@ -460,7 +460,8 @@ static int open_and_configure(struct hmm_tracer *t)
 	if (!err && !t->opts.per_owner) /* its per-CPU values are preallocated: keep one */
 		err = bpf_map__set_max_entries(t->skel->maps.owner_stats, 1);
 	if (!err && !t->opts.stacks) /* no stacks, no memory for them */
-		err = bpf_map__set_max_entries(t->skel->maps.inval_stacks, 1);
+		err = bpf_map__set_max_entries(t->skel->maps.inval_stacks, 1) ?:
+		      bpf_map__set_max_entries(t->skel->maps.stack_ids, 1);
 	if (!err && !(t->opts.stacks && t->opts.aggregate))
 		err = bpf_map__set_max_entries(t->skel->maps.stack_retries, 1);
 	if (!err && t->opts.thrash_ns == HMM_THRASH_OFF)

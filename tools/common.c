@@ -395,7 +395,7 @@ void tool_stacks_summary(struct hmm_tracer *t, const struct hmm_stacktab *st)
 	if (hmm_tracer__counters(t, c))
 		c[HMM_C_STACK_DROPS] = 0;
 	fprintf(stderr, "%s: cause stacks %zu, stack_drops %llu (invalidation stacks not "
-			"stored: bpf_get_stackid() failed)\n",
+			"taken or stored)\n",
 		tool_name, hmm_stacktab__count(st), (unsigned long long)c[HMM_C_STACK_DROPS]);
 }
 

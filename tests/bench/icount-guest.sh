@@ -8,7 +8,7 @@
 #   exporter_path  hmm_exporter --paths PATH: in-kernel aggregation of the path only
 #   exporter       hmm_exporter, every path
 #   record         hmmtrace record -o FILE: per-event records (every path)
-#   record_stacks  the same with --stacks: each invalidation's kernel stack (bpf_get_stackid())
+#   record_stacks  the same with --stacks: each invalidation's kernel stack (bpf_get_stack())
 #   bpftrace       bpftrace's latency histogram of the path (the host's Debian bpftrace, run from
 #                  /host with the host's libraries) with kfunc/kretfunc probes
 # then SR more rounds (stats:SR, before the loops; 1 without) with BPF run-time statistics on

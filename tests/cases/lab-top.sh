@@ -118,7 +118,7 @@ check_replay() {
 	check_tmux "$v" "$out" "$spid" "$(jq .faults.calls "$j")" "$(jq .retry_chains.ebusy "$j")"
 
 	# hmmtop --stacks live around the same storm: the stacks it learnt (those -EBUSY causes
-	# named), none the stack map could not store.
+	# named), none that could not be stored.
 	local k
 	k=$(grep '^hmmtop: cause stacks' "$out/top-stacks.err")
 	expect_match "$v: hmmtop --stacks live: its summary" "$k" '^hmmtop: cause stacks [0-9]+, stack_drops 0 '
