@@ -397,9 +397,17 @@ static int dmirror(const struct ctx *c, unsigned long req, void *addr, void *ptr
 }
 
 /* MIGRATE_TO_DEV calls one operation makes at most (migrate_to_dev_ioctl()) */
-#define MIGRATE_TRIES		4
+#define MIGRATE_TRIES		8
 
 static void unpin(struct ctx *c);
+
+static void sleep_ns(unsigned long ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000UL, .tv_nsec = ns % 1000000000UL };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
 
 /*
  * HMM_DMIRROR_MIGRATE_TO_DEV of npages at addr. The kernel migrates on a best-effort basis:
@@ -410,7 +418,9 @@ static void unpin(struct ctx *c);
  * made again: its steps select system pages only and move the rest. Each call that left pages
  * behind is counted in st->partial, since the tracers see its steps (setup calls, MIGRATE
  * invalidations) as well. Seen on 6.12 with other tracers and workloads running beside; --pin
- * makes it happen on purpose. Returns 0 or the last call's errno.
+ * makes it happen on purpose. Whatever holds the page may hold it for a while: on a loaded host
+ * four calls in a row once all failed on 6.12, so the calls back off, 1 ms before the second and
+ * twice as long before each next (127 ms in all). Returns 0 or the last call's errno.
  */
 static int migrate_to_dev_ioctl(struct ctx *c, struct op_stats *st, void *addr, void *ptr,
 				unsigned long npages, struct hmmw_dmirror_cmd *cmd)
@@ -422,6 +432,7 @@ static int migrate_to_dev_ioctl(struct ctx *c, struct op_stats *st, void *addr, 
 		if (++tries == MIGRATE_TRIES)
 			break;
 		unpin(c); /* --pin: what held the pages back lets go before the next call */
+		sleep_ns(1000000UL << (tries - 1));
 	}
 	return err;
 }
@@ -1176,13 +1187,8 @@ static void uffd_handle_msg(struct uffd_handler *h, const struct uffd_msg *msg)
 		return;
 	}
 	addr = (uintptr_t)msg->arg.pagefault.address & ~(uintptr_t)(h->psz - 1);
-	if (h->delay_ms) {
-		struct timespec ts = { .tv_sec = h->delay_ms / 1000,
-				       .tv_nsec = (h->delay_ms % 1000) * 1000000 };
-
-		while (nanosleep(&ts, &ts) && errno == EINTR)
-			;
-	}
+	if (h->delay_ms)
+		sleep_ns(h->delay_ms * 1000000UL);
 	err = uffd_resolve(h, addr);
 	if (!err) {
 		h->faults++;
