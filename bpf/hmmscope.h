@@ -383,7 +383,7 @@ struct hmm_rec_sym {
  * the offset into it, resolved on the recording machine. The record is variable-sized: depth
  * frames follow the fixed part, and hdr.size is at least sizeof() + depth * sizeof(frame).
  */
-#define HMM_STACK_DEPTH 64 /* frames kept per stack (the BPF stack maps' key and value) */
+#define HMM_STACK_DEPTH 64 /* frames kept per stack (bpf/notifier.bpf.c: inval_stacks' value) */
 
 struct hmm_stack_frame {
 	__u64 addr;
@@ -572,7 +572,7 @@ enum hmm_counter {
 	/* Appended: a histogram file of an older writer has fewer counters (lib/histfile.c). */
 	HMM_C_ROUND_TRIPS, /* a range migrated and back within thrash_ns */
 	HMM_C_THRASHING,   /* round trips that made a range thrashing (trips >= thrash_min) */
-	HMM_C_STACK_DROPS, /* --stacks: invalidation stacks not taken or stored (maps full) */
+	HMM_C_STACK_DROPS, /* --stacks: invalidation stacks not stored (maps full, hash taken) */
 	HMM_C_MAX,
 };
 
