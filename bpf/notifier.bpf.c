@@ -144,7 +144,7 @@ static __always_inline __u32 inval_stack(void *ctx)
 	ips = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!ips)
 		goto drop;
-	/* The rest of the buffer is zero-filled. */
+	/* Zero-filled past the frames it took: userspace reads the stored frames up to a 0. */
 	n = bpf_get_stack(ctx, ips, sizeof(*ips), 0);
 	if (n <= 0)
 		goto drop;
