@@ -378,6 +378,9 @@ check_stacks() {
 	done
 	expect_eq "$v: stacks $mode: stack_drops" \
 		"$(sed -n 's/.*stack_drops \([0-9]*\).*/\1/p' "$d/record.err")" 0
+	# A program the verifier rejects leaves its attach point "not live (failed)": say so here,
+	# not only as -EBUSY without stacks below.
+	expect_eq "$v: stacks $mode: attach points that failed" "$(grep -c 'not live (failed)' "$d/record.err")" 0
 	busy=$(evq '[.[] | select(.type == "fault" and .result == "ebusy")] | length')
 	# The class of a cause by its frames: the syscall that invalidated.
 	cls='def cls: (.frames // [] | join(";")) as $f
@@ -429,6 +432,7 @@ check_stat_stacks() {
 	j=$d/stat.json
 	expect_status "$v: stat --stacks" "$(cat "$d/stat.rc")" 0
 	expect_eq "$v: stat --stacks: stack_drops" "$(jq .counters.stack_drops "$j")" 0
+	expect_eq "$v: stat --stacks: attach points that failed" "$(grep -c 'not live (failed)' "$d/stat.err")" 0
 	expect_eq "$v: stat --stacks: retries by stack" "$(jq '[.cause_stacks[].retries] | add // 0' "$j")" \
 		"$(jq .counters.fault_result_ebusy "$j")"
 	expect_eq "$v: stat --stacks: stacks without frames" "$(jq '[.cause_stacks[] | select(.frames == null)] | length' "$j")" 0
