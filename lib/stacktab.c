@@ -94,8 +94,7 @@ static bool tracer_frame(const char *name)
 	return !strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trampoline_", 15) ||
 	       !strcmp(name, "ftrace_trampoline") ||
 	       !strncmp(name, "bpf_get_stack", 13) || !strncmp(name, "__bpf_get_stack", 15) ||
-	       !strcmp(name, "__bpf_prog_enter") ||
-	       !strncmp(name, "__bpf_prog_enter_", 17);
+	       !strncmp(name, "__bpf_prog_enter", 16); /* and its _recur, _sleepable... kin */
 }
 
 /* The first frame that is the kernel's: leading frames are the BPF program and its trampoline

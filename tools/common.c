@@ -410,15 +410,21 @@ int tool_prog_stats_on(const char *cmd)
 	return fd < 0 ? -1 : fd;
 }
 
+/* A program that ran gets its line now. One loaded that has not run (a path the workload did not
+ * take) still has a verifier count worth knowing: its line goes to ctx, a memory stream printed
+ * after the others. One pass, so a program that first runs while this reads is listed once. */
 static int print_prog(void *ctx, const struct hmm_prog_stats *st)
 {
+	FILE *idle = ctx;
 	char verified[16] = "-";
 
-	(void)ctx;
-	if (!st->run_cnt)
-		return 0;
 	if (st->verified_insns)
 		snprintf(verified, sizeof(verified), "%u", st->verified_insns);
+	if (!st->run_cnt) {
+		if (idle)
+			fprintf(idle, "  %-48s %8s verified\n", st->name, verified);
+		return 0;
+	}
 	fprintf(stderr, "  %-48s %10llu runs %12llu ns %8.0f ns/run %8s verified\n", st->name,
 		(unsigned long long)st->run_cnt, (unsigned long long)st->run_time_ns,
 		(double)st->run_time_ns / st->run_cnt, verified);
@@ -427,9 +433,18 @@ static int print_prog(void *ctx, const struct hmm_prog_stats *st)
 
 void tool_prog_stats_print(struct hmm_tracer *t)
 {
+	char *idle_buf = NULL;
+	size_t idle_len = 0;
+	FILE *idle = open_memstream(&idle_buf, &idle_len);
+
 	fprintf(stderr, "%s: each BPF program that ran: runs, run time (total, per run), "
 			"instructions the verifier processed to load it\n",
 		tool_name);
-	if (hmm_tracer__prog_stats(t, print_prog, NULL))
+	if (hmm_tracer__prog_stats(t, print_prog, idle))
 		tool_err("warning: cannot read the BPF programs' statistics");
+	if (idle && !fclose(idle) && idle_len)
+		fprintf(stderr, "%s: each BPF program loaded that did not run: instructions the "
+				"verifier processed to load it\n%s",
+			tool_name, idle_buf);
+	free(idle_buf);
 }
