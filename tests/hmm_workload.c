@@ -856,6 +856,10 @@ static void storm_fail(struct storm *s, const char *what)
  * invalidation overlaps fails, and when none completes for HMM_RANGE_DEFAULT_TIMEOUT the read
  * returns -EBUSY. An attempt still completes whenever the host deschedules the storm's vCPU for
  * its length, so not every read gives up: the op reads until N did (stall.ebusy, exact).
+ * Tried instead, and no better: a thread holding the mmap lock for writing in mprotect() of a
+ * large region (so that each attempt waits for the lock and finds the range invalidated). On
+ * 6.12 under TCG it changes 4 GB of zero-page PTEs in 0.05 s, and a read completes in the gap
+ * between two calls.
  */
 #define STALL_READS_MAX 10
 
