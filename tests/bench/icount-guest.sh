@@ -115,7 +115,8 @@ run_bpftrace() {
 		>/tmp/bt.out 2>&1 &
 	b=$!
 	while ! grep -q ready /tmp/bt.out && kill -0 $b 2>/dev/null; do sleep 0.1; done
-	# bpftrace v0.17 refuses kfunc probes on 5.10: no bpftrace for the rest of the boot
+	# bpftrace v0.17 refuses kfunc probes on 5.10 (it finds BTF by id, and 5.10 gives vmlinux
+	# BTF none): no bpftrace for the rest of the boot
 	if grep -q 'kfunc/kretfunc not available' /tmp/bt.out; then
 		wait $b
 		echo "BPFTRACE_NONE $(grep -m1 'ERROR' /tmp/bt.out)"
