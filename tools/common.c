@@ -436,12 +436,16 @@ void tool_prog_stats_print(struct hmm_tracer *t)
 	char *idle_buf = NULL;
 	size_t idle_len = 0;
 	FILE *idle = open_memstream(&idle_buf, &idle_len);
+	int idle_err = idle ? 0 : errno;
 
 	fprintf(stderr, "%s: each BPF program that ran: runs, run time (total, per run), "
 			"instructions the verifier processed to load it\n",
 		tool_name);
 	if (hmm_tracer__prog_stats(t, print_prog, idle))
 		tool_err("warning: cannot read the BPF programs' statistics");
+	if (!idle)
+		tool_err("warning: cannot list the BPF programs that did not run: %s",
+			 strerror(idle_err));
 	if (idle && !fclose(idle) && idle_len)
 		fprintf(stderr, "%s: each BPF program loaded that did not run: instructions the "
 				"verifier processed to load it\n%s",
