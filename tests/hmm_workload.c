@@ -12,8 +12,8 @@
  *    hmm_range_fault_unlocked_timeout()) per fault step and one migrate_vma_setup() per
  *    migration step (the pfns[] / src_pfns[] arrays of dmirror_fault(), dmirror_snapshot()
  *    and dmirror_migrate_to_device/system()).
- *  - 6.1+: closing the device evicts its memory (dmirror_fops_release() ->
- *    migrate_device_range() per chunk).
+ *  - 6.1+: closing the device evicts its memory, every process's, not only the closer's
+ *    (dmirror_fops_release() -> migrate_device_range() per chunk of the device).
  *
  * While the device is open the process causes no invalidation beyond the ones its totals
  * account for (see quiet_mm_setup()), so tracers can compare exactly; only the kernel's
@@ -417,10 +417,13 @@ static void sleep_ns(unsigned long ns)
  * ENOENT. Every step was set up by then, and what moved stays on the device, so the call is
  * made again: its steps select system pages only and move the rest. Each call that left pages
  * behind is counted in st->partial, since the tracers see its steps (setup calls, MIGRATE
- * invalidations) as well. Seen on 6.12 with other tracers and workloads running beside; --pin
- * makes it happen on purpose. Whatever holds the page may hold it for a while: on a loaded host
- * four calls in a row once all failed on 6.12, so the calls back off, 1 ms before the second and
- * twice as long before each next (127 ms in all). Returns 0 or the last call's errno.
+ * invalidations) as well. --pin makes it happen on purpose. Another process can cause it too:
+ * on 6.1+ test_hmm evicts all of a device's memory whenever any process closes the device
+ * (dmirror_fops_release()), so a concurrent generator's exit moves this one's pages back in
+ * the middle of the call (seen on 6.12, where every later call failed too: the lab now gives
+ * concurrent generators separate devices). The calls back off, 1 ms before the second and
+ * twice as long before each next (127 ms in all), for holders that let go after a while.
+ * Returns 0 or the last call's errno.
  */
 static int migrate_to_dev_ioctl(struct ctx *c, struct op_stats *st, void *addr, void *ptr,
 				unsigned long npages, struct hmmw_dmirror_cmd *cmd)

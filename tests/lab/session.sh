@@ -93,7 +93,10 @@ part filters
 f=/out/filters
 hmm_workload -W -q -m 100 --reads 3 --migrate 1 >$f/ta 2>$f/ta.err &
 A=$!
-hmm_workload -W -q -m 100 --reads 2 --writes 1 >$f/tb 2>$f/tb.err &
+# B on the second device: test_hmm (6.1+) evicts all of a device's memory whenever any process
+# closes it (dmirror_fops_release()), so B exiting on A's device moved A's pages back to system
+# memory in the middle of A's MIGRATE_TO_DEV, and A's read-back failed with ENOENT.
+hmm_workload -W -q -m 100 -D /dev/hmm_dmirror1 --reads 2 --writes 1 >$f/tb 2>$f/tb.err &
 B=$!
 hmmtrace dump --json -p $A >$f/ep.json 2>$f/ep.err &
 P=$!
