@@ -446,7 +446,7 @@ void tool_prog_stats_print(struct hmm_tracer *t)
 	if (!idle)
 		tool_err("warning: cannot list the BPF programs that did not run: %s",
 			 strerror(idle_err));
-	if (idle && !fclose(idle) && idle_len)
+	else if (!fclose(idle) && idle_len)
 		fprintf(stderr, "%s: each BPF program loaded that did not run: instructions the "
 				"verifier processed to load it\n%s",
 			tool_name, idle_buf);
