@@ -1809,7 +1809,11 @@ static unsigned long now_ns(void)
 	return ts.tv_sec * 1000000000UL + ts.tv_nsec;
 }
 
-/* CPU time of the process: where a tracer's in-kernel cost lands. */
+/*
+ * CPU time of the process: where a tracer's in-kernel cost lands. run_phase() calls it exactly
+ * twice, at the start and the end of the phase, and nothing else here calls getrusage():
+ * tests/bench/spread-guest.sh finds the phase by those two calls.
+ */
 static unsigned long cpu_ns(void)
 {
 	struct rusage ru;

@@ -18,6 +18,9 @@ trap 'rm -f "$tmp" "$prev" "$sec"' EXIT
 	# sections after it are as noisy as TCG on a shared host.
 	"$ROOT/tests/bench/icount.sh" | tee "$sec"
 	echo
+	# Why its untraced rounds spread more in CPU time than in wall time (icount too).
+	"$ROOT/tests/bench/spread.sh"
+	echo
 	CLOCK=tsc LOOP=read "$ROOT/tests/bench/overhead.sh"
 	echo
 	CLOCK=tsc LOOP=migrate "$ROOT/tests/bench/overhead.sh"
