@@ -2,12 +2,13 @@
 # Why the untraced rounds of tests/bench/icount.sh spread: in a lab boot under QEMU icount (the
 # same kernel, loops and idle second between rounds), ROUNDS untraced rounds of each loop, and
 # for each the tasks other than the workload that ran during its measured phase, from the
-# scheduler's switch tracepoint (tests/bench/spread-guest.sh, bpftrace). The workload's CPU time
-# (getrusage()) leaves them out and its wall time counts them, so a round can sit apart in CPU
+# scheduler's switch tracepoint (tests/bench/spread-guest.sh, bpftrace), and how much of the
+# workload's own running time the scheduler charged to them. The workload's CPU time
+# (getrusage()) leaves both out and its wall time counts them, so a round can sit apart in CPU
 # time with a wall time like the others'. Prints a Markdown section for docs/PERFORMANCE.md.
 # KERNEL (6.1), ROUNDS (10), PAGES (64), LOOPS ("read:200 migrate:5 uffd:1024", icount.sh's),
-# LOG (keep the console log there) and FROM_LOG (print from a kept log instead of booting)
-# override the defaults.
+# LOG (keep the console log there) and FROM_LOG (print from a kept log instead of booting: the
+# kernel and the rounds are then the log's) override the defaults.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KERNEL=${KERNEL:-6.1} ROUNDS=${ROUNDS:-10} PAGES=${PAGES:-64}
@@ -20,7 +21,7 @@ trap 'rm -f "$b"; [ -n "${LOG:-}${FROM_LOG:-}" ] || rm -f "$log"' EXIT
 	"$ROOT/tests/vm/run.sh" --icount -q -k "$KERNEL" -t 3600 -m 2048 --hostroot --append tsc=reliable \
 		-l "$log" "$ROOT/tests/bench/spread-guest.sh" "$ROUNDS" "$PAGES" $LOOPS ||
 	{ echo "spread: the lab run failed" >&2; exit 1; }
-tr -d '\r' <"$log" | grep -E '^(ROUND|PHASE|ERROR) |^@away\[' >"$b"
+tr -d '\r' <"$log" | grep -E '^(HMMSCOPE-GUEST-START|ROUND|PHASE|ERROR) |^@away\[' >"$b"
 if grep -q '^ERROR ' "$b"; then
 	grep '^ERROR ' "$b" >&2
 	exit 1
@@ -30,6 +31,10 @@ if [ "$nr" = 0 ] || [ "$nr" != "$np" ]; then
 	echo "spread: $nr rounds but $np phases from bpftrace" >&2
 	exit 1
 fi
+# The kernel series the guest booted (kernel=6.1.192: 6.1), and the first loop's rounds.
+rel=$(sed -n 's/^HMMSCOPE-GUEST-START kernel=\([0-9]*\.[0-9]*\).*/\1/p' "$b" | head -n 1)
+KERNEL=${rel:-$KERNEL}
+ROUNDS=$(awk '$1 == "ROUND" { if (!l) l = $2; if ($2 == l) n++ } END { print n }' "$b")
 
 cat <<EOT
 ### Why the untraced rounds spread: what else runs during a round (icount, $KERNEL kernel, $(date -u +%Y-%m-%d))

@@ -3,7 +3,8 @@
 # console log written here (FROM_LOG, no boot): each round's left over is its wall time less the
 # workload's CPU, the other tasks' time and the time charged to them, exactly; the spreads are
 # max - min over the median; the other tasks are listed by name; bpftrace's blocks pair with the
-# rounds in order, and a log where they do not, or with an ERROR line, is an error, not a table.
+# rounds in order, and a log where they do not, or with an ERROR line, is an error, not a table;
+# the kernel and the rounds named are the log's.
 . "$(dirname "$0")/../lib.sh"
 
 sh=$ROOT/tests/bench/spread.sh
@@ -24,7 +25,12 @@ printf '%s\r\n' "HMMSCOPE-GUEST-START kernel=6.1.192 cpus=1" \
 
 out=$(FROM_LOG=$tmp/log "$sh" 2>"$tmp/err"); rc=$?
 expect_status "a log of three rounds" $rc 0
-expect_match "the section's title" "$out" "^### Why the untraced rounds spread: what else runs during a round \(icount, 6\.1 kernel, "
+expect_match "the section's title, with the kernel the log booted" "$out" "^### Why the untraced rounds spread: what else runs during a round \(icount, 6\.1 kernel, "
+expect_match "the rounds, from the log" "$out" "and runs 2 untraced rounds of each loop"
+out=$(KERNEL=7.3 ROUNDS=10 FROM_LOG=$tmp/log "$sh" 2>/dev/null)
+expect_match "the log's kernel, not KERNEL=" "$out" "^### .*\(icount, 6\.1 kernel, "
+expect_match "the log's rounds, not ROUNDS=" "$out" "and runs 2 untraced rounds of each loop"
+out=$(FROM_LOG=$tmp/log "$sh" 2>"$tmp/err")
 expect_match "round 1: the others by name, charged 70,000, left over 10,000" "$out" \
 	'^\| 1 \| 1,000,000 \| 900,000 \| 20,000 \(rcu_sched 12,000, ksoftirqd/0 8,000\) \| 70,000 \| 10,000 \|$'
 expect_match "round 2" "$out" '^\| 2 \| 1,010,000 \| 950,000 \| 10,000 \(rcu_sched 10,000\) \| 40,000 \| 10,000 \|$'
