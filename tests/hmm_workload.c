@@ -13,7 +13,8 @@
  *    migration step (the pfns[] / src_pfns[] arrays of dmirror_fault(), dmirror_snapshot()
  *    and dmirror_migrate_to_device/system()).
  *  - 6.1+: closing the device evicts its memory, every process's, not only the closer's
- *    (dmirror_fops_release() -> migrate_device_range() per chunk of the device).
+ *    (dmirror_fops_release() -> migrate_device_range() per chunk of the device). --hold keeps
+ *    it open after the last operation until SIGUSR1, for generators that share a device.
  *
  * While the device is open the process causes no invalidation beyond the ones its totals
  * account for (see quiet_mm_setup()), so tracers can compare exactly; only the kernel's
@@ -219,6 +220,7 @@ struct opts {
 	unsigned long	pin;		/* --pin */
 	bool		quiet;
 	bool		wait_signal;	/* wait for SIGUSR1 before starting */
+	bool		hold;		/* --hold: the device kept open until SIGUSR1 */
 };
 
 /* ---- diagnostics ---------------------------------------------------------------- */
@@ -2031,6 +2033,7 @@ static const char *const op_names[OP_NR] = {
 /* the long options that are not operations */
 #define OPT_UFFD_DELAY	(OPT_BASE + OP_NR)
 #define OPT_PIN		(OPT_BASE + OP_NR + 1)
+#define OPT_HOLD	(OPT_BASE + OP_NR + 2)
 
 static const struct option long_opts[] = {
 	{ "device",		required_argument,	NULL, 'D' },
@@ -2058,6 +2061,7 @@ static const struct option long_opts[] = {
 	{ "pin",		required_argument,	NULL, OPT_PIN },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "wait-signal",	no_argument,		NULL, 'W' },
+	{ "hold",		no_argument,		NULL, OPT_HOLD },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -2113,6 +2117,11 @@ static void usage(FILE *f)
 	      "  -q, --quiet            only the totals\n"
 	      "  -W, --wait-signal      wait for SIGUSR1 before starting (a tracer can attach and\n"
 	      "                         filter on this pid first)\n"
+	      "      --hold             after the last operation, keep the device open until\n"
+	      "                         SIGUSR1 (another one after --wait-signal's): on 6.1+\n"
+	      "                         closing it evicts every process's pages from it, so\n"
+	      "                         generators migrating on one device at once hold until\n"
+	      "                         all are done\n"
 	      "  -h, --help             this text\n"
 	      "\n"
 	      "Operations run in the order listed; counts are 0..10000000. An operation this\n"
@@ -2161,18 +2170,19 @@ static const char *long_name(int val)
 }
 
 /* Names the offending option as typed: "--foo" (without "=value") or "-x". */
-static __attribute__((noreturn)) void bad_option(const char *arg, int short_opt)
+/* opt: getopt_long()'s optopt, the option's value where it knows the option (0 otherwise). */
+static __attribute__((noreturn)) void bad_option(const char *arg, int opt)
 {
 	char name[64];
 
 	if (!arg)
 		arg = "?";
-	if (!strncmp(arg, "--", 2) || !short_opt)
+	if (!strncmp(arg, "--", 2) || !opt || opt >= OPT_BASE)
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
 	else
-		snprintf(name, sizeof(name), "-%c", short_opt);
+		snprintf(name, sizeof(name), "-%c", opt);
 	/* getopt_long() sets optopt for a known long option given a value it takes none of */
-	if (short_opt && !strncmp(arg, "--", 2))
+	if (opt && !strncmp(arg, "--", 2))
 		usage_error("option '%s' takes no value", name);
 	usage_error("unknown option '%s'", name);
 }
@@ -2202,13 +2212,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'W':
 			o->wait_signal = true;
 			break;
+		case OPT_HOLD:
+			o->hold = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
 		case ':':
 			usage_error("option '%s' needs a value", argv[cur]);
 		case '?':
-			bad_option(argv[cur], optopt < OPT_BASE ? optopt : 0);
+			bad_option(argv[cur], optopt);
 		default: {
 			char name[32];
 
@@ -2349,7 +2362,8 @@ int main(int argc, char **argv)
 	struct opts o = { .device = DEFAULT_DEVICE, .npages = DEFAULT_PAGES };
 	struct ctx c = { 0 };
 	bool failed = false;
-	int op;
+	sigset_t usr1;
+	int op, sig;
 
 	parse_args(argc, argv, &o);
 	if (!any_op(&o))
@@ -2358,16 +2372,14 @@ int main(int argc, char **argv)
 		usage_error("--pin holds pages back from --migrate, which was not given%s", "");
 	if (o.pin > o.npages)
 		usage_error("--pin: more pages than each operation has (-m)%s", "");
+	/* Blocked first: a SIGUSR1 sent before sigwait() stays pending instead of killing us. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (o.wait_signal || o.hold)
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
 	if (o.wait_signal) {
-		sigset_t set;
-		int sig;
-
-		/* Blocked first: a SIGUSR1 sent before sigwait() stays pending instead of killing us. */
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
-		sigprocmask(SIG_BLOCK, &set, NULL);
 		fprintf(stderr, PROG ": pid %d waiting for SIGUSR1\n", (int)getpid());
-		sigwait(&set, &sig);
+		sigwait(&usr1, &sig);
 	}
 
 	c.psz = sysconf(_SC_PAGESIZE);
@@ -2408,6 +2420,12 @@ int main(int argc, char **argv)
 	unmap_region(&c, c.bounce, region_len(&c));
 	if (c.thp_bounce)
 		unmap_region(&c, c.thp_bounce, THP_SIZE);
+	/* --hold: every operation is done; the close below would evict other processes' pages from
+	 * the device too (6.1+), so it waits for whoever runs them to say that all are done. */
+	if (o.hold) {
+		fprintf(stderr, PROG ": pid %d holding the device until SIGUSR1\n", (int)getpid());
+		sigwait(&usr1, &sig);
+	}
 	/* release the notifier now (dmirror_fops_release()), not during exit_mmap();
 	 * c.stack is left to exit. 6.1+: this evicts what --evict left on the device. */
 	close(c.fd);

@@ -35,4 +35,7 @@ expect_status "--help" $rc 0
 expect_match "--help documents --wait-signal" "$out" "--wait-signal"
 expect_match "--help documents --thrash" "$out" "--thrash A,B"
 expect_match "--help documents --pin" "$out" "--pin K"
+expect_match "--help documents --hold" "$out" "--hold .*keep the device open until"
+check "--hold takes no value" 2 "option '--hold' takes no value" --hold=1 --reads 1
+check "--quiet=1: a known flag given a value" 2 "option '--quiet' takes no value" --quiet=1 --reads 1
 finish
