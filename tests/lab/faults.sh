@@ -74,11 +74,19 @@ echo "stat-killed exit=$?"
 hmmtrace record -o /out/many.hmmtrace 2>/out/many.err &
 r=$!
 wait_line /out/many.err "hmmtrace: recording"
+# On one device: on 6.1+ a generator's close evicts every process's pages from it, in the middle
+# of another's migration, so each holds the device open (--hold) until all four are done.
 pids=
 for i in 1 2 3 4; do
-	hmm_workload -q -m 100 --reads $((i * 3)) --migrate $i >/out/many-$i.totals &
+	hmm_workload -q --hold -m 100 --reads $((i * 3)) --migrate $i >/out/many-$i.totals \
+		2>/out/many-$i.err &
 	pids="$pids $!"
 done
+for i in 1 2 3 4; do
+	wait_line /out/many-$i.err "holding the device"
+done
+# shellcheck disable=SC2086 # one pid each
+kill -USR1 $pids
 wait $pids
 sleep 1
 kill -INT $r
