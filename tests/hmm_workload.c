@@ -2169,8 +2169,10 @@ static const char *long_name(int val)
 	return "?";
 }
 
-/* Names the offending option as typed: "--foo" (without "=value") or "-x". */
-/* opt: getopt_long()'s optopt, the option's value where it knows the option (0 otherwise). */
+/*
+ * Names the offending option as typed: "--foo" (without "=value") or "-x". opt: getopt_long()'s
+ * optopt, the option's value where it knows the option, 0 where it does not.
+ */
 static __attribute__((noreturn)) void bad_option(const char *arg, int opt)
 {
 	char name[64];
