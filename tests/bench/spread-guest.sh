@@ -2,7 +2,7 @@
 # Lab guest side of tests/bench/spread.sh: ROUNDS untraced rounds of each loop, as icount.sh
 # runs them, with what ran on the CPU during each round's measured phase beside the workload.
 #
-#   spread-guest.sh ROUNDS PAGES LOOP:N...	(loops: read, migrate, uffd, as in icount-guest.sh)
+#   spread-guest.sh ROUNDS PAGES LOOP:N...	(loops: read, inval, migrate, uffd, as in icount-guest.sh)
 #
 # One bpftrace for the whole boot, on the scheduler's switch tracepoint and on the workload's
 # getrusage() (hmm_workload reads its CPU time with it exactly twice per phase, at its start and
@@ -71,7 +71,7 @@ sleep 1
 for l in "$@"; do
 	LOOP=${l%%:*} N=${l#*:}
 	case $LOOP in
-	read) OP=read W="hmm_workload -q -m $M --reads $N" ;;
+	read | inval) OP=read W="hmm_workload -q -m $M --reads $N" ;;
 	migrate) OP=migrate W="hmm_workload -q -m $M --migrate $N" ;;
 	uffd) OP=uffd_missing W="hmm_workload -q -m $M --uffd-missing $N" ;;
 	*)

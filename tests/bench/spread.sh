@@ -86,7 +86,7 @@ END {
 		if (loop[i] != cur) {
 			if (cur != "") summary(cur)
 			cur = loop[i]; m = 0
-			printf "%s loop (%s):\n\n", cur, cur == "read" ? "`--reads`" : cur == "migrate" ? "`--migrate`" : "`--uffd-missing`"
+			printf "%s loop (%s):\n\n", cur, cur == "read" || cur == "inval" ? "`--reads`" : cur == "migrate" ? "`--migrate`" : "`--uffd-missing`"
 			print "| round | wall | workload CPU | other tasks in the phase | the workload\x27s time the scheduler charged to them | left over |"
 			print "|---|---|---|---|---|---|"
 		}
