@@ -65,17 +65,20 @@ function med(a, n,   i, j, t, s) { # median of a[1..n] (sorts a copy)
 	for (i = 2; i <= n; i++) { t = s[i]; for (j = i - 1; j >= 1 && s[j] > t; j--) s[j + 1] = s[j]; s[j + 1] = t }
 	return n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
 }
-function spread(a, n,   i, lo, hi) {
+function range(a, n,   i) { # lo and hi of a[1..n]
 	lo = hi = a[1]
 	for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+}
+function spread(a, n) {
+	range(a, n)
 	return sprintf("%.2f%%", 100 * (hi - lo) / med(a, n))
 }
-function commas(v,   s, neg) {
+function commas(v,   s, neg, out) { # 1234567 -> 1,234,567
 	neg = v < 0; if (neg) v = -v
 	s = sprintf("%d", v)
-	while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
-	sub(/,,/, ",", s); sub(/,$/, "", s)
-	return (neg ? "-" : "") s
+	for (out = ""; length(s) > 3; s = substr(s, 1, length(s) - 3))
+		out = "," substr(s, length(s) - 2) out
+	return (neg ? "-" : "") s out
 }
 $1 == "ROUND" { n++; loop[n] = $2; rnd[n] = $3; wall[n] = $4; cpu[n] = $5; next }
 $1 == "PHASE" { p++; away[p] = $3; lag[p] = $4; bad += $5; who[p] = ""; next }
@@ -84,7 +87,7 @@ $1 == "PHASE" { p++; away[p] = $3; lag[p] = $4; bad += $5; who[p] = ""; next }
 END {
 	for (i = 1; i <= n; i++) {
 		if (loop[i] != cur) {
-			if (cur != "") summary(cur)
+			if (cur != "") summary()
 			cur = loop[i]; m = 0
 			printf "%s loop (%s):\n\n", cur, cur == "read" || cur == "inval" ? "`--reads`" : cur == "migrate" ? "`--migrate`" : "`--uffd-missing`"
 			print "| round | wall | workload CPU | other tasks in the phase | the workload\x27s time the scheduler charged to them | left over |"
@@ -94,13 +97,13 @@ END {
 		printf "| %d | %s | %s | %s | %s | %s |\n", rnd[i], commas(wall[i]), commas(cpu[i]),
 			away[i] ? commas(away[i]) " (" who[i] ")" : "0", commas(lag[i]), commas(LO[m])
 	}
-	if (cur != "") summary(cur)
+	if (cur != "") summary()
 	if (bad) print "**" bad " switches where the run queue\x27s current task was not the one switched to: their time charged elsewhere is left out.**"
 }
-function summary(l,   i, lo, hi) {
-	lo = hi = LO[1]
-	for (i = 2; i <= m; i++) { if (LO[i] < lo) lo = LO[i]; if (LO[i] > hi) hi = LO[i] }
+function summary(   sc, sw, scl) {
+	sc = spread(C, m); sw = spread(W, m); scl = spread(CL, m)
+	range(LO, m)
 	printf "\nSpread over the %d rounds (max - min over median): CPU %s, wall %s, CPU with the time charged to other tasks %s; left over %s to %s instructions.\n\n",
-		m, spread(C, m), spread(W, m), spread(CL, m), commas(lo), commas(hi)
+		m, sc, sw, scl, commas(lo), commas(hi)
 }
 ' "$b"
