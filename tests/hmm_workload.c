@@ -1912,10 +1912,6 @@ static void print_stats(const struct ctx *c, enum op op)
 		put(st, "round_trips", st->round_trips);
 		put(st, "to_device_cpages", st->cpages);
 		put_to_device(st, mchunks);
-		/* a MIGRATE_TO_DEV ioctl that failed otherwise than by leaving pages behind (those
-		 * are counted above) may have set up some of its chunks or all of them: with
-		 * errors, the exact count lies between the two */
-		put(st, "setup_calls_to_device_max", (st->ops + st->partial) * mchunks);
 		put(st, "cpu_faults", st->cpu_faults);
 		put(st, "pinned_pages", c->pinned);
 		break;
