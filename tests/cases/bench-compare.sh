@@ -4,7 +4,8 @@
 # docs/PERFORMANCE.md and copies of it with one figure changed: identical runs agree; a figure
 # 3% off, a row missing, a trampoline calibration changed, one process's figure 10% off are
 # caught; a figure 1% off passes; the noisy measured column and the many-processes figures are
-# noted, not judged; a file without the section is an error.
+# noted, not judged; a file without the section is an error; the two kept runs of different days
+# agree as the page says.
 . "$(dirname "$0")/../lib.sh"
 
 cmp_sh=$ROOT/tests/bench/icount-compare.sh
@@ -79,6 +80,14 @@ grep -v '^| uffd | fexit_handle_userfault |' "$tmp/a.md" >"$tmp/b.md"
 against_b
 expect_status "a program row missing" $rc 1
 expect_match "in one run only" "$out" "^ONLY  per-event: uffd / fexit_handle_userfault: old [0-9]+\$"
+
+# Two real runs of the same code on different days, kept in docs/bench/ (PERFORMANCE.md, "Day to
+# day"): every figure parsed from both and judged, and the result the page states.
+out=$("$cmp_sh" "$ROOT/docs/bench/icount-6.1-stats3-2026-12-07-e.md" \
+	"$ROOT/docs/bench/icount-6.1-stats3-2026-12-08.md"); rc=$?
+expect_status "the kept runs of 2026-12-07 and 2026-12-08" $rc 0
+expect_eq "their summary" "$(echo "$out" | tail -n 1)" \
+	"263 instruction figures compared: 259 identical, the largest difference 0.04% (aggregation: inval / fexit_hmm_range_fault); 0 over 2%; 0 in one run only"
 
 echo "no section here" >"$tmp/c.md"
 out=$("$cmp_sh" "$tmp/a.md" "$tmp/c.md" 2>&1); rc=$?
